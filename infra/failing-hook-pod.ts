@@ -1,0 +1,44 @@
+// The failing hook: the kubelet kills the container when its post-start hook exits non-zero,
+// then restarts it (CrashLoopBackOff), or with `restartPolicy: Never` leaves the pod `Failed`.
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { type BookPodArgs, createHookPod, podOutputs, type Readiness } from "./book-pod";
+import { hooks } from "./hooks";
+
+export const BOOK_FAILURE_MESSAGE = "Emulating a post-start hook failure";
+export const RESTART_POLICIES = ["Always", "OnFailure", "Never"] as const;
+
+export interface FailingHookPodArgs extends BookPodArgs {
+  /** @default "quote-poststart-fail" */
+  name?: string;
+  /** What the hook prints before it fails. @default "Emulating a post-start hook failure" */
+  message?: string;
+  /** @default 1 */
+  exitCode?: number;
+  /** `Never` shows the pod ending `Failed` instead of restarting. @default Kubernetes' default, `Always` (the book sets none) */
+  restartPolicy?: (typeof RESTART_POLICIES)[number];
+}
+
+export class FailingHookPod extends pulumi.ComponentResource {
+  public readonly pod: k8s.core.v1.Pod;
+  public readonly outputs: ReturnType<typeof podOutputs>;
+
+  constructor(name: string, args: FailingHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super("poststart-lab:index:FailingHookPod", name, {}, opts);
+    if (args.restartPolicy !== undefined && !(RESTART_POLICIES as readonly string[]).includes(args.restartPolicy)) {
+      throw new Error(`restartPolicy: ${JSON.stringify(args.restartPolicy)} is not allowed: use one of ${RESTART_POLICIES.join(", ")}`);
+    }
+    const readiness: Readiness = {
+      await: false,
+      because: args.restartPolicy === "Never" ? "its hook fails, so it ends Failed" : "its hook fails, so it restarts in CrashLoopBackOff",
+    };
+    this.pod = createHookPod(this, args, {
+      name: args.name ?? "quote-poststart-fail",
+      postStart: hooks.failure(args.message ?? BOOK_FAILURE_MESSAGE, args.exitCode ?? 1),
+      restartPolicy: args.restartPolicy,
+      readiness,
+    });
+    this.outputs = podOutputs(this.pod, readiness);
+    this.registerOutputs(this.outputs);
+  }
+}

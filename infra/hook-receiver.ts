@@ -1,0 +1,148 @@
+// The service an httpGet hook notifies (the book's `myservice`): nginx that answers every request
+// and logs it, behind a Service with a fixed ClusterIP. The kubelet sends the hook from the node,
+// where cluster DNS names do not resolve, so the hook needs an address known before deployment.
+import * as certmanager from "@pulumi/kubernetes-cert-manager";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { BOOK_IMAGE, checkDnsLabel, checkPullPolicy, type PullPolicy } from "./book-pod";
+
+export const HOOK_SCHEMES = ["HTTP", "HTTPS"] as const;
+export type HookScheme = (typeof HOOK_SCHEMES)[number];
+
+export interface HookReceiverArgs {
+  /** @default "myservice" (the book's) */
+  name?: string;
+  namespace?: string;
+  /** The Service's fixed ClusterIP, from the cluster's service range (kind and minikube: 10.96.0.0/12 or /16). @default "10.96.100.100" */
+  clusterIP?: string;
+  /** @default 80 */
+  port?: number;
+  /** `HTTPS` serves TLS with a certificate from a self-signed cert-manager issuer. @default "HTTP" */
+  scheme?: HookScheme;
+  /** With `HTTPS`: install cert-manager (through @pulumi/kubernetes-cert-manager); `false` where it already runs. @default true */
+  installCertManager?: boolean;
+  /** @default "nginx:alpine" */
+  image?: string;
+  imagePullPolicy?: PullPolicy;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const LISTEN_PORT = 8080;
+const TLS_DIR = "/etc/receiver-tls";
+
+export function checkPort(setting: string, port: number): number {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`${setting}: ${JSON.stringify(port)} is not allowed: use a port number from 1 to 65535`);
+  }
+  return port;
+}
+
+export function checkScheme(setting: string, scheme: string): HookScheme {
+  if (!(HOOK_SCHEMES as readonly string[]).includes(scheme)) {
+    throw new Error(`${setting}: ${JSON.stringify(scheme)} is not allowed: use one of ${HOOK_SCHEMES.join(", ")}`);
+  }
+  return scheme as HookScheme;
+}
+
+/** nginx answers 200 to every request and logs it (client address, request line) to stdout. */
+function nginxConfig(scheme: HookScheme): string {
+  const listen =
+    scheme === "HTTPS"
+      ? [`listen ${LISTEN_PORT} ssl;`, `ssl_certificate ${TLS_DIR}/tls.crt;`, `ssl_certificate_key ${TLS_DIR}/tls.key;`]
+      : [`listen ${LISTEN_PORT};`];
+  return ["server {", ...listen.map((l) => `  ${l}`), "  access_log /dev/stdout;", '  location / { return 200 "received\\n"; }', "}", ""].join("\n");
+}
+
+export class HookReceiver extends pulumi.ComponentResource {
+  public readonly service: k8s.core.v1.Service;
+  public readonly deployment: k8s.apps.v1.Deployment;
+  public readonly clusterIP: string;
+  public readonly port: number;
+  public readonly scheme: HookScheme;
+
+  constructor(name: string, args: HookReceiverArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super("poststart-lab:index:HookReceiver", name, {}, opts);
+    const serviceName = checkDnsLabel("receiver.name", args.name ?? "myservice");
+    this.clusterIP = args.clusterIP ?? "10.96.100.100";
+    if (!IPV4.test(this.clusterIP)) {
+      throw new Error(`receiver.clusterIP: ${JSON.stringify(this.clusterIP)} is not allowed: use an IPv4 address from the cluster's service range`);
+    }
+    this.port = checkPort("receiver.port", args.port ?? 80);
+    this.scheme = checkScheme("receiver.scheme", args.scheme ?? "HTTP");
+    const namespace = args.namespace;
+    const labels = { app: serviceName };
+
+    const config = new k8s.core.v1.ConfigMap(
+      `${serviceName}-nginx`,
+      { metadata: { name: `${serviceName}-nginx`, namespace }, data: { "default.conf": nginxConfig(this.scheme) } },
+      { parent: this },
+    );
+    const tlsSecret = this.scheme === "HTTPS" ? this.certificate(serviceName, namespace, args.installCertManager ?? true) : undefined;
+
+    this.deployment = new k8s.apps.v1.Deployment(
+      serviceName,
+      {
+        metadata: { name: serviceName, namespace },
+        spec: {
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: {
+              containers: [
+                {
+                  name: "nginx",
+                  image: args.image ?? BOOK_IMAGE,
+                  imagePullPolicy: checkPullPolicy("receiver.imagePullPolicy", args.imagePullPolicy),
+                  ports: [{ name: "http", containerPort: LISTEN_PORT }],
+                  volumeMounts: [
+                    { name: "config", mountPath: "/etc/nginx/conf.d" },
+                    ...(tlsSecret ? [{ name: "tls", mountPath: TLS_DIR, readOnly: true }] : []),
+                  ],
+                },
+              ],
+              volumes: [
+                { name: "config", configMap: { name: config.metadata.name } },
+                ...(tlsSecret ? [{ name: "tls", secret: { secretName: tlsSecret } }] : []),
+              ],
+            },
+          },
+        },
+      },
+      { parent: this },
+    );
+    this.service = new k8s.core.v1.Service(
+      serviceName,
+      {
+        metadata: { name: serviceName, namespace },
+        spec: { clusterIP: this.clusterIP, selector: labels, ports: [{ name: "http", port: this.port, targetPort: "http" }] },
+      },
+      { parent: this, dependsOn: [this.deployment] },
+    );
+    this.registerOutputs({ clusterIP: this.clusterIP, port: this.port, scheme: this.scheme });
+  }
+
+  /** cert-manager, a self-signed issuer and a certificate for the Service's names and ClusterIP; returns the Secret's name. */
+  private certificate(serviceName: string, namespace: string | undefined, installCertManager: boolean): pulumi.Output<string> {
+    const certManager = installCertManager
+      ? [new certmanager.CertManager("cert-manager", { installCRDs: true, helmOptions: { namespace: "cert-manager", createNamespace: true } }, { parent: this })]
+      : [];
+    const issuer = new k8s.apiextensions.CustomResource(
+      `${serviceName}-selfsigned`,
+      { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: { name: `${serviceName}-selfsigned`, namespace }, spec: { selfSigned: {} } },
+      { parent: this, dependsOn: certManager },
+    );
+    const secretName = `${serviceName}-tls`;
+    const dnsNames = [serviceName, `${serviceName}.${namespace ?? "default"}.svc`];
+    const certificate = new k8s.apiextensions.CustomResource(
+      secretName,
+      {
+        apiVersion: "cert-manager.io/v1",
+        kind: "Certificate",
+        metadata: { name: secretName, namespace },
+        spec: { secretName, dnsNames, ipAddresses: [this.clusterIP], issuerRef: { name: issuer.metadata.name, kind: "Issuer" } },
+      },
+      { parent: this },
+    );
+    return pulumi.output(certificate.metadata.name).apply(() => secretName);
+  }
+}

@@ -1,0 +1,9 @@
+// The component library: typed post-start hook scenarios of Kubernetes in Action, chapter 6.
+export * from "./book-pod";
+export * from "./failing-hook-pod";
+export * from "./hook-receiver";
+export * from "./hooks";
+export * from "./httpget-hook-pod";
+export * from "./quote-pod";
+export * from "./shell";
+export * from "./slow-hook-pod";

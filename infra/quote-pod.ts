@@ -1,0 +1,79 @@
+// The book's quote service: nginx serves a quote that the post-start hook writes with `fortune`.
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { type BookPodArgs, createHookPod, podOutputs, type Readiness } from "./book-pod";
+import { hooks, type ScriptStep } from "./hooks";
+
+export const BOOK_QUOTES_URL = "https://luksa.github.io/kiada/book-quotes.txt";
+export const BOOK_INSTALL_COMMAND = ["apk", "add", "fortune"];
+export const BOOK_QUOTE_PATH = "/usr/share/nginx/html/quote";
+
+export interface QuotePostStartPodArgs extends BookPodArgs {
+  /** @default "quote-poststart" */
+  name?: string;
+  /** Installs `fortune`; `[]` skips the step, for an image that already has it. @default ["apk", "add", "fortune"] */
+  installCommand?: string[];
+  /** The quotes file in fortune format; its strfile index is fetched from the same URL plus `.dat`. @default "https://luksa.github.io/kiada/book-quotes.txt" */
+  quotesUrl?: string;
+  /** Where nginx finds the quote. @default "/usr/share/nginx/html/quote" */
+  quotePath?: string;
+  /** Keep the hook's output in this file in the container (read it with `kubectl exec <pod> -- cat <file>`). @default none, as in the book */
+  hookOutputFile?: string;
+}
+
+/** The quote script's steps; `delaySeconds` adds the slow hook's `sleep` after the install step. */
+export function quoteScriptSteps(args: QuotePostStartPodArgs, delaySeconds?: number): ScriptStep[] {
+  const quotesUrl = args.quotesUrl ?? BOOK_QUOTES_URL;
+  const quotesFile = fileNameOf("quotesUrl", quotesUrl);
+  const install = args.installCommand ?? BOOK_INSTALL_COMMAND;
+  return [
+    ...(install.length > 0 ? [{ run: install }] : []),
+    ...(delaySeconds !== undefined ? [{ run: ["sleep", String(delaySeconds)] }] : []),
+    { run: ["curl", "-O", quotesUrl] },
+    { run: ["curl", "-O", `${quotesUrl}.dat`] },
+    { run: ["fortune", quotesFile], stdoutTo: args.quotePath ?? BOOK_QUOTE_PATH },
+  ];
+}
+
+/** The name `curl -O` saves the URL's file under; throws unless it is an http(s) URL of a file. */
+function fileNameOf(setting: string, url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`${setting}: ${JSON.stringify(url)} is not allowed: use an http:// or https:// URL of a quotes file`);
+  }
+  const fileName = decodeURIComponent(parsed.pathname.split("/").pop() ?? "");
+  if (!["http:", "https:"].includes(parsed.protocol) || fileName === "" || parsed.search !== "" || parsed.hash !== "") {
+    throw new Error(`${setting}: ${JSON.stringify(url)} is not allowed: use an http:// or https:// URL of a quotes file, with no query or fragment`);
+  }
+  return fileName;
+}
+
+/** How the book reaches the quote: a port-forward to local port 1080, then `/quote`. */
+export function quoteAccess(pod: k8s.core.v1.Pod) {
+  return {
+    portForward: pulumi.interpolate`kubectl port-forward -n ${pod.metadata.namespace} ${pod.metadata.name} 1080:80`,
+    quoteUrl: "http://localhost:1080/quote",
+  };
+}
+
+export type QuotePodOutputs = ReturnType<typeof podOutputs> & ReturnType<typeof quoteAccess>;
+
+/** The quote-poststart pod: nginx, and a post-start hook that installs fortune, downloads the quotes and writes one. */
+export class QuotePostStartPod extends pulumi.ComponentResource {
+  public readonly pod: k8s.core.v1.Pod;
+  public readonly outputs: QuotePodOutputs;
+
+  constructor(name: string, args: QuotePostStartPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super("poststart-lab:index:QuotePostStartPod", name, {}, opts);
+    const readiness: Readiness = { await: true };
+    this.pod = createHookPod(this, args, {
+      name: args.name ?? "quote-poststart",
+      postStart: hooks.script(quoteScriptSteps(args), { outputFile: args.hookOutputFile }),
+      readiness,
+    });
+    this.outputs = { ...podOutputs(this.pod, readiness), ...quoteAccess(this.pod) };
+    this.registerOutputs(this.outputs);
+  }
+}

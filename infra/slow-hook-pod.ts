@@ -1,0 +1,33 @@
+// The slow hook: the quote script with a `sleep` after the install step, so the container stays
+// `Waiting` (`ContainerCreating`) and the pod `Pending` while nginx already runs.
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { checkSeconds, createHookPod, podOutputs, type Readiness } from "./book-pod";
+import { hooks } from "./hooks";
+import { quoteAccess, type QuotePodOutputs, type QuotePostStartPodArgs, quoteScriptSteps } from "./quote-pod";
+
+export interface SlowHookPodArgs extends QuotePostStartPodArgs {
+  /** @default "quote-poststart-slow" */
+  name?: string;
+  /** How long the hook sleeps. @default 60 */
+  delaySeconds?: number;
+}
+
+export class SlowHookPod extends pulumi.ComponentResource {
+  public readonly pod: k8s.core.v1.Pod;
+  public readonly outputs: QuotePodOutputs;
+
+  constructor(name: string, args: SlowHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super("poststart-lab:index:SlowHookPod", name, {}, opts);
+    const delaySeconds = checkSeconds("delaySeconds", args.delaySeconds ?? 60, 0, 3600);
+    // The pod does get ready once the hook is done, so pulumi up waits: it returns when the quote is served.
+    const readiness: Readiness = { await: true };
+    this.pod = createHookPod(this, args, {
+      name: args.name ?? "quote-poststart-slow",
+      postStart: hooks.script(quoteScriptSteps(args, delaySeconds), { outputFile: args.hookOutputFile }),
+      readiness,
+    });
+    this.outputs = { ...podOutputs(this.pod, readiness), ...quoteAccess(this.pod) };
+    this.registerOutputs(this.outputs);
+  }
+}

@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# The Pulumi toolchain of the lab, for a machine with no Pulumi install and no
+# downloads but the Go module proxy.
+#
+#   bash scripts/toolchain.sh            make sure every tool below is there; build what is missing
+#   bash scripts/toolchain.sh --env      the same, then print `export ...` lines for eval (progress on stderr):
+#                                          eval "$(bash scripts/toolchain.sh --env)"
+#   bash scripts/toolchain.sh --force    rebuild what this script builds, even if up to date
+#   bash scripts/toolchain.sh --no-actionlint
+#
+# Tools, and where their versions are pinned (nowhere else):
+#   pulumi                      CLI, github.com/pulumi/pulumi/pkg/v3 cmd/pulumi        toolchain/go.mod
+#   pulumi-resource-kubernetes  github.com/pulumi/pulumi-kubernetes/provider/v4         toolchain/go.mod
+#   actionlint                  github.com/rhysd/actionlint cmd/actionlint               toolchain/go.mod
+#   pulumi-language-nodejs      github.com/pulumi/pulumi/sdk/v3 nodejs/cmd/...          toolchain/nodejs-host/go.mod
+# A tool already on PATH (a normal install, outside .lab/bin) is used as it is.
+# Anything else is built with `go build` into .lab/bin (git-ignored), once: a
+# stamp file next to each binary records the pins, Go version and flags it was
+# built from. Nothing is written outside the repo but Go's own caches
+# (GOMODCACHE, GOCACHE).
+#
+# Callers put .lab/bin first on PATH; that is how the CLI finds everything:
+#   export PATH="$REPO/.lab/bin:$PATH"
+#   - pulumi-language-nodejs sits next to the `pulumi` binary (Pulumi looks there
+#     for its bundled language hosts) and on PATH;
+#   - pulumi-resource-kubernetes is an "ambient" plugin: Pulumi takes a
+#     pulumi-resource-<name> found on PATH whatever version the program asks for,
+#     before its plugin cache (it prints "warning: using pulumi-resource-kubernetes
+#     from $PATH"). So PULUMI_IGNORE_AMBIENT_PLUGINS must NOT be set.
+#   Also set PULUMI_SKIP_UPDATE_CHECK=true (no network to ask for a newer CLI).
+#
+# Why the language host is so old (v3.68.0): the proxy does not serve the module
+# github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 at any
+# version; sdk/v3 v3.68.0 is the newest served sdk/v3 that still carried the host
+# as a package. It speaks the same gRPC protocol (the CLI falls back for the
+# newer calls) and runs the program with the project's own @pulumi/pulumi. It
+# predates runtime options in Pulumi.yaml reaching the host, so `typescript`,
+# `nodeargs` and `tsconfig` under `runtime.options` are ignored: it always sets
+# PULUMI_NODEJS_TYPESCRIPT=true. Use NODE_OPTIONS / PULUMI_NODEJS_TRANSPILE_ONLY
+# instead (see the report in the commit that added this).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN=$ROOT/.lab/bin
+WORK=$ROOT/.lab/build/toolchain # generated inputs and build logs
+TC=$ROOT/toolchain
+TC_NODE=$TC/nodejs-host
+RECIPE=1 # bump when the way a binary is built changes
+
+# Go: the pins are go.mod/go.sum, never rewritten here; no toolchain download.
+export GOFLAGS="-mod=readonly -buildvcs=false"
+export GOTOOLCHAIN=local
+export CGO_ENABLED=0 # static binaries, as upstream releases them
+
+ENV_ONLY=false FORCE=false ACTIONLINT=true
+for arg in "$@"; do
+  case $arg in
+    --env) ENV_ONLY=true ;;
+    --force) FORCE=true ;;
+    --no-actionlint) ACTIONLINT=false ;;
+    -h | --help) sed -n '2,40p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) echo "toolchain.sh: unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf 'toolchain: %s\n' "$*" >&2; }
+die() { printf 'toolchain: error: %s\n' "$*" >&2; exit 1; }
+
+# A tool on PATH outside .lab/bin: a normal install, which wins.
+on_path() {
+  local name=$1 dir bin_real
+  bin_real=$(cd "$BIN" 2>/dev/null && pwd -P || echo "$BIN")
+  local IFS=:
+  for dir in $PATH; do
+    [[ -n $dir && -d $dir ]] || continue
+    [[ $(cd "$dir" && pwd -P) == "$bin_real" ]] && continue
+    if [[ -f $dir/$name && -x $dir/$name ]]; then
+      printf '%s\n' "$dir/$name"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# version of a module in the build list of the wrapper module $1
+modver() { (cd "$1" && go list -m -f '{{.Version}}' "$2"); }
+
+# A release the proxy only serves as a pseudo-version is pinned in go.mod with a
+# comment line `//toolchain:release <module> <release> <commit prefix>`.
+release_of() {
+  local mod=$1 ver=$2 line rel commit
+  line=$(grep -E "^//toolchain:release $mod " "$TC/go.mod") || die "no //toolchain:release line for $mod in toolchain/go.mod"
+  read -r _ _ rel commit <<<"$line"
+  [[ $ver == *-"$commit"* ]] || die "toolchain/go.mod pins $mod@$ver, but its //toolchain:release line is for commit $commit: update it"
+  printf '%s\n' "$rel"
+}
+
+stamp_key() { # module dir, then anything else the binary depends on
+  local dir=$1; shift
+  {
+    printf '%s\n' "$RECIPE" "$(go env GOVERSION)" "$CGO_ENABLED" "$@"
+    cat "$dir/go.mod" "$dir/go.sum"
+  } | sha256sum | cut -d' ' -f1
+}
+
+# build NAME LABEL MODULE_DIR PACKAGE KEY [go build flags...]
+build() {
+  local name=$1 label=$2 dir=$3 pkg=$4 key=$5; shift 5
+  if ! $FORCE && [[ -x $BIN/$name && -f $BIN/$name.stamp && $(cat "$BIN/$name.stamp") == "$key" ]]; then
+    say "$name: up to date in .lab/bin ($label)"
+    return 0
+  fi
+  local log=$WORK/$name.log tmp=$BIN/.tmp-toolchain start pid rc
+  say "building $label from Go modules (takes minutes; log: ${log#"$ROOT"/})..."
+  mkdir -p "$tmp"
+  start=$SECONDS
+  (
+    cd "$dir"
+    exec nice -n 10 go build -trimpath "$@" -o "$tmp/$name" "$pkg"
+  ) >"$log" 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 5
+    if (((SECONDS - start) % 60 < 5)) && ((SECONDS - start >= 60)); then
+      say "  still building $name... $(((SECONDS - start) / 60)) min"
+    fi
+  done
+  rc=0; wait "$pid" || rc=$?
+  if ((rc != 0)); then
+    tail -n 30 "$log" >&2
+    die "building $name failed (exit $rc); full log: $log"
+  fi
+  mv -f "$tmp/$name" "$BIN/$name"
+  printf '%s\n' "$key" >"$BIN/$name.stamp"
+  rmdir "$tmp" 2>/dev/null || true
+  say "built $name in $((SECONDS - start)) s"
+}
+
+command -v go >/dev/null || die "go is not installed"
+mkdir -p "$BIN" "$WORK"
+declare -A USED
+
+# ---------------------------------------------------------------- pulumi CLI
+if p=$(on_path pulumi); then
+  USED[pulumi]="$p (on PATH: $("$p" version 2>/dev/null || echo '?'))"
+else
+  v=$(modver "$TC" github.com/pulumi/pulumi/pkg/v3)
+  build pulumi "pulumi CLI $v" "$TC" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+    "$(stamp_key "$TC" pulumi "$v")" \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$v"
+  USED[pulumi]="$BIN/pulumi ($v)"
+fi
+
+# ------------------------------------------------- Node.js language host
+if p=$(on_path pulumi-language-nodejs); then
+  USED[pulumi-language-nodejs]="$p (on PATH)"
+else
+  v=$(modver "$TC_NODE" github.com/pulumi/pulumi/sdk/v3)
+  build pulumi-language-nodejs "pulumi-language-nodejs $v (sdk/v3)" "$TC_NODE" \
+    github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
+    "$(stamp_key "$TC_NODE" pulumi-language-nodejs "$v")" \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$v"
+  USED[pulumi-language-nodejs]="$BIN/pulumi-language-nodejs ($v)"
+fi
+
+# ------------------------------------------------- Kubernetes provider
+if p=$(on_path pulumi-resource-kubernetes); then
+  USED[pulumi-resource-kubernetes]="$p (on PATH)"
+else
+  mod=github.com/pulumi/pulumi-kubernetes/provider/v4
+  v=$(modver "$TC" $mod)
+  rel=$(release_of $mod "$v")
+  # Upstream's main.go embeds schema-embed.json and terraform-mapping-embed.json,
+  # which its Makefile generates (`go generate`, VERSION=<release>) and which are
+  # not in the module zip. Generate them with upstream's own generate.go and hand
+  # them to `go build` as an overlay: the upstream package builds unchanged.
+  src=$(cd "$TC" && go list -f '{{.Dir}}' $mod/cmd/pulumi-resource-kubernetes)
+  gen=$WORK/kubernetes-$rel
+  if [[ ! -s $gen/schema-embed.json || ! -s $gen/terraform-mapping-embed.json ]] || $FORCE; then
+    say "generating the embedded schema of pulumi-resource-kubernetes $rel..."
+    rm -rf "$gen"; mkdir -p "$gen"
+    cp "$src/schema.json" "$src/terraform-mapping.json" "$gen/"
+    chmod u+w "$gen"/*.json
+    (cd "$TC" && go build -o "$gen/generate" "$src/generate.go")
+    (cd "$gen" && VERSION=$rel ./generate)
+    rm -f "$gen/generate" "$gen/schema.json" "$gen/terraform-mapping.json"
+  fi
+  cat >"$gen/overlay.json" <<EOF
+{"Replace": {
+  "$src/schema-embed.json": "$gen/schema-embed.json",
+  "$src/terraform-mapping-embed.json": "$gen/terraform-mapping-embed.json"
+}}
+EOF
+  build pulumi-resource-kubernetes "pulumi-resource-kubernetes $rel ($mod@$v)" "$TC" \
+    $mod/cmd/pulumi-resource-kubernetes \
+    "$(stamp_key "$TC" pulumi-resource-kubernetes "$rel" "$(sha256sum "$gen"/*-embed.json)")" \
+    -overlay "$gen/overlay.json" \
+    -ldflags "-s -w -X $mod/pkg/version.Version=$rel"
+  USED[pulumi-resource-kubernetes]="$BIN/pulumi-resource-kubernetes ($rel)"
+fi
+
+# --------------------------------------------------------------- actionlint
+if $ACTIONLINT; then
+  if p=$(on_path actionlint); then
+    USED[actionlint]="$p (on PATH)"
+  else
+    v=$(modver "$TC" github.com/rhysd/actionlint)
+    build actionlint "actionlint $v" "$TC" github.com/rhysd/actionlint/cmd/actionlint \
+      "$(stamp_key "$TC" actionlint "$v")" \
+      -ldflags "-s -w -X github.com/rhysd/actionlint.version=$v"
+    USED[actionlint]="$BIN/actionlint ($v)"
+  fi
+fi
+
+# ------------------------------------------------------------------- report
+{
+  echo "toolchain ready; put .lab/bin first on PATH (export PATH=\"$BIN:\$PATH\"):"
+  for name in pulumi pulumi-language-nodejs pulumi-resource-kubernetes actionlint; do
+    [[ -n ${USED[$name]:-} ]] && printf '  %-28s %s\n' "$name" "${USED[$name]}"
+  done
+} >&2
+if $ENV_ONLY; then
+  printf 'export PATH=%q:"$PATH"\n' "$BIN"
+  echo 'export PULUMI_SKIP_UPDATE_CHECK=true'
+  echo 'unset PULUMI_IGNORE_AMBIENT_PLUGINS'
+fi

@@ -1,0 +1,37 @@
+// Runs the program with Pulumi's mocks: no CLI, no cluster. The render and the unit tests use it.
+import * as pulumi from "@pulumi/pulumi";
+import { deploy } from "./program";
+import type { Settings } from "./settings";
+
+export interface RecordedResource {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+}
+
+/** What the API server would fill in that the outputs read back. */
+function liveState(type: string, inputs: Record<string, any>): Record<string, any> {
+  if (!type.startsWith("kubernetes:") || !inputs.metadata) return inputs;
+  return { ...inputs, metadata: { namespace: "default", ...inputs.metadata } };
+}
+
+/** Deploys `settings` against mocks; returns every resource registered, in order, and the stack's outputs. */
+export async function runOffline(settings: Settings) {
+  const resources: RecordedResource[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: ({ type, name, inputs }) => {
+        resources.push({ type, name, inputs });
+        return { id: `${name}-id`, state: liveState(type, inputs) };
+      },
+      call: ({ inputs }) => inputs,
+    },
+    "poststart-lab",
+    "offline",
+    false,
+  );
+  const outputs = deploy(settings);
+  const resolved = await new Promise<Record<string, any>>((resolve) => pulumi.output(outputs).apply(resolve));
+  await pulumi.runtime.disconnect(); // waits until every registration reached the mocks
+  return { resources, outputs: resolved };
+}

@@ -1,0 +1,52 @@
+// The scenario registry: each of the book's pods is one entry, name -> component and its arguments.
+import type * as pulumi from "@pulumi/pulumi";
+import { FailingHookPod, HttpGetHookPod, QuotePostStartPod, type QuotePostStartPodArgs, SlowHookPod } from "../infra";
+import type { Settings } from "./settings";
+
+type Deploy = (settings: Settings, opts: pulumi.ComponentResourceOptions) => { outputs: object };
+
+/** The arguments every scenario pod takes from the stack's settings. */
+function podArgs(settings: Settings) {
+  return {
+    namespace: settings.namespace === "default" ? undefined : settings.namespace,
+    image: settings.image,
+    imagePullPolicy: settings.imagePullPolicy,
+  };
+}
+
+function quoteArgs(settings: Settings): QuotePostStartPodArgs {
+  return {
+    ...podArgs(settings),
+    quotesUrl: settings.quotesUrl,
+    installCommand: settings.installFortune ? undefined : [],
+    hookOutputFile: settings.hookOutputFile,
+  };
+}
+
+export const SCENARIOS = {
+  "quote-poststart": (s, opts) => new QuotePostStartPod("quote-poststart", quoteArgs(s), opts),
+  "quote-poststart-slow": (s, opts) =>
+    new SlowHookPod("quote-poststart-slow", { ...quoteArgs(s), delaySeconds: s.slowHookDelaySeconds }, opts),
+  "quote-poststart-fail": (s, opts) => new FailingHookPod("quote-poststart-fail", podArgs(s), opts),
+  "quote-poststart-fail-norestart": (s, opts) =>
+    new FailingHookPod(
+      "quote-poststart-fail-norestart",
+      { ...podArgs(s), name: "quote-poststart-fail-norestart", restartPolicy: "Never" },
+      opts,
+    ),
+  "poststart-httpget": (s, opts) =>
+    new HttpGetHookPod(
+      "poststart-httpget",
+      { ...podArgs(s), hook: { scheme: s.hookScheme }, receiver: { clusterIP: s.hookReceiverClusterIP } },
+      opts,
+    ),
+  "poststart-httpget-slow": (s, opts) =>
+    new HttpGetHookPod(
+      "poststart-httpget-slow",
+      { ...podArgs(s), name: "poststart-httpget-slow", hook: { path: "/" }, targetOwnPod: true, serverStartDelaySeconds: 1 },
+      opts,
+    ),
+} satisfies Record<string, Deploy>;
+
+export type Scenario = keyof typeof SCENARIOS;
+export const SCENARIO_NAMES = Object.keys(SCENARIOS) as Scenario[];
