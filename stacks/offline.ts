@@ -15,8 +15,8 @@ function liveState(type: string, inputs: Record<string, any>): Record<string, an
   return { ...inputs, metadata: { namespace: "default", ...inputs.metadata } };
 }
 
-/** Deploys `settings` against mocks; returns every resource registered, in order, and the stack's outputs. */
-export async function runOffline(settings: Settings) {
+/** Runs `create` against mocks; returns every resource registered, in order, and what `create` returned, resolved. */
+export async function record<T>(create: () => T) {
   const resources: RecordedResource[] = [];
   await pulumi.runtime.setMocks(
     {
@@ -30,8 +30,13 @@ export async function runOffline(settings: Settings) {
     "offline",
     false,
   );
-  const outputs = deploy(settings);
-  const resolved = await new Promise<Record<string, any>>((resolve) => pulumi.output(outputs).apply(resolve));
+  const created = create();
+  const outputs = await new Promise<pulumi.Unwrap<T>>((resolve) => pulumi.output(created).apply(resolve));
   await pulumi.runtime.disconnect(); // waits until every registration reached the mocks
-  return { resources, outputs: resolved };
+  return { resources, outputs };
+}
+
+/** Deploys `settings` against mocks. */
+export function runOffline(settings: Settings) {
+  return record(() => deploy(settings));
 }

@@ -1,0 +1,119 @@
+// Every scenario's render against the book's manifest, and the stack program's shapes and outputs.
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import YAML from "yaml";
+import { render } from "../../stacks/render";
+import { runOffline } from "../../stacks/offline";
+import { SCENARIO_NAMES } from "../../stacks/scenarios";
+import { parseSettings } from "../../stacks/settings";
+
+const book = (scenario: string) => YAML.parse(readFileSync(path.join(__dirname, "book", `pod.${scenario}.yaml`), "utf8"));
+const docs = async (raw: Record<string, unknown>) => YAML.parseAllDocuments(await render(raw)).map((d) => d.toJS());
+const pods = (all: any[]) => all.filter((d) => d.kind === "Pod");
+
+describe("render with default settings equals the book's manifest", () => {
+  for (const scenario of ["quote-poststart", "quote-poststart-slow", "quote-poststart-fail", "quote-poststart-fail-norestart", "poststart-httpget-slow"]) {
+    it(scenario, async () => {
+      expect(await docs({ scenarios: [scenario] })).toEqual([book(scenario)]);
+    });
+  }
+
+  it("poststart-httpget, with its one deviation: the host is the receiver's ClusterIP, and the receiver comes along", async () => {
+    const expected = book("poststart-httpget");
+    expected.spec.containers[0].lifecycle.postStart.httpGet.host = "10.96.100.100";
+    const all = await docs({ scenarios: ["poststart-httpget"] });
+    expect(pods(all)).toEqual([expected]);
+    expect(all.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual([
+      "ConfigMap/myservice-nginx",
+      "Deployment/myservice",
+      "Service/myservice",
+      "Pod/poststart-httpget",
+    ]);
+    const service = all.find((d) => d.kind === "Service");
+    expect(service.spec).toMatchObject({ clusterIP: "10.96.100.100", ports: [{ port: 80, targetPort: "http" }], selector: { app: "myservice" } });
+    const config = all.find((d) => d.kind === "ConfigMap").data["default.conf"];
+    expect(config).toContain("access_log /dev/stdout;");
+    expect(config).toContain("listen 8080;");
+  });
+});
+
+describe("the stack program", () => {
+  it("deploys several scenarios into a namespace it creates, each pod in that namespace", async () => {
+    const { resources, outputs } = await runOffline(
+      parseSettings({ scenarios: ["quote-poststart", "quote-poststart-fail"], namespace: "hooks" }),
+    );
+    const ns = resources.find((r) => r.type === "kubernetes:core/v1:Namespace");
+    expect(ns?.inputs.metadata.name).toBe("hooks");
+    const podResources = resources.filter((r) => r.type === "kubernetes:core/v1:Pod");
+    expect(podResources.map((r) => [r.inputs.metadata.name, r.inputs.metadata.namespace])).toEqual([
+      ["quote-poststart", "hooks"],
+      ["quote-poststart-fail", "hooks"],
+    ]);
+    expect(outputs["quote-poststart"]).toMatchObject({
+      podName: "quote-poststart",
+      namespace: "hooks",
+      portForward: "kubectl port-forward -n hooks quote-poststart 1080:80",
+      quoteUrl: "http://localhost:1080/quote",
+    });
+  });
+
+  it("creates no namespace for `default`, and a provider for the chosen context", async () => {
+    const { resources } = await runOffline(parseSettings({ cluster: "minikube" }));
+    expect(resources.some((r) => r.type === "kubernetes:core/v1:Namespace")).toBe(false);
+    const provider = resources.find((r) => r.type === "pulumi:providers:kubernetes");
+    expect(provider?.inputs.context).toBe("minikube");
+  });
+
+  it("deploys all six scenarios side by side, every pod of its book name", async () => {
+    const { resources, outputs } = await runOffline(parseSettings({ scenarios: SCENARIO_NAMES }));
+    const names = resources.filter((r) => r.type === "kubernetes:core/v1:Pod").map((r) => r.inputs.metadata.name);
+    expect([...names].sort()).toEqual([...SCENARIO_NAMES].sort());
+    expect(Object.keys(outputs)).toEqual(SCENARIO_NAMES);
+  });
+
+  it("skips the readiness wait exactly for the pods that by design never get ready, and says so", async () => {
+    const { resources, outputs } = await runOffline(parseSettings({ scenarios: SCENARIO_NAMES }));
+    const skipped = resources
+      .filter((r) => r.type === "kubernetes:core/v1:Pod" && r.inputs.metadata.annotations?.["pulumi.com/skipAwait"] === "true")
+      .map((r) => r.inputs.metadata.name);
+    expect(skipped).toEqual(["quote-poststart-fail", "quote-poststart-fail-norestart", "poststart-httpget-slow"]);
+    expect(outputs["quote-poststart-fail-norestart"].readiness).toBe(
+      "pulumi up did not wait for the pod to be ready: its hook fails, so it ends Failed",
+    );
+    expect(outputs["poststart-httpget-slow"].readiness).toMatch(/did not wait .* restarts forever/);
+    expect(outputs["quote-poststart-slow"].readiness).toBe("pulumi up waited until the pod was ready");
+  });
+
+  it("points the quote hooks at a local mirror and image, without apk, through settings alone", async () => {
+    const all = await docs({
+      scenarios: ["quote-poststart-slow"],
+      image: "lab/nginx-fortune:1",
+      imagePullPolicy: "Never",
+      quotesUrl: "http://10.96.100.101/quotes.txt",
+      installFortune: false,
+      slowHookDelaySeconds: 15,
+    });
+    const container = all[0].spec.containers[0];
+    expect(container.image).toBe("lab/nginx-fortune:1");
+    expect(container.imagePullPolicy).toBe("Never");
+    expect(container.lifecycle.postStart.exec.command[2]).toBe(
+      "sleep 15 && \\\ncurl -O http://10.96.100.101/quotes.txt && \\\ncurl -O http://10.96.100.101/quotes.txt.dat && \\\nfortune quotes.txt > /usr/share/nginx/html/quote\n",
+    );
+  });
+
+  it("with hookScheme HTTPS installs cert-manager and serves the receiver with a self-signed certificate", async () => {
+    const { resources } = await runOffline(parseSettings({ scenarios: ["poststart-httpget"], hookScheme: "HTTPS" }));
+    expect(resources.map((r) => r.type)).toContain("kubernetes-cert-manager:index:CertManager");
+    const issuer = resources.find((r) => r.inputs.kind === "Issuer");
+    expect(issuer?.inputs.spec).toEqual({ selfSigned: {} });
+    const cert = resources.find((r) => r.inputs.kind === "Certificate");
+    expect(cert?.inputs.spec).toMatchObject({ secretName: "myservice-tls", ipAddresses: ["10.96.100.100"], issuerRef: { name: "myservice-selfsigned" } });
+    const deployment = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment");
+    expect(deployment?.inputs.spec.template.spec.volumes).toContainEqual({ name: "tls", secret: { secretName: "myservice-tls" } });
+    const pod = resources.find((r) => r.type === "kubernetes:core/v1:Pod");
+    expect(pod?.inputs.spec.containers[0].lifecycle.postStart.httpGet).toEqual({ host: "10.96.100.100", port: 80, path: "/container-started", scheme: "HTTPS" });
+    const config = resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap");
+    expect(config?.inputs.data["default.conf"]).toContain("listen 8080 ssl;");
+  });
+});
