@@ -97,6 +97,8 @@ export function createHookPod(parent: pulumi.ComponentResource, args: BookPodArg
 }
 
 /** The outputs every scenario component registers. */
+export type PodOutputs = ReturnType<typeof podOutputs>;
+
 export function podOutputs(pod: k8s.core.v1.Pod, readiness: Readiness) {
   return {
     podName: pod.metadata.name,

@@ -2,7 +2,7 @@
 // then restarts it (CrashLoopBackOff), or with `restartPolicy: Never` leaves the pod `Failed`.
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type BookPodArgs, createHookPod, podOutputs, type Readiness } from "./book-pod";
+import { type BookPodArgs, createHookPod, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
 import { hooks } from "./hooks";
 
 export const BOOK_FAILURE_MESSAGE = "Emulating a post-start hook failure";
@@ -21,7 +21,7 @@ export interface FailingHookPodArgs extends BookPodArgs {
 
 export class FailingHookPod extends pulumi.ComponentResource {
   public readonly pod: k8s.core.v1.Pod;
-  public readonly outputs: ReturnType<typeof podOutputs>;
+  public readonly outputs: PodOutputs;
 
   constructor(name: string, args: FailingHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart-lab:index:FailingHookPod", name, {}, opts);

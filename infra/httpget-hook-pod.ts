@@ -3,7 +3,7 @@
 // and the container restarts forever, which the book warns against.
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type BookPodArgs, checkSeconds, createHookPod, podOutputs, type Readiness } from "./book-pod";
+import { type BookPodArgs, checkSeconds, createHookPod, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
 import { HookReceiver, type HookReceiverArgs, type HookScheme, checkPort, checkScheme } from "./hook-receiver";
 import { hooks } from "./hooks";
 
@@ -32,7 +32,7 @@ export interface HttpGetHookPodArgs extends BookPodArgs {
 export class HttpGetHookPod extends pulumi.ComponentResource {
   public readonly pod: k8s.core.v1.Pod;
   public readonly receiver?: HookReceiver;
-  public readonly outputs: ReturnType<typeof podOutputs> & { hookUrl: string };
+  public readonly outputs: PodOutputs & { hookUrl: string };
 
   constructor(name: string, args: HttpGetHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart-lab:index:HttpGetHookPod", name, {}, opts);

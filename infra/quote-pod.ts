@@ -1,7 +1,7 @@
 // The book's quote service: nginx serves a quote that the post-start hook writes with `fortune`.
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type BookPodArgs, createHookPod, podOutputs, type Readiness } from "./book-pod";
+import { type BookPodArgs, createHookPod, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
 import { hooks, type ScriptStep } from "./hooks";
 
 export const BOOK_QUOTES_URL = "https://luksa.github.io/kiada/book-quotes.txt";
@@ -58,7 +58,7 @@ export function quoteAccess(pod: k8s.core.v1.Pod) {
   };
 }
 
-export type QuotePodOutputs = ReturnType<typeof podOutputs> & ReturnType<typeof quoteAccess>;
+export type QuotePodOutputs = PodOutputs & ReturnType<typeof quoteAccess>;
 
 /** The quote-poststart pod: nginx, and a post-start hook that installs fortune, downloads the quotes and writes one. */
 export class QuotePostStartPod extends pulumi.ComponentResource {

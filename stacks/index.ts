@@ -1,9 +1,10 @@
 // The Pulumi program's entry: read the stack's config, deploy, export each scenario's outputs.
 import * as pulumi from "@pulumi/pulumi";
+import type { PodOutputs } from "../infra";
 import { deploy } from "./program";
 import { parseSettings } from "./settings";
 
-function main(): Record<string, object> {
+function main(): Record<string, PodOutputs> {
   try {
     return deploy(parseSettings(pulumi.runtime.allConfig()));
   } catch (e) {

@@ -58,8 +58,8 @@ export async function render(raw: Record<string, unknown>): Promise<string> {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { scenario: { type: "string" }, stack: { type: "string" } } });
   try {
+    const { values } = parseArgs({ options: { scenario: { type: "string" }, stack: { type: "string" } } });
     process.stdout.write(await render(rawConfig(values)));
   } catch (e) {
     process.stderr.write(`render: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -1,9 +1,9 @@
 // The scenario registry: each of the book's pods is one entry, name -> component and its arguments.
 import type * as pulumi from "@pulumi/pulumi";
-import { FailingHookPod, HttpGetHookPod, QuotePostStartPod, type QuotePostStartPodArgs, SlowHookPod } from "../infra";
+import { FailingHookPod, HttpGetHookPod, type PodOutputs, QuotePostStartPod, type QuotePostStartPodArgs, SlowHookPod } from "../infra";
 import type { Settings } from "./settings";
 
-type Deploy = (settings: Settings, opts: pulumi.ComponentResourceOptions) => { outputs: object };
+type Deploy = (settings: Settings, opts: pulumi.ComponentResourceOptions) => { outputs: PodOutputs };
 
 /** The arguments every scenario pod takes from the stack's settings. */
 function podArgs(settings: Settings) {
