@@ -174,7 +174,7 @@ else
   # which its Makefile generates (`go generate`, VERSION=<release>) and which are
   # not in the module zip. Generate them with upstream's own generate.go and hand
   # them to `go build` as an overlay: the upstream package builds unchanged.
-  src=$(cd "$TC" && go list -f '{{.Dir}}' $mod/cmd/pulumi-resource-kubernetes)
+  src=$(cd "$TC" && go list -e -f '{{.Dir}}' $mod/cmd/pulumi-resource-kubernetes)
   gen=$WORK/kubernetes-$rel
   if [[ ! -s $gen/schema-embed.json || ! -s $gen/terraform-mapping-embed.json ]] || $FORCE; then
     say "generating the embedded schema of pulumi-resource-kubernetes $rel..."
@@ -213,12 +213,14 @@ if $ACTIONLINT; then
 fi
 
 # ------------------------------------------------------------------- report
+# The paths used: on stdout, or on stderr with --env (stdout is for eval then).
+summary_fd=1; $ENV_ONLY && summary_fd=2
 {
   echo "toolchain ready; put .lab/bin first on PATH (export PATH=\"$BIN:\$PATH\"):"
   for name in pulumi pulumi-language-nodejs pulumi-resource-kubernetes actionlint; do
-    [[ -n ${USED[$name]:-} ]] && printf '  %-28s %s\n' "$name" "${USED[$name]}"
+    if [[ -n ${USED[$name]:-} ]]; then printf '  %-28s %s\n' "$name" "${USED[$name]}"; fi
   done
-} >&2
+} >&"$summary_fd"
 if $ENV_ONLY; then
   printf 'export PATH=%q:"$PATH"\n' "$BIN"
   echo 'export PULUMI_SKIP_UPDATE_CHECK=true'
