@@ -3,6 +3,8 @@
 #   npm run preview -- --stack <name> | --all      pulumi preview
 #   npm run up      -- --stack <name>              pulumi up --yes
 #   npm run destroy -- --stack <name>              pulumi destroy --yes
+#   ... --set <key>=<value> (repeatable)            the stack's config with these settings changed,
+#                                                   e.g. --set cluster=lab; the value is read as YAML
 # State lives in .lab/state (git-ignored). The stacks' secrets passphrase defaults to "lab".
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -12,9 +14,11 @@ command=${1:?usage: scripts/pulumi.sh preview|up|destroy --stack <name> | --all}
 shift
 stacks=()
 extra=()
+sets=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --stack) stacks+=("${2:?--stack needs a name}"); shift 2 ;;
+    --set) sets+=("${2:?--set needs <key>=<value>}"); shift 2 ;;
     --all) for f in Pulumi.*.yaml; do s=${f#Pulumi.}; stacks+=("${s%.yaml}"); done; shift ;;
     *) extra+=("$1"); shift ;;
   esac
@@ -34,10 +38,27 @@ if [[ -z ${KUBECONFIG:-} && -f .lab/kubeconfig ]]; then export KUBECONFIG=$ROOT/
 
 for s in "${stacks[@]}"; do
   pulumi stack select --create --non-interactive "$s" >/dev/null
+  config=(--config-file "Pulumi.$s.yaml")
+  if [[ ${#sets[@]} -gt 0 ]]; then
+    # A copy of the stack file with the settings changed; the committed file stays as it is.
+    mkdir -p .lab/config
+    config=(--config-file ".lab/config/Pulumi.$s.yaml")
+    node -e '
+      const fs = require("fs"), YAML = require("yaml");
+      const [from, to, ...sets] = process.argv.slice(1);
+      const doc = YAML.parse(fs.readFileSync(from, "utf8"));
+      for (const set of sets) {
+        const at = set.indexOf("=");
+        if (at < 1) { console.error(`--set: ${JSON.stringify(set)} is not <key>=<value>`); process.exit(2); }
+        const key = set.slice(0, at);
+        doc.config[key.includes(":") ? key : `poststart-lab:${key}`] = YAML.parse(set.slice(at + 1));
+      }
+      fs.writeFileSync(to, YAML.stringify(doc));' "Pulumi.$s.yaml" "${config[1]}" "${sets[@]}"
+  fi
   case $command in
-    preview) pulumi preview --non-interactive --diff --stack "$s" "${extra[@]}" ;;
-    up) pulumi up --yes --non-interactive --skip-preview --stack "$s" "${extra[@]}" ;;
-    destroy) pulumi destroy --yes --non-interactive --skip-preview --stack "$s" "${extra[@]}" ;;
+    preview) pulumi preview --non-interactive --diff --stack "$s" "${config[@]}" "${extra[@]}" ;;
+    up) pulumi up --yes --non-interactive --skip-preview --stack "$s" "${config[@]}" "${extra[@]}" ;;
+    destroy) pulumi destroy --yes --non-interactive --skip-preview --stack "$s" "${config[@]}" "${extra[@]}" ;;
     *) echo "unknown command $command: use preview, up or destroy" >&2; exit 2 ;;
   esac
 done
