@@ -92,8 +92,8 @@ build() {
     return 0
   fi
 
-  local log=$BUILD_LOG_DIR/build.log tmp=$BIN/.tmp start pid rc
-  say "building ${names[*]} $K8S_VERSION from Go modules (takes minutes; log: .lab/build/build.log)..."
+  local log=$BUILD_LOG_DIR/k8s-build.log tmp=$BIN/.tmp start pid rc
+  say "building ${names[*]} $K8S_VERSION from Go modules (takes minutes; log: .lab/build/k8s-build.log)..."
   rm -rf "$tmp"; mkdir -p "$tmp"
   start=$SECONDS
   # One `go build` for all of them: they share most packages. Background it and
@@ -130,10 +130,10 @@ ensure_etcd() {
     say "installing Debian's etcd-server (apt-get)..."
     ((EUID == 0)) || die "etcd is missing and installing it needs root: apt-get install etcd-server"
     # the package's own service is not started: policy-rc.d / no systemd here
-    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server >"$BUILD_LOG_DIR/apt.log" 2>&1; then
-      DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$BUILD_LOG_DIR/apt.log" 2>&1 || true
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server >>"$BUILD_LOG_DIR/apt.log" 2>&1 ||
-        { tail -n 20 "$BUILD_LOG_DIR/apt.log" >&2; die "apt-get install etcd-server failed"; }
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server >"$BUILD_LOG_DIR/etcd-apt.log" 2>&1; then
+      DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$BUILD_LOG_DIR/etcd-apt.log" 2>&1 || true
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server >>"$BUILD_LOG_DIR/etcd-apt.log" 2>&1 ||
+        { tail -n 20 "$BUILD_LOG_DIR/etcd-apt.log" >&2; die "apt-get install etcd-server failed"; }
     fi
   fi
   ETCD_BIN=$(command -v etcd)
@@ -141,9 +141,17 @@ ensure_etcd() {
 
 # -------------------------------------------------------------------- PKI
 
-# cert NAME SUBJECT [SAN] : an EC P-256 key and a certificate signed by the lab CA
+# ca NAME CN: a self-signed EC P-256 certificate authority
+ca() {
+  openssl ecparam -name prime256v1 -genkey -noout -out "$PKI/$1.key" 2>/dev/null
+  openssl req -x509 -new -key "$PKI/$1.key" -subj "/CN=$2" -days 3650 -sha256 \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+    -out "$PKI/$1.crt" 2>/dev/null
+}
+
+# cert NAME SUBJECT [SAN] : an EC P-256 key and a certificate signed by CA_NAME (ca)
 cert() {
-  local name=$1 subj=$2 san=${3:-} ext
+  local name=$1 subj=$2 san=${3:-} ext signer=${CA_NAME:-ca}
   ext=$(mktemp)
   {
     echo "basicConstraints=critical,CA:FALSE"
@@ -157,7 +165,7 @@ cert() {
   } >"$ext"
   openssl ecparam -name prime256v1 -genkey -noout -out "$PKI/$name.key" 2>/dev/null
   openssl req -new -key "$PKI/$name.key" -subj "$subj" -out "$PKI/$name.csr" 2>/dev/null
-  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/$signer.crt" -CAkey "$PKI/$signer.key" -CAcreateserial \
     -days 365 -sha256 -extfile "$ext" -out "$PKI/$name.crt" 2>/dev/null
   rm -f "$ext" "$PKI/$name.csr"
 }
@@ -166,16 +174,16 @@ make_pki() {
   [[ -f $PKI/.complete ]] && return 0
   say "generating CA and certificates in .lab/pki"
   rm -rf "$PKI"; mkdir -p "$PKI"; chmod 700 "$PKI"
-  openssl ecparam -name prime256v1 -genkey -noout -out "$PKI/ca.key" 2>/dev/null
-  openssl req -x509 -new -key "$PKI/ca.key" -subj "/CN=lab-kubernetes-ca" -days 3650 -sha256 \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-    -out "$PKI/ca.crt" 2>/dev/null
+  ca ca lab-kubernetes-ca
   cert apiserver "/CN=kube-apiserver" \
     "IP:127.0.0.1,IP:::1,IP:$SERVICE_IP,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
   cert etcd-server "/CN=lab-etcd" "IP:127.0.0.1,DNS:localhost"
   cert apiserver-etcd-client "/CN=kube-apiserver-etcd-client"
   cert admin "/O=system:masters/CN=lab-admin"
   cert kube-controller-manager "/CN=system:kube-controller-manager"
+  # aggregation layer (front proxy), as kubeadm sets it up: its own CA
+  ca front-proxy-ca lab-front-proxy-ca
+  CA_NAME=front-proxy-ca cert front-proxy-client "/CN=front-proxy-client"
   # service-account token signing key pair
   openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
   openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
@@ -242,19 +250,19 @@ port_in_use() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 # start NAME COMMAND...: detached from this shell, output to .lab/log/NAME.log
 start() {
   local name=$1; shift
-  if port_in_use_by_other "$name"; then die "port for $name is taken by another program"; fi
   setsid "$@" >"$LOG/$name.log" 2>&1 </dev/null &
   echo $! >"$RUN/$name.pid"
 }
 
-port_in_use_by_other() {
-  local p
-  case $1 in
-    etcd) for p in "$ETCD_PORT" "$ETCD_PEER_PORT"; do port_in_use "$p" && { say "port $p is in use:"; ss -Hltnp "sport = :$p" >&2; return 0; }; done ;;
-    kube-apiserver) port_in_use "$APISERVER_PORT" && { ss -Hltnp "sport = :$APISERVER_PORT" >&2; return 0; } ;;
-    kube-controller-manager) port_in_use "$KCM_PORT" && { ss -Hltnp "sport = :$KCM_PORT" >&2; return 0; } ;;
-  esac
-  return 1
+# check_ports: every port the lab listens on is free (nothing of ours runs now)
+check_ports() {
+  local p busy=0
+  for p in "$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$KCM_PORT"; do
+    if port_in_use "$p"; then
+      printf 'lab: port %s is in use:\n' "$p" >&2; ss -Hltnp "sport = :$p" >&2; busy=1
+    fi
+  done
+  ((busy == 0)) || die "ports taken by another program (set LAB_*_PORT to move the lab)"
 }
 
 # wait_for DESCRIPTION PROCNAME COMMAND...: poll until COMMAND succeeds
@@ -283,6 +291,8 @@ stop_all() {
         say "  $name did not stop in 15 s: SIGKILL"
         kill -KILL "$pid" 2>/dev/null || true; sleep 0.3
       fi
+      # it is an orphan: give init a moment to reap it, so none is left listed
+      for ((n = 0; n < 50; n++)); do [[ -e /proc/$pid ]] || break; sleep 0.1; done
     fi
     rm -f "$RUN/$name.pid"
   done
@@ -314,6 +324,7 @@ cmd_up() {
   fi
   command -v openssl >/dev/null || die "openssl is not installed"
   mkdir -p "$BUILD_LOG_DIR"
+  check_ports
   build
   ensure_etcd
   local t0=$SECONDS
@@ -341,6 +352,9 @@ cmd_up() {
     --cert "$PKI/apiserver-etcd-client.crt" --key "$PKI/apiserver-etcd-client.key" \
     "https://127.0.0.1:$ETCD_PORT/health"
 
+  # --endpoint-reconciler-type=none: the apiserver would publish its advertise
+  # address as the endpoint of Service `kubernetes`, and validation rejects a
+  # loopback address (an error every 10 s). The Service itself is still made.
   say "starting kube-apiserver $K8S_VERSION on $SERVER"
   start kube-apiserver "$BIN/kube-apiserver" \
     --advertise-address=127.0.0.1 \
@@ -360,6 +374,14 @@ cmd_up() {
     --service-account-key-file="$PKI/sa.pub" \
     --service-account-signing-key-file="$PKI/sa.key" \
     --service-cluster-ip-range="$SERVICE_CIDR" \
+    --requestheader-client-ca-file="$PKI/front-proxy-ca.crt" \
+    --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User \
+    --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --proxy-client-cert-file="$PKI/front-proxy-client.crt" \
+    --proxy-client-key-file="$PKI/front-proxy-client.key" \
+    --endpoint-reconciler-type=none \
     --enable-bootstrap-token-auth=true \
     --profiling=false
   wait_for "kube-apiserver /readyz" kube-apiserver apiserver_ready
@@ -373,6 +395,7 @@ cmd_up() {
     --secure-port="$KCM_PORT" \
     --cert-dir="$PKI/kube-controller-manager-serving" \
     --client-ca-file="$PKI/ca.crt" \
+    --requestheader-client-ca-file="$PKI/front-proxy-ca.crt" \
     --root-ca-file="$PKI/ca.crt" \
     --service-account-private-key-file="$PKI/sa.key" \
     --use-service-account-credentials=true \
@@ -413,6 +436,8 @@ cmd_status() {
   fi
   if ((rc == 0)); then
     say "running; export KUBECONFIG=$KUBECONFIG_FILE"
+  elif any_running; then
+    say "partly running (\`lab.sh up\` restarts it, \`lab.sh down\` stops it)"
   else
     say "not running"
   fi
