@@ -1,0 +1,42 @@
+// The real parts the e2e tests drive: the toolchain, the lab cluster, and scripts/pulumi.sh.
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+
+export const ROOT = path.join(__dirname, "..", "..");
+
+export interface Run {
+  status: number;
+  output: string;
+}
+
+/** Runs a command in the project, stdout and stderr together, as a user would see them. */
+export function run(command: string, args: string[], env: Record<string, string> = {}): Run {
+  const result = spawnSync(command, args, {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
+}
+
+/** Builds the toolchain if needed and starts the lab cluster if it is not running. */
+export function ensureLab(): void {
+  for (const script of [["scripts/toolchain.sh"], ["scripts/lab.sh", "up"]]) {
+    const { status, output } = run("bash", script);
+    if (status !== 0) throw new Error(`bash ${script.join(" ")} failed:\n${output}`);
+  }
+}
+
+/** `npm run <command> -- --stack <stack> [--set key=value ...]` against the lab cluster. */
+export function pulumi(command: "preview" | "up" | "destroy", stack: string, sets: Record<string, unknown> = {}): Run {
+  const args = ["scripts/pulumi.sh", command, "--stack", stack];
+  for (const [key, value] of Object.entries(sets)) args.push("--set", `${key}=${JSON.stringify(value)}`);
+  return run("bash", args, { KUBECONFIG: path.join(ROOT, ".lab", "kubeconfig") });
+}
+
+/** kubectl of the lab cluster. */
+export function kubectl(...args: string[]): Run {
+  return run(path.join(ROOT, ".lab", "bin", "kubectl"), ["--kubeconfig", path.join(ROOT, ".lab", "kubeconfig"), ...args]);
+}
