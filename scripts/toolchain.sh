@@ -8,11 +8,15 @@
 #   bash scripts/toolchain.sh --force    rebuild what this script builds, even if up to date
 #   bash scripts/toolchain.sh --no-actionlint
 #
-# Tools, and where their versions are pinned (nowhere else):
+# Tools, and where their versions are pinned (nowhere else; one wrapper module per
+# tool, so that each builds with the dependency versions it was released with):
 #   pulumi                      CLI, github.com/pulumi/pulumi/pkg/v3 cmd/pulumi        toolchain/go.mod
-#   pulumi-resource-kubernetes  github.com/pulumi/pulumi-kubernetes/provider/v4         toolchain/go.mod
-#   actionlint                  github.com/rhysd/actionlint cmd/actionlint               toolchain/go.mod
+#   pulumi-resource-kubernetes  github.com/pulumi/pulumi-kubernetes/provider/v4         toolchain/kubernetes/go.mod
+#                               (main package: toolchain/kubernetes/cmd/pulumi-resource-kubernetes)
+#   actionlint                  github.com/rhysd/actionlint cmd/actionlint               toolchain/actionlint/go.mod
 #   pulumi-language-nodejs      github.com/pulumi/pulumi/sdk/v3 nodejs/cmd/...          toolchain/nodejs-host/go.mod
+#                               (as pulumi-language-nodejs-host, started by the wrapper's
+#                               launcher toolchain/nodejs-host/cmd/pulumi-language-nodejs)
 # A tool already on PATH (a normal install, outside .lab/bin) is used as it is.
 # Anything else is built with `go build` into .lab/bin (git-ignored), once: a
 # stamp file next to each binary records the pins, Go version and flags it was
@@ -34,10 +38,11 @@
 # version; sdk/v3 v3.68.0 is the newest served sdk/v3 that still carried the host
 # as a package. It speaks the same gRPC protocol (the CLI falls back for the
 # newer calls) and runs the program with the project's own @pulumi/pulumi. It
-# predates runtime options in Pulumi.yaml reaching the host, so `typescript`,
-# `nodeargs` and `tsconfig` under `runtime.options` are ignored: it always sets
-# PULUMI_NODEJS_TYPESCRIPT=true. Use NODE_OPTIONS / PULUMI_NODEJS_TRANSPILE_ONLY
-# instead (see the report in the commit that added this).
+# predates runtime options in Pulumi.yaml reaching the host over gRPC, so a small
+# launcher of ours passes `typescript`, `nodeargs` and `tsconfig` to it as flags.
+# Limits: its resource-monitor proxy forwards only the calls of v3.68.0, so stack
+# transforms (registerStackTransform), resource hooks and parameterized packages
+# fail; resources, invokes, components, outputs and config work.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -45,6 +50,8 @@ BIN=$ROOT/.lab/bin
 WORK=$ROOT/.lab/build/toolchain # generated inputs and build logs
 TC=$ROOT/toolchain
 TC_NODE=$TC/nodejs-host
+TC_K8S=$TC/kubernetes
+TC_LINT=$TC/actionlint
 RECIPE=1 # bump when the way a binary is built changes
 
 # Go: the pins are go.mod/go.sum, never rewritten here; no toolchain download.
@@ -89,17 +96,20 @@ modver() { (cd "$1" && go list -m -f '{{.Version}}' "$2"); }
 # comment line `//toolchain:release <module> <release> <commit prefix>`.
 release_of() {
   local mod=$1 ver=$2 line rel commit
-  line=$(grep -E "^//toolchain:release $mod " "$TC/go.mod") || die "no //toolchain:release line for $mod in toolchain/go.mod"
+  line=$(grep -E "^//toolchain:release $mod " "$TC_K8S/go.mod") || die "no //toolchain:release line for $mod in toolchain/kubernetes/go.mod"
   read -r _ _ rel commit <<<"$line"
-  [[ $ver == *-"$commit"* ]] || die "toolchain/go.mod pins $mod@$ver, but its //toolchain:release line is for commit $commit: update it"
+  [[ $ver == *-"$commit"* ]] || die "toolchain/kubernetes/go.mod pins $mod@$ver, but its //toolchain:release line is for commit $commit: update it"
   printf '%s\n' "$rel"
 }
 
+# What a binary must have been built from: the wrapper's build list (every module
+# version and replacement, so a comment in go.mod rebuilds nothing), the Go
+# version, the flags, and anything else given.
 stamp_key() { # module dir, then anything else the binary depends on
   local dir=$1; shift
   {
-    printf '%s\n' "$RECIPE" "$(go env GOVERSION)" "$CGO_ENABLED" "$@"
-    cat "$dir/go.mod" "$dir/go.sum"
+    printf '%s\n' "$RECIPE" "$(go env GOVERSION)" "CGO_ENABLED=$CGO_ENABLED trimpath" "$@"
+    (cd "$dir" && go list -m -f '{{.Path}} {{.Version}} {{with .Replace}}=> {{.Path}} {{.Version}}{{end}}' all)
   } | sha256sum | cut -d' ' -f1
 }
 
@@ -128,6 +138,7 @@ build() {
   rc=0; wait "$pid" || rc=$?
   if ((rc != 0)); then
     tail -n 30 "$log" >&2
+    rm -rf "$tmp"
     die "building $name failed (exit $rc); full log: $log"
   fi
   mv -f "$tmp/$name" "$BIN/$name"
@@ -152,15 +163,23 @@ else
 fi
 
 # ------------------------------------------------- Node.js language host
+# Two binaries: the host itself (sdk/v3's nodejs/cmd/pulumi-language-nodejs) as
+# pulumi-language-nodejs-host, and the wrapper's small pulumi-language-nodejs,
+# which starts it with Pulumi.yaml's runtime options as the flags it reads them
+# from (see toolchain/nodejs-host/cmd/pulumi-language-nodejs/main.go).
 if p=$(on_path pulumi-language-nodejs); then
   USED[pulumi-language-nodejs]="$p (on PATH)"
 else
   v=$(modver "$TC_NODE" github.com/pulumi/pulumi/sdk/v3)
-  build pulumi-language-nodejs "pulumi-language-nodejs $v (sdk/v3)" "$TC_NODE" \
+  build pulumi-language-nodejs-host "pulumi-language-nodejs $v (sdk/v3)" "$TC_NODE" \
     github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
-    "$(stamp_key "$TC_NODE" pulumi-language-nodejs "$v")" \
+    "$(stamp_key "$TC_NODE" pulumi-language-nodejs-host "$v")" \
     -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$v"
-  USED[pulumi-language-nodejs]="$BIN/pulumi-language-nodejs ($v)"
+  build pulumi-language-nodejs "its runtime-options launcher" "$TC_NODE" \
+    ./cmd/pulumi-language-nodejs \
+    "$(stamp_key "$TC_NODE" pulumi-language-nodejs "$(cat "$TC_NODE/cmd/pulumi-language-nodejs/main.go")")" \
+    -ldflags "-s -w"
+  USED[pulumi-language-nodejs]="$BIN/pulumi-language-nodejs -> pulumi-language-nodejs-host ($v)"
 fi
 
 # ------------------------------------------------- Kubernetes provider
@@ -168,32 +187,36 @@ if p=$(on_path pulumi-resource-kubernetes); then
   USED[pulumi-resource-kubernetes]="$p (on PATH)"
 else
   mod=github.com/pulumi/pulumi-kubernetes/provider/v4
-  v=$(modver "$TC" $mod)
+  v=$(modver "$TC_K8S" $mod)
   rel=$(release_of $mod "$v")
-  # Upstream's main.go embeds schema-embed.json and terraform-mapping-embed.json,
-  # which its Makefile generates (`go generate`, VERSION=<release>) and which are
-  # not in the module zip. Generate them with upstream's own generate.go and hand
-  # them to `go build` as an overlay: the upstream package builds unchanged.
-  src=$(cd "$TC" && go list -e -f '{{.Dir}}' $mod/cmd/pulumi-resource-kubernetes)
+  # Upstream's main package embeds schema-embed.json and terraform-mapping-embed.json,
+  # which its Makefile generates and which are not in the module zip; an overlay
+  # may not add files under GOMODCACHE. So: generate them with upstream's own
+  # generate.go (VERSION=<release>, as its Makefile does) into .lab/build, and build
+  # the wrapper's toolchain/kubernetes/cmd/pulumi-resource-kubernetes (upstream's main, the
+  # same three lines) with the two files added to it by -overlay.
+  src=$(cd "$TC_K8S" && go list -e -f '{{.Dir}}' $mod/cmd/pulumi-resource-kubernetes)
+  [[ -f $src/generate.go && -f $src/schema.json ]] || die "no generate.go/schema.json in $src"
   gen=$WORK/kubernetes-$rel
-  if [[ ! -s $gen/schema-embed.json || ! -s $gen/terraform-mapping-embed.json ]] || $FORCE; then
+  if $FORCE || [[ ! -s $gen/schema-embed.json || ! -s $gen/terraform-mapping-embed.json ]]; then
     say "generating the embedded schema of pulumi-resource-kubernetes $rel..."
     rm -rf "$gen"; mkdir -p "$gen"
     cp "$src/schema.json" "$src/terraform-mapping.json" "$gen/"
     chmod u+w "$gen"/*.json
-    (cd "$TC" && go build -o "$gen/generate" "$src/generate.go")
+    (cd "$TC_K8S" && go build -o "$gen/generate" "$src/generate.go")
     (cd "$gen" && VERSION=$rel ./generate)
     rm -f "$gen/generate" "$gen/schema.json" "$gen/terraform-mapping.json"
   fi
+  main=$TC_K8S/cmd/pulumi-resource-kubernetes
   cat >"$gen/overlay.json" <<EOF
 {"Replace": {
-  "$src/schema-embed.json": "$gen/schema-embed.json",
-  "$src/terraform-mapping-embed.json": "$gen/terraform-mapping-embed.json"
+  "$main/schema-embed.json": "$gen/schema-embed.json",
+  "$main/terraform-mapping-embed.json": "$gen/terraform-mapping-embed.json"
 }}
 EOF
-  build pulumi-resource-kubernetes "pulumi-resource-kubernetes $rel ($mod@$v)" "$TC" \
-    $mod/cmd/pulumi-resource-kubernetes \
-    "$(stamp_key "$TC" pulumi-resource-kubernetes "$rel" "$(sha256sum "$gen"/*-embed.json)")" \
+  build pulumi-resource-kubernetes "pulumi-resource-kubernetes $rel ($mod@$v)" "$TC_K8S" \
+    ./cmd/pulumi-resource-kubernetes \
+    "$(stamp_key "$TC_K8S" pulumi-resource-kubernetes "$rel" "$(cat "$main/main.go" "$gen"/*-embed.json | sha256sum)")" \
     -overlay "$gen/overlay.json" \
     -ldflags "-s -w -X $mod/pkg/version.Version=$rel"
   USED[pulumi-resource-kubernetes]="$BIN/pulumi-resource-kubernetes ($rel)"
@@ -204,9 +227,9 @@ if $ACTIONLINT; then
   if p=$(on_path actionlint); then
     USED[actionlint]="$p (on PATH)"
   else
-    v=$(modver "$TC" github.com/rhysd/actionlint)
-    build actionlint "actionlint $v" "$TC" github.com/rhysd/actionlint/cmd/actionlint \
-      "$(stamp_key "$TC" actionlint "$v")" \
+    v=$(modver "$TC_LINT" github.com/rhysd/actionlint)
+    build actionlint "actionlint $v" "$TC_LINT" github.com/rhysd/actionlint/cmd/actionlint \
+      "$(stamp_key "$TC_LINT" actionlint "$v")" \
       -ldflags "-s -w -X github.com/rhysd/actionlint.version=$v"
     USED[actionlint]="$BIN/actionlint ($v)"
   fi
