@@ -4,13 +4,17 @@
 #   bash scripts/lab.sh up      build (once) and start etcd, kube-apiserver and
 #                               kube-controller-manager; write .lab/kubeconfig
 #   bash scripts/lab.sh down    stop them and remove all state but .lab/bin
-#   bash scripts/lab.sh status  say whether the lab is running
+#   bash scripts/lab.sh status  say whether the lab is running (exit 0), or not (3)
 #   bash scripts/lab.sh build   only build the binaries into .lab/bin
 #
 # Everything comes from the Go module proxy and Debian's packages:
 #   kube-apiserver, kube-controller-manager, kubectl: k8s.io/kubernetes v1.34.4,
 #     built from the wrapper module lab/ (go.mod pins every staging module);
-#   etcd: Debian's etcd-server package (3.4.x), installed with apt-get if missing.
+#   etcd: Debian's etcd-server package (3.4.x), installed with apt-get if missing;
+#     kube-apiserver 1.34 works with it (it finds etcd < 3.4.31 lacks reliable
+#     RequestWatchProgress and reads consistent lists from etcd instead).
+# All listeners are on 127.0.0.1; etcd's client port takes only certificates
+# of the lab CA. `up` after a crash keeps .lab/etcd and .lab/pki; `down` wipes them.
 # There is no kubelet, scheduler or kube-proxy: pods are admitted and stored,
 # never run. The controller manager makes the `default` ServiceAccount of every
 # namespace, as a real cluster does.
@@ -92,7 +96,7 @@ build() {
     return 0
   fi
 
-  local log=$BUILD_LOG_DIR/k8s-build.log tmp=$BIN/.tmp start pid rc
+  local log=$BUILD_LOG_DIR/k8s-build.log tmp=$BIN/.lab-k8s-tmp start pid rc
   say "building ${names[*]} $K8S_VERSION from Go modules (takes minutes; log: .lab/build/k8s-build.log)..."
   rm -rf "$tmp"; mkdir -p "$tmp"
   start=$SECONDS
@@ -102,12 +106,14 @@ build() {
     cd "$MODULE"
     exec env GOTOOLCHAIN=local CGO_ENABLED=0 nice -n 10 \
       go build -mod=readonly -buildvcs=false -trimpath -ldflags "$(ldflags)" -o "$tmp/" "${pkgs[@]}"
-  ) >"$log" 2>&1 &
+  ) >"$log" 2>&1 9>&- &
   pid=$!
+  local next=$((start + 60))
   while kill -0 "$pid" 2>/dev/null; do
-    sleep 5
-    if (((SECONDS - start) % 60 < 5)) && ((SECONDS - start >= 60)); then
+    sleep 2
+    if ((SECONDS >= next)); then
       say "  still building... $(((SECONDS - start) / 60)) min"
+      next=$((next + 60))
     fi
   done
   rc=0; wait "$pid" || rc=$?
@@ -250,7 +256,7 @@ port_in_use() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 # start NAME COMMAND...: detached from this shell, output to .lab/log/NAME.log
 start() {
   local name=$1; shift
-  setsid "$@" >"$LOG/$name.log" 2>&1 </dev/null &
+  setsid "$@" >"$LOG/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN/$name.pid"
 }
 
@@ -443,6 +449,16 @@ cmd_status() {
   fi
   return $rc
 }
+
+# One lab.sh at a time: a second `up` waits, then finds the lab running. The
+# lock's descriptor is closed for every process started here (`9>&-`), else the
+# servers would hold the lock for as long as they run.
+mkdir -p "$BIN"
+exec 9>"$BIN/.lab-sh.flock"
+if ! flock -n 9; then
+  say "waiting for another lab.sh in this checkout..."
+  flock -w 1800 9 || die "another lab.sh held the lock for 30 min"
+fi
 
 case ${1:-} in
   up) cmd_up ;;
