@@ -21,6 +21,8 @@
 #
 # Settings (environment): LAB_APISERVER_PORT (6443), LAB_ETCD_PORT (23790),
 # LAB_ETCD_PEER_PORT (23800), LAB_KCM_PORT (20257), LAB_UP_TIMEOUT (120 s).
+# Keep ports below 32768: above it, outgoing connections' ephemeral local ports
+# can take a port between the free-port check and the server's bind.
 set -euo pipefail
 
 K8S_VERSION=v1.34.4
@@ -40,7 +42,7 @@ PKI=$LAB/pki
 LOG=$LAB/log
 ETCD_DATA=$LAB/etcd
 KUBECONFIG_FILE=$LAB/kubeconfig
-BUILD_LOG_DIR=$LAB/build # kept by `down`, like bin/
+BUILD_LOG_DIR=$BIN # build and apt logs live with the binaries; `down` keeps them
 MODULE=$ROOT/lab
 SERVER=https://127.0.0.1:$APISERVER_PORT
 
@@ -97,7 +99,7 @@ build() {
   fi
 
   local log=$BUILD_LOG_DIR/k8s-build.log tmp=$BIN/.lab-k8s-tmp start pid rc
-  say "building ${names[*]} $K8S_VERSION from Go modules (takes minutes; log: .lab/build/k8s-build.log)..."
+  say "building ${names[*]} $K8S_VERSION from Go modules (takes minutes; log: .lab/bin/k8s-build.log)..."
   rm -rf "$tmp"; mkdir -p "$tmp"
   start=$SECONDS
   # One `go build` for all of them: they share most packages. Background it and
