@@ -31,7 +31,12 @@
 #     pulumi-resource-<name> found on PATH whatever version the program asks for,
 #     before its plugin cache (it prints "warning: using pulumi-resource-kubernetes
 #     from $PATH"). So PULUMI_IGNORE_AMBIENT_PLUGINS must NOT be set.
+#   The provider built here is 4.25.0 (the one release the proxy serves): a
+#   program whose @pulumi/kubernetes is newer gets "warning: resource plugin
+#   kubernetes is expected to have version >=X" and runs against 4.25.0 anyway;
+#   pin @pulumi/kubernetes 4.25.0 for an exact match.
 #   Also set PULUMI_SKIP_UPDATE_CHECK=true (no network to ask for a newer CLI).
+#   The CLI keeps its own state in ~/.pulumi (PULUMI_HOME) as usual.
 #
 # Why the language host is so old (v3.68.0): the proxy does not serve the module
 # github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 at any
@@ -40,6 +45,12 @@
 # newer calls) and runs the program with the project's own @pulumi/pulumi. It
 # predates runtime options in Pulumi.yaml reaching the host over gRPC, so a small
 # launcher of ours passes `typescript`, `nodeargs` and `tsconfig` to it as flags.
+# TypeScript is handled by the project's @pulumi/pulumi (cmd/run), not the host:
+# with `typescript` true (the default) it registers ts-node (the project's, else
+# its vendored 7.0.1) with the project's `typescript` (else vendored 3.8.3) and
+# type-checks, unless PULUMI_NODEJS_TRANSPILE_ONLY=true or tsconfig's noCheck;
+# with `typescript: false` node runs the entry point as it is (plain or compiled
+# JS, or TypeScript through `nodeargs: --import tsx`).
 # Limits: its resource-monitor proxy forwards only the calls of v3.68.0, so stack
 # transforms (registerStackTransform), resource hooks and parameterized packages
 # fail; resources, invokes, components, outputs and config work.
@@ -65,7 +76,7 @@ for arg in "$@"; do
     --env) ENV_ONLY=true ;;
     --force) FORCE=true ;;
     --no-actionlint) ACTIONLINT=false ;;
-    -h | --help) sed -n '2,40p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d'; exit 0 ;;
     *) echo "toolchain.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -87,6 +98,18 @@ on_path() {
     fi
   done
   return 1
+}
+
+# A tool found on PATH outside .lab/bin is used; a copy built here earlier would
+# shadow it for callers that put .lab/bin first, so it goes.
+drop_built() {
+  local name
+  for name in "$@"; do
+    if [[ -e $BIN/$name ]]; then
+      say "removing .lab/bin/$name: $(on_path "$1") is used instead"
+      rm -f "$BIN/$name" "$BIN/$name.stamp"
+    fi
+  done
 }
 
 # version of a module in the build list of the wrapper module $1
@@ -153,6 +176,7 @@ declare -A USED
 
 # ---------------------------------------------------------------- pulumi CLI
 if p=$(on_path pulumi); then
+  drop_built pulumi
   USED[pulumi]="$p (on PATH: $("$p" version 2>/dev/null || echo '?'))"
 else
   v=$(modver "$TC" github.com/pulumi/pulumi/pkg/v3)
@@ -168,6 +192,7 @@ fi
 # which starts it with Pulumi.yaml's runtime options as the flags it reads them
 # from (see toolchain/nodejs-host/cmd/pulumi-language-nodejs/main.go).
 if p=$(on_path pulumi-language-nodejs); then
+  drop_built pulumi-language-nodejs pulumi-language-nodejs-host
   USED[pulumi-language-nodejs]="$p (on PATH)"
 else
   v=$(modver "$TC_NODE" github.com/pulumi/pulumi/sdk/v3)
@@ -184,6 +209,7 @@ fi
 
 # ------------------------------------------------- Kubernetes provider
 if p=$(on_path pulumi-resource-kubernetes); then
+  drop_built pulumi-resource-kubernetes
   USED[pulumi-resource-kubernetes]="$p (on PATH)"
 else
   mod=github.com/pulumi/pulumi-kubernetes/provider/v4
@@ -225,6 +251,7 @@ fi
 # --------------------------------------------------------------- actionlint
 if $ACTIONLINT; then
   if p=$(on_path actionlint); then
+    drop_built actionlint
     USED[actionlint]="$p (on PATH)"
   else
     v=$(modver "$TC_LINT" github.com/rhysd/actionlint)
@@ -245,7 +272,8 @@ summary_fd=1; $ENV_ONLY && summary_fd=2
   done
 } >&"$summary_fd"
 if $ENV_ONLY; then
-  printf 'export PATH=%q:"$PATH"\n' "$BIN"
+  # shellcheck disable=SC2016 # $PATH is for the caller's shell to expand
+  printf 'case ":$PATH:" in *:%q:*) ;; *) export PATH=%q:"$PATH" ;; esac\n' "$BIN" "$BIN"
   echo 'export PULUMI_SKIP_UPDATE_CHECK=true'
   echo 'unset PULUMI_IGNORE_AMBIENT_PLUGINS'
 fi
