@@ -56,7 +56,7 @@ for s in "${stacks[@]}"; do
       fs.writeFileSync(to, YAML.stringify(doc));' "Pulumi.$s.yaml" "${config[1]}" "${sets[@]}"
   fi
   case $command in
-    preview) pulumi preview --non-interactive --diff --stack "$s" "${config[@]}" "${extra[@]}" ;;
+    preview) pulumi preview --non-interactive --stack "$s" "${config[@]}" "${extra[@]}" ;;
     up) pulumi up --yes --non-interactive --skip-preview --stack "$s" "${config[@]}" "${extra[@]}" ;;
     destroy) pulumi destroy --yes --non-interactive --skip-preview --stack "$s" "${config[@]}" "${extra[@]}" ;;
     *) echo "unknown command $command: use preview, up or destroy" >&2; exit 2 ;;
