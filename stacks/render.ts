@@ -10,7 +10,7 @@ import { PROJECT, parseSettings } from "./settings";
 const ROOT = path.resolve(__dirname, "..");
 
 /** A stack file's config, or a single scenario with every other setting at its default. */
-function rawConfig(options: { scenario?: string; stack?: string }): Record<string, unknown> {
+export function rawConfig(options: { scenario?: string; stack?: string }): Record<string, unknown> {
   if ((options.scenario === undefined) === (options.stack === undefined)) {
     throw new Error("usage: npm run render -- --scenario <name> | --stack <name>");
   }
