@@ -1,5 +1,5 @@
-// What every scenario pod shares: the book's single nginx container, validated names, and the
-// choice between waiting for readiness and not waiting (for pods that by design never get ready).
+// What every scenario pod shares: the book's single nginx container, validated names, and what
+// `pulumi up` waits for: readiness, or the state the book predicts for pods that never get ready.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { checkHook, type Hook } from "./hooks";
@@ -20,8 +20,15 @@ export interface BookPodArgs {
   imagePullPolicy?: PullPolicy;
 }
 
-/** How `pulumi up` treats the pod: wait until it is ready, or not at all (and say why). */
-export type Readiness = { await: true } | { await: false; because: string };
+/**
+ * What `pulumi up` waits for: the pod to be ready, or, for a pod that by design never is, the
+ * state the book predicts (a `pulumi.com/waitFor` JSONPath condition), so that `up` succeeds only
+ * when the book's behaviour happened and the pod's status output shows it.
+ */
+export type Readiness = { await: "ready" } | { await: "state"; waitFor: string; expected: string };
+
+/** The container's state while the kubelet reports its failed post-start hook. */
+export const POST_START_HOOK_ERROR = "jsonpath={.status.containerStatuses[0].state.waiting.reason}=PostStartHookError";
 
 export interface HookPodSpec {
   name: string;
@@ -74,8 +81,10 @@ export function createHookPod(parent: pulumi.ComponentResource, args: BookPodArg
       metadata: {
         name,
         namespace: args.namespace,
-        // The provider waits for a Pod to be ready; these pods never are by design, so it must not wait.
-        annotations: spec.readiness.await ? undefined : { "pulumi.com/skipAwait": "true" },
+        annotations:
+          spec.readiness.await === "ready"
+            ? undefined
+            : { "pulumi.com/waitFor": spec.readiness.waitFor, "pulumi.com/timeoutSeconds": "300" },
       },
       spec: {
         restartPolicy: spec.restartPolicy,
@@ -103,8 +112,22 @@ export function podOutputs(pod: k8s.core.v1.Pod, readiness: Readiness) {
   return {
     podName: pod.metadata.name,
     namespace: pod.metadata.namespace,
-    readiness: readiness.await
-      ? "pulumi up waited until the pod was ready"
-      : `pulumi up did not wait for the pod to be ready: ${readiness.because}`,
+    readiness:
+      readiness.await === "ready"
+        ? "pulumi up waited until the pod was ready"
+        : `pulumi up did not wait for the pod to be ready (it never is): it waited for ${readiness.expected}`,
+    /** The pod's state when `pulumi up` returned, e.g. the hook's PostStartHookError message. */
+    state: pod.status.apply(describePodState),
   };
+}
+
+/** One line on a pod's status: phase, then the container's state with its reason and message, and restarts. */
+export function describePodState(status: k8s.types.output.core.v1.PodStatus | undefined): string {
+  if (!status?.phase) return "unknown";
+  const container = status.containerStatuses?.[0];
+  if (!container) return status.phase;
+  const [state, detail] = Object.entries(container.state ?? {}).find(([, v]) => v) ?? ["unknown", {}];
+  const { reason, message, exitCode } = detail as { reason?: string; message?: string; exitCode?: number };
+  const parts = [reason, exitCode === undefined ? undefined : `exit code ${exitCode}`, message?.trim()].filter(Boolean);
+  return `${status.phase}; ${container.name} ${state}${parts.length ? `: ${parts.join(", ")}` : ""}; restarts: ${container.restartCount}`;
 }

@@ -2,7 +2,7 @@
 // then restarts it (CrashLoopBackOff), or with `restartPolicy: Never` leaves the pod `Failed`.
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type BookPodArgs, createHookPod, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
+import { type BookPodArgs, createHookPod, POST_START_HOOK_ERROR, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
 import { hooks } from "./hooks";
 
 export const BOOK_FAILURE_MESSAGE = "Emulating a post-start hook failure";
@@ -28,10 +28,12 @@ export class FailingHookPod extends pulumi.ComponentResource {
     if (args.restartPolicy !== undefined && !(RESTART_POLICIES as readonly string[]).includes(args.restartPolicy)) {
       throw new Error(`restartPolicy: ${JSON.stringify(args.restartPolicy)} is not allowed: use one of ${RESTART_POLICIES.join(", ")}`);
     }
-    const readiness: Readiness = {
-      await: false,
-      because: args.restartPolicy === "Never" ? "its hook fails, so it ends Failed" : "its hook fails, so it restarts in CrashLoopBackOff",
-    };
+    // The kubelet reports a failed hook as the container's short-lived waiting reason PostStartHookError,
+    // with the hook's output; without restarts, the container is just terminated.
+    const readiness: Readiness =
+      args.restartPolicy === "Never"
+        ? { await: "state", waitFor: "jsonpath={.status.containerStatuses[0].state.terminated}", expected: "its container to be terminated, not restarted" }
+        : { await: "state", waitFor: POST_START_HOOK_ERROR, expected: "PostStartHookError: its hook failed and the container is restarted" };
     this.pod = createHookPod(this, args, {
       name: args.name ?? "quote-poststart-fail",
       postStart: hooks.failure(args.message ?? BOOK_FAILURE_MESSAGE, args.exitCode ?? 1),

@@ -3,7 +3,7 @@
 // and the container restarts forever, which the book warns against.
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type BookPodArgs, checkSeconds, createHookPod, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
+import { type BookPodArgs, checkSeconds, createHookPod, POST_START_HOOK_ERROR, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
 import { HookReceiver, type HookReceiverArgs, type HookScheme, checkPort, checkScheme } from "./hook-receiver";
 import { hooks } from "./hooks";
 
@@ -62,8 +62,8 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
       pulumi.log.warn(`hook.host: ${host} is the node that runs the pod, not the pod: the kubelet sends the hook from the node`, this);
     }
     const readiness: Readiness = targetsOwnPod
-      ? { await: false, because: "its hook targets its own pod before nginx listens, so the container restarts forever" }
-      : { await: true };
+      ? { await: "state", waitFor: POST_START_HOOK_ERROR, expected: "PostStartHookError: its hook reached the pod before nginx listened" }
+      : { await: "ready" };
     const delay = args.serverStartDelaySeconds;
     this.pod = createHookPod(this, args, {
       name: args.name ?? "poststart-httpget",

@@ -67,7 +67,7 @@ export class QuotePostStartPod extends pulumi.ComponentResource {
 
   constructor(name: string, args: QuotePostStartPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart-lab:index:QuotePostStartPod", name, {}, opts);
-    const readiness: Readiness = { await: true };
+    const readiness: Readiness = { await: "ready" };
     this.pod = createHookPod(this, args, {
       name: args.name ?? "quote-poststart",
       postStart: hooks.script(quoteScriptSteps(args), { outputFile: args.hookOutputFile }),

@@ -21,7 +21,7 @@ export class SlowHookPod extends pulumi.ComponentResource {
     super("poststart-lab:index:SlowHookPod", name, {}, opts);
     const delaySeconds = checkSeconds("delaySeconds", args.delaySeconds ?? 60, 0, 3600);
     // The pod does get ready once the hook is done, so pulumi up waits: it returns when the quote is served.
-    const readiness: Readiness = { await: true };
+    const readiness: Readiness = { await: "ready" };
     this.pod = createHookPod(this, args, {
       name: args.name ?? "quote-poststart-slow",
       postStart: hooks.script(quoteScriptSteps(args, delaySeconds), { outputFile: args.hookOutputFile }),

@@ -1,7 +1,7 @@
 // The components used directly, as a platform engineer would: defaults, arguments, guards.
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
-import { FailingHookPod, HttpGetHookPod, QuotePostStartPod, SlowHookPod } from "../../infra";
+import { describePodState, FailingHookPod, HttpGetHookPod, QuotePostStartPod, SlowHookPod } from "../../infra";
 import { record } from "../../stacks/offline";
 
 const podOf = (resources: { type: string; inputs: any }[]) => resources.find((r) => r.type === "kubernetes:core/v1:Pod")!.inputs;
@@ -86,5 +86,25 @@ describe("HttpGetHookPod guards the book's warnings", () => {
     await expect(record(() => new HttpGetHookPod("h", { receiver: { clusterIP: "my-ip" } }))).rejects.toThrow(
       `receiver.clusterIP: "my-ip" is not allowed`,
     );
+  });
+});
+
+describe("describePodState", () => {
+  it("tells the phase, the container's state with its reason and message, and restarts", () => {
+    const message = "command 'sh -c echo 'Emulating a post-start hook failure'; exit 1' exited with 1: Emulating a post-start hook failure\n";
+    expect(
+      describePodState({
+        phase: "Running",
+        containerStatuses: [{ name: "nginx", restartCount: 1, state: { waiting: { reason: "PostStartHookError", message } } }],
+      } as never),
+    ).toBe(`Running; nginx waiting: PostStartHookError, ${message.trim()}; restarts: 1`);
+    expect(
+      describePodState({
+        phase: "Failed",
+        containerStatuses: [{ name: "nginx", restartCount: 0, state: { terminated: { reason: "Error", exitCode: 137 } } }],
+      } as never),
+    ).toBe("Failed; nginx terminated: Error, exit code 137; restarts: 0");
+    expect(describePodState(undefined)).toBe("unknown");
+    expect(describePodState({ phase: "Pending" } as never)).toBe("Pending");
   });
 });
