@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# `npm start`: deploy the dev stack (quote-poststart) and print the quote, as the book does it.
+# Where: your kind cluster (context kind-kind) or minikube when one answers; else a new kind
+# cluster when `kind` is installed; else the project's lab cluster, which this starts.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+kubectl_bin=$(command -v kubectl || true)
+answers() { [[ -n $kubectl_bin ]] && "$kubectl_bin" --context "$1" get --raw /readyz >/dev/null 2>&1; }
+
+sets=()
+if answers kind-kind; then
+  echo "start: deploying to your kind cluster (context kind-kind)"
+elif answers minikube; then
+  echo "start: deploying to minikube"
+  sets=(--set cluster=minikube)
+elif command -v kind >/dev/null && [[ -n $kubectl_bin ]]; then
+  echo "start: creating a kind cluster (kind create cluster)"
+  kind create cluster
+else
+  echo "start: no kind or minikube cluster here: starting the project's lab cluster (npm run lab:up)"
+  bash scripts/lab.sh up
+  export KUBECONFIG=$ROOT/.lab/kubeconfig
+  kubectl_bin=$ROOT/.lab/bin/kubectl
+  # The lab has no registry and no internet: its local image and quote mirror, as in the lab stack.
+  sets=(--set cluster=lab)
+  for key in image imagePullPolicy installFortune quotesUrl; do
+    sets+=(--set "$key=$(node -e 'console.log(require("yaml").parse(require("fs").readFileSync("Pulumi.lab.yaml", "utf8")).config[process.argv[1]])' "poststart-lab:$key")")
+  done
+fi
+
+bash scripts/pulumi.sh up --stack dev "${sets[@]}"
+
+# As in the book: a port-forward to local port 1080, then GET /quote.
+cluster_context=kind-kind
+case " ${sets[*]} " in *cluster=minikube*) cluster_context=minikube ;; *cluster=lab*) cluster_context=lab ;; esac
+"$kubectl_bin" --context "$cluster_context" port-forward pod/quote-poststart 1080:80 >/dev/null &
+forward=$!
+trap 'kill $forward 2>/dev/null || true' EXIT
+for _ in $(seq 50); do
+  if quote=$(curl -fsS http://localhost:1080/quote 2>/dev/null); then
+    printf '\n$ curl localhost:1080/quote\n%s\n' "$quote"
+    exit 0
+  fi
+  sleep 0.2
+done
+echo "start: the pod is up, but http://localhost:1080/quote did not answer through kubectl port-forward" >&2
+exit 1
