@@ -1,0 +1,122 @@
+// The book's observations on a real node: `pulumi up` of the lab stack (all six scenarios), watched
+// by the observer users run (its JSON verdicts are the assertions), then updates and clean-up.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureLab, kubectl, pulumi, ROOT, type Run } from "./lab";
+
+const MINUTES = 60_000;
+const NAMESPACE = "kia-ch06";
+const KUBECONFIG = path.join(ROOT, ".lab", "kubeconfig");
+
+interface Entry {
+  kind: string;
+  pod?: string;
+  scenario?: string;
+  ok?: boolean;
+  failed?: string[];
+  [key: string]: unknown;
+}
+
+/** `npm run observe -- --stack lab --json` in the background; resolves with its JSON lines when it exits. */
+function observe(timeoutSeconds: number): Promise<{ status: number; entries: Entry[]; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "stacks/observe.ts", "--stack", "lab", "--json", "--timeout", String(timeoutSeconds)], {
+      cwd: ROOT,
+      env: { ...process.env, KUBECONFIG },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (status) =>
+      resolve({ status: status ?? -1, stderr, entries: stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Entry) }),
+    );
+  });
+}
+
+let up: Run;
+let observed: Awaited<ReturnType<typeof observe>>;
+
+beforeAll(async () => {
+  ensureLab();
+  pulumi("destroy", "lab"); // a clean start, whatever an earlier run left
+  const watching = observe(420);
+  await new Promise((r) => setTimeout(r, 3000)); // the observer's watches are open before the first pod
+  up = pulumi("up", "lab");
+  observed = await watching;
+}, 30 * MINUTES);
+
+afterAll(() => {
+  pulumi("destroy", "lab");
+}, 10 * MINUTES);
+
+const verdict = (scenario: string) => observed.entries.find((e) => e.kind === "verdict" && e.scenario === scenario);
+
+describe("pulumi up of the lab stack on a real node", () => {
+  it("succeeds: the quote pods got ready, the failing ones reached the state the book predicts", () => {
+    expect(up.output).not.toMatch(/error:/);
+    expect(up.status).toBe(0);
+  });
+
+  for (const scenario of ["quote-poststart", "quote-poststart-slow", "quote-poststart-fail", "quote-poststart-fail-norestart", "poststart-httpget", "poststart-httpget-slow"]) {
+    it(`${scenario} behaves as the book says (observer verdict)`, () => {
+      const v = verdict(scenario);
+      expect(v, `no verdict for ${scenario}; observer stderr:\n${observed.stderr}`).toBeDefined();
+      expect(v!.failed ?? []).toEqual([]);
+      expect(v!.ok).toBe(true);
+    });
+  }
+
+  it("the observer exits 0 when every scenario behaved", () => {
+    expect(observed.status).toBe(0);
+  });
+
+  it("pulumi up prints the failing hook's message in the stack's outputs", () => {
+    expect(up.output).toContain("PostStartHookError");
+    expect(up.output).toContain("Emulating a post-start hook failure");
+  });
+
+  it("quote-poststart: kubectl port-forward 1080:80 and GET /quote answer one quote of the mirrored file", async () => {
+    const quotes = readFileSync(path.join(ROOT, "images", "quotes", "book-quotes.txt"), "utf8").split(/^%\n/m).map((q) => q.trim());
+    const forward = spawn(path.join(ROOT, ".lab", "bin", "kubectl"), ["--kubeconfig", KUBECONFIG, "-n", NAMESPACE, "port-forward", "quote-poststart", "1080:80"]);
+    try {
+      let body = "";
+      for (let i = 0; i < 50 && !body; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        body = await fetch("http://127.0.0.1:1080/quote").then((r) => (r.ok ? r.text() : ""), () => "");
+      }
+      expect(quotes).toContain(body.trim());
+    } finally {
+      forward.kill();
+    }
+  });
+});
+
+describe("updates and clean-up", () => {
+  it("a second pulumi up with no change reports no changes", () => {
+    const again = pulumi("up", "lab");
+    expect(again.status).toBe(0);
+    expect(again.output).toMatch(/\d+ unchanged/);
+    expect(again.output).not.toMatch(/\d+ (created|updated|replaced|deleted)/);
+  }, 20 * MINUTES);
+
+  it("changing a hook's setting replaces the pod with a plain pulumi up", () => {
+    const changed = pulumi("up", "lab", { slowHookDelaySeconds: 5 });
+    expect(changed.status).toBe(0);
+    expect(changed.output).toMatch(/kubernetes:core\/v1:Pod\s+quote-poststart-slow\s+replaced/);
+    expect(changed.output).toMatch(/1 replaced/);
+    const script = kubectl("-n", NAMESPACE, "get", "pod", "quote-poststart-slow", "-o", "jsonpath={.spec.containers[0].lifecycle.postStart.exec.command[2]}");
+    expect(script.output).toContain("sleep 5 && \\");
+  }, 20 * MINUTES);
+
+  it("pulumi destroy leaves no object behind", () => {
+    const destroyed = pulumi("destroy", "lab");
+    expect(destroyed.status).toBe(0);
+    const left = kubectl("get", "namespace", NAMESPACE, "--ignore-not-found", "-o", "name");
+    expect(left.output.trim()).toBe("");
+    const pods = kubectl("get", "pods", "-A", "-o", "jsonpath={.items[*].metadata.name}");
+    for (const pod of ["quote-poststart", "poststart-httpget", "myservice"]) expect(pods.output).not.toContain(pod);
+  }, 20 * MINUTES);
+});
