@@ -111,7 +111,7 @@ export type PodOutputs = ReturnType<typeof podOutputs>;
 export function podOutputs(pod: k8s.core.v1.Pod, readiness: Readiness) {
   return {
     podName: pod.metadata.name,
-    namespace: pod.metadata.namespace,
+    namespace: namespaceOf(pod),
     readiness:
       readiness.await === "ready"
         ? "pulumi up waited until the pod was ready"
@@ -119,6 +119,11 @@ export function podOutputs(pod: k8s.core.v1.Pod, readiness: Readiness) {
     /** The pod's state when `pulumi up` returned, e.g. the hook's PostStartHookError message. */
     state: pod.status.apply(describePodState),
   };
+}
+
+/** Where the pod is; the API server fills in `default` for a pod created without a namespace. */
+export function namespaceOf(pod: k8s.core.v1.Pod): pulumi.Output<string> {
+  return pod.metadata.namespace.apply((namespace) => namespace ?? "default");
 }
 
 /** One line on a pod's status: phase, then the container's state with its reason and message, and restarts. */

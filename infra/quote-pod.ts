@@ -1,7 +1,7 @@
 // The book's quote service: nginx serves a quote that the post-start hook writes with `fortune`.
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type BookPodArgs, createHookPod, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
+import { type BookPodArgs, createHookPod, namespaceOf, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
 import { hooks, type ScriptStep } from "./hooks";
 
 export const BOOK_QUOTES_URL = "https://luksa.github.io/kiada/book-quotes.txt";
@@ -53,7 +53,7 @@ function fileNameOf(setting: string, url: string): string {
 /** How the book reaches the quote: a port-forward to local port 1080, then `/quote`. */
 export function quoteAccess(pod: k8s.core.v1.Pod) {
   return {
-    portForward: pulumi.interpolate`kubectl port-forward -n ${pod.metadata.namespace} ${pod.metadata.name} 1080:80`,
+    portForward: pulumi.interpolate`kubectl port-forward -n ${namespaceOf(pod)} ${pod.metadata.name} 1080:80`,
     quoteUrl: "http://localhost:1080/quote",
   };
 }

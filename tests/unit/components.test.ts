@@ -1,7 +1,7 @@
 // The components used directly, as a platform engineer would: defaults, arguments, guards.
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
-import { describePodState, FailingHookPod, HttpGetHookPod, QuotePostStartPod, SlowHookPod } from "../../infra";
+import { describePodState, FailingHookPod, namespaceOf, HttpGetHookPod, QuotePostStartPod, SlowHookPod } from "../../infra";
 import { record } from "../../stacks/offline";
 
 const podOf = (resources: { type: string; inputs: any }[]) => resources.find((r) => r.type === "kubernetes:core/v1:Pod")!.inputs;
@@ -106,5 +106,12 @@ describe("describePodState", () => {
     ).toBe("Failed; nginx terminated: Error, exit code 137; restarts: 0");
     expect(describePodState(undefined)).toBe("unknown");
     expect(describePodState({ phase: "Pending" } as never)).toBe("Pending");
+  });
+});
+
+describe("namespaceOf", () => {
+  it("names the default namespace when the pod's has not been filled in (a preview without a cluster)", async () => {
+    const ns = namespaceOf({ metadata: { namespace: pulumi.output(undefined) } } as never);
+    expect(await new Promise((resolve) => ns.apply(resolve))).toBe("default");
   });
 });
