@@ -1,0 +1,29 @@
+// Loaded into the program's node process with NODE_OPTIONS=--require <this file> (the program is
+// not changed): notes, in ms since the process started (performance.timeOrigin), when
+// stacks/main.js starts, when tsx's CJS hook is loaded, and when `./index.ts` has returned (every
+// resource of the program registered), whether ts-node was loaded (type-checking) and who
+// loaded the typescript module.
+// Writes them as JSON to $BENCH_START_PROBE_OUT. Other node processes load it too and write nothing.
+const fs = require("fs");
+const Module = require("module");
+
+const out = process.env.BENCH_START_PROBE_OUT;
+const marks = { timeOrigin: performance.timeOrigin, probeLoaded: performance.now() };
+const original = Module.prototype.require;
+
+Module.prototype.require = function (id) {
+  if (out && id === "typescript" && !marks.typescriptBy && this.filename) marks.typescriptBy = this.filename.replace(/^.*\/node_modules\//, "");
+  if (!out || !this.filename || !this.filename.endsWith("/stacks/main.js")) return original.apply(this, arguments);
+  marks.mainStart ??= performance.now();
+  const result = original.apply(this, arguments);
+  if (id === "tsx/cjs") marks.tsxLoaded = performance.now();
+  if (id === "./index.ts") {
+    marks.indexDone = performance.now();
+    const loaded = Object.keys(require.cache);
+    marks.modules = loaded.length;
+    marks.tsNode = loaded.some((f) => f.includes("/node_modules/ts-node/"));
+    marks.tsLoader = require.extensions[".ts"] ? "require.extensions['.ts'] registered" : "none";
+    fs.writeFileSync(out, JSON.stringify(marks));
+  }
+  return result;
+};
