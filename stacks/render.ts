@@ -57,14 +57,20 @@ export async function render(raw: Record<string, unknown>): Promise<string> {
   return docs.join("---\n");
 }
 
-async function main() {
+/** The command line: the YAML, or the error and exit code 1; nothing is written to `out` on error. */
+export async function cli(args: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
   try {
-    const { values } = parseArgs({ options: { scenario: { type: "string" }, stack: { type: "string" } } });
-    process.stdout.write(await render(rawConfig(values)));
+    const { values } = parseArgs({ args, options: { scenario: { type: "string" }, stack: { type: "string" } } });
+    out(await render(rawConfig(values)));
+    return 0;
   } catch (e) {
-    process.stderr.write(`render: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
+    err(`render: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
   }
 }
 
-if (require.main === module) void main();
+if (require.main === module) {
+  void cli(process.argv.slice(2), (t) => process.stdout.write(t), (t) => process.stderr.write(t)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
+import { cli } from "../../stacks/render";
 
 const root = path.join(__dirname, "..", "..");
 const renderCli = (...args: string[]) =>
@@ -11,6 +12,14 @@ const renderCli = (...args: string[]) =>
       resolve({ status: error ? (error.code as number) : 0, stdout, stderr }),
     ),
   );
+
+/** The same command line in this process: the spawned runs above prove the process's side. */
+async function renderInProcess(...args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const status = await cli(args, (t) => (stdout += t), (t) => (stderr += t));
+  return { status, stdout, stderr };
+}
 
 describe.concurrent("render CLI", () => {
   it("prints the dev stack's manifests, ready for kubectl apply -f -", async () => {
@@ -21,22 +30,34 @@ describe.concurrent("render CLI", () => {
   });
 
   it("prints every resource of a scenario as its own YAML document", async () => {
-    const { status, stdout } = await renderCli("--scenario", "poststart-httpget");
+    const { status, stdout } = await renderInProcess("--scenario", "poststart-httpget");
     expect(status).toBe(0);
     expect(YAML.parseAllDocuments(stdout).map((d) => d.toJS().kind)).toEqual(["ConfigMap", "Deployment", "Service", "Pod"]);
   });
 
+  // In a process of its own: exit code, stderr, and an empty stdout.
   const bad: [string[], string][] = [
     [["--scenario", "quote-postart"], `render: poststart-lab:scenarios: "quote-postart" is not allowed; allowed: quote-poststart,`],
-    [["--stack", "prod"], `render: --stack: "prod" has no stack file Pulumi.prod.yaml`],
     [[], "render: usage: npm run render -- --scenario <name> | --stack <name>"],
-    [["--scenario", "quote-poststart", "--stack", "dev"], "render: usage:"],
-    [["--scenarios", "quote-poststart"], "render: Unknown option '--scenarios'"],
   ];
   for (const [args, message] of bad) {
     it(`refuses ${JSON.stringify(args)}: non-zero exit, the message on stderr, nothing on stdout`, async () => {
       const { status, stdout, stderr } = await renderCli(...args);
       expect(status).not.toBe(0);
+      expect(stderr).toContain(message);
+      expect(stdout).toBe("");
+    });
+  }
+
+  const badInProcess: [string[], string][] = [
+    [["--stack", "prod"], `render: --stack: "prod" has no stack file Pulumi.prod.yaml`],
+    [["--scenario", "quote-poststart", "--stack", "dev"], "render: usage:"],
+    [["--scenarios", "quote-poststart"], "render: Unknown option '--scenarios'"],
+  ];
+  for (const [args, message] of badInProcess) {
+    it(`refuses ${JSON.stringify(args)}: status 1, the message on stderr, nothing on stdout`, async () => {
+      const { status, stdout, stderr } = await renderInProcess(...args);
+      expect(status).toBe(1);
       expect(stderr).toContain(message);
       expect(stdout).toBe("");
     });
