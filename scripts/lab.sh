@@ -86,6 +86,9 @@ CONTAINERD_DIR=$NODE_DIR/containerd
 KUBELET_DIR=$NODE_DIR/kubelet
 CONTAINERD_SOCK=$RUN/containerd.sock
 HOST_SAVED=$LAB/host         # what `up` found on the host, for `down` to restore
+# The bridge, iptables chains, kubepods cgroups, sysctls and ports of a node
+# are the machine's: one checkout's lab has them at a time, named here.
+NODE_OWNER=/run/lab-node.owner
 SANDBOX_IDS=()
 BUILD_LOG_DIR=$BIN # build and apt logs live with the binaries; `down` keeps them
 MODULE=$ROOT/lab
@@ -463,8 +466,28 @@ any_running() {
 
 # ------------------------------------------------------------ host changes
 
+# other_node_owner: print the .lab directory of another checkout whose node
+# holds this machine's node parts (it runs, or it has not undone its changes)
+other_node_owner() {
+  local owner name pid
+  [[ -f $NODE_OWNER ]] || return 1
+  owner=$(<"$NODE_OWNER")
+  [[ -n $owner && $owner != "$LAB" ]] || return 1
+  [[ -d $owner/host ]] && { echo "$owner"; return 0; }
+  for name in containerd kubelet kube-proxy; do
+    pid=$(cat "$owner/run/$name.pid" 2>/dev/null) || continue
+    if pid_runs "$pid" && [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == */"$name" ]]; then
+      echo "$owner"; return 0
+    fi
+  done
+  return 1
+}
+
+owns_node() { ! other_node_owner >/dev/null; }
+
 # save_host: the host settings the node changes, before it changes them
 save_host() {
+  printf '%s\n' "$LAB" >"$NODE_OWNER"
   [[ -f $HOST_SAVED/sysctl ]] && return 0
   mkdir -p "$HOST_SAVED"
   local k v d
@@ -519,6 +542,7 @@ restore_host() {
     esac
   done
   rm -rf "$HOST_SAVED"
+  [[ $(cat "$NODE_OWNER" 2>/dev/null) != "$LAB" ]] || rm -f "$NODE_OWNER"
 }
 
 # setup_network: the bridge with the node's address, the Service range routed
@@ -596,15 +620,22 @@ our_shims() {
 
 # remove_node_leftovers: whatever of the node outlived its programs: shims,
 # container processes, mounts, the bridge and its veths, iptables chains,
-# conntrack entries, cgroups, then the node's state and the host's settings
+# conntrack entries, cgroups, then the node's state and the host's settings.
+# The machine's parts only if no other checkout's node holds them.
 remove_node_leftovers() {
-  local pids n dirs veth
+  local pids n dirs veth owner
   SANDBOX_IDS=()
   if [[ -d $CONTAINERD_DIR/root/io.containerd.grpc.v1.cri/sandboxes ]]; then
     mapfile -t SANDBOX_IDS < <(ls "$CONTAINERD_DIR/root/io.containerd.grpc.v1.cri/sandboxes")
   fi
   pids=$(our_shims)
   [[ -z $pids ]] || kill -KILL $pids 2>/dev/null || true
+  if owner=$(other_node_owner); then
+    say "the node parts of this machine belong to ${owner%/.lab}'s lab: leaving them"
+    unmount_under "$NODE_DIR" "$RUN"
+    remove_tree "$NODE_DIR" || true
+    return 0
+  fi
   mapfile -t dirs < <(kubepods_cgroups)
   for ((n = 0; n < 50 && ${#dirs[@]}; n++)); do
     pids=$(find "${dirs[@]}" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
@@ -666,23 +697,27 @@ overlay_works() {
   return $ok
 }
 
-start_containerd() {
+choose_snapshotter() {
   SNAPSHOTTER=${LAB_SNAPSHOTTER:-}
   if [[ -z $SNAPSHOTTER ]]; then
     if overlay_works; then SNAPSHOTTER=overlayfs; else
       SNAPSHOTTER=native; say "overlay mounts fail here: containerd uses the native snapshotter"
     fi
   fi
+}
+
+start_containerd() {
   mkdir -p "$CONTAINERD_DIR" "$NODE_DIR/cni/net.d" "$NODE_DIR/cni/networks"
   render containerd.toml "$CONTAINERD_DIR/config.toml"
   render cni.conflist "$NODE_DIR/cni/net.d/10-lab.conflist"
   say "starting containerd $(containerd --version | awk '{ print $3 }') (socket .lab/run/containerd.sock, snapshotter $SNAPSHOTTER)"
   start containerd containerd --config "$CONTAINERD_DIR/config.toml"
   wait_for "containerd" containerd ctr_ version
-  say "loading the lab images into containerd"
+  local t=$SECONDS
   CONTAINERD_SNAPSHOTTER=$SNAPSHOTTER bash "$ROOT/scripts/images.sh" load --address "$CONTAINERD_SOCK" \
     >"$LOG/images-load.log" 2>&1 9>&- ||
     { tail -n 20 "$LOG/images-load.log" >&2; die "loading the images failed; log: .lab/log/images-load.log"; }
+  say "containerd has the lab images (loaded in $((SECONDS - t)) s)"
 }
 
 start_kubelet() {
@@ -738,6 +773,10 @@ cmd_up() {
     echo "export KUBECONFIG=$KUBECONFIG_FILE"
     return 0
   fi
+  local owner
+  if owner=$(other_node_owner); then
+    die "the lab of ${owner%/.lab} runs a node on this machine (bridge $BRIDGE, port $KUBELET_PORT, iptables): run \`bash ${owner%/.lab}/scripts/lab.sh down\` first"
+  fi
   if any_running || [[ -d $HOST_SAVED || -d $NODE_DIR ]]; then
     say "partly running: stopping what is left, then starting again"
     stop_all
@@ -752,7 +791,8 @@ cmd_up() {
   build_images
   local t0=$SECONDS
   # a failed `up` stops whatever it started; the logs stay for a look
-  trap 'rc=$?; set +e; if ((rc != 0)); then say "up failed: stopping what it started (logs kept in .lab/log)"; stop_all; rm -f "$KUBECONFIG_FILE"; fi' EXIT
+  RUNTIME_JOB=
+  trap 'rc=$?; set +e; if ((rc != 0)); then [[ -z $RUNTIME_JOB ]] || wait "$RUNTIME_JOB"; say "up failed: stopping what it started (logs kept in .lab/log)"; stop_all; rm -f "$KUBECONFIG_FILE"; fi' EXIT
   rm -f "$KUBECONFIG_FILE"
   mkdir -p "$RUN" "$LOG" "$ETCD_DATA" "$NODE_DIR"
   chmod 700 "$ETCD_DATA"
@@ -762,6 +802,13 @@ cmd_up() {
   write_kubeconfig "$PKI/kube-scheduler.kubeconfig" system:kube-scheduler kube-scheduler lab
   write_kubeconfig "$PKI/kubelet.kubeconfig" "system:node:$NODE_NAME" kubelet lab
   write_kubeconfig "$PKI/kube-proxy.kubeconfig" system:kube-proxy kube-proxy lab
+
+  # the node's network, containerd and images, while the control plane starts
+  save_host
+  setup_network
+  choose_snapshotter
+  (trap - EXIT; start_containerd) &
+  RUNTIME_JOB=$!
 
   say "starting etcd $("$ETCD_BIN" --version | sed -n 's/^etcd Version: //p') on 127.0.0.1:$ETCD_PORT (data: .lab/etcd)"
   start etcd "$ETCD_BIN" \
@@ -856,16 +903,15 @@ cmd_up() {
   kc apply -f "$MODULE/manifests/kubelet-api.yaml" >/dev/null
 
   # the node
-  save_host
-  setup_network
-  start_containerd
+  wait "$RUNTIME_JOB" || { RUNTIME_JOB=; die "containerd did not start or the images did not load"; }
+  RUNTIME_JOB=
+  start_kubelet
+  start_kube_proxy
   # the controller manager works once it has made the `default` ServiceAccount
   wait_for "the default ServiceAccount (kube-controller-manager)" kube-controller-manager \
     curl_api /api/v1/namespaces/default/serviceaccounts/default
   wait_for "kube-scheduler /healthz" kube-scheduler \
     curl -fsSk --max-time 3 "https://127.0.0.1:$SCHEDULER_PORT/healthz"
-  start_kubelet
-  start_kube_proxy
 
   say "deploying the quote mirror ($QUOTE_MIRROR_URL)"
   kc apply -f "$MODULE/manifests/quote-mirror.yaml" >/dev/null
