@@ -22,7 +22,8 @@
 #   containerd 1.6 and runc, CNI plugins (containernetworking-plugins), iptables:
 #     Debian's packages. `up` installs what is missing with apt-get.
 # Images are never pulled: scripts/images.sh builds lab.local/{pause,nginx-fortune,
-# quote-mirror}:1 and `up` imports them into the lab's containerd.
+# quote-mirror}:1 and `up` imports them into the lab's containerd, whose pulls
+# of anything else fail at once (its HTTP(S) proxy is a closed loopback port).
 #
 # The node: containerd runs privately (config, root, state, socket under
 # .lab/node and .lab/run; the system containerd is not touched). Pods get
@@ -37,6 +38,13 @@
 # Identities: every component has its own certificate of the lab CA (the kubelet
 # as system:node:lab-node, kube-proxy as system:kube-proxy, ...); the apiserver
 # runs with --authorization-mode=Node,RBAC and NodeRestriction.
+#
+# Unlike a usual cluster, for this machine: containerd clamps oom_score_adj to
+# its own (root here lacks CAP_SYS_RESOURCE, and runc fails on the kubelet's
+# -998 for pod sandboxes); no cluster DNS; no image GC and no disk-pressure
+# eviction (images cannot be pulled back); Service `kubernetes` has no endpoints
+# (the apiserver is on loopback only), so pods cannot reach the API; a node's
+# parts of the host belong to one checkout's lab at a time (/run/lab-node.owner).
 #
 # Control-plane listeners are on 127.0.0.1; the kubelet listens on 10.244.0.1.
 # `up` after a crash keeps .lab/etcd and .lab/pki; `down` wipes them.
@@ -389,7 +397,12 @@ node_ready() {
     [[ $(kc get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null) == True ]]
 }
 
-quote_mirror_serves() { curl -fsS --max-time 3 -o /dev/null "$QUOTE_MIRROR_URL"; }
+# (only through lab0: without the lab's route, the address would go to the
+# default gateway, off this machine)
+quote_mirror_serves() {
+  [[ $(ip -o route get "${SERVICE_IP}" 2>/dev/null) == *" dev $BRIDGE "* ]] &&
+    curl -fsS --max-time 3 -o /dev/null "$QUOTE_MIRROR_URL"
+}
 
 ctr_() { timeout 20 ctr --address "$CONTAINERD_SOCK" "$@"; }
 
@@ -548,8 +561,15 @@ restore_host() {
 # setup_network: the bridge with the node's address, the Service range routed
 # to it, and pods' packets kept on the node
 setup_network() {
-  sysctl -q -w net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1 \
-    net.ipv4.ip_forward=1 >/dev/null
+  sysctl -q -w net.ipv4.ip_forward=1 >/dev/null
+  # replies of a pod reached through a ClusterIP by a pod on the same bridge are
+  # bridged: iptables (conntrack) must see them to undo the DNAT
+  [[ -e /proc/sys/net/bridge ]] || modprobe br_netfilter 2>/dev/null || true
+  if [[ -e /proc/sys/net/bridge ]]; then
+    sysctl -q -w net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1 >/dev/null
+  else
+    say "warning: no br_netfilter here: a pod may not reach a Service whose endpoint is another pod"
+  fi
   ip link show "$BRIDGE" >/dev/null 2>&1 || ip link add "$BRIDGE" type bridge
   ip addr replace "$NODE_IP/${POD_CIDR#*/}" dev "$BRIDGE"
   ip link set "$BRIDGE" up
@@ -711,7 +731,12 @@ start_containerd() {
   render containerd.toml "$CONTAINERD_DIR/config.toml"
   render cni.conflist "$NODE_DIR/cni/net.d/10-lab.conflist"
   say "starting containerd $(containerd --version | awk '{ print $3 }') (socket .lab/run/containerd.sock, snapshotter $SNAPSHOTTER)"
-  start containerd containerd --config "$CONTAINERD_DIR/config.toml"
+  # No image is ever pulled: a pull (of an image that was not loaded, with a
+  # pull policy other than Never) fails at once on a closed loopback port,
+  # instead of looking up and calling a registry off this machine.
+  start containerd env HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 \
+    NO_PROXY= http_proxy= https_proxy= no_proxy= \
+    containerd --config "$CONTAINERD_DIR/config.toml"
   wait_for "containerd" containerd ctr_ version
   local t=$SECONDS
   CONTAINERD_SNAPSHOTTER=$SNAPSHOTTER bash "$ROOT/scripts/images.sh" load --address "$CONTAINERD_SOCK" \
