@@ -656,6 +656,9 @@ remove_node_leftovers() {
     remove_tree "$NODE_DIR" || true
     return 0
   fi
+  # nothing of this lab's node was ever on the host: leave the host alone
+  # (another kubelet's cgroups or kube-proxy's chains are not ours to remove)
+  [[ -d $HOST_SAVED || -d $NODE_DIR || $(cat "$NODE_OWNER" 2>/dev/null) == "$LAB" ]] || return 0
   mapfile -t dirs < <(kubepods_cgroups)
   for ((n = 0; n < 50 && ${#dirs[@]}; n++)); do
     pids=$(find "${dirs[@]}" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
