@@ -37,7 +37,11 @@ export const SCENARIOS = {
   "poststart-httpget": (s, opts) =>
     new HttpGetHookPod(
       "poststart-httpget",
-      { ...podArgs(s), hook: { scheme: s.hookScheme }, receiver: { clusterIP: s.hookReceiverClusterIP } },
+      {
+        ...podArgs(s),
+        hook: { scheme: s.hookScheme },
+        receiver: { clusterIP: s.hookReceiverClusterIP, image: s.image, imagePullPolicy: s.imagePullPolicy },
+      },
       opts,
     ),
   "poststart-httpget-slow": (s, opts) =>
