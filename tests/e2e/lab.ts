@@ -1,5 +1,5 @@
 // The real parts the e2e tests drive: the toolchain, the lab cluster, and scripts/pulumi.sh.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as path from "node:path";
 
 export const ROOT = path.join(__dirname, "..", "..");
@@ -21,6 +21,17 @@ export function run(command: string, args: string[], env: Record<string, string>
   return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
 }
 
+/** `run`, without blocking: other checks go on while it runs. */
+export function runAsync(command: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    child.on("close", (status) => resolve({ status: status ?? -1, output }));
+  });
+}
+
 /** Builds the toolchain if needed and starts the lab cluster if it is not running. */
 export function ensureLab(): void {
   for (const script of [["scripts/toolchain.sh"], ["scripts/lab.sh", "up"]]) {
@@ -31,9 +42,17 @@ export function ensureLab(): void {
 
 /** `npm run <command> -- --stack <stack> [--set key=value ...]` against the lab cluster. */
 export function pulumi(command: "preview" | "up" | "destroy", stack: string, sets: Record<string, unknown> = {}): Run {
+  return run("bash", pulumiArgs(command, stack, sets), { KUBECONFIG: path.join(ROOT, ".lab", "kubeconfig") });
+}
+
+export function pulumiAsync(command: "preview" | "up" | "destroy", stack: string, sets: Record<string, unknown> = {}): Promise<Run> {
+  return runAsync("bash", pulumiArgs(command, stack, sets), { KUBECONFIG: path.join(ROOT, ".lab", "kubeconfig") });
+}
+
+function pulumiArgs(command: string, stack: string, sets: Record<string, unknown>): string[] {
   const args = ["scripts/pulumi.sh", command, "--stack", stack];
   for (const [key, value] of Object.entries(sets)) args.push("--set", `${key}=${JSON.stringify(value)}`);
-  return run("bash", args, { KUBECONFIG: path.join(ROOT, ".lab", "kubeconfig") });
+  return args;
 }
 
 /** kubectl of the lab cluster. */

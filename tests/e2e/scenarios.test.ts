@@ -1,10 +1,10 @@
 // The book's observations on a real node: `pulumi up` of the lab stack (all six scenarios), watched
 // by the observer users run (its JSON verdicts are the assertions), then updates and clean-up.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureLab, kubectl, pulumi, ROOT, type Run } from "./lab";
+import { ensureLab, kubectl, pulumi, pulumiAsync, ROOT, type Run } from "./lab";
 
 const MINUTES = 60_000;
 const NAMESPACE = "kia-ch06";
@@ -38,13 +38,56 @@ function observe(timeoutSeconds: number): Promise<{ status: number; entries: Ent
 
 let up: Run;
 let observed: Awaited<ReturnType<typeof observe>>;
+/** What kubectl said, and what ran in the pod, while the slow hook held its container. */
+let duringSlowHook: { logs: Run; exec: Run; processes: string[] } | undefined;
+
+/** The command lines of the node's processes in the pod's cgroup (the node is the lab's own). */
+function processesOfPod(uid: string): string[] {
+  const inPod = (pid: string) => {
+    try {
+      return readFileSync(`/proc/${pid}/cgroup`, "utf8").includes(uid);
+    } catch {
+      return false; // gone meanwhile
+    }
+  };
+  return readdirSync("/proc")
+    .filter((pid) => /^\d+$/.test(pid) && inPod(pid))
+    .map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim();
+      } catch {
+        return "";
+      }
+    });
+}
+
+/** Once quote-poststart-slow's container waits in ContainerCreating: `kubectl logs`, `kubectl exec -- ps x`, and the pod's processes. */
+async function whileSlowHookRuns(until: Promise<unknown>): Promise<typeof duringSlowHook> {
+  let done = false;
+  void until.then(() => (done = true));
+  while (!done) {
+    const reason = kubectl("-n", NAMESPACE, "get", "pod", "quote-poststart-slow", "-o", "jsonpath={.status.containerStatuses[0].state.waiting.reason}");
+    if (reason.output === "ContainerCreating") {
+      const uid = kubectl("-n", NAMESPACE, "get", "pod", "quote-poststart-slow", "-o", "jsonpath={.metadata.uid}").output;
+      return {
+        logs: kubectl("-n", NAMESPACE, "logs", "quote-poststart-slow"),
+        exec: kubectl("-n", NAMESPACE, "exec", "quote-poststart-slow", "--", "ps", "x"),
+        processes: processesOfPod(uid),
+      };
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return undefined;
+}
 
 beforeAll(async () => {
   ensureLab();
   pulumi("destroy", "lab"); // a clean start, whatever an earlier run left
   const watching = observe(420);
   await new Promise((r) => setTimeout(r, 3000)); // the observer's watches are open before the first pod
-  up = pulumi("up", "lab");
+  const upping = pulumiAsync("up", "lab");
+  duringSlowHook = await whileSlowHookRuns(upping);
+  up = await upping;
   observed = await watching;
 }, 30 * MINUTES);
 
@@ -68,6 +111,19 @@ describe("pulumi up of the lab stack on a real node", () => {
       expect(v!.ok).toBe(true);
     });
   }
+
+  it("quote-poststart-slow: while the hook sleeps, kubectl logs is refused, yet nginx and the hook's sleep run", () => {
+    expect(duringSlowHook, "the slow pod's container was never seen waiting in ContainerCreating").toBeDefined();
+    const { logs, exec, processes } = duringSlowHook!;
+    expect(logs.status).not.toBe(0);
+    expect(logs.output).toContain(`container "nginx" in pod "quote-poststart-slow" is waiting to start: ContainerCreating`);
+    // Kubernetes 1.34 refuses `kubectl exec` too while the hook runs (the book's older kubelet allowed
+    // it), so the process list comes from the node: the processes in the pod's cgroup.
+    expect(exec.output).toContain(`container not found ("nginx")`);
+    expect(processes).toContainEqual(expect.stringMatching(/^nginx: master process/));
+    expect(processes).toContainEqual(expect.stringMatching(/^sh -c apk|^sh -c sleep 15/));
+    expect(processes).toContain("sleep 15");
+  });
 
   it("the observer exits 0 when every scenario behaved", () => {
     expect(observed.status).toBe(0);
