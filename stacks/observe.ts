@@ -8,7 +8,8 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import { parseArgs } from "node:util";
-import { KubeConfig, Watch } from "@kubernetes/client-node";
+import { Writable } from "node:stream";
+import { Exec, KubeConfig, Watch } from "@kubernetes/client-node";
 import { runOffline } from "./offline";
 import { rawConfig } from "./render";
 import type { Scenario } from "./scenarios";
@@ -69,7 +70,12 @@ export async function plan(raw: Record<string, unknown>, namespaceOverride?: str
       scenario,
       pod: name,
       namespace,
-      expectation: { slowHookDelaySeconds: settings.slowHookDelaySeconds, ...(httpGet ? { hookPath: httpGet.path ?? "/" } : {}) },
+      expectation: {
+        slowHookDelaySeconds: settings.slowHookDelaySeconds,
+        ...(httpGet ? { hookPath: httpGet.path ?? "/" } : {}),
+        // The exec-hook quote pods keep their hook's output there when the stack asks for it.
+        ...(typeof out.quoteUrl === "string" && settings.hookOutputFile ? { hookOutputFile: settings.hookOutputFile } : {}),
+      },
       ...(typeof out.quoteUrl === "string" ? { quote: { port: container?.ports?.[0]?.containerPort ?? 80, path: new URL(out.quoteUrl).pathname } } : {}),
       ...(service ? { receiver: { service: service.metadata.name, selector: service.spec.selector } } : {}),
     };
@@ -234,6 +240,7 @@ class Observer {
       const r = this.records.get(t.pod)!;
       if (!r.ready || !r.uid) continue;
       if (t.quote && r.quote === undefined) this.attempt(`quote ${t.pod}`, () => this.fetchQuote(t, r));
+      if (t.expectation.hookOutputFile && r.hookOutput === undefined) this.attempt(`hook output ${t.pod}`, () => this.readHookOutput(t, r));
       if (t.receiver && t.expectation.hookPath && r.request === undefined) this.attempt(`receiver ${t.pod}`, () => this.readReceiver(t, r));
     }
     if (this.p.targets.every((t) => this.settled(t))) this.finish();
@@ -260,6 +267,27 @@ class Observer {
     } catch (e) {
       if (r.quoteError === undefined) this.emit({ kind: "quote", pod: t.pod, error: `${message(e)} (trying again)` });
       r.quoteError = message(e);
+    }
+  }
+
+  /** `cat` of the hook's output file in the container (`kubectl exec <pod> -- cat <file>`). */
+  private async readHookOutput(t: Target, r: PodRecord): Promise<void> {
+    const file = t.expectation.hookOutputFile!;
+    let output = "";
+    let errors = "";
+    const sink = (add: (s: string) => void) => new Writable({ write: (chunk, _enc, done) => (add(String(chunk)), done()) });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        new Exec(this.kc)
+          .exec(t.namespace, t.pod, "nginx", ["cat", file], sink((s) => (output += s)), sink((s) => (errors += s)), null, false, (status) =>
+            status.status === "Success" ? resolve() : reject(new Error(errors.trim() || status.message || "cat failed")),
+          )
+          .catch(reject);
+      });
+      r.hookOutput = output;
+      this.emit({ kind: "hook-output", pod: t.pod, file, output });
+    } catch (e) {
+      this.emit({ kind: "hook-output", pod: t.pod, file, error: `${message(e)} (trying again)` });
     }
   }
 

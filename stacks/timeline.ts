@@ -85,6 +85,7 @@ export type Fact =
   | { kind: "event"; pod: string; type: string; reason: string; message: string; count: number; at?: string; hook?: HookFailure }
   | ({ kind: "hook"; pod: string; container: string } & Hold)
   | { kind: "quote"; pod: string; quote?: string; error?: string }
+  | { kind: "hook-output"; pod: string; file: string; output?: string; error?: string }
   | { kind: "receiver"; pod: string; receiver: string; request: string; client: string; line: string }
   | { kind: "verdict"; pod: string; scenario: string; ok: boolean; expected: string[]; observed: string[]; failed: string[] };
 
@@ -268,6 +269,8 @@ export function hookHold(pod: RawPod, started?: { startedEventAt?: string; creat
 export interface PodRecord {
   pod: string;
   uid?: string;
+  /** what the hook wrote to its output file, read once the pod was ready */
+  hookOutput?: string;
   last?: RawPod;
   phase?: string;
   ready: boolean;
@@ -345,6 +348,8 @@ export interface Expectation {
   slowHookDelaySeconds: number;
   /** the path the httpGet hook requests from its receiver */
   hookPath?: string;
+  /** the file in the container where an exec hook keeps its output */
+  hookOutputFile?: string;
 }
 
 interface Check {
@@ -365,6 +370,11 @@ const checks = {
     expect: "pod Ready",
     ok: r.ready,
     observed: r.ready ? "Ready" : `not Ready: ${r.phase ?? "no pod seen"}${r.waitingReasons.length ? `, waiting: ${r.waitingReasons.join(" -> ")}` : ""}`,
+  }),
+  hookOutput: (r: PodRecord, file: string): Check => ({
+    expect: `the hook's output kept in ${file}`,
+    ok: r.hookOutput !== undefined,
+    observed: r.hookOutput !== undefined ? `${r.hookOutput.length} bytes` : "not read",
   }),
   quote: (r: PodRecord): Check => ({
     expect: "a quote served on port 80 at /quote",
@@ -428,12 +438,14 @@ const checks = {
 };
 
 /** The book's expected end state of each scenario, as checks on what was seen of its pod. */
+const hookOutputChecks = (r: PodRecord, x: Expectation) => (x.hookOutputFile ? [checks.hookOutput(r, x.hookOutputFile)] : []);
+
 export function scenarioChecks(scenario: Scenario, r: PodRecord, x: Expectation): Check[] {
   switch (scenario) {
     case "quote-poststart":
-      return [checks.ready(r), checks.quote(r)];
+      return [checks.ready(r), checks.quote(r), ...hookOutputChecks(r, x)];
     case "quote-poststart-slow":
-      return [checks.creatingWhilePending(r), checks.ready(r), checks.held(r, x.slowHookDelaySeconds), checks.quote(r)];
+      return [checks.creatingWhilePending(r), checks.ready(r), checks.held(r, x.slowHookDelaySeconds), checks.quote(r), ...hookOutputChecks(r, x)];
     case "quote-poststart-fail":
       return [checks.failedHookEvent(r), checks.exitCode(r), checks.restarts(r, 1), checks.crashLoop(r)];
     case "quote-poststart-fail-norestart":
@@ -493,6 +505,8 @@ export function formatEntry(e: Entry): string {
       return `${head}post-start hook held ${e.container} for ${e.seconds} s (${e.since} ${clock(e.from)} -> ${e.until} ${clock(e.to)})`;
     case "quote":
       return `${head}${e.quote !== undefined ? `quote: ${JSON.stringify(e.quote.trim())}` : `quote not served: ${oneLine(e.error ?? "")}`}`;
+    case "hook-output":
+      return `${head}${e.output !== undefined ? `hook output (${e.file}): ${JSON.stringify(e.output)}` : `hook output not read from ${e.file}: ${oneLine(e.error ?? "")}`}`;
     case "receiver":
       return `${head}receiver ${e.receiver} logged "${e.request}" from ${e.client}`;
     case "verdict": {

@@ -187,6 +187,19 @@ describe("quote-poststart", () => {
     expect(check("quote-poststart", record)).toMatchObject({ kind: "verdict", scenario: "quote-poststart", ok: true, failed: [] });
   });
 
+  it("with a hook output file, passes only once the file was read", () => {
+    const x = { ...X, hookOutputFile: "/tmp/hook.log" };
+    const { record } = replay("quote-poststart", objects, { quote: "a quote\n" });
+    expect(check("quote-poststart", record, x).failed).toEqual(["the hook's output kept in /tmp/hook.log"]);
+    record.hookOutput = "fetched\n";
+    expect(check("quote-poststart", record, x)).toMatchObject({ ok: true, failed: [] });
+  });
+
+  it("the plan reads the hook output file of the quote pods only, from the settings", async () => {
+    const p = await plan({ scenarios: ["quote-poststart", "quote-poststart-fail"], hookOutputFile: "/tmp/hook.log" });
+    expect(p.targets.map((t) => t.expectation.hookOutputFile)).toEqual(["/tmp/hook.log", undefined]);
+  });
+
   it("fails without a quote, saying why", () => {
     const { record } = replay("quote-poststart", objects, { quoteError: "HTTP 404: <html>404 Not Found</html>" });
     const v = check("quote-poststart", record);
