@@ -40,7 +40,8 @@ export interface HookPodSpec {
   dependsOn?: pulumi.Resource[];
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** What Kubernetes accepts as a pod or namespace name (DNS-1123 label). */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Throws unless `value` is a DNS-1123 label, as pod and namespace names must be. */
 export function checkDnsLabel(setting: string, value: string): string {

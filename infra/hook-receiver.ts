@@ -26,7 +26,8 @@ export interface HookReceiverArgs {
   imagePullPolicy?: PullPolicy;
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+/** A dotted-quad IPv4 address, no leading zeros. */
+export const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const LISTEN_PORT = 8080;
 const TLS_DIR = "/etc/receiver-tls";
 

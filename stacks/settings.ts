@@ -1,5 +1,5 @@
 // Stack config -> validated, typed settings. Every error names the key, the bad value and what is allowed.
-import { HOOK_SCHEMES, type HookScheme, PULL_POLICIES, type PullPolicy } from "../infra";
+import { DNS_LABEL, HOOK_SCHEMES, type HookScheme, IPV4, PULL_POLICIES, type PullPolicy } from "../infra";
 import { SCENARIO_NAMES, type Scenario } from "./scenarios";
 
 export const PROJECT = "poststart-lab";
@@ -85,7 +85,7 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
   if (new Set(scenarios).size !== scenarios.length) fail("scenarios", scenarios, "each scenario at most once");
 
   const namespace = text("namespace", values.namespace);
-  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) {
+  if (!DNS_LABEL.test(namespace)) {
     fail("namespace", namespace, "1 to 63 lower-case letters, digits or '-', starting and ending with a letter or digit");
   }
 
@@ -107,8 +107,7 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
   }
 
   const clusterIP = text("hookReceiverClusterIP", values.hookReceiverClusterIP);
-  const octets = clusterIP.split(".");
-  if (octets.length !== 4 || !octets.every((o) => /^(0|[1-9]\d{0,2})$/.test(o) && Number(o) <= 255)) {
+  if (!IPV4.test(clusterIP)) {
     fail("hookReceiverClusterIP", clusterIP, "an IPv4 address from the cluster's service range, e.g. 10.96.100.100");
   }
 
