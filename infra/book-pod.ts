@@ -3,6 +3,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { checkHook, type Hook } from "./hooks";
+import { type PodWatch, stateOf } from "./pod-watch";
+import { describePodState, type Until } from "./pod-state";
 
 export const BOOK_IMAGE = "nginx:alpine";
 export const PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
@@ -18,17 +20,40 @@ export interface BookPodArgs {
   image?: string;
   /** @default Kubernetes' own default (the book sets none) */
   imagePullPolicy?: PullPolicy;
+  /**
+   * Who `pulumi up` waits with: a PodWatch stops it within seconds of a failed hook or an image
+   * that cannot be pulled, naming the cause. @default none: the Kubernetes provider's own await,
+   * which waits until its timeout (10 minutes for a pod) when the hook or image fails
+   */
+  podWatch?: PodWatch;
 }
 
 /**
  * What `pulumi up` waits for: the pod to be ready, or, for a pod that by design never is, the
- * state the book predicts (a `pulumi.com/waitFor` JSONPath condition), so that `up` succeeds only
- * when the book's behaviour happened and the pod's status output shows it.
+ * state the book predicts, so that `up` succeeds only when the book's behaviour happened and the
+ * output `state` shows it.
  */
-export type Readiness = { await: "ready" } | { await: "state"; waitFor: string; expected: string };
+export interface Readiness {
+  until: Until;
+  /** what the scenario waits for, in words (the output `readiness`) */
+  expected: string;
+  /** @default 300 */
+  timeoutSeconds?: number;
+}
 
-/** The container's state while the kubelet reports its failed post-start hook. */
-export const POST_START_HOOK_ERROR = "jsonpath={.status.containerStatuses[0].state.waiting.reason}=PostStartHookError";
+/** The provider's own await, where no PodWatch waits: a JSONPath condition per state waited for. */
+const PROVIDER_WAIT_FOR: Record<Until, string | undefined> = {
+  ready: undefined,
+  "hook-failed": "jsonpath={.status.containerStatuses[0].state.waiting.reason}=PostStartHookError",
+  terminated: "jsonpath={.status.containerStatuses[0].state.terminated}",
+};
+
+/** What the provider waits for: nothing where a PodWatch waits (it stops at a final failure, the provider would not), else `readiness`. */
+export function awaitAnnotations(readiness: Readiness, podWatch: PodWatch | undefined): Record<string, string> | undefined {
+  if (podWatch) return { "pulumi.com/skipAwait": "true" };
+  const waitFor = PROVIDER_WAIT_FOR[readiness.until];
+  return waitFor ? { "pulumi.com/waitFor": waitFor, "pulumi.com/timeoutSeconds": String(readiness.timeoutSeconds ?? 300) } : undefined;
+}
 
 export interface HookPodSpec {
   name: string;
@@ -37,7 +62,7 @@ export interface HookPodSpec {
   /** Replaces the image's command (the slow httpGet scenario delays nginx's start). */
   command?: string[];
   restartPolicy?: "Always" | "OnFailure" | "Never";
-  dependsOn?: pulumi.Resource[];
+  dependsOn?: pulumi.Input<pulumi.Resource[]>;
 }
 
 /** What Kubernetes accepts as a pod or namespace name (DNS-1123 label). */
@@ -82,10 +107,7 @@ export function createHookPod(parent: pulumi.ComponentResource, args: BookPodArg
       metadata: {
         name,
         namespace: args.namespace,
-        annotations:
-          spec.readiness.await === "ready"
-            ? undefined
-            : { "pulumi.com/waitFor": spec.readiness.waitFor, "pulumi.com/timeoutSeconds": "300" },
+        annotations: awaitAnnotations(spec.readiness, args.podWatch),
       },
       spec: {
         restartPolicy: spec.restartPolicy,
@@ -109,31 +131,31 @@ export function createHookPod(parent: pulumi.ComponentResource, args: BookPodArg
 /** The outputs every scenario component registers. */
 export type PodOutputs = ReturnType<typeof podOutputs>;
 
-export function podOutputs(pod: k8s.core.v1.Pod, readiness: Readiness) {
+export function podOutputs(pod: k8s.core.v1.Pod, readiness: Readiness, podWatch: PodWatch | undefined) {
   return {
     podName: pod.metadata.name,
     namespace: namespaceOf(pod),
     readiness:
-      readiness.await === "ready"
+      readiness.until === "ready"
         ? "pulumi up waited until the pod was ready"
         : `pulumi up did not wait for the pod to be ready (it never is): it waited for ${readiness.expected}`,
-    /** The pod's state when `pulumi up` returned, e.g. the hook's PostStartHookError message. */
-    state: pod.status.apply(describePodState),
+    /** The state of the pod this update created when `pulumi up` went on, e.g. the hook's PostStartHookError message. */
+    state: podState(pod, readiness, podWatch),
   };
+}
+
+/**
+ * With a PodWatch, `pulumi up` waits here and fails with the cause (the output is then absent: it
+ * would describe no pod that exists); a preview only describes what the provider last read.
+ */
+function podState(pod: k8s.core.v1.Pod, readiness: Readiness, podWatch: PodWatch | undefined): pulumi.Output<string | undefined> {
+  if (!podWatch || pulumi.runtime.isDryRun()) return pod.status.apply(describePodState);
+  return pulumi.all([namespaceOf(pod), pod.metadata.name, pod.metadata.uid]).apply(([namespace, name, uid]) =>
+    stateOf(podWatch, { namespace, name, uid, until: readiness.until, timeoutSeconds: readiness.timeoutSeconds ?? 300 }, pod),
+  );
 }
 
 /** Where the pod is; the API server fills in `default` for a pod created without a namespace. */
 export function namespaceOf(pod: k8s.core.v1.Pod): pulumi.Output<string> {
   return pod.metadata.namespace.apply((namespace) => namespace ?? "default");
-}
-
-/** One line on a pod's status: phase, then the container's state with its reason and message, and restarts. */
-export function describePodState(status: k8s.types.output.core.v1.PodStatus | undefined): string {
-  if (!status?.phase) return "unknown";
-  const container = status.containerStatuses?.[0];
-  if (!container) return status.phase;
-  const [state, detail] = Object.entries(container.state ?? {}).find(([, v]) => v) ?? ["unknown", {}];
-  const { reason, message, exitCode } = detail as { reason?: string; message?: string; exitCode?: number };
-  const parts = [reason, exitCode === undefined ? undefined : `exit code ${exitCode}`, message?.trim()].filter(Boolean);
-  return `${status.phase}; ${container.name} ${state}${parts.length ? `: ${parts.join(", ")}` : ""}; restarts: ${container.restartCount}`;
 }

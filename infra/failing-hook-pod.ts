@@ -2,7 +2,7 @@
 // then restarts it (CrashLoopBackOff), or with `restartPolicy: Never` leaves the pod `Failed`.
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type BookPodArgs, createHookPod, POST_START_HOOK_ERROR, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
+import { type BookPodArgs, createHookPod, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
 import { hooks } from "./hooks";
 
 export const BOOK_FAILURE_MESSAGE = "Emulating a post-start hook failure";
@@ -32,15 +32,15 @@ export class FailingHookPod extends pulumi.ComponentResource {
     // with the hook's output; without restarts, the container is just terminated.
     const readiness: Readiness =
       args.restartPolicy === "Never"
-        ? { await: "state", waitFor: "jsonpath={.status.containerStatuses[0].state.terminated}", expected: "its container to be terminated, not restarted" }
-        : { await: "state", waitFor: POST_START_HOOK_ERROR, expected: "PostStartHookError: its hook failed and the container is restarted" };
+        ? { until: "terminated", expected: "its container to be terminated, not restarted" }
+        : { until: "hook-failed", expected: "PostStartHookError: its hook failed and the container is restarted" };
     this.pod = createHookPod(this, args, {
       name: args.name ?? "quote-poststart-fail",
       postStart: hooks.failure(args.message ?? BOOK_FAILURE_MESSAGE, args.exitCode ?? 1),
       restartPolicy: args.restartPolicy,
       readiness,
     });
-    this.outputs = podOutputs(this.pod, readiness);
+    this.outputs = podOutputs(this.pod, readiness, args.podWatch);
     this.registerOutputs(this.outputs);
   }
 }

@@ -4,7 +4,8 @@
 import * as certmanager from "@pulumi/kubernetes-cert-manager";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BOOK_IMAGE, checkDnsLabel, checkPullPolicy, type PullPolicy } from "./book-pod";
+import { awaitAnnotations, BOOK_IMAGE, checkDnsLabel, checkPullPolicy, type PullPolicy } from "./book-pod";
+import { type PodWatch, stateOf } from "./pod-watch";
 
 export const HOOK_SCHEMES = ["HTTP", "HTTPS"] as const;
 export type HookScheme = (typeof HOOK_SCHEMES)[number];
@@ -24,6 +25,8 @@ export interface HookReceiverArgs {
   /** @default "nginx:alpine" */
   image?: string;
   imagePullPolicy?: PullPolicy;
+  /** Who `pulumi up` waits with for the receiver to answer (see BookPodArgs). @default the provider's own await */
+  podWatch?: PodWatch;
 }
 
 /** A dotted-quad IPv4 address, no leading zeros. */
@@ -60,6 +63,8 @@ export class HookReceiver extends pulumi.ComponentResource {
   public readonly clusterIP: string;
   public readonly port: number;
   public readonly scheme: HookScheme;
+  /** Resolves once the receiver's pod is ready (at once in a preview), never when it failed: what the hook's pod waits for. */
+  public readonly ready: pulumi.Output<string>;
 
   constructor(name: string, args: HookReceiverArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart-lab:index:HookReceiver", name, {}, opts);
@@ -83,7 +88,7 @@ export class HookReceiver extends pulumi.ComponentResource {
     this.deployment = new k8s.apps.v1.Deployment(
       serviceName,
       {
-        metadata: { name: serviceName, namespace },
+        metadata: { name: serviceName, namespace, annotations: awaitAnnotations({ until: "ready", expected: "ready" }, args.podWatch) },
         spec: {
           selector: { matchLabels: labels },
           template: {
@@ -119,6 +124,17 @@ export class HookReceiver extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [this.deployment] },
     );
+    const podWatch = args.podWatch;
+    this.ready =
+      podWatch && !pulumi.runtime.isDryRun()
+        ? pulumi
+            .all([this.deployment.metadata.namespace, this.deployment.metadata.name])
+            .apply(async ([ns, name]) => {
+              const target = { namespace: ns ?? "default", name, selector: `app=${serviceName}`, until: "ready" as const, timeoutSeconds: 300 };
+              // After a failure the update ends: nothing that waits for the receiver is created.
+              return (await stateOf(podWatch, target, this.deployment)) ?? new Promise<string>(() => {});
+            })
+        : this.deployment.metadata.name.apply(() => "ready");
     this.registerOutputs({ clusterIP: this.clusterIP, port: this.port, scheme: this.scheme });
   }
 

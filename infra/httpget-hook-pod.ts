@@ -3,7 +3,7 @@
 // and the container restarts forever, which the book warns against.
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type BookPodArgs, checkSeconds, createHookPod, POST_START_HOOK_ERROR, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
+import { type BookPodArgs, checkSeconds, createHookPod, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
 import { HookReceiver, type HookReceiverArgs, type HookScheme, checkPort, checkScheme } from "./hook-receiver";
 import { hooks } from "./hooks";
 
@@ -45,7 +45,7 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
       throw new Error(`hook.host: ${JSON.stringify(hook.host)} is not allowed together with receiver: the receiver's ClusterIP is the host`);
     }
     this.receiver = args.receiver
-      ? new HookReceiver(`${name}-receiver`, { ...args.receiver, namespace: args.namespace, port, scheme }, { parent: this })
+      ? new HookReceiver(`${name}-receiver`, { ...args.receiver, namespace: args.namespace, port, scheme, podWatch: args.podWatch }, { parent: this })
       : undefined;
     const host = this.receiver?.clusterIP ?? hook.host;
     const targetsOwnPod = host === undefined;
@@ -62,8 +62,8 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
       pulumi.log.warn(`hook.host: ${host} is the node that runs the pod, not the pod: the kubelet sends the hook from the node`, this);
     }
     const readiness: Readiness = targetsOwnPod
-      ? { await: "state", waitFor: POST_START_HOOK_ERROR, expected: "PostStartHookError: its hook reached the pod before nginx listened" }
-      : { await: "ready" };
+      ? { until: "hook-failed", expected: "PostStartHookError: its hook reached the pod before nginx listened" }
+      : { until: "ready", expected: "the pod to be ready" };
     const delay = args.serverStartDelaySeconds;
     this.pod = createHookPod(this, args, {
       name: args.name ?? "poststart-httpget",
@@ -75,10 +75,10 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
           : ["sh", "-c", `sleep ${checkSeconds("serverStartDelaySeconds", delay, 0, 3600)} && exec nginx -g 'daemon off;'`],
       readiness,
       // The receiver must answer before the hook fires.
-      dependsOn: this.receiver ? [this.receiver] : [],
+      dependsOn: this.receiver ? this.receiver.ready.apply(() => [this.receiver!]) : [],
     });
     this.outputs = {
-      ...podOutputs(this.pod, readiness),
+      ...podOutputs(this.pod, readiness, args.podWatch),
       hookUrl: `${scheme.toLowerCase()}://${host ?? "<pod IP>"}:${port}${path}`,
     };
     this.registerOutputs(this.outputs);

@@ -67,13 +67,13 @@ export class QuotePostStartPod extends pulumi.ComponentResource {
 
   constructor(name: string, args: QuotePostStartPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart-lab:index:QuotePostStartPod", name, {}, opts);
-    const readiness: Readiness = { await: "ready" };
+    const readiness: Readiness = { until: "ready", expected: "the pod to be ready" };
     this.pod = createHookPod(this, args, {
       name: args.name ?? "quote-poststart",
       postStart: hooks.script(quoteScriptSteps(args), { outputFile: args.hookOutputFile }),
       readiness,
     });
-    this.outputs = { ...podOutputs(this.pod, readiness), ...quoteAccess(this.pod) };
+    this.outputs = { ...podOutputs(this.pod, readiness, args.podWatch), ...quoteAccess(this.pod) };
     this.registerOutputs(this.outputs);
   }
 }

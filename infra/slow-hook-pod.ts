@@ -21,13 +21,13 @@ export class SlowHookPod extends pulumi.ComponentResource {
     super("poststart-lab:index:SlowHookPod", name, {}, opts);
     const delaySeconds = checkSeconds("delaySeconds", args.delaySeconds ?? 60, 0, 3600);
     // The pod does get ready once the hook is done, so pulumi up waits: it returns when the quote is served.
-    const readiness: Readiness = { await: "ready" };
+    const readiness: Readiness = { until: "ready", expected: "the pod to be ready", timeoutSeconds: 300 + delaySeconds };
     this.pod = createHookPod(this, args, {
       name: args.name ?? "quote-poststart-slow",
       postStart: hooks.script(quoteScriptSteps(args, delaySeconds), { outputFile: args.hookOutputFile }),
       readiness,
     });
-    this.outputs = { ...podOutputs(this.pod, readiness), ...quoteAccess(this.pod) };
+    this.outputs = { ...podOutputs(this.pod, readiness, args.podWatch), ...quoteAccess(this.pod) };
     this.registerOutputs(this.outputs);
   }
 }

@@ -10,9 +10,9 @@ export interface RecordedResource {
 }
 
 /** What the API server would fill in that the outputs read back. */
-function liveState(type: string, inputs: Record<string, any>): Record<string, any> {
+function liveState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
   if (!type.startsWith("kubernetes:") || !inputs.metadata) return inputs;
-  return { ...inputs, metadata: { namespace: "default", ...inputs.metadata } };
+  return { ...inputs, metadata: { namespace: "default", uid: `${name}-uid`, ...inputs.metadata } };
 }
 
 /** Runs `create` against mocks; returns every resource registered, in order, and what `create` returned, resolved. */
@@ -22,7 +22,7 @@ export async function record<T>(create: () => T) {
     {
       newResource: ({ type, name, inputs }) => {
         resources.push({ type, name, inputs });
-        return { id: `${name}-id`, state: liveState(type, inputs) };
+        return { id: `${name}-id`, state: liveState(type, name, inputs) };
       },
       call: ({ inputs }) => inputs,
     },

@@ -1,19 +1,33 @@
 // The program: validated settings -> the chosen scenarios on the chosen cluster -> stack outputs.
 import * as k8s from "@pulumi/kubernetes";
-import type { PodOutputs } from "../infra";
+import type * as pulumi from "@pulumi/pulumi";
+import type { PodOutputs, PodWatch } from "../infra";
 import { SCENARIOS } from "./scenarios";
 import { CLUSTER_CONTEXTS, type Settings } from "./settings";
 
+/** What the program learned of the cluster before deploying; without it (offline), everything is created as for an empty cluster. */
+export interface ClusterFacts {
+  /** the namespace exists and the stack did not create it: use it, never own it */
+  namespaceExists: boolean;
+  /** who `pulumi up` waits with for the pods */
+  podWatch: PodWatch;
+  /** the scenarios' resources wait for this (the checks of what they would touch) */
+  checked: pulumi.Input<pulumi.Resource[]>;
+  transformations: pulumi.ResourceTransformation[];
+}
+
 /** Deploys the stack's scenarios; returns each scenario's outputs under its name. */
-export function deploy(settings: Settings): Record<string, PodOutputs> {
+export function deploy(settings: Settings, cluster?: ClusterFacts): Record<string, PodOutputs> {
   const provider = new k8s.Provider("cluster", { context: CLUSTER_CONTEXTS[settings.cluster] });
+  const transformations = cluster?.transformations;
   const namespace =
-    settings.namespace === "default"
+    settings.namespace === "default" || cluster?.namespaceExists
       ? []
-      : [new k8s.core.v1.Namespace(settings.namespace, { metadata: { name: settings.namespace } }, { provider })];
+      : [new k8s.core.v1.Namespace(settings.namespace, { metadata: { name: settings.namespace } }, { provider, transformations, dependsOn: cluster?.checked })];
   const outputs: Record<string, PodOutputs> = {};
   for (const scenario of settings.scenarios) {
-    outputs[scenario] = SCENARIOS[scenario](settings, { providers: [provider], dependsOn: namespace }).outputs;
+    const dependsOn = namespace.length ? namespace : (cluster?.checked ?? []);
+    outputs[scenario] = SCENARIOS[scenario](settings, { providers: [provider], transformations, dependsOn }, cluster?.podWatch).outputs;
   }
   return outputs;
 }

@@ -20,6 +20,7 @@ export interface Settings {
   hookReceiverClusterIP: string;
   hookScheme: HookScheme;
   hookOutputFile?: string;
+  adoptExisting: boolean;
 }
 
 /** The defaults: the book's values. `Pulumi.yaml` declares the same (a unit test keeps them equal). */
@@ -35,6 +36,7 @@ export const DEFAULTS = {
   hookReceiverClusterIP: "10.96.100.100",
   hookScheme: "HTTP",
   hookOutputFile: "",
+  adoptExisting: false,
 };
 type Key = keyof typeof DEFAULTS;
 const KEYS = Object.keys(DEFAULTS) as Key[];
@@ -101,6 +103,9 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
   const installFortune = parsed(values.installFortune);
   if (typeof installFortune !== "boolean") fail("installFortune", values.installFortune, "true, false");
 
+  const adoptExisting = parsed(values.adoptExisting);
+  if (typeof adoptExisting !== "boolean") fail("adoptExisting", values.adoptExisting, "true, false");
+
   const delay = parsed(values.slowHookDelaySeconds);
   if (typeof delay !== "number" || !Number.isInteger(delay) || delay < 0 || delay > 3600) {
     fail("slowHookDelaySeconds", values.slowHookDelaySeconds, "a whole number of seconds from 0 to 3600");
@@ -126,5 +131,6 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
     hookReceiverClusterIP: clusterIP,
     hookScheme: oneOf("hookScheme", values.hookScheme, HOOK_SCHEMES),
     hookOutputFile: hookOutputFile === "" ? undefined : hookOutputFile,
+    adoptExisting,
   };
 }

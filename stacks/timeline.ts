@@ -1,62 +1,12 @@
 // The observer's pure part: pod and event objects (JSON, as the API server sends them) -> timeline
 // facts, a per-pod record of what was seen, and each scenario's verdict against the book. No I/O
 // and no clock: the caller stamps each fact with the time it learned it.
+import { type HookFailure, parseHookFailure, type RawCondition, type RawContainerState, type RawEvent, type RawPod } from "../infra/pod-state";
 import type { Scenario } from "./scenarios";
 
-// ---------------------------------------------------------------- the API's objects, as JSON
-
-export interface RawContainerState {
-  waiting?: { reason?: string; message?: string };
-  running?: { startedAt?: string };
-  terminated?: { reason?: string; message?: string; exitCode: number; finishedAt?: string };
-}
-export interface RawContainerStatus {
-  name: string;
-  ready: boolean;
-  restartCount: number;
-  state?: RawContainerState;
-  lastState?: RawContainerState;
-}
-export interface RawCondition {
-  type: string;
-  status: string;
-  lastTransitionTime?: string;
-  reason?: string;
-  message?: string;
-}
-export interface RawPod {
-  metadata: { name: string; namespace?: string; uid?: string; creationTimestamp?: string };
-  status?: { phase?: string; reason?: string; message?: string; conditions?: RawCondition[]; containerStatuses?: RawContainerStatus[] };
-}
-export interface RawEvent {
-  metadata: { uid?: string; name?: string };
-  involvedObject: { kind?: string; name?: string; uid?: string; fieldPath?: string };
-  type?: string;
-  reason?: string;
-  message?: string;
-  count?: number;
-  firstTimestamp?: string | null;
-  lastTimestamp?: string | null;
-  eventTime?: string | null;
-  series?: { count?: number; lastObservedTime?: string } | null;
-}
+export type { HookFailure, RawCondition, RawContainerState, RawEvent, RawPod };
 
 // ---------------------------------------------------------------- timeline facts
-
-/** What a failed post-start hook reported: parsed from a `FailedPostStartHook` event or a `PostStartHookError` status. */
-export interface HookFailure {
-  handler: "exec" | "httpGet";
-  /** exec: the command as the kubelet quotes it */
-  command?: string;
-  /** exec: the command's exit code, when it ran and exited */
-  exitCode?: number;
-  /** exec: what the command printed (stdout and stderr) */
-  output?: string;
-  /** httpGet: the path requested */
-  path?: string;
-  /** the error, e.g. `command '...' exited with 1: ` or `Get "http://...": dial tcp ...: connect: connection refused` */
-  error: string;
-}
 
 export interface Hold {
   seconds: number;
@@ -97,43 +47,6 @@ export function stamp(fact: Fact, now: Date, start: Date): Entry {
 }
 
 // ---------------------------------------------------------------- parsing
-
-/** Go's %q quoting -> the string (JSON with Go's extra escapes). */
-function unquoteGo(quoted: string): string {
-  const json = quoted.replace(/\\(x[0-9a-fA-F]{2}|a|v|\\)/g, (m, e: string) =>
-    e === "\\" ? m : e === "a" ? "\\u0007" : e === "v" ? "\\u000b" : `\\u00${e.slice(1)}`,
-  );
-  try {
-    return JSON.parse(json) as string;
-  } catch {
-    return quoted.slice(1, -1);
-  }
-}
-
-/**
- * Parses the kubelet's message about a failed post-start hook (lifecycle/handlers.go):
- * `Exec lifecycle hook ([sh -c ...]) for Container "nginx" in Pod "p_ns(uid)" failed - error: command '...' exited with 1: , message: "...\n"`
- * or `HTTP lifecycle hook (/path) for Container ... failed - error: Get "http://...": dial tcp ...: connect: connection refused`.
- * Kubernetes >= 1.26 no longer puts it in the `FailedPostStartHook` event (that says `PostStartHook failed`),
- * only in the container's `PostStartHookError` waiting state; either way, undefined when there is nothing to parse.
- */
-export function parseHookFailure(message: string | undefined): HookFailure | undefined {
-  if (!message) return undefined;
-  const exec = /^Exec lifecycle hook \((.*)\) for Container ".*" in Pod ".*" failed - error: (.*), message: ("(?:[^"\\]|\\.)*")\s*$/s.exec(message);
-  if (exec) {
-    const [, , error, quotedOutput] = exec as unknown as [string, string, string, string];
-    const exited = /command '(.*)' exited with (\d+)/s.exec(error);
-    return {
-      handler: "exec",
-      ...(exited ? { command: exited[1], exitCode: Number(exited[2]) } : {}),
-      output: unquoteGo(quotedOutput),
-      error,
-    };
-  }
-  const http = /^HTTP lifecycle hook \((.*)\) for Container ".*" in Pod ".*" failed - error: (.*)$/s.exec(message);
-  if (http) return { handler: "httpGet", path: http[1]!, error: http[2]! };
-  return undefined;
-}
 
 /** A receiver's request as nginx logs it (`combined`/`main` format; with `timestamps=true`, the kubelet's RFC 3339 prefix). */
 export interface LoggedRequest {

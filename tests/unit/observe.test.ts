@@ -13,15 +13,12 @@ import {
   newRecord,
   observeEvent,
   observePod,
-  parseHookFailure,
   parseReceiverLog,
   podFacts,
-  type RawContainerStatus,
-  type RawEvent,
-  type RawPod,
   stamp,
   verdict,
 } from "../../stacks/timeline";
+import { parseHookFailure, type RawContainerStatus, type RawEvent, type RawPod } from "../../infra/pod-state";
 
 const NS = "kia-ch06";
 const at = (s: number) => new Date(Date.UTC(2025, 10, 25, 16, 4, s)).toISOString().replace(".000", "");

@@ -1,0 +1,184 @@
+// A pod as the API server reports it, and what its state means for `pulumi up`: the pod reached
+// what the scenario waits for, is still on its way, or failed for good (with the kubelet's cause).
+// Pure: no I/O, no clock (the caller passes the time). The observer speaks the same vocabulary.
+
+export interface RawContainerState {
+  waiting?: { reason?: string; message?: string };
+  running?: { startedAt?: string };
+  terminated?: { reason?: string; message?: string; exitCode: number; finishedAt?: string };
+}
+export interface RawContainerStatus {
+  name: string;
+  image?: string;
+  ready: boolean;
+  restartCount: number;
+  state?: RawContainerState;
+  lastState?: RawContainerState;
+}
+export interface RawCondition {
+  type: string;
+  status: string;
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+export interface RawPod {
+  metadata: { name: string; namespace?: string; uid?: string; creationTimestamp?: string; deletionTimestamp?: string };
+  status?: { phase?: string; reason?: string; message?: string; conditions?: RawCondition[]; containerStatuses?: RawContainerStatus[] };
+}
+export interface RawEvent {
+  metadata: { uid?: string; name?: string };
+  involvedObject: { kind?: string; name?: string; uid?: string; fieldPath?: string };
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  firstTimestamp?: string | null;
+  lastTimestamp?: string | null;
+  eventTime?: string | null;
+  series?: { count?: number; lastObservedTime?: string } | null;
+}
+
+/** What a failed post-start hook reported: parsed from a `FailedPostStartHook` event or a `PostStartHookError` status. */
+export interface HookFailure {
+  handler: "exec" | "httpGet";
+  /** exec: the command as the kubelet quotes it */
+  command?: string;
+  /** exec: the command's exit code, when it ran and exited */
+  exitCode?: number;
+  /** exec: what the command printed (stdout and stderr) */
+  output?: string;
+  /** httpGet: the path requested */
+  path?: string;
+  /** the error, e.g. `command '...' exited with 1: ` or `Get "http://...": dial tcp ...: connect: connection refused` */
+  error: string;
+}
+
+// ---------------------------------------------------------------- parsing
+
+/** Go's %q quoting -> the string (JSON with Go's extra escapes). */
+function unquoteGo(quoted: string): string {
+  const json = quoted.replace(/\\(x[0-9a-fA-F]{2}|a|v|\\)/g, (m, e: string) =>
+    e === "\\" ? m : e === "a" ? "\\u0007" : e === "v" ? "\\u000b" : `\\u00${e.slice(1)}`,
+  );
+  try {
+    return JSON.parse(json) as string;
+  } catch {
+    return quoted.slice(1, -1);
+  }
+}
+
+/**
+ * Parses the kubelet's message about a failed post-start hook (lifecycle/handlers.go):
+ * `Exec lifecycle hook ([sh -c ...]) for Container "nginx" in Pod "p_ns(uid)" failed - error: command '...' exited with 1: , message: "...\n"`
+ * or `HTTP lifecycle hook (/path) for Container ... failed - error: Get "http://...": dial tcp ...: connect: connection refused`.
+ * Kubernetes >= 1.26 no longer puts it in the `FailedPostStartHook` event (that says `PostStartHook failed`),
+ * only in the container's `PostStartHookError` waiting state; either way, undefined when there is nothing to parse.
+ */
+export function parseHookFailure(message: string | undefined): HookFailure | undefined {
+  if (!message) return undefined;
+  const exec = /^Exec lifecycle hook \((.*)\) for Container ".*" in Pod ".*" failed - error: (.*), message: ("(?:[^"\\]|\\.)*")\s*$/s.exec(message);
+  if (exec) {
+    const [, , error, quotedOutput] = exec as unknown as [string, string, string, string];
+    const exited = /command '(.*)' exited with (\d+)/s.exec(error);
+    return {
+      handler: "exec",
+      ...(exited ? { command: exited[1], exitCode: Number(exited[2]) } : {}),
+      output: unquoteGo(quotedOutput),
+      error,
+    };
+  }
+  const http = /^HTTP lifecycle hook \((.*)\) for Container ".*" in Pod ".*" failed - error: (.*)$/s.exec(message);
+  if (http) return { handler: "httpGet", path: http[1]!, error: http[2]! };
+  return undefined;
+}
+
+
+// ---------------------------------------------------------------- what `pulumi up` waits for
+
+/** What `pulumi up` waits for a pod to reach: ready, its post-start hook's failure (the book's failing pods), or its end. */
+export type Until = "ready" | "hook-failed" | "terminated";
+
+/** Waiting reasons the kubelet gives up on, or that cannot change without a new pod: final when first seen. */
+const FINAL_REASONS = ["ErrImageNeverPull", "InvalidImageName"];
+/** Waiting reasons the kubelet retries (a pull that works on the next try, a ConfigMap created a moment later). */
+const RETRIED_REASONS = ["ErrImagePull", "ImagePullBackOff", "CreateContainerConfigError", "CreateContainerError", "RunContainerError"];
+/** How long a retried reason may last before it counts as final: the kubelet retries after 10 s, then 20 s. */
+export const RETRY_GRACE_SECONDS = 20;
+
+/** What was seen of one pod across its updates: the hook's last failure, and since when each retried reason lasts. */
+export interface PodHistory {
+  hookFailure?: string;
+  retried?: { reason: string; since: number };
+}
+
+/** The pod reached what was waited for (`state` describes it), failed for good (`failure`), or neither yet. */
+export type Judgement = { state: string } | { failure: string } | undefined;
+
+/** The hook's failure in a sentence, e.g. `the post-start hook failed (exit 7): curl: (7) Failed to connect ...`. */
+export function describeHookFailure(message: string | undefined): string {
+  const hook = parseHookFailure(message);
+  if (!hook) return `the post-start hook failed${message ? `: ${message.trim()}` : ""}`;
+  if (hook.handler === "httpGet") return `the post-start hook failed: ${hook.error.trim()}`;
+  const output = hook.output?.trim();
+  return `the post-start hook failed (${hook.exitCode === undefined ? hook.error.trim() : `exit ${hook.exitCode}`})${output ? `: ${output}` : ""}`;
+}
+
+function describeWaiting(reason: string, message: string | undefined, image: string | undefined): string {
+  const detail = message?.trim() ? `: ${message.trim()}` : "";
+  if (reason === "ErrImageNeverPull") return `the image ${JSON.stringify(image)} is not on the node and imagePullPolicy is Never (${reason})${detail}`;
+  if (reason === "ErrImagePull" || reason === "ImagePullBackOff" || reason === "InvalidImageName") {
+    return `the image ${JSON.stringify(image)} cannot be pulled (${reason})${detail}`;
+  }
+  return `the container cannot start (${reason})${detail}`;
+}
+
+/**
+ * Judges one pod seen at `now` (ms), updating `history`. A failed post-start hook is final at once
+ * unless the hook's failure is what is waited for (the kubelet runs the same hook again: it fails
+ * again); so is CrashLoopBackOff, an image that is never pulled, a pod that ended. Reasons the
+ * kubelet retries are final once they last RETRY_GRACE_SECONDS.
+ */
+export function judgePod(pod: RawPod, until: Until, history: PodHistory, now: number): Judgement {
+  const container = pod.status?.containerStatuses?.[0];
+  const phase = pod.status?.phase;
+  const waiting = container?.state?.waiting;
+  const terminated = container?.state?.terminated;
+  if (waiting?.reason === "PostStartHookError") history.hookFailure = describeHookFailure(waiting.message);
+  if (waiting?.reason && RETRIED_REASONS.includes(waiting.reason)) {
+    if (history.retried?.reason !== waiting.reason) history.retried = { reason: waiting.reason, since: now };
+  } else {
+    history.retried = undefined;
+  }
+  const state = () => ({ state: describePodState(pod.status) });
+  const image = container?.image;
+
+  if (until === "ready" && container?.ready && pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")) return state();
+  if (until === "hook-failed" && (waiting?.reason === "PostStartHookError" || (waiting?.reason === "CrashLoopBackOff" && history.hookFailure))) return state();
+  if (until === "terminated" && terminated) return state();
+
+  if (waiting?.reason === "PostStartHookError") return { failure: history.hookFailure! };
+  if (waiting?.reason === "CrashLoopBackOff") {
+    const last = container?.lastState?.terminated;
+    return { failure: history.hookFailure ?? `the container keeps failing (CrashLoopBackOff)${last ? `: it last exited with ${last.exitCode}${last.reason ? ` (${last.reason})` : ""}` : ""}` };
+  }
+  if (waiting?.reason && FINAL_REASONS.includes(waiting.reason)) return { failure: describeWaiting(waiting.reason, waiting.message, image) };
+  if (history.retried && now - history.retried.since >= RETRY_GRACE_SECONDS * 1000) {
+    return { failure: `${describeWaiting(waiting!.reason!, waiting!.message, image)} (still after ${RETRY_GRACE_SECONDS} s)` };
+  }
+  if (phase === "Failed" || phase === "Succeeded" || terminated) {
+    return { failure: history.hookFailure ?? `the pod ended: ${describePodState(pod.status)}` };
+  }
+  return undefined;
+}
+
+/** One line on a pod's status: phase, then the container's state with its reason and message, and restarts. */
+export function describePodState(status: RawPod["status"] | undefined): string {
+  if (!status?.phase) return "unknown";
+  const container = status.containerStatuses?.[0];
+  if (!container) return status.phase;
+  const [state, detail] = Object.entries(container.state ?? {}).find(([, v]) => v) ?? ["unknown", {}];
+  const { reason, message, exitCode } = detail as { reason?: string; message?: string; exitCode?: number };
+  const parts = [reason, exitCode === undefined ? undefined : `exit code ${exitCode}`, message?.trim()].filter(Boolean);
+  return `${status.phase}; ${container.name} ${state}${parts.length ? `: ${parts.join(", ")}` : ""}; restarts: ${container.restartCount}`;
+}

@@ -1,0 +1,114 @@
+// What `pulumi up` waits on: a pod (or a Deployment's pods) watched on the cluster until it reaches
+// what its scenario waits for, or fails for good; then `up` goes on, or stops at once with the cause.
+import * as pulumi from "@pulumi/pulumi";
+import { KubeClient } from "./kube";
+import { describePodState, judgePod, type PodHistory, type RawPod, type Until } from "./pod-state";
+
+export interface WaitTarget {
+  namespace: string;
+  /** the pod's name, or the Deployment's: what the messages name */
+  name: string;
+  /** a pod: the one with this uid (an older pod of the same name is not it) */
+  uid?: string;
+  /** a Deployment: its pods, by label selector (`app=myservice`) */
+  selector?: string;
+  until: Until;
+  timeoutSeconds: number;
+}
+
+/** Waits for pods; the components take one to stop `pulumi up` with the kubelet's cause. */
+export interface PodWatch {
+  /** Resolves with the pod's state once it reaches `until`; rejects with `<name>: <cause>` once it fails for good or the time is up. */
+  wait(target: WaitTarget): Promise<string>;
+  /** Stops `pulumi up` with this error (the first one only): the program ends as soon as nothing else runs. */
+  fail(error: pulumi.ResourceError): void;
+}
+
+/**
+ * The state `target` reached, or undefined once its failure was handed to `podWatch.fail` against
+ * `resource`, so that the CLI prints the cause under that resource, once, without a stack trace
+ * (a rejected output would print it wrapped in the outputs' serialization).
+ */
+export function stateOf(podWatch: PodWatch, target: WaitTarget, resource: pulumi.Resource): Promise<string | undefined> {
+  return podWatch.wait(target).catch((e: Error) => {
+    podWatch.fail(new pulumi.ResourceError(e.message, resource, true));
+    return undefined;
+  });
+}
+
+/** A PodWatch on a real cluster: the kubeconfig's context `context` (undefined: the current one). */
+export function clusterPodWatch(context: string | undefined): PodWatch {
+  let client: Promise<KubeClient> | undefined;
+  let failed = false;
+  const running = new Set<() => void>();
+  return {
+    wait: async (target) => {
+      if (failed) throw new Error(`${target.name}: not waited for: the update failed`);
+      const { done, stop } = watchPods(await (client ??= KubeClient.connect(context)), target);
+      running.add(stop);
+      return done.finally(() => running.delete(stop));
+    },
+    fail: (error) => {
+      if (failed) return;
+      failed = true;
+      for (const stop of running) stop();
+      // Uncaught, as Pulumi's runtime expects a program's failure: it prints the message under the resource and fails the update.
+      setImmediate(() => {
+        throw error;
+      });
+    },
+  };
+}
+
+const UNTIL_TEXT: Record<Until, string> = { ready: "ready", "hook-failed": "at its post-start hook's failure", terminated: "terminated" };
+
+/** Watches the target's pods until a verdict; `stop` ends the watch early (the wait then rejects). */
+function watchPods(client: KubeClient, target: WaitTarget): { done: Promise<string>; stop: () => void } {
+  const pods = new Map<string, RawPod>();
+  const histories = new Map<string, PodHistory>();
+  const started = Date.now();
+  let lastError: Error | undefined;
+  let stop!: () => void;
+  const done = new Promise<string>((resolve, reject) => {
+    const finish = (outcome: { state: string } | { failure: string }) => {
+      unwatch();
+      clearInterval(timer);
+      if ("state" in outcome) resolve(outcome.state);
+      else reject(new Error(`${target.name}: ${outcome.failure}`));
+    };
+    const judge = () => {
+      const now = Date.now();
+      const live = [...pods.values()].filter((p) => !p.metadata.deletionTimestamp);
+      for (const pod of live) {
+        const history = histories.get(pod.metadata.uid!) ?? {};
+        histories.set(pod.metadata.uid!, history);
+        const judged = judgePod(pod, target.until, history, now);
+        if (judged) return finish(judged);
+      }
+      if (now - started >= target.timeoutSeconds * 1000) {
+        const seen = live.map((p) => describePodState(p.status)).join("; ") || "no pod seen";
+        finish({ failure: `not ${UNTIL_TEXT[target.until]} after ${target.timeoutSeconds} s; last seen: ${seen}${lastError ? `; watch: ${lastError.message}` : ""}` });
+      }
+    };
+    const query: Record<string, string> = target.selector ? { labelSelector: target.selector } : { fieldSelector: `metadata.name=${target.name}` };
+    const unwatch = client.watch(
+      `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods`,
+      query,
+      (type, pod: RawPod) => {
+        if (target.uid && pod.metadata.uid !== target.uid) return;
+        if (type === "DELETED") {
+          pods.delete(pod.metadata.uid!);
+          if (target.uid) return finish({ failure: `the pod was deleted while pulumi up waited for it to be ${UNTIL_TEXT[target.until]}` });
+        } else {
+          pods.set(pod.metadata.uid!, pod);
+        }
+        judge();
+      },
+      (e) => (lastError = e),
+    );
+    // Some verdicts come with time alone: a retried reason that lasts, the time limit.
+    const timer = setInterval(judge, 1000);
+    stop = () => finish({ failure: "not waited for: the update failed" });
+  });
+  return { done, stop };
+}

@@ -1,0 +1,126 @@
+// What the stack may touch, against a cluster that answers from a table: nothing adopted, nothing
+// lost; and the program deploying into an existing namespace without owning it.
+import { describe, expect, it } from "vitest";
+import type { ApiAnswer } from "../../infra/kube";
+import { type ClusterReader, checkPlanned, namespaceOwner, objectPath, OWNER_ANNOTATION, ownAndRecord, type PlannedObject } from "../../stacks/cluster-check";
+import { record } from "../../stacks/offline";
+import { deploy } from "../../stacks/program";
+import { parseSettings } from "../../stacks/settings";
+
+const OWNER = "poststart-lab/dev";
+
+/** A cluster holding `objects` (by REST path) and `services`; a dry-run create answers `dryRun`. */
+function cluster(objects: Record<string, any>, services: any[] = [], dryRun: ApiAnswer = { status: 201, body: {} }) {
+  const requests: string[] = [];
+  const reader: ClusterReader = {
+    context: "lab",
+    defaultNamespace: "default",
+    get: async (path) => objects[path],
+    request: async (method, path) => {
+      requests.push(`${method} ${path}`);
+      if (method === "GET" && path === "/api/v1/services") return { status: 200, body: { items: services } };
+      return dryRun;
+    },
+  };
+  return Object.assign(reader, { requests });
+}
+
+const ours = (name: string, namespace?: string) => ({ metadata: { name, namespace, annotations: { [OWNER_ANNOTATION]: OWNER } } });
+const theirs = (name: string, namespace?: string, annotations?: Record<string, string>) => ({ metadata: { name, namespace, annotations } });
+const pod: PlannedObject = { apiVersion: "v1", kind: "Pod", name: "quote-poststart", namespace: "kia-ch06" };
+const service: PlannedObject = { apiVersion: "v1", kind: "Service", name: "myservice", namespace: "kia-ch06", clusterIP: "10.96.100.100" };
+
+describe("namespaceOwner", () => {
+  it("tells absent, ours and theirs apart; `default` is never ours", async () => {
+    const c = cluster({
+      "/api/v1/namespaces/precious": theirs("precious"),
+      "/api/v1/namespaces/kia-ch06": ours("kia-ch06"),
+      "/api/v1/namespaces/other": theirs("other", undefined, { [OWNER_ANNOTATION]: "poststart-lab/lab" }),
+      "/api/v1/namespaces/default": ours("default"),
+    });
+    expect(await namespaceOwner(c, "precious", OWNER)).toBe("theirs");
+    expect(await namespaceOwner(c, "kia-ch06", OWNER)).toBe("ours");
+    expect(await namespaceOwner(c, "other", OWNER)).toBe("theirs");
+    expect(await namespaceOwner(c, "default", OWNER)).toBe("theirs");
+    expect(await namespaceOwner(c, "new", OWNER)).toBe("absent");
+  });
+});
+
+describe("objectPath", () => {
+  it("core objects under /api, groups under /apis, namespaces cluster-wide, the context's namespace when none is set", () => {
+    expect(objectPath(pod, "default")).toBe("/api/v1/namespaces/kia-ch06/pods/quote-poststart");
+    expect(objectPath({ apiVersion: "apps/v1", kind: "Deployment", name: "myservice" }, "team")).toBe("/apis/apps/v1/namespaces/team/deployments/myservice");
+    expect(objectPath({ apiVersion: "v1", kind: "Namespace", name: "kia-ch06" }, "default")).toBe("/api/v1/namespaces/kia-ch06");
+  });
+});
+
+describe("checkPlanned", () => {
+  it("passes objects that do not exist yet, or that this stack made", async () => {
+    await expect(checkPlanned(cluster({ [objectPath(pod, "default")]: ours("quote-poststart", "kia-ch06") }), [pod, { ...pod, name: "other" }], OWNER, false)).resolves.toBeUndefined();
+  });
+
+  it("stops at an object it did not make, naming it and the two ways out", async () => {
+    const c = cluster({ [objectPath(pod, "default")]: theirs("quote-poststart", "kia-ch06") });
+    await expect(checkPlanned(c, [pod], OWNER, false)).rejects.toThrow(
+      `Pod "quote-poststart" in namespace "kia-ch06" already exists and was not created by this stack; the stack would take it over and delete it on destroy. ` +
+        `Delete it (kubectl delete pod quote-poststart -n kia-ch06) or set poststart-lab:adoptExisting to true to let the stack take it over`,
+    );
+  });
+
+  it("names the other stack that made it", async () => {
+    const c = cluster({ [objectPath(pod, "default")]: theirs("quote-poststart", "kia-ch06", { [OWNER_ANNOTATION]: "poststart-lab/lab" }) });
+    await expect(checkPlanned(c, [pod], OWNER, false)).rejects.toThrow("already exists and was created by the stack poststart-lab/lab;");
+  });
+
+  it("takes it over only when adoptExisting is set", async () => {
+    const c = cluster({ [objectPath(pod, "default")]: theirs("quote-poststart", "kia-ch06") });
+    await expect(checkPlanned(c, [pod], OWNER, true)).resolves.toBeUndefined();
+  });
+
+  it("refuses a ClusterIP another Service holds (the API server's own), naming it", async () => {
+    const c = cluster({}, [{ metadata: { name: "kubernetes", namespace: "default" }, spec: { clusterIP: "10.96.0.1" } }]);
+    await expect(checkPlanned(c, [{ ...service, clusterIP: "10.96.0.1" }], OWNER, false)).rejects.toThrow(
+      `poststart-lab:hookReceiverClusterIP: "10.96.0.1" is not allowed: it is the ClusterIP of the Service default/kubernetes; choose a free address in the cluster's service range`,
+    );
+  });
+
+  it("keeps its own receiver's ClusterIP, without asking the server again", async () => {
+    const mine = { ...ours("myservice", "kia-ch06"), spec: { clusterIP: "10.96.100.100" } };
+    const c = cluster({}, [mine]);
+    await expect(checkPlanned(c, [service], OWNER, false)).resolves.toBeUndefined();
+    expect(c.requests).toEqual(["GET /api/v1/services"]);
+  });
+
+  it("refuses a ClusterIP outside the service range with the server's own message (a dry-run create)", async () => {
+    const message = `Service "clusterip-check-x" is invalid: spec.clusterIPs: Invalid value: ["10.97.0.5"]: failed to allocate IP 10.97.0.5: the provided IP (10.97.0.5) is not in the valid range. The range of valid IPs is 10.96.0.0/16`;
+    const c = cluster({}, [], { status: 422, body: { kind: "Status", message } });
+    await expect(checkPlanned(c, [{ ...service, clusterIP: "10.97.0.5" }], OWNER, false)).rejects.toThrow(
+      `poststart-lab:hookReceiverClusterIP: "10.97.0.5" is not allowed: the cluster answered: ${message}`,
+    );
+    expect(c.requests).toEqual(["GET /api/v1/services", "POST /api/v1/namespaces/default/services?dryRun=All"]);
+  });
+});
+
+describe("the program on a cluster", () => {
+  const facts = (namespaceExists: boolean, planned: PlannedObject[]) => ({
+    namespaceExists,
+    podWatch: { wait: async () => "ready", fail: () => undefined },
+    checked: Promise.resolve([]),
+    transformations: [ownAndRecord(OWNER, planned)],
+  });
+
+  it("uses an existing namespace it did not create, without a Namespace resource", async () => {
+    const planned: PlannedObject[] = [];
+    const { resources } = await record(() => deploy(parseSettings({ namespace: "precious" }), facts(true, planned)));
+    expect(resources.some((r) => r.type === "kubernetes:core/v1:Namespace")).toBe(false);
+    expect(planned.map((o) => `${o.kind} ${o.namespace}/${o.name}`)).toEqual(["Pod precious/quote-poststart"]);
+  });
+
+  it("creates a namespace that does not exist, and marks everything it creates as its own", async () => {
+    const planned: PlannedObject[] = [];
+    const { resources } = await record(() => deploy(parseSettings({ namespace: "kia-ch06", scenarios: ["poststart-httpget"] }), facts(false, planned)));
+    expect(planned.map((o) => o.kind)).toEqual(["Namespace", "ConfigMap", "Deployment", "Service", "Pod"]);
+    expect(planned.find((o) => o.kind === "Service")?.clusterIP).toBe("10.96.100.100");
+    for (const r of resources.filter((r) => r.type.startsWith("kubernetes:"))) expect(r.inputs.metadata.annotations[OWNER_ANNOTATION]).toBe(OWNER);
+  });
+});
