@@ -120,8 +120,14 @@ export function describeHookFailure(message: string | undefined): string {
   const hook = parseHookFailure(message);
   if (!hook) return `the post-start hook failed${message ? `: ${message.trim()}` : ""}`;
   if (hook.handler === "httpGet") return `the post-start hook failed: ${hook.error.trim()}`;
-  const output = hook.output?.trim();
+  const output = withoutProgressMeter(hook.output ?? "");
   return `the post-start hook failed (${hook.exitCode === undefined ? hook.error.trim() : `exit ${hook.exitCode}`})${output ? `: ${output}` : ""}`;
+}
+
+/** The hook's output on one line, without the progress meter `curl -O` prints (its header and its lines of figures). */
+function withoutProgressMeter(output: string): string {
+  const meter = /^\s*(% Total\b.*|Dload\s+Upload\b.*|[\d\s.:%kMG-]*)$/;
+  return output.split(/\r\n|\r|\n/).filter((line) => !meter.test(line)).map((line) => line.trim()).join(" ");
 }
 
 function describeWaiting(reason: string, message: string | undefined, image: string | undefined): string {

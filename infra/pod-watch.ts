@@ -37,11 +37,14 @@ export function stateOf(podWatch: PodWatch, target: WaitTarget, resource: pulumi
 }
 
 /** A PodWatch on a real cluster: the kubeconfig's context `context` (undefined: the current one). */
-export function clusterPodWatch(context: string | undefined): PodWatch {
+export function clusterPodWatch(context: string | undefined): PodWatch & { failed: Promise<void> } {
   let client: Promise<KubeClient> | undefined;
   let failed = false;
+  let onFailure!: () => void;
   const running = new Set<() => void>();
   return {
+    /** Resolves at the first failure: the program then stops waiting for anything else. */
+    failed: new Promise<void>((resolve) => (onFailure = resolve)),
     wait: async (target) => {
       if (failed) throw new Error(`${target.name}: not waited for: the update failed`);
       const { done, stop } = watchPods(await (client ??= KubeClient.connect(context)), target);
@@ -52,10 +55,12 @@ export function clusterPodWatch(context: string | undefined): PodWatch {
       if (failed) return;
       failed = true;
       for (const stop of running) stop();
-      // Uncaught, as Pulumi's runtime expects a program's failure: it prints the message under the resource and fails the update.
+      // Uncaught while the program runs, as Pulumi's runtime expects a failure: it prints the message
+      // under the resource, once, and fails the update; the program still exports its outputs.
       setImmediate(() => {
         throw error;
       });
+      onFailure();
     },
   };
 }

@@ -86,7 +86,13 @@ async function checkClusterIP(cluster: ClusterReader, service: PlannedObject, ow
   // The API server checks the range (and that the address is free) for a dry-run create, in any namespace.
   const probe = { apiVersion: "v1", kind: "Service", metadata: { generateName: "clusterip-check-" }, spec: { clusterIP: ip, ports: [{ port: 80 }] } };
   const answer = await cluster.request("POST", "/api/v1/namespaces/default/services?dryRun=All", probe);
-  if (answer.status >= 300) throw new Error(`${setting}: the cluster answered: ${statusMessage(answer)}`);
+  if (answer.status >= 300) throw new Error(`${setting}: the cluster answered: ${causes(answer) ?? statusMessage(answer)}`);
+}
+
+/** The field errors of a refused object (the probe's own generated name left out). */
+function causes(answer: ApiAnswer): string | undefined {
+  const list = (answer.body?.details?.causes ?? []) as { field?: string; message?: string }[];
+  return list.length ? list.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join("; ") : undefined;
 }
 
 /**

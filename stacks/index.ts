@@ -1,5 +1,5 @@
 // The Pulumi program's entry: read the stack's config, check what it would touch on the cluster,
-// deploy, export each scenario's outputs.
+// deploy, and export each scenario's outputs once its pods are where the book says.
 import * as pulumi from "@pulumi/pulumi";
 import { clusterPodWatch, type PodOutputs } from "../infra";
 import { KubeClient } from "../infra/kube";
@@ -7,7 +7,9 @@ import { checkPlanned, namespaceOwner, ownAndRecord, type PlannedObject } from "
 import { deploy } from "./program";
 import { CLUSTER_CONTEXTS, parseSettings } from "./settings";
 
-async function main(): Promise<Record<string, PodOutputs>> {
+type Outputs = Record<string, PodOutputs | pulumi.Output<unknown>>;
+
+async function main(): Promise<Outputs> {
   const settings = parseSettings(pulumi.runtime.allConfig());
   const context = CLUSTER_CONTEXTS[settings.cluster];
   const cluster = await KubeClient.connect(context);
@@ -17,23 +19,31 @@ async function main(): Promise<Record<string, PodOutputs>> {
   let open!: (resources: pulumi.Resource[]) => void;
   let refuse!: (e: Error) => void;
   const checked = new Promise<pulumi.Resource[]>((resolve, reject) => ((open = resolve), (refuse = reject)));
-  const outputs = deploy(settings, {
-    namespaceExists: namespace === "theirs",
-    podWatch: clusterPodWatch(context),
-    checked,
-    transformations: [ownAndRecord(owner, planned)],
-  });
+  const podWatch = clusterPodWatch(context);
+  const outputs = deploy(settings, { namespaceExists: namespace === "theirs", podWatch, checked, transformations: [ownAndRecord(owner, planned)] });
   try {
     await checkPlanned(cluster, planned, owner, settings.adoptExisting);
   } catch (e) {
-    refuse(e as Error);
-    throw e;
+    // The same error ends the waiting registrations: the runtime reports it once.
+    const error = userError(e);
+    refuse(error);
+    throw error;
   }
   open([]);
-  return outputs;
+  if (pulumi.runtime.isDryRun()) return outputs;
+  // An update: each scenario's outputs once its pods got where they should; after a failure, none
+  // for the scenarios it left unfinished, so that no output describes a pod that is not there.
+  const settled = (o: PodOutputs) => new Promise<unknown>((resolve) => pulumi.output(o).apply(resolve));
+  const unfinished = podWatch.failed.then(() => ({}));
+  const entries = await Promise.all(Object.entries(outputs).map(async ([scenario, o]) => [scenario, await Promise.race([settled(o), unfinished])] as const));
+  return Object.fromEntries(entries.map(([scenario, o]) => [scenario, pulumi.output(o)]));
 }
 
-// A bad setting or what the cluster holds is the user's to fix: show the message, not a stack trace.
+/** A bad setting or what the cluster holds is the user's to fix: the message, without a stack trace. */
+function userError(e: unknown): pulumi.RunError {
+  return pulumi.RunError.isInstance(e) ? e : new pulumi.RunError(e instanceof Error ? e.message : String(e));
+}
+
 export = main().catch((e: unknown) => {
-  throw new pulumi.RunError(e instanceof Error ? e.message : String(e));
+  throw userError(e);
 });

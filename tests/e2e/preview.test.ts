@@ -32,14 +32,25 @@ describe("pulumi preview on the lab cluster", () => {
     expect(output).not.toMatch(/kubernetes:core\/v1:Pod\s+\S+\s+create/);
   }, 10 * MINUTES);
 
-  it("an object only the API server can reject fails with the server's message", () => {
-    // 10.200.0.1 is a valid IPv4 address (our check passes) outside the lab's service range. In an
-    // existing namespace: the provider can dry-run only there.
-    const sets = { scenarios: ["poststart-httpget"], namespace: "default", hookReceiverClusterIP: "10.200.0.1" };
-    const { status, output } = pulumi("preview", "lab", sets);
+  it("a receiver ClusterIP outside the service range fails with the API server's own message, before anything is created", () => {
+    // 10.200.0.1 is a valid IPv4 address outside the lab's service range; the namespace does not exist yet.
+    const { status, output } = pulumi("preview", "lab", { scenarios: ["poststart-httpget"], hookReceiverClusterIP: "10.200.0.1" });
     expect(status).not.toBe(0);
     expect(output).toContain(
-      `Service "myservice" is invalid: spec.clusterIPs: Invalid value: ["10.200.0.1"]: failed to allocate IP 10.200.0.1: the provided IP (10.200.0.1) is not in the valid range`,
+      `poststart-lab:hookReceiverClusterIP: "10.200.0.1" is not allowed: the cluster answered: spec.clusterIPs: Invalid value: ["10.200.0.1"]: failed to allocate IP 10.200.0.1: the provided IP (10.200.0.1) is not in the valid range`,
     );
+    expect(output).not.toMatch(/kubernetes:core\/v1:\w+\s+\S+\s+create/);
+  }, 10 * MINUTES);
+
+  it("the API server's own ClusterIP is refused, naming its Service", () => {
+    const { status, output } = pulumi("preview", "lab", { scenarios: ["poststart-httpget"], hookReceiverClusterIP: "10.96.0.1" });
+    expect(status).not.toBe(0);
+    expect(output).toContain(`poststart-lab:hookReceiverClusterIP: "10.96.0.1" is not allowed: it is the ClusterIP of the Service default/kubernetes`);
+  }, 10 * MINUTES);
+
+  it("a stack whose context is not in the kubeconfig fails, naming it and the contexts there are", () => {
+    const { status, output } = pulumi("preview", "dev");
+    expect(status).not.toBe(0);
+    expect(output).toMatch(/the kubeconfig context "kind-kind" is not in \$KUBECONFIG \(.*kubeconfig\); its contexts: lab/);
   }, 10 * MINUTES);
 });

@@ -92,10 +92,11 @@ describe("checkPlanned", () => {
   });
 
   it("refuses a ClusterIP outside the service range with the server's own message (a dry-run create)", async () => {
-    const message = `Service "clusterip-check-x" is invalid: spec.clusterIPs: Invalid value: ["10.97.0.5"]: failed to allocate IP 10.97.0.5: the provided IP (10.97.0.5) is not in the valid range. The range of valid IPs is 10.96.0.0/16`;
-    const c = cluster({}, [], { status: 422, body: { kind: "Status", message } });
+    const invalid = `Invalid value: ["10.97.0.5"]: failed to allocate IP 10.97.0.5: the provided IP (10.97.0.5) is not in the valid range. The range of valid IPs is 10.96.0.0/16`;
+    const body = { kind: "Status", message: `Service "clusterip-check-x7k2p" is invalid: spec.clusterIPs: ${invalid}`, details: { causes: [{ field: "spec.clusterIPs", message: invalid }] } };
+    const c = cluster({}, [], { status: 422, body });
     await expect(checkPlanned(c, [{ ...service, clusterIP: "10.97.0.5" }], OWNER, false)).rejects.toThrow(
-      `poststart-lab:hookReceiverClusterIP: "10.97.0.5" is not allowed: the cluster answered: ${message}`,
+      `poststart-lab:hookReceiverClusterIP: "10.97.0.5" is not allowed: the cluster answered: spec.clusterIPs: ${invalid}`,
     );
     expect(c.requests).toEqual(["GET /api/v1/services", "POST /api/v1/namespaces/default/services?dryRun=All"]);
   });

@@ -42,6 +42,17 @@ describe("judgePod: when a failure is final", () => {
     });
   });
 
+  it("without curl's progress meter, on one line", () => {
+    const meter =
+      `  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\\n                                 Dload  Upload   Total   Spent    Left  Speed\\n` +
+      `\\r  0     0    0     0    0     0      0      0 --:--:-- --:--:-- --:--:--     0\\ncurl: (7) Failed to connect to 127.0.0.1 port 9\\nsecond line\\n`;
+    const message = CURL_FAILURE.replace(/message: ".*"$/, `message: "${meter}"`);
+    expect(judgeAll("ready", [[waiting("PostStartHookError", message), 0]])).toEqual({
+      failure: "the post-start hook failed (exit 7): curl: (7) Failed to connect to 127.0.0.1 port 9 second line",
+      at: 0,
+    });
+  });
+
   it("CrashLoopBackOff, at once, naming the hook's failure seen before it, else the last exit", () => {
     expect(judgeAll("ready", [[waiting("PostStartHookError", CURL_FAILURE), 0]])?.at).toBe(0);
     const crash = pod({ waiting: { reason: "CrashLoopBackOff" } }, { lastState: { terminated: { exitCode: 137, reason: "Error" } }, restartCount: 1 });
