@@ -9,13 +9,14 @@ export interface Run {
   output: string;
 }
 
-/** Runs a command in the project, stdout and stderr together, as a user would see them. */
-export function run(command: string, args: string[], env: Record<string, string> = {}): Run {
+/** Runs a command in the project, stdout and stderr together, as a user would see them; `input` on its stdin. */
+export function run(command: string, args: string[], env: Record<string, string> = {}, input?: string): Run {
   const result = spawnSync(command, args, {
     cwd: ROOT,
     encoding: "utf8",
     env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    input,
+    stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     maxBuffer: 64 * 1024 * 1024,
   });
   return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
@@ -57,5 +58,10 @@ function pulumiArgs(command: string, stack: string, sets: Record<string, unknown
 
 /** kubectl of the lab cluster. */
 export function kubectl(...args: string[]): Run {
-  return run(path.join(ROOT, ".lab", "bin", "kubectl"), ["--kubeconfig", path.join(ROOT, ".lab", "kubeconfig"), ...args]);
+  return kubectlWithInput(undefined, ...args);
+}
+
+/** kubectl of the lab cluster, with `input` on its stdin (`apply -f -`). */
+export function kubectlWithInput(input: string | undefined, ...args: string[]): Run {
+  return run(path.join(ROOT, ".lab", "bin", "kubectl"), ["--kubeconfig", path.join(ROOT, ".lab", "kubeconfig"), ...args], {}, input);
 }
