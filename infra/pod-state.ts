@@ -115,10 +115,14 @@ export interface PodHistory {
 /** The pod reached what was waited for (`state` describes it), failed for good (`failure`), or neither yet. */
 export type Judgement = { state: string } | { failure: string } | undefined;
 
-/** The hook's failure in a sentence, e.g. `the post-start hook failed (exit 7): curl: (7) Failed to connect ...`. */
+/** The kubelet's message about a failed hook in a sentence, e.g. `the post-start hook failed (exit 7): curl: (7) Failed to connect ...`. */
 export function describeHookFailure(message: string | undefined): string {
   const hook = parseHookFailure(message);
-  if (!hook) return `the post-start hook failed${message ? `: ${message.trim()}` : ""}`;
+  return hook ? describeHook(hook) : `the post-start hook failed${message ? `: ${message.trim()}` : ""}`;
+}
+
+/** A parsed hook failure in a sentence: what `pulumi up` and the observer both print. */
+export function describeHook(hook: HookFailure): string {
   if (hook.handler === "httpGet") return `the post-start hook failed: ${hook.error.trim()}`;
   const output = withoutProgressMeter(hook.output ?? "");
   return `the post-start hook failed (${hook.exitCode === undefined ? hook.error.trim() : `exit ${hook.exitCode}`})${output ? `: ${output}` : ""}`;

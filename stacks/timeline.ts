@@ -1,7 +1,7 @@
 // The observer's pure part: pod and event objects (JSON, as the API server sends them) -> timeline
 // facts, a per-pod record of what was seen, and each scenario's verdict against the book. No I/O
 // and no clock: the caller stamps each fact with the time it learned it.
-import { type HookFailure, parseHookFailure, type RawCondition, type RawContainerState, type RawEvent, type RawPod } from "../infra/pod-state";
+import { describeHook, type HookFailure, parseHookFailure, type RawCondition, type RawContainerState, type RawEvent, type RawPod } from "../infra/pod-state";
 import type { Scenario } from "./scenarios";
 
 export type { HookFailure, RawCondition, RawContainerState, RawEvent, RawPod };
@@ -392,12 +392,6 @@ function describeState(f: Extract<Fact, { kind: "container" }>): string {
 
 function describePhase(f: Extract<Fact, { kind: "phase" }>): string {
   return `${f.phase}${f.ready ? ", Ready" : ""}${f.reason ? ` (${f.reason})` : ""}`;
-}
-
-function describeHook(h: HookFailure): string {
-  return h.handler === "exec"
-    ? `hook ${h.exitCode !== undefined ? `exited with ${h.exitCode}` : `failed: ${oneLine(h.error)}`}, output: ${JSON.stringify(h.output ?? "")}`
-    : `httpGet ${h.path} failed: ${oneLine(h.error)}`;
 }
 
 const clock = (iso: string) => new Date(iso).toTimeString().slice(0, 8);

@@ -398,7 +398,7 @@ describe("entries", () => {
     const start = new Date(at(0));
     const entry = stamp({ kind: "event", pod: "quote-poststart-fail", type: "Warning", reason: "FailedPostStartHook", message: EXEC_FAILURE, count: 1, hook: parseHookFailure(EXEC_FAILURE)! }, new Date(at(12)), start);
     expect(entry).toMatchObject({ t: 12, time: "2025-11-25T16:04:12.000Z", kind: "event" });
-    expect(formatEntry(entry)).toContain('-> hook exited with 1, output: "Emulating a post-start hook failure\\n"');
+    expect(formatEntry(entry)).toContain("-> the post-start hook failed (exit 1): Emulating a post-start hook failure");
     const v = stamp(check("quote-poststart", newRecord("quote-poststart")), new Date(at(180)), start);
     expect(formatEntry(v)).toMatch(/^quote-poststart: did NOT behave as the book says \(2 of 2 expectations failed\)\n {4}FAIL pod Ready: not Ready: no pod seen/);
   });
