@@ -113,11 +113,17 @@ describe("pulumi up of the lab stack on a real node", () => {
     const quotes = readFileSync(path.join(ROOT, "images", "quotes", "book-quotes.txt"), "utf8").split(/^%\n/m).map((q) => q.trim());
     const forward = spawn(path.join(ROOT, ".lab", "bin", "kubectl"), ["--kubeconfig", KUBECONFIG, "-n", NAMESPACE, "port-forward", "quote-poststart", "1080:80"]);
     try {
+      // kubectl starts slowly on a loaded machine: up to 60 s for the tunnel and the first answer.
       let body = "";
-      for (let i = 0; i < 50 && !body; i++) {
-        await new Promise((r) => setTimeout(r, 200));
-        body = await fetch("http://127.0.0.1:1080/quote").then((r) => (r.ok ? r.text() : ""), () => "");
+      let last = "";
+      for (const started = Date.now(); !body && Date.now() - started < 60_000; ) {
+        await new Promise((r) => setTimeout(r, 250));
+        body = await fetch("http://127.0.0.1:1080/quote").then(
+          async (r) => (r.ok ? r.text() : ((last = `HTTP ${r.status}`), "")),
+          (e: Error) => ((last = e.message), ""),
+        );
       }
+      expect(body, `no quote through kubectl port-forward 1080:80 within 60 s; last: ${last}`).not.toBe("");
       expect(quotes).toContain(body.trim());
     } finally {
       forward.kill();
