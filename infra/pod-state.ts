@@ -140,14 +140,16 @@ function describeWaiting(reason: string, message: string | undefined, image: str
   if (reason === "ErrImagePull" || reason === "ImagePullBackOff" || reason === "InvalidImageName") {
     return `the image ${JSON.stringify(image)} cannot be pulled (${reason})${detail}`;
   }
+  if (reason === "CrashLoopBackOff") return `the container keeps being restarted (${reason})`;
   return `the container cannot start (${reason})${detail}`;
 }
 
 /**
  * Judges one pod seen at `now` (ms), updating `history`. A failed post-start hook is final at once
  * unless the hook's failure is what is waited for (the kubelet runs the same hook again: it fails
- * again); so is CrashLoopBackOff, an image that is never pulled, a pod that ended. Reasons the
- * kubelet retries are final once they last RETRY_GRACE_SECONDS.
+ * again); so is an image that is never pulled, a pod that ended, and CrashLoopBackOff after a
+ * failed hook. Reasons the kubelet retries are final once they last RETRY_GRACE_SECONDS; so is
+ * CrashLoopBackOff when the hook's failure was not seen (the next restart may show it).
  */
 export function judgePod(pod: RawPod, until: Until, history: PodHistory, now: number): Judgement {
   const container = pod.status?.containerStatuses?.[0];
@@ -155,7 +157,7 @@ export function judgePod(pod: RawPod, until: Until, history: PodHistory, now: nu
   const waiting = container?.state?.waiting;
   const terminated = container?.state?.terminated;
   if (waiting?.reason === "PostStartHookError") history.hookFailure = describeHookFailure(waiting.message);
-  if (waiting?.reason && RETRIED_REASONS.includes(waiting.reason)) {
+  if (waiting?.reason && (RETRIED_REASONS.includes(waiting.reason) || (waiting.reason === "CrashLoopBackOff" && !history.hookFailure))) {
     if (history.retried?.reason !== waiting.reason) history.retried = { reason: waiting.reason, since: now };
   } else {
     history.retried = undefined;
@@ -164,17 +166,16 @@ export function judgePod(pod: RawPod, until: Until, history: PodHistory, now: nu
   const image = container?.image;
 
   if (until === "ready" && container?.ready && pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")) return state();
-  if (until === "hook-failed" && (waiting?.reason === "PostStartHookError" || (waiting?.reason === "CrashLoopBackOff" && history.hookFailure))) return state();
+  // The book's failing pods: the hook's failure, then restarts and CrashLoopBackOff (seen as such by a later `up`).
+  if (until === "hook-failed" && (waiting?.reason === "PostStartHookError" || waiting?.reason === "CrashLoopBackOff")) return state();
   if (until === "terminated" && terminated) return state();
 
-  if (waiting?.reason === "PostStartHookError") return { failure: history.hookFailure! };
-  if (waiting?.reason === "CrashLoopBackOff") {
-    const last = container?.lastState?.terminated;
-    return { failure: history.hookFailure ?? `the container keeps failing (CrashLoopBackOff)${last ? `: it last exited with ${last.exitCode}${last.reason ? ` (${last.reason})` : ""}` : ""}` };
-  }
+  if (waiting?.reason === "PostStartHookError" || (waiting?.reason === "CrashLoopBackOff" && history.hookFailure)) return { failure: history.hookFailure! };
   if (waiting?.reason && FINAL_REASONS.includes(waiting.reason)) return { failure: describeWaiting(waiting.reason, waiting.message, image) };
   if (history.retried && now - history.retried.since >= RETRY_GRACE_SECONDS * 1000) {
-    return { failure: `${describeWaiting(waiting!.reason!, waiting!.message, image)} (still after ${RETRY_GRACE_SECONDS} s)` };
+    const last = container?.lastState?.terminated;
+    const lastRun = last ? `; its last run ended with exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ""}` : "";
+    return { failure: `${describeWaiting(waiting!.reason!, waiting!.message, image)} (still after ${RETRY_GRACE_SECONDS} s)${lastRun}` };
   }
   if (phase === "Failed" || phase === "Succeeded" || terminated) {
     return { failure: history.hookFailure ?? `the pod ended: ${describePodState(pod.status)}` };
