@@ -48,9 +48,14 @@ const PROVIDER_WAIT_FOR: Record<Until, string | undefined> = {
   terminated: "jsonpath={.status.containerStatuses[0].state.terminated}",
 };
 
-/** What the provider waits for: nothing where a PodWatch waits (it stops at a final failure, the provider would not), else `readiness`. */
+/**
+ * What the provider waits for: where a PodWatch waits (it stops at a final failure, the provider
+ * would not), only for the object to exist; else `readiness`. Not `pulumi.com/skipAwait`: for
+ * pods and Deployments it also skips waiting for a delete, and a replacement of a pod with a fixed
+ * name would then be created while the old one still terminates.
+ */
 export function awaitAnnotations(readiness: Readiness, podWatch: PodWatch | undefined): Record<string, string> | undefined {
-  if (podWatch) return { "pulumi.com/skipAwait": "true" };
+  if (podWatch) return { "pulumi.com/waitFor": "jsonpath={.metadata.uid}" };
   const waitFor = PROVIDER_WAIT_FOR[readiness.until];
   return waitFor ? { "pulumi.com/waitFor": waitFor, "pulumi.com/timeoutSeconds": String(readiness.timeoutSeconds ?? 300) } : undefined;
 }

@@ -20,8 +20,8 @@ export interface WaitTarget {
 export interface PodWatch {
   /** Resolves with the pod's state once it reaches `until`; rejects with `<name>: <cause>` once it fails for good or the time is up. */
   wait(target: WaitTarget): Promise<string>;
-  /** Stops `pulumi up` with this error (the first one only): the program ends as soon as nothing else runs. */
-  fail(error: pulumi.ResourceError): void;
+  /** Stops `pulumi up` with this error (the first one only); resolves once it is reported. */
+  fail(error: pulumi.ResourceError): Promise<void>;
 }
 
 /**
@@ -30,8 +30,8 @@ export interface PodWatch {
  * (a rejected output would print it wrapped in the outputs' serialization).
  */
 export function stateOf(podWatch: PodWatch, target: WaitTarget, resource: pulumi.Resource): Promise<string | undefined> {
-  return podWatch.wait(target).catch((e: Error) => {
-    podWatch.fail(new pulumi.ResourceError(e.message, resource, true));
+  return podWatch.wait(target).catch(async (e: Error) => {
+    await podWatch.fail(new pulumi.ResourceError(e.message, resource, true));
     return undefined;
   });
 }
@@ -41,6 +41,7 @@ export function clusterPodWatch(context: string | undefined): PodWatch & { faile
   let client: Promise<KubeClient> | undefined;
   let failed = false;
   let onFailure!: () => void;
+  let reported: Promise<void> | undefined;
   const running = new Set<() => void>();
   return {
     /** Resolves at the first failure: the program then stops waiting for anything else. */
@@ -52,15 +53,20 @@ export function clusterPodWatch(context: string | undefined): PodWatch & { faile
       return done.finally(() => running.delete(stop));
     },
     fail: (error) => {
-      if (failed) return;
+      if (reported) return reported;
       failed = true;
       for (const stop of running) stop();
       // Uncaught while the program runs, as Pulumi's runtime expects a failure: it prints the message
-      // under the resource, once, and fails the update; the program still exports its outputs.
-      setImmediate(() => {
-        throw error;
-      });
-      onFailure();
+      // under the resource, once, and fails the update. Only then may the program end (exporting its
+      // outputs): the runtime prints errors thrown after that with a stack trace, under the stack.
+      reported = new Promise<void>((resolve) =>
+        setImmediate(() => {
+          resolve();
+          onFailure();
+          throw error;
+        }),
+      );
+      return reported;
     },
   };
 }

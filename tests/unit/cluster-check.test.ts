@@ -105,7 +105,7 @@ describe("checkPlanned", () => {
 describe("the program on a cluster", () => {
   const facts = (namespaceExists: boolean, planned: PlannedObject[]) => ({
     namespaceExists,
-    podWatch: { wait: async () => "ready", fail: () => undefined },
+    podWatch: { wait: async () => "ready", fail: async () => undefined },
     checked: Promise.resolve([]),
     transformations: [ownAndRecord(OWNER, planned)],
   });

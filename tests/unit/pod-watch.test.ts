@@ -123,7 +123,7 @@ function fakeWatch(answers: Record<string, string | Error>): PodWatch & { asked:
   return {
     asked,
     failures,
-    fail: (e) => failures.push(e),
+    fail: async (e) => void failures.push(e),
     wait: async (target) => {
       asked.push(target);
       const answer = answers[target.name] ?? "Running; nginx running; restarts: 0";
@@ -134,10 +134,10 @@ function fakeWatch(answers: Record<string, string | Error>): PodWatch & { asked:
 }
 
 describe("components with a PodWatch", () => {
-  it("leave the waiting to it (skipAwait) and report the state it saw as `state`", async () => {
+  it("leave the waiting to it (the provider waits only for the object to exist) and report the state it saw as `state`", async () => {
     const watch = fakeWatch({ "quote-poststart": "Running; nginx running; restarts: 0 (seen)" });
     const { resources, outputs } = await record(() => new QuotePostStartPod("q", { podWatch: watch }).outputs);
-    expect(resources.find((r) => r.type === "kubernetes:core/v1:Pod")!.inputs.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
+    expect(resources.find((r) => r.type === "kubernetes:core/v1:Pod")!.inputs.metadata.annotations).toEqual({ "pulumi.com/waitFor": "jsonpath={.metadata.uid}" });
     expect(outputs.state).toBe("Running; nginx running; restarts: 0 (seen)");
     expect(watch.asked).toEqual([{ namespace: "default", name: "quote-poststart", uid: "quote-poststart-uid", until: "ready", timeoutSeconds: 300 }]);
   });
@@ -164,7 +164,7 @@ describe("components with a PodWatch", () => {
     let receiverReady!: (state: string) => void;
     const asked: WaitTarget[] = [];
     const watch: PodWatch = {
-      fail: (e) => {
+      fail: async (e) => {
         throw e;
       },
       wait: (target) => {
