@@ -26,9 +26,15 @@ function up(sets: Record<string, unknown> = {}): Run & { seconds: number } {
   return { ...result, seconds: (Date.now() - started) / 1000 };
 }
 
+/** The dev stack's outputs, as `pulumi stack output --json` prints them. */
 const outputs = (): Record<string, any> => {
-  const r = run("bash", ["-c", `eval "$(bash scripts/toolchain.sh --env --no-actionlint)"; PULUMI_BACKEND_URL=file://${ROOT}/.lab/state PULUMI_CONFIG_PASSPHRASE=lab pulumi stack output --json --stack dev`]);
-  return JSON.parse(r.output.slice(r.output.indexOf("{")));
+  const script = `eval "$(bash scripts/toolchain.sh --env --no-actionlint 2>/dev/null)"; PULUMI_BACKEND_URL=file://${ROOT}/.lab/state PULUMI_CONFIG_PASSPHRASE=lab pulumi stack output --json --stack dev 2>/dev/null`;
+  const r = run("bash", ["-c", script]);
+  try {
+    return JSON.parse(r.output);
+  } catch {
+    throw new Error(`pulumi stack output --json printed no JSON: ${r.output}`);
+  }
 };
 
 const json = (...args: string[]) => JSON.parse(kubectl(...args, "-o", "json").output);
@@ -36,7 +42,7 @@ const json = (...args: string[]) => JSON.parse(kubectl(...args, "-o", "json").ou
 beforeAll(() => {
   ensureLab();
   pulumi("destroy", "dev", LAB);
-  kubectl("delete", "namespace", NAMESPACE, "precious", "--ignore-not-found", "--wait");
+  kubectl("delete", "namespace", NAMESPACE, "precious", "--ignore-not-found", "--wait", "--timeout=120s");
 }, 60 * MINUTES);
 
 afterAll(() => {
@@ -141,7 +147,7 @@ describe("nothing adopted, nothing lost", () => {
     const before = { ns: json("get", "namespace", "precious"), cm: json("-n", "precious", "get", "configmap", "team-settings") };
     const deployed = up({ namespace: "precious" });
     expect(deployed.status, deployed.output).toBe(0);
-    expect(deployed.output).not.toMatch(/kubernetes:core\/v1:Namespace/);
+    expect(deployed.output).not.toMatch(/kubernetes:core\/v1:Namespace\s+precious/);
     expect(kubectl("-n", "precious", "get", "pod", "quote-poststart", "-o", "name").output.trim()).toBe("pod/quote-poststart");
     const destroyed = pulumi("destroy", "dev", { ...LAB, namespace: "precious" });
     expect(destroyed.status, destroyed.output).toBe(0);
