@@ -106,10 +106,11 @@ const RETRIED_REASONS = ["ErrImagePull", "ImagePullBackOff", "CreateContainerCon
 /** How long a retried reason may last before it counts as final: the kubelet retries after 10 s, then 20 s. */
 export const RETRY_GRACE_SECONDS = 20;
 
-/** What was seen of one pod across its updates: the hook's last failure, and since when each retried reason lasts. */
+/** What was seen of one pod across its updates: the hook's last failure, and since when the kubelet has been retrying. */
 export interface PodHistory {
   hookFailure?: string;
-  retried?: { reason: string; since: number };
+  /** since when the container has been waiting with retried reasons (they alternate: ErrImagePull, ImagePullBackOff, ...) */
+  retryingSince?: number;
 }
 
 /** The pod reached what was waited for (`state` describes it), failed for good (`failure`), or neither yet. */
@@ -157,11 +158,10 @@ export function judgePod(pod: RawPod, until: Until, history: PodHistory, now: nu
   const waiting = container?.state?.waiting;
   const terminated = container?.state?.terminated;
   if (waiting?.reason === "PostStartHookError") history.hookFailure = describeHookFailure(waiting.message);
-  if (waiting?.reason && (RETRIED_REASONS.includes(waiting.reason) || (waiting.reason === "CrashLoopBackOff" && !history.hookFailure))) {
-    if (history.retried?.reason !== waiting.reason) history.retried = { reason: waiting.reason, since: now };
-  } else {
-    history.retried = undefined;
-  }
+  const retrying = !!waiting?.reason && (RETRIED_REASONS.includes(waiting.reason) || (waiting.reason === "CrashLoopBackOff" && !history.hookFailure));
+  if (retrying) history.retryingSince ??= now;
+  // The retries are over once the container runs or ends; between two of them it may wait for other reasons.
+  else if (container?.state?.running || terminated) history.retryingSince = undefined;
   const state = () => ({ state: describePodState(pod.status) });
   const image = container?.image;
 
@@ -172,7 +172,7 @@ export function judgePod(pod: RawPod, until: Until, history: PodHistory, now: nu
 
   if (waiting?.reason === "PostStartHookError" || (waiting?.reason === "CrashLoopBackOff" && history.hookFailure)) return { failure: history.hookFailure! };
   if (waiting?.reason && FINAL_REASONS.includes(waiting.reason)) return { failure: describeWaiting(waiting.reason, waiting.message, image) };
-  if (history.retried && now - history.retried.since >= RETRY_GRACE_SECONDS * 1000) {
+  if (retrying && now - history.retryingSince! >= RETRY_GRACE_SECONDS * 1000) {
     const last = container?.lastState?.terminated;
     const lastRun = last ? `; its last run ended with exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ""}` : "";
     return { failure: `${describeWaiting(waiting!.reason!, waiting!.message, image)} (still after ${RETRY_GRACE_SECONDS} s)${lastRun}` };
