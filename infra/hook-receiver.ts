@@ -119,7 +119,8 @@ export class HookReceiver extends pulumi.ComponentResource {
     this.service = new k8s.core.v1.Service(
       serviceName,
       {
-        metadata: { name: serviceName, namespace },
+        // With a PodWatch the receiver's pod is waited for there; the provider would wait up to 10 minutes for endpoints.
+        metadata: { name: serviceName, namespace, annotations: awaitAnnotations({ until: "ready", expected: "ready" }, args.podWatch) },
         spec: { clusterIP: this.clusterIP, selector: labels, ports: [{ name: "http", port: this.port, targetPort: "http" }] },
       },
       { parent: this, dependsOn: [this.deployment] },

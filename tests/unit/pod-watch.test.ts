@@ -144,6 +144,13 @@ describe("components with a PodWatch", () => {
     expect(watch.asked).toEqual([{ namespace: "default", name: "quote-poststart", uid: "quote-poststart-uid", until: "ready", timeoutSeconds: 300 }]);
   });
 
+  it("leave the receiver's Deployment and Service to it too: the provider would wait 10 minutes for endpoints", async () => {
+    const { resources } = await record(() => new HttpGetHookPod("h", { receiver: {}, podWatch: fakeWatch({}) }).outputs);
+    for (const type of ["kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service"]) {
+      expect(resources.find((r) => r.type === type)!.inputs.metadata.annotations).toEqual({ "pulumi.com/waitFor": "jsonpath={.metadata.uid}" });
+    }
+  });
+
   it("ask for the book's end state of the failing pods", async () => {
     const watch = fakeWatch({});
     await record(() => [new FailingHookPod("f", { podWatch: watch }).outputs, new FailingHookPod("n", { name: "n", restartPolicy: "Never", podWatch: watch }).outputs]);
