@@ -10,6 +10,9 @@
 #                                 Prints the node used.
 #   bash scripts/node.sh --bin 22 the pinned Node 22 (or 24), whatever the machine has: prints the
 #                                 directory to put first on PATH (CI runs the unit suite on both).
+#   bash scripts/node.sh --exec CMD [ARG...]
+#                                 runs CMD with the node on PATH if it is supported, else with the
+#                                 pinned Node 24 first on PATH (the npm scripts that run Node code).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -80,6 +83,15 @@ machine_node() {
 
 case ${1:-} in
   --bin) install "${2:?--bin needs 22 or 24}" ;;
+  --exec)
+    shift
+    [[ $# -gt 0 ]] || die "--exec needs a command"
+    if ! { mine=$(command -v node) && supported "$("$mine" --version)"; }; then
+      PATH=$(install 24):$PATH
+      export PATH
+    fi
+    exec "$@"
+    ;;
   "")
     if mine=$(machine_node) && supported "$("$mine" --version)"; then
       if [[ -L $BIN/node ]]; then say "removing .lab/bin/node: $mine is current"; rm -f "$BIN/node"; fi
