@@ -41,6 +41,7 @@ function pulumiEnv(backend: string, extra: Record<string, string> = {}): NodeJS.
     PULUMI_BACKEND_URL: `file://${backend}`,
     PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "lab",
     PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_HOME: process.env.PULUMI_HOME ?? path.join(LAB, "pulumi"), // scripts/toolchain.sh installed the provider there
     KUBECONFIG,
     ...extra,
   };

@@ -100,7 +100,10 @@ export class KubeClient {
     };
     const again = (e: unknown) => {
       if (stopped) return;
-      if (e && (e as Error).name !== "AbortError") onError(e instanceof Error ? e : new Error(String(e)));
+      // Routine, not an error: our own abort, and client-node's 30 s inactivity timeout of a quiet
+      // watch (TimeoutError, since client-node 2).
+      const name = (e as Error | undefined)?.name;
+      if (e && name !== "AbortError" && name !== "TimeoutError") onError(e instanceof Error ? e : new Error(String(e)));
       setTimeout(() => void open(), 1000);
     };
     void open();

@@ -6,6 +6,9 @@
 #   ... --set <key>=<value> (repeatable)            the stack's config with these settings changed,
 #                                                   e.g. --set cluster=lab; the value is read as YAML
 # State lives in .lab/state (git-ignored). The stacks' secrets passphrase defaults to "lab".
+# With the toolchain's own CLI (.lab/bin), the program runs in stacks/run.js through the Automation
+# API (the CLI's --client): the only Node.js language host the Go proxy serves, v3.68.0, cannot run
+# stack transforms or resource hooks. A Pulumi CLI you installed runs it through its own host.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -36,8 +39,14 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 # The lab cluster's kubeconfig, when it runs and the user has chosen none.
 if [[ -z ${KUBECONFIG:-} && -f .lab/kubeconfig ]]; then export KUBECONFIG=$ROOT/.lab/kubeconfig; fi
 
+route=cli
+if [[ $(command -v pulumi-language-nodejs) == "$ROOT/.lab/bin/"* ]]; then
+  route=automation
+  [[ ${#extra[@]} -eq 0 ]] || { echo "pulumi.sh: with the toolchain's own CLI, other pulumi flags (${extra[*]}) are not passed on" >&2; exit 2; }
+fi
+
 for s in "${stacks[@]}"; do
-  pulumi stack select --create --non-interactive "$s" >/dev/null
+  [[ $route == automation ]] || pulumi stack select --create --non-interactive "$s" >/dev/null
   config=(--config-file "Pulumi.$s.yaml")
   if [[ ${#sets[@]} -gt 0 ]]; then
     # A copy of the stack file with the settings changed; the committed file stays as it is.
@@ -54,6 +63,10 @@ for s in "${stacks[@]}"; do
         doc.config[key.includes(":") ? key : `poststart-lab:${key}`] = YAML.parse(set.slice(at + 1));
       }
       fs.writeFileSync(to, YAML.stringify(doc));' "Pulumi.$s.yaml" "${config[1]}" "${sets[@]}"
+  fi
+  if [[ $route == automation ]]; then
+    node stacks/run.js "$command" --stack "$s" "${config[@]}"
+    continue
   fi
   case $command in
     preview) pulumi preview --non-interactive --stack "$s" "${config[@]}" "${extra[@]}" ;;

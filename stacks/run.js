@@ -1,0 +1,67 @@
+// `pulumi preview|up|destroy` of one stack with the program run in this process, through
+// @pulumi/pulumi's Automation API (an inline program): the CLI talks to the language server this
+// process starts (the CLI's `--client` option) instead of starting its Node.js language host.
+// Why: the only host the Go proxy serves is v3.68.0, which cannot forward stack transforms or
+// resource hooks to the engine; this way the program runs on the project's own, current SDK.
+// scripts/pulumi.sh uses it with the toolchain's own CLI; a Pulumi CLI you installed runs the
+// program through its own host, as usual.
+//
+//   node stacks/run.js <preview|up|destroy> --stack <name> [--config-file <file>] [--dir <project>]
+//
+// --dir is the project's directory (default: this project's), its entry point Pulumi.yaml's `main`.
+// The environment is scripts/pulumi.sh's (PATH with the CLI, PULUMI_HOME, backend, passphrase).
+"use strict";
+const path = require("node:path");
+const { CommandError, LocalWorkspace, Stack } = require("@pulumi/pulumi/automation");
+
+const USAGE = "usage: node stacks/run.js <preview|up|destroy> --stack <name> [--config-file <file>] [--dir <project>]";
+const FLAGS = ["--stack", "--config-file", "--dir"];
+
+async function main(argv) {
+  const [command, ...rest] = argv;
+  const flags = {};
+  for (let i = 0; i < rest.length; i += 2) {
+    if (!FLAGS.includes(rest[i]) || rest[i + 1] === undefined) {
+      process.stderr.write(`run.js: ${JSON.stringify(rest[i])} is not supported here\n${USAGE}\n`);
+      return 2;
+    }
+    flags[rest[i]] = rest[i + 1];
+  }
+  if (!["preview", "up", "destroy"].includes(command) || !flags["--stack"]) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const dir = path.resolve(flags["--dir"] ?? path.join(__dirname, ".."));
+  let entry; // the program, loaded when the CLI asks this process to run it
+  const ws = await LocalWorkspace.create({ workDir: dir, program: async () => require(entry) });
+  entry = path.resolve(dir, (await ws.projectSettings()).main ?? ".");
+  const stack = await Stack.createOrSelect(flags["--stack"], ws);
+  const options = {
+    ...(flags["--config-file"] ? { configFile: path.resolve(flags["--config-file"]) } : {}),
+    onOutput: (s) => process.stdout.write(s),
+    onError: (s) => process.stderr.write(s),
+    color: process.stdout.isTTY ? "always" : "never",
+  };
+  try {
+    if (command === "preview") await stack.preview(options);
+    else if (command === "up") await stack.up(options);
+    else await stack.destroy(options);
+    return 0;
+  } catch (e) {
+    // The CLI's own output, its error included, has been passed through already.
+    if (e instanceof CommandError) return 1;
+    throw e;
+  }
+}
+
+// Ctrl-C (SIGINT to the process group) reaches the CLI too, which cancels the update cleanly and
+// exits; this process, which runs the program for it, keeps serving until then.
+process.on("SIGINT", () => {});
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`run.js: ${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exit(1);
+  },
+);
