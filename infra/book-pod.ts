@@ -2,6 +2,7 @@
 // `pulumi up` waits for: readiness, or the state the book predicts for pods that never get ready.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { checkImage } from "./checks";
 import { checkHook, type Hook } from "./hooks";
 import { type PodWatch, stateOf } from "./pod-watch";
 import { describePodState, type Until } from "./pod-state";
@@ -102,8 +103,7 @@ export function checkPullPolicy(setting: string, value: string | undefined): Pul
 export function createHookPod(parent: pulumi.ComponentResource, args: BookPodArgs, spec: HookPodSpec): k8s.core.v1.Pod {
   const name = checkDnsLabel("name", spec.name);
   if (args.namespace !== undefined) checkDnsLabel("namespace", args.namespace);
-  const image = args.image ?? BOOK_IMAGE;
-  if (image.trim() === "") throw new Error(`image: "" is not allowed: name a container image`);
+  const image = checkImage("image", args.image ?? BOOK_IMAGE);
   const imagePullPolicy = checkPullPolicy("imagePullPolicy", args.imagePullPolicy);
   const lifecycle = { postStart: checkHook(spec.postStart, "postStart") };
   return new k8s.core.v1.Pod(

@@ -5,6 +5,7 @@ import * as certmanager from "@pulumi/kubernetes-cert-manager";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { awaitAnnotations, BOOK_IMAGE, checkDnsLabel, checkPullPolicy, type PullPolicy } from "./book-pod";
+import { ArgumentError, checkImage } from "./checks";
 import { type PodWatch, stateOf } from "./pod-watch";
 
 export const HOOK_SCHEMES = ["HTTP", "HTTPS"] as const;
@@ -29,10 +30,34 @@ export interface HookReceiverArgs {
   podWatch?: PodWatch;
 }
 
-/** A dotted-quad IPv4 address, no leading zeros. */
-export const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const LISTEN_PORT = 8080;
 const TLS_DIR = "/etc/receiver-tls";
+
+/** A dotted-quad IPv4 address, no leading zeros. */
+export const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** Ranges no Service can have its ClusterIP in, whatever the cluster's service range. */
+const NEVER_CLUSTER_IPS: [base: string, bits: number, what: string][] = [
+  ["0.0.0.0", 8, "'this network'"],
+  ["127.0.0.0", 8, "loopback"],
+  ["169.254.0.0", 16, "link-local"],
+  ["224.0.0.0", 4, "multicast"],
+  ["255.255.255.255", 32, "broadcast"],
+];
+
+const ipNumber = (ip: string) => ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+
+/** Throws unless `ip` is an IPv4 address that can be a Service ClusterIP (the cluster's range is checked against the cluster). */
+export function checkClusterIP(setting: string, ip: string): string {
+  if (!IPV4.test(ip)) throw new ArgumentError(setting, ip, "an IPv4 address from the cluster's service range, e.g. 10.96.100.100");
+  for (const [base, bits, what] of NEVER_CLUSTER_IPS) {
+    const size = 2 ** (32 - bits);
+    if (Math.floor(ipNumber(ip) / size) === Math.floor(ipNumber(base) / size)) {
+      throw new ArgumentError(setting, ip, `an IPv4 address from the cluster's service range: ${base}/${bits} (${what}) is never a Service's ClusterIP`);
+    }
+  }
+  return ip;
+}
 
 export function checkPort(setting: string, port: number): number {
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -69,10 +94,7 @@ export class HookReceiver extends pulumi.ComponentResource {
   constructor(name: string, args: HookReceiverArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart-lab:index:HookReceiver", name, {}, opts);
     const serviceName = checkDnsLabel("receiver.name", args.name ?? "myservice");
-    this.clusterIP = args.clusterIP ?? "10.96.100.100";
-    if (!IPV4.test(this.clusterIP)) {
-      throw new Error(`receiver.clusterIP: ${JSON.stringify(this.clusterIP)} is not allowed: use an IPv4 address from the cluster's service range`);
-    }
+    this.clusterIP = checkClusterIP("receiver.clusterIP", args.clusterIP ?? "10.96.100.100");
     this.port = checkPort("receiver.port", args.port ?? 80);
     this.scheme = checkScheme("receiver.scheme", args.scheme ?? "HTTP");
     const namespace = args.namespace;
@@ -97,7 +119,7 @@ export class HookReceiver extends pulumi.ComponentResource {
               containers: [
                 {
                   name: "nginx",
-                  image: args.image ?? BOOK_IMAGE,
+                  image: checkImage("receiver.image", args.image ?? BOOK_IMAGE),
                   imagePullPolicy: checkPullPolicy("receiver.imagePullPolicy", args.imagePullPolicy),
                   ports: [{ name: "http", containerPort: LISTEN_PORT }],
                   volumeMounts: [
