@@ -73,14 +73,38 @@ export function checkScheme(setting: string, scheme: string): HookScheme {
   return scheme as HookScheme;
 }
 
-/** nginx answers 200 to every request and logs it (client address, request line) to stdout. */
-function nginxConfig(scheme: HookScheme): string {
+/**
+ * nginx's whole config: it answers 200 to every request and logs it (client address, request line)
+ * to stdout. Our own config, not the image's, so that nginx runs as any non-root user on a read-only
+ * root filesystem, in nginx:alpine and in Debian's nginx alike: no `user` directive, and the pid file
+ * and every temp path in /tmp (an emptyDir) instead of the image's compiled-in, root-owned paths.
+ */
+export function nginxConfig(scheme: HookScheme): string {
   const listen =
     scheme === "HTTPS"
       ? [`listen ${LISTEN_PORT} ssl;`, `ssl_certificate ${TLS_DIR}/tls.crt;`, `ssl_certificate_key ${TLS_DIR}/tls.key;`]
       : [`listen ${LISTEN_PORT};`];
-  return ["server {", ...listen.map((l) => `  ${l}`), "  access_log /dev/stdout;", '  location / { return 200 "received\\n"; }', "}", ""].join("\n");
+  const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path /tmp/${t};`);
+  return [
+    "worker_processes 1;",
+    "pid /tmp/nginx.pid;",
+    "error_log stderr notice;",
+    "events {}",
+    "http {",
+    ...temp,
+    "  server {",
+    ...listen.map((l) => `    ${l}`),
+    "    access_log /dev/stdout;",
+    '    location / { return 200 "received\\n"; }',
+    "  }",
+    "}",
+    "",
+  ].join("\n");
 }
+
+/** The receiver's user: nginx:alpine's `nginx` (101); any non-root user works with the config above. */
+const RECEIVER_USER = 101;
+const CONFIG_DIR = "/etc/receiver";
 
 export class HookReceiver extends pulumi.ComponentResource {
   public readonly service: k8s.core.v1.Service;
@@ -102,7 +126,7 @@ export class HookReceiver extends pulumi.ComponentResource {
 
     const config = new k8s.core.v1.ConfigMap(
       `${serviceName}-nginx`,
-      { metadata: { name: `${serviceName}-nginx`, namespace }, data: { "default.conf": nginxConfig(this.scheme) } },
+      { metadata: { name: `${serviceName}-nginx`, namespace }, data: { "nginx.conf": nginxConfig(this.scheme) } },
       { parent: this },
     );
     const tlsSecret = this.scheme === "HTTPS" ? this.certificate(serviceName, namespace, args.installCertManager ?? true) : undefined;
@@ -116,20 +140,29 @@ export class HookReceiver extends pulumi.ComponentResource {
           template: {
             metadata: { labels },
             spec: {
+              // Ours, not the book's: least privilege. It needs no API access, root, or more than a little CPU and memory.
+              automountServiceAccountToken: false,
+              securityContext: { runAsNonRoot: true, runAsUser: RECEIVER_USER, runAsGroup: RECEIVER_USER },
               containers: [
                 {
                   name: "nginx",
                   image: checkImage("receiver.image", args.image ?? BOOK_IMAGE),
                   imagePullPolicy: checkPullPolicy("receiver.imagePullPolicy", args.imagePullPolicy),
+                  // -e: the error log before the config is read, else the compiled-in file that a non-root user cannot open.
+                  command: ["nginx", "-c", `${CONFIG_DIR}/nginx.conf`, "-e", "stderr", "-g", "daemon off;"],
                   ports: [{ name: "http", containerPort: LISTEN_PORT }],
+                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                  resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
                   volumeMounts: [
-                    { name: "config", mountPath: "/etc/nginx/conf.d" },
+                    { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+                    { name: "tmp", mountPath: "/tmp" },
                     ...(tlsSecret ? [{ name: "tls", mountPath: TLS_DIR, readOnly: true }] : []),
                   ],
                 },
               ],
               volumes: [
                 { name: "config", configMap: { name: config.metadata.name } },
+                { name: "tmp", emptyDir: {} },
                 ...(tlsSecret ? [{ name: "tls", secret: { secretName: tlsSecret } }] : []),
               ],
             },
