@@ -18,14 +18,14 @@ const LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
 const REGISTRY = `(?:${LABEL}(?:\\.${LABEL})+(?::[0-9]+)?|${LABEL}:[0-9]+|localhost|\\[[0-9A-Fa-f:]+\\](?::[0-9]+)?)`;
 const NAME_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
 const IMAGE_REFERENCE = new RegExp(
-  `^(?<name>(?:${REGISTRY}/)?${NAME_COMPONENT}(?:/${NAME_COMPONENT})*)(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$`,
+  `^((?:${REGISTRY}/)?${NAME_COMPONENT}(?:/${NAME_COMPONENT})*)(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$`,
 );
 const NAME_MAX = 255;
 
 /** Throws unless `image` is a reference the kubelet can pull: `[registry[:port]/]name[:tag][@sha256:<64 hex>]`. */
 export function checkImage(setting: string, image: string): string {
-  const name = IMAGE_REFERENCE.exec(image)?.groups?.name;
-  if (name === undefined || name.length > NAME_MAX) {
+  const match = IMAGE_REFERENCE.exec(image); // [1]: the name, without tag and digest
+  if (match === null || match[1].length > NAME_MAX) {
     throw new ArgumentError(
       setting,
       image,
@@ -47,7 +47,7 @@ const URL_FILE_NAME = /^(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})+$/;
  * an option.
  */
 export function quotesFileName(setting: string, url: string): string {
-  const parts = /^https?:\/\/([^/]+)\/(?:.*\/)?([^/]*)$/i.exec(url);
+  const parts = /^https?:\/\/([^/]+)\/(?:.*\/)?([^/]*)/i.exec(url); // the last group: all after the last '/'
   if (parts === null || /[^\x21-\x7e]|[?#\\[\]{}]/.test(url) || !URL.canParse(url)) {
     throw new ArgumentError(
       setting,

@@ -4,7 +4,8 @@ import {
   checkClusterIP,
   checkImage,
   checkOutputFile,
-  DNS_LABEL,
+  checkDelaySeconds,
+  checkDnsLabel,
   HOOK_SCHEMES,
   type HookScheme,
   PULL_POLICIES,
@@ -63,7 +64,7 @@ function fail(key: string, value: unknown, allowed: string): never {
 }
 
 function oneOf<T extends string>(key: Key, value: unknown, allowed: readonly T[]): T {
-  if (typeof value !== "string" || !allowed.includes(value as T)) fail(key, value, allowed.join(", "));
+  if (!allowed.includes(value as T)) fail(key, value, allowed.join(", "));
   return value as T;
 }
 
@@ -126,9 +127,7 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
   if (new Set(scenarios).size !== scenarios.length) fail("scenarios", scenarios, "each scenario at most once");
 
   const namespace = text("namespace", values.namespace);
-  if (!DNS_LABEL.test(namespace)) {
-    fail("namespace", namespace, "1 to 63 lower-case letters, digits or '-', starting and ending with a letter or digit");
-  }
+  checked("namespace", (k) => checkDnsLabel(k, namespace));
 
   const image = text("image", values.image);
   checked("image", (k) => checkImage(k, image));
@@ -139,10 +138,7 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
   const quotesUrl = text("quotesUrl", values.quotesUrl);
   checked("quotesUrl", (k) => quotesFileName(k, quotesUrl));
 
-  const delay = parsed(values.slowHookDelaySeconds);
-  if (typeof delay !== "number" || !Number.isInteger(delay) || delay < 0 || delay > 3600) {
-    fail("slowHookDelaySeconds", values.slowHookDelaySeconds, "a whole number of seconds from 0 to 3600");
-  }
+  const delay = checked("slowHookDelaySeconds", (k) => checkDelaySeconds(k, parsed(values.slowHookDelaySeconds) as number));
 
   const clusterIP = text("hookReceiverClusterIP", values.hookReceiverClusterIP);
   checked("hookReceiverClusterIP", (k) => checkClusterIP(k, clusterIP));
@@ -158,7 +154,7 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
     imagePullPolicy: pullPolicy === "" ? undefined : (pullPolicy as PullPolicy),
     quotesUrl,
     installFortune: boolean("installFortune", values.installFortune),
-    slowHookDelaySeconds: delay as number,
+    slowHookDelaySeconds: delay,
     hookReceiverClusterIP: clusterIP,
     hookScheme: oneOf("hookScheme", values.hookScheme, HOOK_SCHEMES),
     hookOutputFile: hookOutputFile === "" ? undefined : hookOutputFile,

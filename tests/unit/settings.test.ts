@@ -84,7 +84,8 @@ describe("bad settings fail before anything is created, naming the key, the valu
     [{ image: "nginx alpine" }, `poststart-lab:image: "nginx alpine" is not allowed`],
     [{ quotesUrl: "ftp://x/q.txt" }, `poststart-lab:quotesUrl: "ftp://x/q.txt" is not allowed; allowed: an http:// or https:// URL`],
     [{ installFortune: "yes" }, `poststart-lab:installFortune: "yes" is not allowed; allowed: true, false`],
-    [{ slowHookDelaySeconds: "1.5" }, `poststart-lab:slowHookDelaySeconds: "1.5" is not allowed; allowed: a whole number of seconds from 0 to 3600`],
+    [{ slowHookDelaySeconds: "1.5" }, "poststart-lab:slowHookDelaySeconds: 1.5 is not allowed; allowed: a whole number of seconds from 0 to 3600"],
+    [{ slowHookDelaySeconds: [15] }, "poststart-lab:slowHookDelaySeconds: [15] is not allowed; allowed: a whole number of seconds from 0 to 3600"],
     [{ slowHookDelaySeconds: 4000 }, "poststart-lab:slowHookDelaySeconds: 4000 is not allowed"],
     [{ hookReceiverClusterIP: "10.96.300.1" }, `poststart-lab:hookReceiverClusterIP: "10.96.300.1" is not allowed; allowed: an IPv4 address`],
     [{ hookScheme: "https" }, `poststart-lab:hookScheme: "https" is not allowed; allowed: HTTP, HTTPS`],
@@ -103,7 +104,7 @@ describe("bad settings fail before anything is created, naming the key, the valu
     [{ ":scenarios": "x" }, ":scenarios: no such setting"],
     [{ slowHookDelaySeconds: 3601 }, "poststart-lab:slowHookDelaySeconds: 3601 is not allowed; allowed: a whole number of seconds from 0 to 3600"],
     [{ slowHookDelaySeconds: -1 }, "poststart-lab:slowHookDelaySeconds: -1 is not allowed"],
-    [{ slowHookDelaySeconds: "-1" }, `poststart-lab:slowHookDelaySeconds: "-1" is not allowed`],
+    [{ slowHookDelaySeconds: "-1" }, "poststart-lab:slowHookDelaySeconds: -1 is not allowed"],
     [{ slowHookDelaySeconds: "ten" }, `poststart-lab:slowHookDelaySeconds: "ten" is not allowed`],
     [{ slowHookDelaySeconds: true }, "poststart-lab:slowHookDelaySeconds: true is not allowed"],
     [{ namespace: "a".repeat(64) }, `poststart-lab:namespace: "${"a".repeat(64)}" is not allowed; allowed: 1 to 63 lower-case letters, digits or '-', starting and ending with a letter or digit`],
@@ -128,6 +129,34 @@ describe("bad settings fail before anything is created, naming the key, the valu
     [{ adoptExisting: 1 }, "poststart-lab:adoptExisting: 1 is not allowed; allowed: true, false"],
     [{ installFortune: "1" }, `poststart-lab:installFortune: "1" is not allowed; allowed: true, false`],
   ];
+  // Whole messages, to the last character.
+  const exact: [Record<string, unknown>, string][] = [
+    [{ scenarios: [] }, `poststart-lab:scenarios: [] is not allowed; allowed: a non-empty list of ${SCENARIO_NAMES.join(", ")}`],
+    [{ scenarios: ["quote-poststart", "quote-poststart"] }, `poststart-lab:scenarios: ["quote-poststart","quote-poststart"] is not allowed; allowed: each scenario at most once`],
+    [{ image: 5 }, "poststart-lab:image: 5 is not allowed; allowed: a string"],
+    [{ quotesUrl: 5 }, "poststart-lab:quotesUrl: 5 is not allowed; allowed: a string"],
+    [{ hookReceiverClusterIP: 5 }, "poststart-lab:hookReceiverClusterIP: 5 is not allowed; allowed: a string"],
+    [{ hookOutputFile: 5 }, "poststart-lab:hookOutputFile: 5 is not allowed; allowed: a string"],
+    [
+      { image: "Nginx" },
+      `poststart-lab:image: "Nginx" is not allowed; allowed: an image reference [registry[:port]/]name[:tag][@sha256:digest], such as nginx:alpine: ` +
+        "name components of lower-case letters and digits separated by '.', '_', '__' or '-', at most 255 characters before the tag",
+    ],
+    [{ namespace: "Hooks" }, `poststart-lab:namespace: "Hooks" is not allowed; allowed: 1 to 63 lower-case letters, digits or '-', starting and ending with a letter or digit`],
+  ];
+  for (const [raw, message] of exact) {
+    it(`${JSON.stringify(raw)}, the whole message`, () => {
+      let thrown: unknown;
+      try {
+        parseSettings(raw);
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toBeInstanceOf(SettingError);
+      expect((thrown as Error).message).toBe(message);
+    });
+  }
+
   for (const [raw, message] of cases) {
     it(JSON.stringify(raw), () => {
       expect(() => parseSettings(raw)).toThrow(SettingError);
