@@ -263,3 +263,55 @@ describe("HttpGetHookPod's other guards", () => {
     );
   });
 });
+
+describe("guards and shapes the mutation run found unpinned", () => {
+  it("the receiver's Deployment selects its own pods by the app label", async () => {
+    const { resources } = await record(() => new HookReceiver("r", { name: "notify" }).clusterIP);
+    const deployment = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs;
+    expect(deployment.spec.selector).toEqual({ matchLabels: { app: "notify" } });
+    expect(deployment.spec.template.metadata).toEqual({ labels: { app: "notify" } });
+  });
+
+  it("HTTPS: cert-manager with its CRDs in its own namespace, a self-signed Issuer, a Certificate for the Service's names and ClusterIP", async () => {
+    const { resources } = await record(() => new HookReceiver("r", { scheme: "HTTPS", namespace: "hooks", clusterIP: "10.96.0.7" }).clusterIP);
+    const byKind = (kind: string) => resources.find((r) => r.inputs.kind === kind)!.inputs;
+    expect(resources.find((r) => r.type === "kubernetes-cert-manager:index:CertManager")!.inputs).toEqual({
+      installCRDs: true,
+      helmOptions: { namespace: "cert-manager", createNamespace: true },
+    });
+    expect(byKind("Issuer")).toEqual({
+      apiVersion: "cert-manager.io/v1",
+      kind: "Issuer",
+      metadata: { name: "myservice-selfsigned", namespace: "hooks" },
+      spec: { selfSigned: {} },
+    });
+    expect(byKind("Certificate")).toEqual({
+      apiVersion: "cert-manager.io/v1",
+      kind: "Certificate",
+      metadata: { name: "myservice-tls", namespace: "hooks" },
+      spec: {
+        secretName: "myservice-tls",
+        dnsNames: ["myservice", "myservice.hooks.svc"],
+        ipAddresses: ["10.96.0.7"],
+        issuerRef: { name: "myservice-selfsigned", kind: "Issuer" },
+      },
+    });
+    const { resources: inDefault } = await record(() => new HookReceiver("r", { scheme: "HTTPS" }).clusterIP);
+    expect(inDefault.find((r) => r.inputs.kind === "Certificate")!.inputs.spec.dnsNames).toEqual(["myservice", "myservice.default.svc"]);
+  });
+
+  it("warns for 127.0.0.1 as for localhost, and for no other host", async () => {
+    const warn = vi.spyOn(pulumi.log, "warn").mockResolvedValue();
+    await record(() => new HttpGetHookPod("h", { hook: { host: "127.0.0.1" } }).outputs);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining("hook.host: 127.0.0.1 is the node that runs the pod"), expect.anything());
+    warn.mockClear();
+    await record(() => new HttpGetHookPod("h", { hook: { host: "10.0.0.1" } }).outputs);
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
+  });
+
+  it("SlowHookPod keeps its hook's output in a file when asked", async () => {
+    const { resources } = await record(() => new SlowHookPod("slow", { hookOutputFile: "/tmp/hook.log", delaySeconds: 1 }).outputs);
+    expect(podOf(resources).spec.containers[0].lifecycle.postStart.exec.command[2]).toMatch(/^exec > \/tmp\/hook\.log 2>&1 && \\\napk add fortune && \\\nsleep 1/);
+  });
+});
