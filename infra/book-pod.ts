@@ -2,6 +2,7 @@
 // `pulumi up` waits for: readiness, or the state the book predicts for pods that never get ready.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ArgumentError, checkImage } from "./checks";
 import { checkHook, type Hook } from "./hooks";
 import { type PodWatch, stateOf } from "./pod-watch";
 import { describePodState, type Until } from "./pod-state";
@@ -76,9 +77,7 @@ export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** Throws unless `value` is a DNS-1123 label, as pod and namespace names must be. */
 export function checkDnsLabel(setting: string, value: string): string {
   if (!DNS_LABEL.test(value)) {
-    throw new Error(
-      `${setting}: ${JSON.stringify(value)} is not allowed: use 1 to 63 lower-case letters, digits or '-', starting and ending with a letter or digit`,
-    );
+    throw new ArgumentError(setting, value, "1 to 63 lower-case letters, digits or '-', starting and ending with a letter or digit");
   }
   return value;
 }
@@ -86,7 +85,7 @@ export function checkDnsLabel(setting: string, value: string): string {
 /** Throws unless `value` is a whole number of seconds within [min, max]. */
 export function checkSeconds(setting: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${setting}: ${JSON.stringify(value)} is not allowed: use a whole number of seconds from ${min} to ${max}`);
+    throw new ArgumentError(setting, value, `a whole number of seconds from ${min} to ${max}`);
   }
   return value;
 }
@@ -102,8 +101,7 @@ export function checkPullPolicy(setting: string, value: string | undefined): Pul
 export function createHookPod(parent: pulumi.ComponentResource, args: BookPodArgs, spec: HookPodSpec): k8s.core.v1.Pod {
   const name = checkDnsLabel("name", spec.name);
   if (args.namespace !== undefined) checkDnsLabel("namespace", args.namespace);
-  const image = args.image ?? BOOK_IMAGE;
-  if (image.trim() === "") throw new Error(`image: "" is not allowed: name a container image`);
+  const image = checkImage("image", args.image ?? BOOK_IMAGE);
   const imagePullPolicy = checkPullPolicy("imagePullPolicy", args.imagePullPolicy);
   const lifecycle = { postStart: checkHook(spec.postStart, "postStart") };
   return new k8s.core.v1.Pod(

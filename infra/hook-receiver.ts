@@ -5,6 +5,7 @@ import * as certmanager from "@pulumi/kubernetes-cert-manager";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { awaitAnnotations, BOOK_IMAGE, checkDnsLabel, checkPullPolicy, type PullPolicy } from "./book-pod";
+import { ArgumentError, checkImage } from "./checks";
 import { type PodWatch, stateOf } from "./pod-watch";
 
 export const HOOK_SCHEMES = ["HTTP", "HTTPS"] as const;
@@ -29,10 +30,34 @@ export interface HookReceiverArgs {
   podWatch?: PodWatch;
 }
 
-/** A dotted-quad IPv4 address, no leading zeros. */
-export const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const LISTEN_PORT = 8080;
 const TLS_DIR = "/etc/receiver-tls";
+
+/** A dotted-quad IPv4 address, no leading zeros. */
+export const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** Ranges no Service can have its ClusterIP in, whatever the cluster's service range. */
+const NEVER_CLUSTER_IPS: [base: string, bits: number, what: string][] = [
+  ["0.0.0.0", 8, "'this network'"],
+  ["127.0.0.0", 8, "loopback"],
+  ["169.254.0.0", 16, "link-local"],
+  ["224.0.0.0", 4, "multicast"],
+  ["255.255.255.255", 32, "broadcast"],
+];
+
+const ipNumber = (ip: string) => ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+
+/** Throws unless `ip` is an IPv4 address that can be a Service ClusterIP (the cluster's range is checked against the cluster). */
+export function checkClusterIP(setting: string, ip: string): string {
+  if (!IPV4.test(ip)) throw new ArgumentError(setting, ip, "an IPv4 address from the cluster's service range, e.g. 10.96.100.100");
+  for (const [base, bits, what] of NEVER_CLUSTER_IPS) {
+    const size = 2 ** (32 - bits);
+    if (Math.floor(ipNumber(ip) / size) === Math.floor(ipNumber(base) / size)) {
+      throw new ArgumentError(setting, ip, `an IPv4 address from the cluster's service range: ${base}/${bits} (${what}) is never a Service's ClusterIP`);
+    }
+  }
+  return ip;
+}
 
 export function checkPort(setting: string, port: number): number {
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -48,14 +73,38 @@ export function checkScheme(setting: string, scheme: string): HookScheme {
   return scheme as HookScheme;
 }
 
-/** nginx answers 200 to every request and logs it (client address, request line) to stdout. */
-function nginxConfig(scheme: HookScheme): string {
+/**
+ * nginx's whole config: it answers 200 to every request and logs it (client address, request line)
+ * to stdout. Our own config, not the image's, so that nginx runs as any non-root user on a read-only
+ * root filesystem, in nginx:alpine and in Debian's nginx alike: no `user` directive, and the pid file
+ * and every temp path in /tmp (an emptyDir) instead of the image's compiled-in, root-owned paths.
+ */
+export function nginxConfig(scheme: HookScheme): string {
   const listen =
     scheme === "HTTPS"
       ? [`listen ${LISTEN_PORT} ssl;`, `ssl_certificate ${TLS_DIR}/tls.crt;`, `ssl_certificate_key ${TLS_DIR}/tls.key;`]
       : [`listen ${LISTEN_PORT};`];
-  return ["server {", ...listen.map((l) => `  ${l}`), "  access_log /dev/stdout;", '  location / { return 200 "received\\n"; }', "}", ""].join("\n");
+  const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path /tmp/${t};`);
+  return [
+    "worker_processes 1;",
+    "pid /tmp/nginx.pid;",
+    "error_log stderr notice;",
+    "events {}",
+    "http {",
+    ...temp,
+    "  server {",
+    ...listen.map((l) => `    ${l}`),
+    "    access_log /dev/stdout;",
+    '    location / { return 200 "received\\n"; }',
+    "  }",
+    "}",
+    "",
+  ].join("\n");
 }
+
+/** The receiver's user: nginx:alpine's `nginx` (101); any non-root user works with the config above. */
+const RECEIVER_USER = 101;
+const CONFIG_DIR = "/etc/receiver";
 
 export class HookReceiver extends pulumi.ComponentResource {
   public readonly service: k8s.core.v1.Service;
@@ -69,10 +118,7 @@ export class HookReceiver extends pulumi.ComponentResource {
   constructor(name: string, args: HookReceiverArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart-lab:index:HookReceiver", name, {}, opts);
     const serviceName = checkDnsLabel("receiver.name", args.name ?? "myservice");
-    this.clusterIP = args.clusterIP ?? "10.96.100.100";
-    if (!IPV4.test(this.clusterIP)) {
-      throw new Error(`receiver.clusterIP: ${JSON.stringify(this.clusterIP)} is not allowed: use an IPv4 address from the cluster's service range`);
-    }
+    this.clusterIP = checkClusterIP("receiver.clusterIP", args.clusterIP ?? "10.96.100.100");
     this.port = checkPort("receiver.port", args.port ?? 80);
     this.scheme = checkScheme("receiver.scheme", args.scheme ?? "HTTP");
     const namespace = args.namespace;
@@ -80,7 +126,7 @@ export class HookReceiver extends pulumi.ComponentResource {
 
     const config = new k8s.core.v1.ConfigMap(
       `${serviceName}-nginx`,
-      { metadata: { name: `${serviceName}-nginx`, namespace }, data: { "default.conf": nginxConfig(this.scheme) } },
+      { metadata: { name: `${serviceName}-nginx`, namespace }, data: { "nginx.conf": nginxConfig(this.scheme) } },
       { parent: this },
     );
     const tlsSecret = this.scheme === "HTTPS" ? this.certificate(serviceName, namespace, args.installCertManager ?? true) : undefined;
@@ -94,20 +140,29 @@ export class HookReceiver extends pulumi.ComponentResource {
           template: {
             metadata: { labels },
             spec: {
+              // Ours, not the book's: least privilege. It needs no API access, root, or more than a little CPU and memory.
+              automountServiceAccountToken: false,
+              securityContext: { runAsNonRoot: true, runAsUser: RECEIVER_USER, runAsGroup: RECEIVER_USER },
               containers: [
                 {
                   name: "nginx",
-                  image: args.image ?? BOOK_IMAGE,
+                  image: checkImage("receiver.image", args.image ?? BOOK_IMAGE),
                   imagePullPolicy: checkPullPolicy("receiver.imagePullPolicy", args.imagePullPolicy),
+                  // -e: the error log before the config is read, else the compiled-in file that a non-root user cannot open.
+                  command: ["nginx", "-c", `${CONFIG_DIR}/nginx.conf`, "-e", "stderr", "-g", "daemon off;"],
                   ports: [{ name: "http", containerPort: LISTEN_PORT }],
+                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                  resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
                   volumeMounts: [
-                    { name: "config", mountPath: "/etc/nginx/conf.d" },
+                    { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+                    { name: "tmp", mountPath: "/tmp" },
                     ...(tlsSecret ? [{ name: "tls", mountPath: TLS_DIR, readOnly: true }] : []),
                   ],
                 },
               ],
               volumes: [
                 { name: "config", configMap: { name: config.metadata.name } },
+                { name: "tmp", emptyDir: {} },
                 ...(tlsSecret ? [{ name: "tls", secret: { secretName: tlsSecret } }] : []),
               ],
             },

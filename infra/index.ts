@@ -1,5 +1,6 @@
 // The component library: typed post-start hook scenarios of Kubernetes in Action, chapter 6.
 export * from "./book-pod";
+export * from "./checks";
 export * from "./failing-hook-pod";
 export * from "./hook-receiver";
 export * from "./hooks";

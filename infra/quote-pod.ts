@@ -2,6 +2,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type BookPodArgs, createHookPod, namespaceOf, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
+import { checkOutputFile, quotesFileName } from "./checks";
 import { hooks, type ScriptStep } from "./hooks";
 
 export const BOOK_QUOTES_URL = "https://luksa.github.io/kiada/book-quotes.txt";
@@ -21,10 +22,11 @@ export interface QuotePostStartPodArgs extends BookPodArgs {
   hookOutputFile?: string;
 }
 
-/** The quote script's steps; `delaySeconds` adds the slow hook's `sleep` after the install step. */
+/** The quote script's steps; `delaySeconds` adds the slow hook's `sleep` after the install step. Checks the quotes URL and output file. */
 export function quoteScriptSteps(args: QuotePostStartPodArgs, delaySeconds?: number): ScriptStep[] {
   const quotesUrl = args.quotesUrl ?? BOOK_QUOTES_URL;
-  const quotesFile = fileNameOf("quotesUrl", quotesUrl);
+  const quotesFile = quotesFileName("quotesUrl", quotesUrl);
+  if (args.hookOutputFile !== undefined) checkOutputFile("hookOutputFile", args.hookOutputFile);
   const install = args.installCommand ?? BOOK_INSTALL_COMMAND;
   return [
     ...(install.length > 0 ? [{ run: install }] : []),
@@ -33,21 +35,6 @@ export function quoteScriptSteps(args: QuotePostStartPodArgs, delaySeconds?: num
     { run: ["curl", "-O", `${quotesUrl}.dat`] },
     { run: ["fortune", quotesFile], stdoutTo: args.quotePath ?? BOOK_QUOTE_PATH },
   ];
-}
-
-/** The name `curl -O` saves the URL's file under; throws unless it is an http(s) URL of a file. */
-function fileNameOf(setting: string, url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`${setting}: ${JSON.stringify(url)} is not allowed: use an http:// or https:// URL of a quotes file`);
-  }
-  const fileName = decodeURIComponent(parsed.pathname.split("/").pop() ?? "");
-  if (!["http:", "https:"].includes(parsed.protocol) || fileName === "" || parsed.search !== "" || parsed.hash !== "") {
-    throw new Error(`${setting}: ${JSON.stringify(url)} is not allowed: use an http:// or https:// URL of a quotes file, with no query or fragment`);
-  }
-  return fileName;
 }
 
 /** How the book reaches the quote: a port-forward to local port 1080, then `/quote`. */

@@ -13,13 +13,18 @@ export interface SlowHookPodArgs extends QuotePostStartPodArgs {
   delaySeconds?: number;
 }
 
+/** Throws unless the slow hook's sleep is a whole number of seconds, at most an hour. */
+export function checkDelaySeconds(setting: string, seconds: number): number {
+  return checkSeconds(setting, seconds, 0, 3600);
+}
+
 export class SlowHookPod extends pulumi.ComponentResource {
   public readonly pod: k8s.core.v1.Pod;
   public readonly outputs: QuotePodOutputs;
 
   constructor(name: string, args: SlowHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart-lab:index:SlowHookPod", name, {}, opts);
-    const delaySeconds = checkSeconds("delaySeconds", args.delaySeconds ?? 60, 0, 3600);
+    const delaySeconds = checkDelaySeconds("delaySeconds", args.delaySeconds ?? 60);
     // The pod does get ready once the hook is done, so pulumi up waits: it returns when the quote is served.
     const readiness: Readiness = { until: "ready", expected: "the pod to be ready", timeoutSeconds: 300 + delaySeconds };
     this.pod = createHookPod(this, args, {

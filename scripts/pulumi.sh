@@ -27,9 +27,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ ${#stacks[@]} -gt 0 ]] || { echo "usage: npm run $command -- --stack <name> | --all" >&2; exit 2; }
-for s in "${stacks[@]}"; do
-  [[ -f Pulumi.$s.yaml ]] || { echo "--stack: \"$s\" has no stack file Pulumi.$s.yaml" >&2; exit 2; }
-done
+# Each a stack name (not a path) with a stack file whose top-level keys Pulumi reads (it would ignore others).
+node --import tsx stacks/stack-file.ts "${stacks[@]}" || exit 2
 
 eval "$(bash scripts/toolchain.sh --env --no-actionlint)"
 mkdir -p .lab/state

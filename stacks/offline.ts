@@ -30,7 +30,14 @@ export async function record<T>(create: () => T) {
     "offline",
     false,
   );
-  const created = create();
+  let created: T;
+  try {
+    created = create();
+  } catch (e) {
+    // A refused argument after some registrations: let those finish here, not in the next run's mocks.
+    await pulumi.runtime.disconnect();
+    throw e;
+  }
   const outputs = await new Promise<pulumi.Unwrap<T>>((resolve) => pulumi.output(created).apply(resolve));
   await pulumi.runtime.disconnect(); // waits until every registration reached the mocks
   return { resources, outputs };

@@ -1,11 +1,11 @@
 // `npm run render -- --scenario <name>` / `--stack <name>`: the manifests a scenario or stack would
 // apply, as multi-document YAML for `kubectl apply -f -`, with no cluster and no Pulumi CLI.
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import YAML from "yaml";
 import { runOffline, type RecordedResource } from "./offline";
 import { PROJECT, parseSettings } from "./settings";
+import { stackConfig } from "./stack-file";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -15,14 +15,7 @@ export function rawConfig(options: { scenario?: string; stack?: string }): Recor
     throw new Error("usage: npm run render -- --scenario <name> | --stack <name>");
   }
   if (options.scenario !== undefined) return { [`${PROJECT}:scenarios`]: [options.scenario] };
-  const file = path.join(ROOT, `Pulumi.${options.stack}.yaml`);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new Error(`--stack: ${JSON.stringify(options.stack)} has no stack file ${path.basename(file)}`);
-  }
-  return YAML.parse(text)?.config ?? {};
+  return stackConfig(options.stack!, ROOT);
 }
 
 /** The object as `kubectl apply` takes it: Kubernetes resources only, without Pulumi's await annotations. */

@@ -1,5 +1,18 @@
 // Stack config -> validated, typed settings. Every error names the key, the bad value and what is allowed.
-import { DNS_LABEL, HOOK_SCHEMES, type HookScheme, IPV4, PULL_POLICIES, type PullPolicy } from "../infra";
+import {
+  ArgumentError,
+  checkClusterIP,
+  checkImage,
+  checkOutputFile,
+  checkDelaySeconds,
+  checkDnsLabel,
+  HOOK_SCHEMES,
+  type HookScheme,
+  PULL_POLICIES,
+  type PullPolicy,
+  quotesFileName,
+} from "../infra";
+import { nearest } from "./nearest";
 import { SCENARIO_NAMES, type Scenario } from "./scenarios";
 
 export const PROJECT = "poststart-lab";
@@ -40,6 +53,8 @@ export const DEFAULTS = {
 };
 type Key = keyof typeof DEFAULTS;
 const KEYS = Object.keys(DEFAULTS) as Key[];
+/** Config namespaces the program leaves to Pulumi and the Kubernetes provider. */
+const OTHER_NAMESPACES = ["pulumi", "kubernetes"];
 
 /** A bad stack setting; the message is meant for the user as it is. */
 export class SettingError extends Error {}
@@ -49,7 +64,7 @@ function fail(key: string, value: unknown, allowed: string): never {
 }
 
 function oneOf<T extends string>(key: Key, value: unknown, allowed: readonly T[]): T {
-  if (typeof value !== "string" || !allowed.includes(value as T)) fail(key, value, allowed.join(", "));
+  if (!allowed.includes(value as T)) fail(key, value, allowed.join(", "));
   return value as T;
 }
 
@@ -68,6 +83,22 @@ function text(key: Key, value: unknown): string {
   return value;
 }
 
+function boolean(key: Key, value: unknown): boolean {
+  const b = parsed(value);
+  if (typeof b !== "boolean") fail(key, value, "true, false");
+  return b;
+}
+
+/** Runs a component's own check of the value (one rule, one place), its error said the settings' way. */
+function checked<T>(key: Key, check: (setting: string) => T, orElse?: string): T {
+  try {
+    return check(key);
+  } catch (e) {
+    if (e instanceof ArgumentError) fail(key, e.value, orElse === undefined ? e.allowed : `${e.allowed}; or ${orElse}`);
+    throw e;
+  }
+}
+
 /**
  * Validates raw config (keys `poststart-lab:<name>` or `<name>`, missing keys take their defaults)
  * before anything is created.
@@ -75,9 +106,18 @@ function text(key: Key, value: unknown): string {
 export function parseSettings(raw: Record<string, unknown>): Settings {
   const values: Record<string, unknown> = { ...DEFAULTS };
   for (const [fullKey, value] of Object.entries(raw)) {
-    const key = fullKey.startsWith(`${PROJECT}:`) ? fullKey.slice(PROJECT.length + 1) : fullKey;
-    if (fullKey.includes(":") && !fullKey.startsWith(`${PROJECT}:`)) continue; // another package's config, e.g. kubernetes:
-    if (!(KEYS as string[]).includes(key)) fail(key, value, `no such setting; the settings are ${KEYS.join(", ")}`);
+    // A key without a namespace is the project's, as Pulumi reads a stack file.
+    const colon = fullKey.indexOf(":");
+    const [namespace, key] = colon < 0 ? [PROJECT, fullKey] : [fullKey.slice(0, colon), fullKey.slice(colon + 1)];
+    if (OTHER_NAMESPACES.includes(namespace)) continue; // read by Pulumi or the Kubernetes provider
+    if (namespace !== PROJECT || !(KEYS as string[]).includes(key)) {
+      const hint = `did you mean ${nearest(`${namespace}:${key}`, KEYS.map((k) => `${PROJECT}:${k}`))}?`;
+      if (namespace !== PROJECT) {
+        const others = OTHER_NAMESPACES.map((n) => `${n}:<key>`).join(" or ");
+        throw new SettingError(`${fullKey}: no such setting; allowed: ${PROJECT}:<setting>, or ${others} (read by Pulumi and the Kubernetes provider); ${hint}`);
+      }
+      fail(key, value, `no such setting; the settings are ${KEYS.join(", ")}; ${hint}`);
+    }
     values[key] = value;
   }
 
@@ -87,37 +127,24 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
   if (new Set(scenarios).size !== scenarios.length) fail("scenarios", scenarios, "each scenario at most once");
 
   const namespace = text("namespace", values.namespace);
-  if (!DNS_LABEL.test(namespace)) {
-    fail("namespace", namespace, "1 to 63 lower-case letters, digits or '-', starting and ending with a letter or digit");
-  }
+  checked("namespace", (k) => checkDnsLabel(k, namespace));
 
   const image = text("image", values.image);
-  if (image.trim() === "" || /\s/.test(image)) fail("image", image, "a container image reference such as nginx:alpine");
+  checked("image", (k) => checkImage(k, image));
 
   const pullPolicy = text("imagePullPolicy", values.imagePullPolicy);
   if (pullPolicy !== "") oneOf("imagePullPolicy", pullPolicy, PULL_POLICIES);
 
   const quotesUrl = text("quotesUrl", values.quotesUrl);
-  if (!/^https?:\/\/[^\s/]+\/\S*[^/]$/.test(quotesUrl)) fail("quotesUrl", quotesUrl, "an http:// or https:// URL of a quotes file");
+  checked("quotesUrl", (k) => quotesFileName(k, quotesUrl));
 
-  const installFortune = parsed(values.installFortune);
-  if (typeof installFortune !== "boolean") fail("installFortune", values.installFortune, "true, false");
-
-  const adoptExisting = parsed(values.adoptExisting);
-  if (typeof adoptExisting !== "boolean") fail("adoptExisting", values.adoptExisting, "true, false");
-
-  const delay = parsed(values.slowHookDelaySeconds);
-  if (typeof delay !== "number" || !Number.isInteger(delay) || delay < 0 || delay > 3600) {
-    fail("slowHookDelaySeconds", values.slowHookDelaySeconds, "a whole number of seconds from 0 to 3600");
-  }
+  const delay = checked("slowHookDelaySeconds", (k) => checkDelaySeconds(k, parsed(values.slowHookDelaySeconds) as number));
 
   const clusterIP = text("hookReceiverClusterIP", values.hookReceiverClusterIP);
-  if (!IPV4.test(clusterIP)) {
-    fail("hookReceiverClusterIP", clusterIP, "an IPv4 address from the cluster's service range, e.g. 10.96.100.100");
-  }
+  checked("hookReceiverClusterIP", (k) => checkClusterIP(k, clusterIP));
 
   const hookOutputFile = text("hookOutputFile", values.hookOutputFile);
-  if (hookOutputFile !== "" && !hookOutputFile.startsWith("/")) fail("hookOutputFile", hookOutputFile, "an absolute path in the container, or empty for none");
+  if (hookOutputFile !== "") checked("hookOutputFile", (k) => checkOutputFile(k, hookOutputFile), "empty for none");
 
   return {
     scenarios: scenarios as Scenario[],
@@ -126,11 +153,11 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
     image,
     imagePullPolicy: pullPolicy === "" ? undefined : (pullPolicy as PullPolicy),
     quotesUrl,
-    installFortune,
-    slowHookDelaySeconds: delay as number,
+    installFortune: boolean("installFortune", values.installFortune),
+    slowHookDelaySeconds: delay,
     hookReceiverClusterIP: clusterIP,
     hookScheme: oneOf("hookScheme", values.hookScheme, HOOK_SCHEMES),
     hookOutputFile: hookOutputFile === "" ? undefined : hookOutputFile,
-    adoptExisting,
+    adoptExisting: boolean("adoptExisting", values.adoptExisting),
   };
 }

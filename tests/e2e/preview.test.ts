@@ -32,6 +32,24 @@ describe("pulumi preview on the lab cluster", () => {
     expect(output).not.toMatch(/kubernetes:core\/v1:Pod\s+\S+\s+create/);
   }, 10 * MINUTES);
 
+  it("every value the offline rules refuse stops preview before anything is created, naming the key", () => {
+    const bad: [Record<string, unknown>, string][] = [
+      [{ "postart-lab:scenarios": ["quote-poststart"] }, "postart-lab:scenarios: no such setting; allowed: poststart-lab:<setting>"],
+      [{ quotesUrl: "http://10.96.100.101/book%ZZquotes.txt" }, `poststart-lab:quotesUrl: "http://10.96.100.101/book%ZZquotes.txt" is not allowed`],
+      [{ quotesUrl: "http://u:p@10.96.100.101/book-quotes.txt" }, `poststart-lab:quotesUrl: "http://u:p@10.96.100.101/book-quotes.txt" is not allowed`],
+      [{ quotesUrl: "http://10.96.100.101/-q.txt" }, `poststart-lab:quotesUrl: "http://10.96.100.101/-q.txt" is not allowed`],
+      [{ hookOutputFile: "/" }, `poststart-lab:hookOutputFile: "/" is not allowed`],
+      [{ image: "NGINX::Bad" }, `poststart-lab:image: "NGINX::Bad" is not allowed`],
+      [{ hookReceiverClusterIP: "127.0.0.1" }, `poststart-lab:hookReceiverClusterIP: "127.0.0.1" is not allowed`],
+    ];
+    for (const [sets, message] of bad) {
+      const { status, output } = pulumi("preview", "lab", sets);
+      expect(status, output).not.toBe(0);
+      expect(output).toContain(message);
+      expect(output).not.toMatch(/kubernetes:\S+\s+\S+\s+create/);
+    }
+  }, 10 * MINUTES);
+
   it("a receiver ClusterIP outside the service range fails with the API server's own message, before anything is created", () => {
     // 10.200.0.1 is a valid IPv4 address outside the lab's service range; the namespace does not exist yet.
     const { status, output } = pulumi("preview", "lab", { scenarios: ["poststart-httpget"], hookReceiverClusterIP: "10.200.0.1" });

@@ -1,7 +1,17 @@
 // The components used directly, as a platform engineer would: defaults, arguments, guards.
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
-import { describePodState, FailingHookPod, namespaceOf, HttpGetHookPod, QuotePostStartPod, SlowHookPod } from "../../infra";
+import {
+  describePodState,
+  FailingHookPod,
+  HookReceiver,
+  type HookReceiverArgs,
+  HttpGetHookPod,
+  namespaceOf,
+  nginxConfig,
+  QuotePostStartPod,
+  SlowHookPod,
+} from "../../infra";
 import { record } from "../../stacks/offline";
 
 const podOf = (resources: { type: string; inputs: any }[]) => resources.find((r) => r.type === "kubernetes:core/v1:Pod")!.inputs;
@@ -17,12 +27,16 @@ describe("components", () => {
     expect(podOf(resources).spec.containers[0].lifecycle.postStart.exec.command[2]).toMatch(/^exec > \/tmp\/hook\.log 2>&1 && \\\napk add fortune/);
   });
 
-  it("SlowHookPod takes its delay as an argument and refuses a bad one", async () => {
-    const { resources } = await record(() => new SlowHookPod("slow", { delaySeconds: 5 }).outputs);
-    expect(podOf(resources).spec.containers[0].lifecycle.postStart.exec.command[2]).toContain("apk add fortune && \\\nsleep 5 && \\\n");
-    await expect(record(() => new SlowHookPod("slow", { delaySeconds: -1 }))).rejects.toThrow(
-      "delaySeconds: -1 is not allowed: use a whole number of seconds from 0 to 3600",
-    );
+  it("SlowHookPod takes its delay as an argument, 0 to 3600 seconds, and refuses a bad one", async () => {
+    for (const delay of [0, 5, 3600]) {
+      const { resources } = await record(() => new SlowHookPod("slow", { delaySeconds: delay }).outputs);
+      expect(podOf(resources).spec.containers[0].lifecycle.postStart.exec.command[2]).toContain(`apk add fortune && \\\nsleep ${delay} && \\\n`);
+    }
+    for (const delay of [-1, 3601, 1.5]) {
+      await expect(record(() => new SlowHookPod("slow", { delaySeconds: delay }))).rejects.toThrow(
+        `delaySeconds: ${delay} is not allowed: use a whole number of seconds from 0 to 3600`,
+      );
+    }
   });
 
   it("FailingHookPod takes the message, exit code and restart policy", async () => {
@@ -38,6 +52,36 @@ describe("components", () => {
   it("refuses a bad pod name or quotes URL with the argument's name", async () => {
     await expect(record(() => new QuotePostStartPod("q", { name: "Quote" }))).rejects.toThrow(`name: "Quote" is not allowed`);
     await expect(record(() => new QuotePostStartPod("q", { quotesUrl: "https://x/" }))).rejects.toThrow(`quotesUrl: "https://x/" is not allowed`);
+    await expect(record(() => new QuotePostStartPod("q", { quotesUrl: "https://x/a.txt?x=1" }))).rejects.toThrow(
+      `quotesUrl: "https://x/a.txt?x=1" is not allowed: use an http:// or https:// URL of a quotes file`,
+    );
+  });
+
+  it("takes names of 1 to 63 characters, refuses 64, and checks the namespace, image and output file too", async () => {
+    const long = "q".repeat(63);
+    const { resources } = await record(() => new QuotePostStartPod("q", { name: long, namespace: "n".repeat(63) }).outputs);
+    expect(podOf(resources).metadata).toMatchObject({ name: long, namespace: "n".repeat(63) });
+    const label = "use 1 to 63 lower-case letters, digits or '-', starting and ending with a letter or digit";
+    await expect(record(() => new QuotePostStartPod("q", { name: `${long}q` }))).rejects.toThrow(`name: "${long}q" is not allowed: ${label}`);
+    await expect(record(() => new QuotePostStartPod("q", { namespace: "Hooks" }))).rejects.toThrow(`namespace: "Hooks" is not allowed: ${label}`);
+    await expect(record(() => new QuotePostStartPod("q", { namespace: "" }))).rejects.toThrow(`namespace: "" is not allowed`);
+    await expect(record(() => new QuotePostStartPod("q", { image: "" }))).rejects.toThrow(`image: "" is not allowed: use an image reference`);
+    await expect(record(() => new QuotePostStartPod("q", { image: "NGINX::Bad" }))).rejects.toThrow(`image: "NGINX::Bad" is not allowed`);
+    await expect(record(() => new QuotePostStartPod("q", { imagePullPolicy: "never" as never }))).rejects.toThrow(
+      `imagePullPolicy: "never" is not allowed: use one of Always, IfNotPresent, Never`,
+    );
+    await expect(record(() => new SlowHookPod("q", { hookOutputFile: "/" }))).rejects.toThrow(`hookOutputFile: "/" is not allowed`);
+  });
+
+  it("pod spec: the book's one container, image and pull policy as given, deleted before it is replaced", async () => {
+    const { resources } = await record(() => new QuotePostStartPod("q", { image: "lab.local/nginx-fortune:1", imagePullPolicy: "Never" }).outputs);
+    const pod = podOf(resources);
+    expect(pod.metadata).toEqual({ name: "quote-poststart" });
+    expect(pod.spec.containers.map((c: any) => [c.name, c.image, c.imagePullPolicy, c.ports])).toEqual([
+      ["nginx", "lab.local/nginx-fortune:1", "Never", [{ name: "http", containerPort: 80 }]],
+    ]);
+    const { resources: defaults } = await record(() => new QuotePostStartPod("q").outputs);
+    expect(podOf(defaults).spec.containers[0].image).toBe("nginx:alpine");
   });
 });
 
@@ -113,5 +157,161 @@ describe("namespaceOf", () => {
   it("names the default namespace when the pod's has not been filled in (a preview without a cluster)", async () => {
     const ns = namespaceOf({ metadata: { namespace: pulumi.output(undefined) } } as never);
     expect(await new Promise((resolve) => ns.apply(resolve))).toBe("default");
+  });
+});
+
+describe("HookReceiver: ours, so least privilege", () => {
+  const deploymentOf = (resources: { type: string; inputs: any }[]) => resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs;
+
+  it("runs nginx as a non-root user on a read-only root, with no service-account token, capabilities or escalation, within limits", async () => {
+    const { resources } = await record(() => new HookReceiver("r", { image: "lab.local/nginx-fortune:1", imagePullPolicy: "Never" }).clusterIP);
+    const pod = deploymentOf(resources).spec.template.spec;
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 101, runAsGroup: 101 });
+    expect(pod.containers).toEqual([
+      {
+        name: "nginx",
+        image: "lab.local/nginx-fortune:1",
+        imagePullPolicy: "Never",
+        command: ["nginx", "-c", "/etc/receiver/nginx.conf", "-e", "stderr", "-g", "daemon off;"],
+        ports: [{ name: "http", containerPort: 8080 }],
+        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+        volumeMounts: [
+          { name: "config", mountPath: "/etc/receiver", readOnly: true },
+          { name: "tmp", mountPath: "/tmp" },
+        ],
+      },
+    ]);
+    expect(pod.volumes).toEqual([
+      { name: "config", configMap: { name: "myservice-nginx" } },
+      { name: "tmp", emptyDir: {} },
+    ]);
+  });
+
+  it("writes nothing outside /tmp: nginx's whole config, pid file and temp paths included", () => {
+    expect(nginxConfig("HTTP")).toBe(
+      [
+        "worker_processes 1;",
+        "pid /tmp/nginx.pid;",
+        "error_log stderr notice;",
+        "events {}",
+        "http {",
+        "  client_body_temp_path /tmp/client_body;",
+        "  proxy_temp_path /tmp/proxy;",
+        "  fastcgi_temp_path /tmp/fastcgi;",
+        "  uwsgi_temp_path /tmp/uwsgi;",
+        "  scgi_temp_path /tmp/scgi;",
+        "  server {",
+        "    listen 8080;",
+        "    access_log /dev/stdout;",
+        '    location / { return 200 "received\\n"; }',
+        "  }",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    expect(nginxConfig("HTTPS")).toContain(
+      "    listen 8080 ssl;\n    ssl_certificate /etc/receiver-tls/tls.crt;\n    ssl_certificate_key /etc/receiver-tls/tls.key;\n",
+    );
+  });
+
+  it("mounts the certificate read-only with HTTPS", async () => {
+    const { resources } = await record(() => new HookReceiver("r", { scheme: "HTTPS", installCertManager: false }).clusterIP);
+    const pod = deploymentOf(resources).spec.template.spec;
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: "tls", mountPath: "/etc/receiver-tls", readOnly: true });
+    expect(resources.map((r) => r.type)).not.toContain("kubernetes-cert-manager:index:CertManager");
+  });
+
+  it("refuses a bad image, ClusterIP, port, scheme or name, naming the argument", async () => {
+    const cases: [HookReceiverArgs, string][] = [
+      [{ image: "Nginx" }, `receiver.image: "Nginx" is not allowed: use an image reference`],
+      [{ image: "" }, `receiver.image: "" is not allowed`],
+      [{ clusterIP: "127.0.0.1" }, `receiver.clusterIP: "127.0.0.1" is not allowed: use an IPv4 address from the cluster's service range: 127.0.0.0/8 (loopback)`],
+      [{ clusterIP: "my-ip" }, `receiver.clusterIP: "my-ip" is not allowed`],
+      [{ port: 0 }, "receiver.port: 0 is not allowed: use a port number from 1 to 65535"],
+      [{ port: 65536 }, "receiver.port: 65536 is not allowed"],
+      [{ port: 80.5 }, "receiver.port: 80.5 is not allowed"],
+      [{ scheme: "http" as never }, `receiver.scheme: "http" is not allowed: use one of HTTP, HTTPS`],
+      [{ name: "My-Service" }, `receiver.name: "My-Service" is not allowed`],
+      [{ imagePullPolicy: "always" as never }, `receiver.imagePullPolicy: "always" is not allowed`],
+    ];
+    for (const [args, message] of cases) await expect(record(() => new HookReceiver("r", args).clusterIP)).rejects.toThrow(message);
+    for (const port of [1, 65535]) {
+      const { resources } = await record(() => new HookReceiver("r", { port }).clusterIP);
+      expect(resources.find((r) => r.type === "kubernetes:core/v1:Service")!.inputs.spec.ports).toEqual([{ name: "http", port, targetPort: "http" }]);
+    }
+  });
+});
+
+describe("HttpGetHookPod's other guards", () => {
+  it("starts nginx 0 to 3600 seconds late, refuses -1 and 3601", async () => {
+    for (const delay of [0, 3600]) {
+      const { resources } = await record(() => new HttpGetHookPod("h", { targetOwnPod: true, serverStartDelaySeconds: delay }).outputs);
+      expect(podOf(resources).spec.containers[0].command).toEqual(["sh", "-c", `sleep ${delay} && exec nginx -g 'daemon off;'`]);
+    }
+    for (const delay of [-1, 3601]) {
+      await expect(record(() => new HttpGetHookPod("h", { targetOwnPod: true, serverStartDelaySeconds: delay }))).rejects.toThrow(
+        `serverStartDelaySeconds: ${delay} is not allowed: use a whole number of seconds from 0 to 3600`,
+      );
+    }
+  });
+
+  it("refuses a path that does not start with '/'", async () => {
+    await expect(record(() => new HttpGetHookPod("h", { hook: { host: "x", path: "container-started" } }))).rejects.toThrow(
+      `hook.path: "container-started" is not allowed: a path starts with '/'`,
+    );
+  });
+});
+
+describe("guards and shapes the mutation run found unpinned", () => {
+  it("the receiver's Deployment selects its own pods by the app label", async () => {
+    const { resources } = await record(() => new HookReceiver("r", { name: "notify" }).clusterIP);
+    const deployment = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs;
+    expect(deployment.spec.selector).toEqual({ matchLabels: { app: "notify" } });
+    expect(deployment.spec.template.metadata).toEqual({ labels: { app: "notify" } });
+  });
+
+  it("HTTPS: cert-manager with its CRDs in its own namespace, a self-signed Issuer, a Certificate for the Service's names and ClusterIP", async () => {
+    const { resources } = await record(() => new HookReceiver("r", { scheme: "HTTPS", namespace: "hooks", clusterIP: "10.96.0.7" }).clusterIP);
+    const byKind = (kind: string) => resources.find((r) => r.inputs.kind === kind)!.inputs;
+    expect(resources.find((r) => r.type === "kubernetes-cert-manager:index:CertManager")!.inputs).toEqual({
+      installCRDs: true,
+      helmOptions: { namespace: "cert-manager", createNamespace: true },
+    });
+    expect(byKind("Issuer")).toEqual({
+      apiVersion: "cert-manager.io/v1",
+      kind: "Issuer",
+      metadata: { name: "myservice-selfsigned", namespace: "hooks" },
+      spec: { selfSigned: {} },
+    });
+    expect(byKind("Certificate")).toEqual({
+      apiVersion: "cert-manager.io/v1",
+      kind: "Certificate",
+      metadata: { name: "myservice-tls", namespace: "hooks" },
+      spec: {
+        secretName: "myservice-tls",
+        dnsNames: ["myservice", "myservice.hooks.svc"],
+        ipAddresses: ["10.96.0.7"],
+        issuerRef: { name: "myservice-selfsigned", kind: "Issuer" },
+      },
+    });
+    const { resources: inDefault } = await record(() => new HookReceiver("r", { scheme: "HTTPS" }).clusterIP);
+    expect(inDefault.find((r) => r.inputs.kind === "Certificate")!.inputs.spec.dnsNames).toEqual(["myservice", "myservice.default.svc"]);
+  });
+
+  it("warns for 127.0.0.1 as for localhost, and for no other host", async () => {
+    const warn = vi.spyOn(pulumi.log, "warn").mockResolvedValue();
+    await record(() => new HttpGetHookPod("h", { hook: { host: "127.0.0.1" } }).outputs);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining("hook.host: 127.0.0.1 is the node that runs the pod"), expect.anything());
+    warn.mockClear();
+    await record(() => new HttpGetHookPod("h", { hook: { host: "10.0.0.1" } }).outputs);
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
+  });
+
+  it("SlowHookPod keeps its hook's output in a file when asked", async () => {
+    const { resources } = await record(() => new SlowHookPod("slow", { hookOutputFile: "/tmp/hook.log", delaySeconds: 1 }).outputs);
+    expect(podOf(resources).spec.containers[0].lifecycle.postStart.exec.command[2]).toMatch(/^exec > \/tmp\/hook\.log 2>&1 && \\\napk add fortune && \\\nsleep 1/);
   });
 });

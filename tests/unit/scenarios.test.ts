@@ -32,7 +32,7 @@ describe("render with default settings equals the book's manifest", () => {
     ]);
     const service = all.find((d) => d.kind === "Service");
     expect(service.spec).toMatchObject({ clusterIP: "10.96.100.100", ports: [{ port: 80, targetPort: "http" }], selector: { app: "myservice" } });
-    const config = all.find((d) => d.kind === "ConfigMap").data["default.conf"];
+    const config = all.find((d) => d.kind === "ConfigMap").data["nginx.conf"];
     expect(config).toContain("access_log /dev/stdout;");
     expect(config).toContain("listen 8080;");
   });
@@ -124,6 +124,6 @@ describe("the stack program", () => {
     const pod = resources.find((r) => r.type === "kubernetes:core/v1:Pod");
     expect(pod?.inputs.spec.containers[0].lifecycle.postStart.httpGet).toEqual({ host: "10.96.100.100", port: 80, path: "/container-started", scheme: "HTTPS" });
     const config = resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap");
-    expect(config?.inputs.data["default.conf"]).toContain("listen 8080 ssl;");
+    expect(config?.inputs.data["nginx.conf"]).toContain("listen 8080 ssl;");
   });
 });
