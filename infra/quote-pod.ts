@@ -31,8 +31,10 @@ export function quoteScriptSteps(args: QuotePostStartPodArgs, delaySeconds?: num
   return [
     ...(install.length > 0 ? [{ run: install }] : []),
     ...(delaySeconds !== undefined ? [{ run: ["sleep", String(delaySeconds)] }] : []),
-    { run: ["curl", "-O", quotesUrl] },
-    { run: ["curl", "-O", `${quotesUrl}.dat`] },
+    // -f, not the book's plain -O: a URL that answers 404 would save the error page, which fortune
+    // then serves (garbled by the index it cannot read) from a ready pod; with -f the hook fails at curl.
+    { run: ["curl", "-fO", quotesUrl] },
+    { run: ["curl", "-fO", `${quotesUrl}.dat`] },
     { run: ["fortune", quotesFile], stdoutTo: args.quotePath ?? BOOK_QUOTE_PATH },
   ];
 }

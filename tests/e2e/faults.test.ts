@@ -63,6 +63,14 @@ describe("pulumi up stops at a fault, naming the cause, and converges once it is
     expect(outputs()["quote-poststart"].state).toMatch(/^Running; nginx running/);
   }, 10 * MINUTES);
 
+  it("a quotes URL that answers 404: curl -fO fails the hook, naming the status", () => {
+    const failed = up({ quotesUrl: "http://10.96.100.101/no-such-quotes.txt" });
+    expect(failed.status, failed.output).not.toBe(0);
+    expect(failed.output).toMatch(/quote-poststart: the post-start hook failed \(exit 22\): curl: \(22\) The requested URL returned error: 404/);
+    expect(failed.seconds).toBeLessThan(60);
+    expect(up().status).toBe(0);
+  }, 10 * MINUTES);
+
   it("an image that is not on the node, with imagePullPolicy Never", () => {
     const failed = up({ image: "lab.local/absent:1" });
     expect(failed.status, failed.output).not.toBe(0);

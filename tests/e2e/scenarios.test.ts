@@ -96,7 +96,7 @@ describe("pulumi up of the lab stack on a real node", () => {
     expect(logs.output).toContain(`container "nginx" in pod "quote-poststart-slow" is waiting to start: ContainerCreating`);
     // As the book's `kubectl exec quote-poststart-slow -- ps x`: nginx, the hook's shell and its sleep.
     expect(ps.output).toMatch(/^\s*1 .*nginx: master process nginx -g daemon off;$/m);
-    expect(ps.output).toMatch(/sh -c .*sleep 15 && \\ curl -O /);
+    expect(ps.output).toMatch(/sh -c .*sleep 15 && \\ curl -fO /);
     expect(ps.output).toMatch(/^\s*\d+ .* sleep 15$/m);
   });
 

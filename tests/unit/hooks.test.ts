@@ -16,8 +16,8 @@ describe("shellScript", () => {
   it("lays the book's four commands out one a line, joined by ` && \\`", () => {
     expect(shellScript(quoteScriptSteps({}))).toBe(
       "apk add fortune && \\\n" +
-        "curl -O https://luksa.github.io/kiada/book-quotes.txt && \\\n" +
-        "curl -O https://luksa.github.io/kiada/book-quotes.txt.dat && \\\n" +
+        "curl -fO https://luksa.github.io/kiada/book-quotes.txt && \\\n" +
+        "curl -fO https://luksa.github.io/kiada/book-quotes.txt.dat && \\\n" +
         "fortune book-quotes.txt > /usr/share/nginx/html/quote\n",
     );
   });
