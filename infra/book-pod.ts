@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgumentError, checkImage } from "./checks";
 import { checkHook, type Hook } from "./hooks";
-import { type PodWatch, stateOf } from "./pod-watch";
+import { type PodWatch, reach } from "./pod-watch";
 import { describePodState, type Until } from "./pod-state";
 
 export const BOOK_IMAGE = "nginx:alpine";
@@ -154,7 +154,9 @@ export function podOutputs(pod: k8s.core.v1.Pod, readiness: Readiness, podWatch:
 function podState(pod: k8s.core.v1.Pod, readiness: Readiness, podWatch: PodWatch | undefined): pulumi.Output<string | undefined> {
   if (!podWatch || pulumi.runtime.isDryRun()) return pod.status.apply(describePodState);
   return pulumi.all([namespaceOf(pod), pod.metadata.name, pod.metadata.uid]).apply(([namespace, name, uid]) =>
-    stateOf(podWatch, { namespace, name, uid, until: readiness.until, timeoutSeconds: readiness.timeoutSeconds ?? 300 }, pod),
+    reach(podWatch, { namespace, name, uid, until: readiness.until, timeoutSeconds: readiness.timeoutSeconds ?? 300 }, pod).then((r) =>
+      "state" in r ? r.state : undefined,
+    ),
   );
 }
 

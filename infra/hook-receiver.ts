@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { awaitAnnotations, BOOK_IMAGE, checkDnsLabel, checkPullPolicy, type PullPolicy } from "./book-pod";
 import { ArgumentError, checkImage } from "./checks";
-import { type PodWatch, stateOf } from "./pod-watch";
+import { type PodWatch, reach } from "./pod-watch";
 
 export const HOOK_SCHEMES = ["HTTP", "HTTPS"] as const;
 export type HookScheme = (typeof HOOK_SCHEMES)[number];
@@ -187,8 +187,11 @@ export class HookReceiver extends pulumi.ComponentResource {
             .all([this.deployment.metadata.namespace, this.deployment.metadata.name])
             .apply(async ([ns, name]) => {
               const target = { namespace: ns ?? "default", name, selector: `app=${serviceName}`, until: "ready" as const, timeoutSeconds: 300 };
-              // After a failure the update ends: nothing that waits for the receiver is created.
-              return (await stateOf(podWatch, target, this.deployment)) ?? new Promise<string>(() => {});
+              // After a failure the update ends: what waits for the receiver is not created, its
+              // registration failing with the error already reported (the runtime prints it once).
+              const reached = await reach(podWatch, target, this.deployment);
+              if ("failed" in reached) throw reached.failed;
+              return reached.state;
             })
         : this.deployment.metadata.name.apply(() => "ready");
     this.registerOutputs({ clusterIP: this.clusterIP, port: this.port, scheme: this.scheme });

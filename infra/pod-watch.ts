@@ -20,20 +20,20 @@ export interface WaitTarget {
 export interface PodWatch {
   /** Resolves with the pod's state once it reaches `until`; rejects with `<name>: <cause>` once it fails for good or the time is up. */
   wait(target: WaitTarget): Promise<string>;
-  /** Stops `pulumi up` with this error (the first one only); resolves once it is reported. */
-  fail(error: pulumi.ResourceError): Promise<void>;
+  /** Stops `pulumi up` with this error (the first one only); resolves with the error reported, once it is. */
+  fail(error: pulumi.ResourceError): Promise<Error>;
 }
 
 /**
- * The state `target` reached, or undefined once its failure was handed to `podWatch.fail` against
- * `resource`, so that the CLI prints the cause under that resource, once, without a stack trace
- * (a rejected output would print it wrapped in the outputs' serialization).
+ * The state `target` reached, or, once its failure was handed to `podWatch.fail` against
+ * `resource` (so that the CLI prints the cause under that resource, once, without a stack trace;
+ * a rejected output would print it wrapped in the outputs' serialization), the error reported.
  */
-export function stateOf(podWatch: PodWatch, target: WaitTarget, resource: pulumi.Resource): Promise<string | undefined> {
-  return podWatch.wait(target).catch(async (e: Error) => {
-    await podWatch.fail(new pulumi.ResourceError(e.message, resource, true));
-    return undefined;
-  });
+export function reach(podWatch: PodWatch, target: WaitTarget, resource: pulumi.Resource): Promise<{ state: string } | { failed: Error }> {
+  return podWatch.wait(target).then(
+    (state) => ({ state }),
+    async (e: Error) => ({ failed: await podWatch.fail(new pulumi.ResourceError(e.message, resource, true)) }),
+  );
 }
 
 /** A PodWatch on a real cluster: the kubeconfig's context `context` (undefined: the current one). */
@@ -41,7 +41,7 @@ export function clusterPodWatch(context: string | undefined): PodWatch & { faile
   let client: Promise<KubeClient> | undefined;
   let failed = false;
   let onFailure!: () => void;
-  let reported: Promise<void> | undefined;
+  let reported: Promise<Error> | undefined;
   const running = new Set<() => void>();
   return {
     /** Resolves at the first failure: the program then stops waiting for anything else. */
@@ -59,9 +59,9 @@ export function clusterPodWatch(context: string | undefined): PodWatch & { faile
       // Uncaught while the program runs, as Pulumi's runtime expects a failure: it prints the message
       // under the resource, once, and fails the update. Only then may the program end (exporting its
       // outputs): the runtime prints errors thrown after that with a stack trace, under the stack.
-      reported = new Promise<void>((resolve) =>
+      reported = new Promise<Error>((resolve) =>
         setImmediate(() => {
-          resolve();
+          resolve(error);
           onFailure();
           throw error;
         }),

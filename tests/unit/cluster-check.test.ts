@@ -105,7 +105,7 @@ describe("checkPlanned", () => {
 describe("the program on a cluster", () => {
   const facts = (namespaceExists: boolean, planned: PlannedObject[]) => ({
     namespaceExists,
-    podWatch: { wait: async () => "ready", fail: async () => undefined },
+    podWatch: { wait: async () => "ready", fail: async (e: Error) => e },
     checked: Promise.resolve([]),
     transformations: [ownAndRecord(OWNER, planned)],
   });
