@@ -177,7 +177,7 @@ describe("nothing adopted, nothing lost", () => {
           `Delete it (kubectl delete pod quote-poststart -n precious) or set poststart-lab:adoptExisting to true`,
       );
     }
-    const after = json("-n", "precious", "get", "pod", "quote-poststart");
+    const after = json("-n", "precious", "get", "pod", "quote-poststart", "--show-managed-fields");
     expect(after.metadata.uid).toBe(before.metadata.uid);
     expect(after.metadata.annotations).toEqual(before.metadata.annotations);
     expect(after.metadata.managedFields.map((f: { manager: string }) => f.manager)).not.toContainEqual(expect.stringMatching(/pulumi/));

@@ -13,7 +13,8 @@ const OUT = path.join(WORK, "out");
 function runFixture(command: "up" | "destroy") {
   const script =
     'eval "$(bash scripts/toolchain.sh --env --no-actionlint)" && ' +
-    `PULUMI_BACKEND_URL=file://${WORK}/state PULUMI_CONFIG_PASSPHRASE=lab node stacks/run.js ${command} --stack test --dir ${WORK}`;
+    // No KUBECONFIG: the provider refuses one beside renderYamlToDirectory, and none is needed.
+    `unset KUBECONFIG; PULUMI_BACKEND_URL=file://${WORK}/state PULUMI_CONFIG_PASSPHRASE=lab node stacks/run.js ${command} --stack test --dir ${WORK}`;
   return run("bash", ["-c", script]);
 }
 
