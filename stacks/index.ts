@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { clusterPodWatch, type PodOutputs } from "../infra";
 import { KubeClient } from "../infra/kube";
 import { checkPlanned, namespaceOwner, ownAndRecord, type PlannedObject } from "./cluster-check";
-import { deploy } from "./program";
+import { clusterProvider, deploy } from "./program";
 import { CLUSTER_CONTEXTS, parseSettings } from "./settings";
 
 type Outputs = Record<string, PodOutputs | pulumi.Output<unknown>>;
@@ -12,6 +12,8 @@ type Outputs = Record<string, PodOutputs | pulumi.Output<unknown>>;
 async function main(): Promise<Outputs> {
   const settings = parseSettings(pulumi.runtime.allConfig());
   const context = CLUSTER_CONTEXTS[settings.cluster];
+  // The provider plugin starts (in its own process) while this one reads the cluster.
+  const provider = clusterProvider(settings);
   const cluster = await KubeClient.connect(context);
   const owner = `${pulumi.getProject()}/${pulumi.getStack()}`;
   const namespace = await namespaceOwner(cluster, settings.namespace, owner);
@@ -20,7 +22,7 @@ async function main(): Promise<Outputs> {
   let refuse!: (e: Error) => void;
   const checked = new Promise<pulumi.Resource[]>((resolve, reject) => ((open = resolve), (refuse = reject)));
   const podWatch = clusterPodWatch(context);
-  const outputs = deploy(settings, { namespaceExists: namespace === "theirs", podWatch, checked, transformations: [ownAndRecord(owner, planned)] });
+  const outputs = deploy(settings, { provider, namespaceExists: namespace === "theirs", podWatch, checked, transformations: [ownAndRecord(owner, planned)] });
   try {
     await checkPlanned(cluster, planned, owner, settings.adoptExisting);
   } catch (e) {

@@ -7,6 +7,8 @@ import { CLUSTER_CONTEXTS, type Settings } from "./settings";
 
 /** What the program learned of the cluster before deploying; without it (offline), everything is created as for an empty cluster. */
 export interface ClusterFacts {
+  /** the provider, registered before the cluster was read, so that it starts meanwhile */
+  provider: k8s.Provider;
   /** the namespace exists and the stack did not create it: use it, never own it */
   namespaceExists: boolean;
   /** who `pulumi up` waits with for the pods */
@@ -16,9 +18,14 @@ export interface ClusterFacts {
   transformations: pulumi.ResourceTransformation[];
 }
 
+/** The Kubernetes provider of the stack's kubeconfig context. */
+export function clusterProvider(settings: Settings): k8s.Provider {
+  return new k8s.Provider("cluster", { context: CLUSTER_CONTEXTS[settings.cluster] });
+}
+
 /** Deploys the stack's scenarios; returns each scenario's outputs under its name. */
 export function deploy(settings: Settings, cluster?: ClusterFacts): Record<string, PodOutputs> {
-  const provider = new k8s.Provider("cluster", { context: CLUSTER_CONTEXTS[settings.cluster] });
+  const provider = cluster?.provider ?? clusterProvider(settings);
   const transformations = cluster?.transformations;
   const namespace =
     settings.namespace === "default" || cluster?.namespaceExists

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { ApiAnswer } from "../../infra/kube";
 import { type ClusterReader, checkPlanned, namespaceOwner, objectPath, OWNER_ANNOTATION, ownAndRecord, type PlannedObject } from "../../stacks/cluster-check";
 import { record } from "../../stacks/offline";
-import { deploy } from "../../stacks/program";
+import { clusterProvider, deploy } from "../../stacks/program";
 import { parseSettings } from "../../stacks/settings";
 
 const OWNER = "poststart-lab/dev";
@@ -104,6 +104,7 @@ describe("checkPlanned", () => {
 
 describe("the program on a cluster", () => {
   const facts = (namespaceExists: boolean, planned: PlannedObject[]) => ({
+    provider: clusterProvider(parseSettings({})),
     namespaceExists,
     podWatch: { wait: async () => "ready", fail: async (e: Error) => e },
     checked: Promise.resolve([]),
