@@ -186,7 +186,7 @@ export class HookReceiver extends pulumi.ComponentResource {
         ? pulumi
             .all([this.deployment.metadata.namespace, this.deployment.metadata.name])
             .apply(async ([ns, name]) => {
-              const target = { namespace: ns ?? "default", name, selector: `app=${serviceName}`, until: "ready" as const, timeoutSeconds: 300 };
+              const target = { namespace: ns ?? "default", name, selector: `app=${serviceName}`, service: serviceName, until: "ready" as const, timeoutSeconds: 300 };
               // After a failure the update ends: what waits for the receiver is not created, its
               // registration failing with the error already reported (the runtime prints it once).
               const reached = await reach(podWatch, target, this.deployment);

@@ -12,6 +12,8 @@ export interface WaitTarget {
   uid?: string;
   /** a Deployment: its pods, by label selector (`app=myservice`) */
   selector?: string;
+  /** the Service in front of them: ready only once it has a ready endpoint, and the node's kube-proxy had time to route to it */
+  service?: string;
   until: Until;
   timeoutSeconds: number;
 }
@@ -48,9 +50,12 @@ export function clusterPodWatch(context: string | undefined): PodWatch & { faile
     failed: new Promise<void>((resolve) => (onFailure = resolve)),
     wait: async (target) => {
       if (failed) throw new Error(`${target.name}: not waited for: the update failed`);
-      const { done, stop } = watchPods(await (client ??= KubeClient.connect(context)), target);
+      const kube = await (client ??= KubeClient.connect(context));
+      const { done, stop } = watchPods(kube, target);
       running.add(stop);
-      return done.finally(() => running.delete(stop));
+      const state = await done.finally(() => running.delete(stop));
+      if (target.service) await serviceRouted(kube, target);
+      return state;
     },
     fail: (error) => {
       if (reported) return reported;
@@ -72,6 +77,27 @@ export function clusterPodWatch(context: string | undefined): PodWatch & { faile
 }
 
 const UNTIL_TEXT: Record<Until, string> = { ready: "ready", "hook-failed": "at its post-start hook's failure", terminated: "terminated" };
+
+/** kube-proxy applies a change of endpoints within its minimum sync period (1 s by default): twice that. */
+const PROXY_SYNC_MS = 2000;
+
+/**
+ * Waits until the target's Service lists a ready endpoint (its EndpointSlices), then for kube-proxy
+ * to route to it: a hook sent to the ClusterIP before that is refused.
+ */
+async function serviceRouted(client: KubeClient, target: WaitTarget): Promise<void> {
+  const path = `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(target.namespace)}/endpointslices?labelSelector=${encodeURIComponent(`kubernetes.io/service-name=${target.service}`)}`;
+  const started = Date.now();
+  for (;;) {
+    const slices = (await client.get(path))?.items ?? [];
+    if (slices.some((s: any) => (s.endpoints ?? []).some((e: any) => e.conditions?.ready !== false))) break;
+    if (Date.now() - started > target.timeoutSeconds * 1000) {
+      throw new Error(`${target.name}: the Service ${target.service} has no ready endpoint after ${target.timeoutSeconds} s, though its pod is ready`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await new Promise((r) => setTimeout(r, PROXY_SYNC_MS));
+}
 
 /** Watches the target's pods until a verdict; `stop` ends the watch early (the wait then rejects). */
 function watchPods(client: KubeClient, target: WaitTarget): { done: Promise<string>; stop: () => void } {
