@@ -1,7 +1,7 @@
 // What `pulumi up` waits on: a pod (or a Deployment's pods) watched on the cluster until it reaches
 // what its scenario waits for, or fails for good; then `up` goes on, or stops at once with the cause.
 import * as pulumi from "@pulumi/pulumi";
-import { KubeClient } from "./kube";
+import type { KubeClient } from "./kube";
 import { describePodState, judgePod, type PodHistory, type RawPod, type Until } from "./pod-state";
 
 export interface WaitTarget {
@@ -38,10 +38,8 @@ export function reach(podWatch: PodWatch, target: WaitTarget, resource: pulumi.R
   );
 }
 
-/** A PodWatch on a real cluster: the kubeconfig's context `context` (undefined: the current one). */
-export function clusterPodWatch(context: string | undefined): PodWatch & { failed: Promise<void> } {
-  let client: Promise<KubeClient> | undefined;
-  let failed = false;
+/** A PodWatch on the cluster `kube` talks to. */
+export function clusterPodWatch(kube: KubeClient): PodWatch & { failed: Promise<void> } {
   let onFailure!: () => void;
   let reported: Promise<Error> | undefined;
   const running = new Set<() => void>();
@@ -49,8 +47,7 @@ export function clusterPodWatch(context: string | undefined): PodWatch & { faile
     /** Resolves at the first failure: the program then stops waiting for anything else. */
     failed: new Promise<void>((resolve) => (onFailure = resolve)),
     wait: async (target) => {
-      if (failed) throw new Error(`${target.name}: not waited for: the update failed`);
-      const kube = await (client ??= KubeClient.connect(context));
+      if (reported) throw new Error(`${target.name}: not waited for: the update failed`);
       const { done, stop } = watchPods(kube, target);
       running.add(stop);
       const state = await done.finally(() => running.delete(stop));
@@ -59,7 +56,6 @@ export function clusterPodWatch(context: string | undefined): PodWatch & { faile
     },
     fail: (error) => {
       if (reported) return reported;
-      failed = true;
       for (const stop of running) stop();
       // Uncaught while the program runs, as Pulumi's runtime expects a failure: it prints the message
       // under the resource, once, and fails the update. Only then may the program end (exporting its

@@ -21,7 +21,7 @@ async function main(): Promise<Outputs> {
   let open!: (resources: pulumi.Resource[]) => void;
   let refuse!: (e: Error) => void;
   const checked = new Promise<pulumi.Resource[]>((resolve, reject) => ((open = resolve), (refuse = reject)));
-  const podWatch = clusterPodWatch(context);
+  const podWatch = clusterPodWatch(cluster);
   const outputs = deploy(settings, { provider, namespaceExists: namespace === "theirs", podWatch, checked, transformations: [ownAndRecord(owner, planned)] });
   try {
     await checkPlanned(cluster, planned, owner, settings.adoptExisting);
