@@ -14,7 +14,7 @@ async function main(): Promise<Outputs> {
   const context = CLUSTER_CONTEXTS[settings.cluster];
   // The provider plugin starts (in its own process) while this one reads the cluster.
   const provider = clusterProvider(settings);
-  const cluster = await KubeClient.connect(context);
+  const cluster = KubeClient.connect(context);
   const owner = `${pulumi.getProject()}/${pulumi.getStack()}`;
   const namespace = await namespaceOwner(cluster, settings.namespace, owner);
   const planned: PlannedObject[] = [];
