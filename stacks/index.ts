@@ -41,9 +41,9 @@ async function main(): Promise<Outputs> {
   return Object.fromEntries(entries.map(([scenario, o]) => [scenario, pulumi.output(o)]));
 }
 
-/** A bad setting or what the cluster holds is the user's to fix: the message, without a stack trace. */
-function userError(e: unknown): pulumi.RunError {
-  return pulumi.RunError.isInstance(e) ? e : new pulumi.RunError(e instanceof Error ? e.message : String(e));
+/** A bad setting or what the cluster holds is the user's to fix: the message, without a stack trace (a component's own error stays under the component). */
+function userError(e: unknown): pulumi.RunError | pulumi.ResourceError {
+  return pulumi.RunError.isInstance(e) || pulumi.ResourceError.isInstance(e) ? e : new pulumi.RunError(e instanceof Error ? e.message : String(e));
 }
 
 export = main().catch((e: unknown) => {

@@ -12,7 +12,7 @@ import { Writable } from "node:stream";
 import { Exec, KubeConfig, Watch } from "@kubernetes/client-node";
 import { runOffline } from "./offline";
 import { rawConfig } from "./render";
-import type { Scenario } from "./scenarios";
+import type { Scenario } from "./settings";
 import { CLUSTER_CONTEXTS, parseSettings } from "./settings";
 import {
   type Entry,

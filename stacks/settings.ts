@@ -1,21 +1,43 @@
 // Stack config -> validated, typed settings. Every error names the key, the bad value and what is allowed.
+import { BOOK_IMAGE } from "../infra/book-pod";
 import {
   ArgumentError,
   checkClusterIP,
-  checkImage,
-  checkOutputFile,
   checkDelaySeconds,
   checkDnsLabel,
+  checkImage,
+  checkOutputFile,
   HOOK_SCHEMES,
   type HookScheme,
   PULL_POLICIES,
   type PullPolicy,
   quotesFileName,
-} from "../infra";
+} from "../infra/checks";
+import { DEFAULT_RECEIVER_CLUSTER_IP } from "../infra/hook-receiver";
+import { BOOK_QUOTES_URL } from "../infra/quote-pod";
+import { BOOK_SLOW_HOOK_DELAY_SECONDS } from "../infra/slow-hook-pod";
 import { nearest } from "./nearest";
-import { SCENARIO_NAMES, type Scenario } from "./scenarios";
 
 export const PROJECT = "poststart-lab";
+
+/** The book's pods, by the names the stacks choose them with (stacks/scenarios.ts deploys each). */
+export const SCENARIO_NAMES = [
+  "quote-poststart",
+  "quote-poststart-slow",
+  "quote-poststart-fail",
+  "quote-poststart-fail-norestart",
+  "poststart-httpget",
+  "poststart-httpget-slow",
+] as const;
+export type Scenario = (typeof SCENARIO_NAMES)[number];
+
+/** The namespace a pod lands in when it names none; the stack then creates no namespace. */
+export const DEFAULT_NAMESPACE = "default";
+
+/** The namespace the scenario pods name: none for the default one, as in the book. */
+export function podNamespace(settings: Settings): string | undefined {
+  return settings.namespace === DEFAULT_NAMESPACE ? undefined : settings.namespace;
+}
 
 /** Which kubeconfig context the stack deploys to. */
 export const CLUSTER_CONTEXTS = { current: undefined, kind: "kind-kind", minikube: "minikube", lab: "lab" } as const;
@@ -36,17 +58,17 @@ export interface Settings {
   adoptExisting: boolean;
 }
 
-/** The defaults: the book's values. `Pulumi.yaml` declares the same (a unit test keeps them equal). */
+/** The defaults: the book's values, the components' own. `Pulumi.yaml` declares the same (a unit test keeps them equal). */
 export const DEFAULTS = {
   scenarios: ["quote-poststart"],
-  namespace: "default",
+  namespace: DEFAULT_NAMESPACE,
   cluster: "current",
-  image: "nginx:alpine",
+  image: BOOK_IMAGE,
   imagePullPolicy: "",
-  quotesUrl: "https://luksa.github.io/kiada/book-quotes.txt",
+  quotesUrl: BOOK_QUOTES_URL,
   installFortune: true,
-  slowHookDelaySeconds: 60,
-  hookReceiverClusterIP: "10.96.100.100",
+  slowHookDelaySeconds: BOOK_SLOW_HOOK_DELAY_SECONDS,
+  hookReceiverClusterIP: DEFAULT_RECEIVER_CLUSTER_IP,
   hookScheme: "HTTP",
   hookOutputFile: "",
   adoptExisting: false,

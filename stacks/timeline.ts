@@ -2,7 +2,7 @@
 // facts, a per-pod record of what was seen, and each scenario's verdict against the book. No I/O
 // and no clock: the caller stamps each fact with the time it learned it.
 import { describeHook, type HookFailure, parseHookFailure, type RawCondition, type RawContainerState, type RawEvent, type RawPod } from "../infra/pod-state";
-import type { Scenario } from "./scenarios";
+import type { Scenario } from "./settings";
 
 export type { HookFailure, RawCondition, RawContainerState, RawEvent, RawPod };
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { plan } from "../../stacks/observe";
 import { rawConfig } from "../../stacks/render";
-import { type Scenario, SCENARIO_NAMES } from "../../stacks/scenarios";
+import { type Scenario, SCENARIO_NAMES } from "../../stacks/settings";
 import { parseSettings } from "../../stacks/settings";
 import {
   type Expectation,

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { render } from "../../stacks/render";
 import { runOffline } from "../../stacks/offline";
-import { SCENARIO_NAMES } from "../../stacks/scenarios";
+import { SCENARIO_NAMES } from "../../stacks/settings";
 import { parseSettings } from "../../stacks/settings";
 
 const book = (scenario: string) => YAML.parse(readFileSync(path.join(__dirname, "book", `pod.${scenario}.yaml`), "utf8"));

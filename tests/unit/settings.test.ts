@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { SCENARIO_NAMES } from "../../stacks/scenarios";
+import { SCENARIO_NAMES } from "../../stacks/settings";
 import { DEFAULTS, parseSettings, PROJECT, SettingError } from "../../stacks/settings";
 
 const root = path.join(__dirname, "..", "..");
