@@ -32,6 +32,8 @@ export interface HttpGetHookPodArgs extends BookPodArgs {
 export class HttpGetHookPod extends pulumi.ComponentResource {
   public readonly pod: k8s.core.v1.Pod;
   public readonly receiver?: HookReceiver;
+  /** The path the hook requests. */
+  public readonly hookPath: string;
   public readonly outputs: PodOutputs & { hookUrl: string };
 
   constructor(name: string, args: HttpGetHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
@@ -41,6 +43,7 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
     const scheme = checkScheme("hook.scheme", hook.scheme ?? "HTTP");
     const path = hook.path ?? "/container-started";
     if (!path.startsWith("/")) throw new Error(`hook.path: ${JSON.stringify(path)} is not allowed: a path starts with '/'`);
+    this.hookPath = path;
     if (args.receiver && hook.host !== undefined) {
       throw new Error(`hook.host: ${JSON.stringify(hook.host)} is not allowed together with receiver: the receiver's ClusterIP is the host`);
     }

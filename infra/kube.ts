@@ -3,6 +3,7 @@
 // (certificates, tokens, exec plugins) and keeps the watch; it is loaded only when a cluster is used.
 import * as http from "node:http";
 import * as https from "node:https";
+import { Writable } from "node:stream";
 import type { KubeConfig } from "@kubernetes/client-node";
 
 export interface ApiAnswer {
@@ -16,7 +17,7 @@ export class KubeClient {
     private readonly kc: KubeConfig,
     /** the context's name, for messages */
     readonly context: string,
-    private readonly watchClass: typeof import("@kubernetes/client-node").Watch,
+    private readonly k8s: typeof import("@kubernetes/client-node"),
   ) {}
 
   /**
@@ -37,7 +38,7 @@ export class KubeClient {
       );
     }
     kc.setCurrentContext(name);
-    return new KubeClient(kc, name, k8s.Watch);
+    return new KubeClient(kc, name, k8s);
   }
 
   /** The namespace the context names, else `default`: where an object without a namespace goes. */
@@ -45,7 +46,8 @@ export class KubeClient {
     return this.kc.getContextObject(this.context)?.namespace ?? "default";
   }
 
-  private get server(): string {
+  /** The API server's URL. */
+  get server(): string {
     return this.kc.getCurrentCluster()?.server.replace(/\/$/, "") ?? "";
   }
 
@@ -93,7 +95,7 @@ export class KubeClient {
     const open = async () => {
       if (stopped) return;
       try {
-        abort = await new this.watchClass(this.kc).watch(path, query, (type, object) => !stopped && onObject(type, object), again);
+        abort = await new this.k8s.Watch(this.kc).watch(path, query, (type, object) => !stopped && onObject(type, object), again);
       } catch (e) {
         again(e);
       }
@@ -111,6 +113,21 @@ export class KubeClient {
       stopped = true;
       abort?.abort();
     };
+  }
+
+  /** Runs `command` in a container (`kubectl exec`); its stdout, or throws with its stderr. */
+  async exec(namespace: string, pod: string, container: string, command: string[]): Promise<string> {
+    let output = "";
+    let errors = "";
+    const sink = (add: (s: string) => void) => new Writable({ write: (chunk, _enc, done) => (add(String(chunk)), done()) });
+    await new Promise<void>((resolve, reject) => {
+      new this.k8s.Exec(this.kc)
+        .exec(namespace, pod, container, command, sink((s) => (output += s)), sink((s) => (errors += s)), null, false, (status) =>
+          status.status === "Success" ? resolve() : reject(new Error(errors.trim() || status.message || `${command[0]} failed`)),
+        )
+        .catch(reject);
+    });
+    return output;
   }
 }
 

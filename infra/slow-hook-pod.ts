@@ -4,7 +4,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { checkSeconds, createHookPod, podOutputs, type Readiness } from "./book-pod";
 import { hooks } from "./hooks";
-import { quoteAccess, type QuotePodOutputs, type QuotePostStartPodArgs, quoteScriptSteps } from "./quote-pod";
+import { QUOTE_SERVED, quoteAccess, type QuotePodOutputs, type QuotePostStartPodArgs, quoteScriptSteps } from "./quote-pod";
 
 export interface SlowHookPodArgs extends QuotePostStartPodArgs {
   /** @default "quote-poststart-slow" */
@@ -21,6 +21,10 @@ export function checkDelaySeconds(setting: string, seconds: number): number {
 export class SlowHookPod extends pulumi.ComponentResource {
   public readonly pod: k8s.core.v1.Pod;
   public readonly outputs: QuotePodOutputs;
+  /** Where the pod serves its quote. */
+  public readonly quote = QUOTE_SERVED;
+  /** The file in the container that keeps the hook's output, if any. */
+  public readonly hookOutputFile?: string;
 
   constructor(name: string, args: SlowHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart-lab:index:SlowHookPod", name, {}, opts);
@@ -32,6 +36,7 @@ export class SlowHookPod extends pulumi.ComponentResource {
       postStart: hooks.script(quoteScriptSteps(args, delaySeconds), { outputFile: args.hookOutputFile }),
       readiness,
     });
+    this.hookOutputFile = args.hookOutputFile;
     this.outputs = { ...podOutputs(this.pod, readiness, args.podWatch), ...quoteAccess(this.pod) };
     this.registerOutputs(this.outputs);
   }

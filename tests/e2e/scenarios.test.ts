@@ -22,7 +22,7 @@ interface Entry {
 /** `npm run observe -- --stack lab --json` in the background; resolves with its JSON lines when it exits. */
 function observe(timeoutSeconds: number): Promise<{ status: number; entries: Entry[]; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "stacks/observe.ts", "--stack", "lab", "--json", "--timeout", String(timeoutSeconds)], {
+    const child = spawn(process.execPath, ["--import", "tsx", "tools/observe/cli.ts", "--stack", "lab", "--json", "--timeout", String(timeoutSeconds)], {
       cwd: ROOT,
       env: { ...process.env, KUBECONFIG },
     });

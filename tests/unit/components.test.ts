@@ -12,7 +12,7 @@ import {
   QuotePostStartPod,
   SlowHookPod,
 } from "../../infra";
-import { record } from "../../stacks/offline";
+import { record } from "../../tools/offline";
 
 const podOf = (resources: { type: string; inputs: any }[]) => resources.find((r) => r.type === "kubernetes:core/v1:Pod")!.inputs;
 

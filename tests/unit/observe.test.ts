@@ -2,22 +2,14 @@
 // sends them) -> timeline facts and each scenario's verdict; the kubelet's hook messages parsed;
 // and which pods the observer watches, derived from the program.
 import { describe, expect, it } from "vitest";
-import { plan } from "../../stacks/observe";
-import { rawConfig } from "../../stacks/render";
+import { plan } from "../../tools/observe/plan";
+import { rawConfig } from "../../tools/stack-file";
 import { type Scenario, SCENARIO_NAMES } from "../../stacks/scenarios";
 import { parseSettings } from "../../stacks/settings";
-import {
-  type Expectation,
-  type Fact,
-  formatEntry,
-  newRecord,
-  observeEvent,
-  observePod,
-  parseReceiverLog,
-  podFacts,
-  stamp,
-  verdict,
-} from "../../stacks/timeline";
+import { type Expectation, verdict } from "../../tools/observe/book";
+import { type Fact, podFacts, stamp } from "../../tools/observe/facts";
+import { formatEntry } from "../../tools/observe/format";
+import { newRecord, observeEvent, observePod, parseReceiverLog } from "../../tools/observe/record";
 import { parseHookFailure, type RawContainerStatus, type RawEvent, type RawPod } from "../../infra/pod-state";
 
 const NS = "kia-ch06";

@@ -6,13 +6,13 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { editDistance, nearest } from "../../stacks/nearest";
-import { cli } from "../../stacks/render";
-import { checkStackName, stackConfig } from "../../stacks/stack-file";
+import { cli } from "../../tools/render";
+import { checkStackName, stackConfig } from "../../tools/stack-file";
 
 const root = path.join(__dirname, "..", "..");
 const renderCli = (...args: string[]) =>
   new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(process.execPath, ["--import", "tsx", "stacks/render.ts", ...args], { cwd: root }, (error, stdout, stderr) =>
+    execFile(process.execPath, ["--import", "tsx", "tools/render.ts", ...args], { cwd: root }, (error, stdout, stderr) =>
       resolve({ status: error ? (error.code as number) : 0, stdout, stderr }),
     ),
   );
@@ -119,10 +119,10 @@ describe("stack files", () => {
     expect(nearest("zzz", ["a"])).toBe("a");
   });
 
-  it("scripts/pulumi.sh refuses a path or an unknown top-level key before it starts any tool", async () => {
+  it("tools/pulumi.sh refuses a path or an unknown top-level key before it starts any tool", async () => {
     const pulumiSh = (...args: string[]) =>
       new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
-        execFile("bash", ["scripts/pulumi.sh", "preview", ...args], { cwd: root }, (error, stdout, stderr) =>
+        execFile("bash", ["tools/pulumi.sh", "preview", ...args], { cwd: root }, (error, stdout, stderr) =>
           resolve({ status: error ? (error.code as number) : 0, stdout, stderr }),
         ),
       );

@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { render } from "../../stacks/render";
-import { runOffline } from "../../stacks/offline";
+import { render } from "../../tools/manifests";
+import { runOffline } from "../../tools/offline";
 import { SCENARIO_NAMES } from "../../stacks/scenarios";
 import { parseSettings } from "../../stacks/settings";
 
