@@ -12,9 +12,9 @@ const OUT = path.join(WORK, "out");
 /** `node tools/run.js <command>` of the fixture, in the environment tools/pulumi.sh gives it. */
 function runFixture(command: "up" | "destroy") {
   const script =
-    'eval "$(bash scripts/toolchain.sh --env --no-actionlint)" && ' +
+    'eval "$(bash tools/pulumi.sh env)" && ' +
     // No KUBECONFIG: the provider refuses one beside renderYamlToDirectory, and none is needed.
-    `unset KUBECONFIG; PULUMI_BACKEND_URL=file://${WORK}/state PULUMI_CONFIG_PASSPHRASE=lab node tools/run.js ${command} --stack test --dir ${WORK}`;
+    `unset KUBECONFIG; PULUMI_BACKEND_URL=file://${WORK}/state node tools/run.js ${command} --stack test --dir ${WORK}`;
   return run("bash", ["-c", script]);
 }
 
