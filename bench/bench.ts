@@ -14,14 +14,10 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import YAML from "yaml";
 import { render } from "../tools/manifests";
-import { pulumiEnv } from "../tools/pulumi-env";
-import { configKey, labValues, rawConfig, readStackFile, withSets } from "../tools/stack-file";
-import { alternate, BIN, check, exec, firstLine, fmt, KUBECONFIG, kubectl, LAB, measure, ROOT, sleep, type Stats, stats, table, tail } from "./lib";
+import { configKey, labValues, rawConfig } from "../tools/stack-file";
+import { devConfig, envs, ensureLab, KUBECTL, OUT, preview, PULUMI, RAW_DIR } from "./cli";
+import { alternate, check, exec, firstLine, fmt, KUBECONFIG, kubectl, log, measure, ROOT, sleep, type Stats, stats, table, tail } from "./lib";
 
-const OUT = path.join(LAB, "bench");
-const PULUMI = path.join(BIN, "pulumi");
-const KUBECTL = path.join(BIN, "kubectl");
-const RAW_DIR = path.join(ROOT, "bench", "raw-pod");
 const POD = "quote-poststart"; // the dev stack's one pod, in namespace default
 
 interface Row {
@@ -32,42 +28,6 @@ interface Row {
   note?: string;
 }
 const rows: Row[] = [];
-const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
-
-// ---------------------------------------------------------------- environment of the real CLI
-
-/** The environment tools/pulumi.sh gives the CLI, with the lab's kubeconfig; asked once, when the CLI is first needed. */
-let cliEnv: { dev: NodeJS.ProcessEnv; raw: NodeJS.ProcessEnv } | undefined;
-function envs() {
-  if (!cliEnv) {
-    const dev = { ...pulumiEnv(), KUBECONFIG }; // the dev stack's own state, as pulumi.sh has it
-    cliEnv = { dev, raw: { ...dev, PULUMI_BACKEND_URL: `file://${path.join(OUT, "state")}` } }; // the raw program's, apart
-  }
-  return cliEnv;
-}
-
-/** A copy of Pulumi.dev.yaml with settings changed, as `pulumi.sh --set` makes it; its path. */
-function devConfig(file: string, sets: Record<string, unknown>): string {
-  const to = path.join(OUT, file);
-  writeFileSync(to, YAML.stringify(withSets(readStackFile("dev"), Object.entries(sets).map(([k, v]) => `${k}=${JSON.stringify(v)}`))));
-  return to;
-}
-
-const preview = (env: NodeJS.ProcessEnv, cwd: string, configFile?: string) =>
-  check(PULUMI, ["preview", "--non-interactive", "--stack", "dev", ...(configFile ? ["--config-file", configFile] : [])], { env, cwd });
-
-let labReady = false;
-async function ensureLab(): Promise<void> {
-  if (labReady) return;
-  log("toolchain and lab cluster (scripts/toolchain.sh, scripts/lab.sh)");
-  await check("bash", ["scripts/toolchain.sh", "--no-actionlint"]);
-  if ((await exec("bash", ["scripts/lab.sh", "status"])).status !== 0) await check("bash", ["scripts/lab.sh", "up"]);
-  for (const [env, cwd] of [[envs().dev, ROOT], [envs().raw, RAW_DIR]] as const) {
-    mkdirSync(new URL(env.PULUMI_BACKEND_URL!).pathname, { recursive: true });
-    await check(PULUMI, ["stack", "select", "--create", "--non-interactive", "dev"], { env, cwd });
-  }
-  labReady = true;
-}
 
 // ---------------------------------------------------------------- 1. program evaluation
 

@@ -7,6 +7,9 @@ export const LAB = path.join(ROOT, ".lab");
 export const BIN = path.join(LAB, "bin");
 export const KUBECONFIG = path.join(LAB, "kubeconfig");
 
+/** Progress, on stderr. */
+export const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
+
 export interface Stats {
   median: number;
   min: number;

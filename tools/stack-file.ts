@@ -67,15 +67,22 @@ export function rawConfig(options: { scenario?: string; stack?: string }): Recor
 /** A config key as the stack file has it: a setting without a namespace is the project's. */
 export const configKey = (key: string) => (key.includes(":") ? key : `${PROJECT}:${key}`);
 
+/** `doc` with these settings changed. */
+export function withValues(doc: StackFile, values: Record<string, unknown>): StackFile {
+  const config = { ...doc.config };
+  for (const [key, value] of Object.entries(values)) config[configKey(key)] = value;
+  return { ...doc, config };
+}
+
 /** `doc` with the settings changed (`<key>=<value>`, the value read as YAML): what `--set` deploys. */
 export function withSets(doc: StackFile, sets: string[]): StackFile {
-  const config = { ...doc.config };
+  const values: Record<string, unknown> = {};
   for (const set of sets) {
     const at = set.indexOf("=");
     if (at < 1) throw new Error(`--set: ${JSON.stringify(set)} is not <key>=<value>`);
-    config[configKey(set.slice(0, at))] = YAML.parse(set.slice(at + 1));
+    values[set.slice(0, at)] = YAML.parse(set.slice(at + 1));
   }
-  return { ...doc, config };
+  return withValues(doc, values);
 }
 
 /** What the lab cluster needs of a stack, as the lab stack has it: its local image and pull policy, no `apk add`, its quote mirror. */
