@@ -57,9 +57,12 @@ export class Observer {
       path,
       query,
       (type, obj: { code?: number; message?: string }) => {
-        // 410 Gone: the watch is too old, and is opened again from the current state.
-        if (type === "ERROR") return void (obj.code === 410 || this.out.note(`observe: watch ${path}: ${obj.message ?? JSON.stringify(obj)}`));
-        if (!this.finished) onObject(type, obj);
+        if (type !== "ERROR") {
+          if (!this.finished) onObject(type, obj);
+        } else if (obj.code !== 410) {
+          // 410 Gone is routine: the watch was too old, and is opened again from the current state.
+          this.out.note(`observe: watch ${path}: ${obj.message ?? JSON.stringify(obj)}`);
+        }
       },
       (e) => this.out.note(`observe: watch ${path}: ${message(e)}; watching again`),
     );
