@@ -52,7 +52,7 @@ function stateOf(s: RawContainerState | undefined): Pick<Extract<Fact, { kind: "
   return { state: "waiting", ...(w?.reason ? { reason: w.reason } : {}), ...(w?.message ? { message: w.message } : {}) };
 }
 
-export function condition(pod: RawPod, type: string): RawCondition | undefined {
+function condition(pod: RawPod, type: string): RawCondition | undefined {
   return pod.status?.conditions?.find((c) => c.type === type);
 }
 
@@ -109,7 +109,7 @@ export function podFacts(previous: RawPod | undefined, pod: RawPod): Fact[] {
 }
 
 /** When an event last happened, by the newest timestamp it carries. */
-export function eventTime(e: RawEvent): string | undefined {
+function eventTime(e: RawEvent): string | undefined {
   return e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? undefined;
 }
 
