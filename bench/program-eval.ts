@@ -1,11 +1,11 @@
 // `node --import tsx bench/program-eval.ts <N>`: evaluates N quote-poststart scenario instances
 // (QuotePostStartPod, names quote-poststart-<i>, one provider) through `record()` of
-// stacks/offline.ts, registrations through Pulumi's mocks included; prints one JSON line
+// tools/offline.ts, registrations through Pulumi's mocks included; prints one JSON line
 // {n, ms, maxRssBytes, rssBeforeBytes, heapUsedBytes, resources}. Module loading is done first and
 // not timed. One size per process, so that the memory figures are this size's alone.
 import * as k8s from "@pulumi/kubernetes";
 import { QuotePostStartPod } from "../infra";
-import { record } from "../stacks/offline";
+import { record } from "../tools/offline";
 
 async function main() {
   const n = Number(process.argv[2]);

@@ -71,6 +71,10 @@ const CONFIG_DIR = "/etc/receiver";
 export class HookReceiver extends pulumi.ComponentResource {
   public readonly service: k8s.core.v1.Service;
   public readonly deployment: k8s.apps.v1.Deployment;
+  /** The Service's name. */
+  public readonly serviceName: string;
+  /** The labels of the receiver's pods, which the Service selects. */
+  public readonly selector: Record<string, string>;
   public readonly clusterIP: string;
   public readonly port: number;
   public readonly scheme: HookScheme;
@@ -93,6 +97,8 @@ export class HookReceiver extends pulumi.ComponentResource {
     this.scheme = checked.scheme;
     const namespace = args.namespace;
     const labels = { app: serviceName };
+    this.serviceName = serviceName;
+    this.selector = labels;
 
     const config = new k8s.core.v1.ConfigMap(
       `${serviceName}-nginx`,

@@ -36,6 +36,8 @@ export interface HttpGetHookPodArgs extends BookPodArgs {
 export class HttpGetHookPod extends pulumi.ComponentResource {
   public readonly pod: k8s.core.v1.Pod;
   public readonly receiver?: HookReceiver;
+  /** The path the hook requests. */
+  public readonly hookPath: string;
   public readonly outputs: PodOutputs & { hookUrl: string };
 
   constructor(name: string, args: HttpGetHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
@@ -53,6 +55,7 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
         delay: seconds === undefined ? undefined : checkSeconds("serverStartDelaySeconds", seconds, 0, 3600),
       };
     });
+    this.hookPath = path;
     this.receiver = args.receiver
       ? new HookReceiver(`${name}-receiver`, { ...args.receiver, namespace: args.namespace, port, scheme, podWatch: args.podWatch }, { parent: this })
       : undefined;

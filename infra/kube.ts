@@ -9,6 +9,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
+import { Writable } from "node:stream";
 import YAML from "yaml";
 
 export interface ApiAnswer {
@@ -105,7 +106,8 @@ export class KubeClient {
     readonly context: string,
     /** the namespace the context names, else `default`: where an object without a namespace goes */
     readonly defaultNamespace: string,
-    private readonly server: string,
+    /** the API server's URL */
+    readonly server: string,
     private readonly tls: https.RequestOptions,
     private readonly credentials: () => Credentials,
   ) {}
@@ -209,6 +211,29 @@ export class KubeClient {
       stopped = true;
       req?.destroy();
     };
+  }
+
+  /**
+   * Runs `command` in a container, as `kubectl exec` does; its stdout, or throws with its stderr.
+   * Through @kubernetes/client-node, loaded here only: exec speaks a WebSocket subprotocol, which
+   * that library implements and the observer alone needs.
+   */
+  async exec(namespace: string, pod: string, container: string, command: string[]): Promise<string> {
+    const k8s = await import("@kubernetes/client-node");
+    const kc = new k8s.KubeConfig();
+    kc.loadFromDefault();
+    kc.setCurrentContext(this.context);
+    let output = "";
+    let errors = "";
+    const sink = (add: (s: string) => void) => new Writable({ write: (chunk, _enc, done) => (add(String(chunk)), done()) });
+    await new Promise<void>((resolve, reject) => {
+      new k8s.Exec(kc)
+        .exec(namespace, pod, container, command, sink((s) => (output += s)), sink((s) => (errors += s)), null, false, (status) =>
+          status.status === "Success" ? resolve() : reject(new Error(errors.trim() || status.message || `${command[0]} failed`)),
+        )
+        .catch(reject);
+    });
+    return output;
   }
 
   private open(method: string, path: string, options: http.RequestOptions, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {

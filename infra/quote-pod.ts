@@ -39,11 +39,14 @@ export function quoteScriptSteps(args: QuotePostStartPodArgs, delaySeconds?: num
   ];
 }
 
+/** Where nginx serves the quote in the pod: its port and the URL path of BOOK_QUOTE_PATH. */
+export const QUOTE_SERVED = { port: 80, path: "/quote" } as const;
+
 /** How the book reaches the quote: a port-forward to local port 1080, then `/quote`. */
 export function quoteAccess(pod: k8s.core.v1.Pod) {
   return {
-    portForward: pulumi.interpolate`kubectl port-forward -n ${namespaceOf(pod)} ${pod.metadata.name} 1080:80`,
-    quoteUrl: "http://localhost:1080/quote",
+    portForward: pulumi.interpolate`kubectl port-forward -n ${namespaceOf(pod)} ${pod.metadata.name} 1080:${QUOTE_SERVED.port}`,
+    quoteUrl: `http://localhost:1080${QUOTE_SERVED.path}`,
   };
 }
 
@@ -53,6 +56,10 @@ export type QuotePodOutputs = PodOutputs & ReturnType<typeof quoteAccess>;
 export class QuotePostStartPod extends pulumi.ComponentResource {
   public readonly pod: k8s.core.v1.Pod;
   public readonly outputs: QuotePodOutputs;
+  /** Where the pod serves its quote. */
+  public readonly quote = QUOTE_SERVED;
+  /** The file in the container that keeps the hook's output, if any. */
+  public readonly hookOutputFile?: string;
 
   constructor(name: string, args: QuotePostStartPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart-lab:index:QuotePostStartPod", name, {}, opts);
@@ -62,6 +69,7 @@ export class QuotePostStartPod extends pulumi.ComponentResource {
       postStart: checkArgs(this, () => hooks.script(quoteScriptSteps(args), { outputFile: args.hookOutputFile })),
       readiness,
     });
+    this.hookOutputFile = args.hookOutputFile;
     this.outputs = { ...podOutputs(this.pod, readiness, args.podWatch), ...quoteAccess(this.pod) };
     this.registerOutputs(this.outputs);
   }

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { checkArgs, createHookPod, podOutputs, type Readiness } from "./book-pod";
 import { checkDelaySeconds } from "./checks";
 import { hooks } from "./hooks";
-import { quoteAccess, type QuotePodOutputs, type QuotePostStartPodArgs, quoteScriptSteps } from "./quote-pod";
+import { QUOTE_SERVED, quoteAccess, type QuotePodOutputs, type QuotePostStartPodArgs, quoteScriptSteps } from "./quote-pod";
 
 export const BOOK_SLOW_HOOK_DELAY_SECONDS = 60;
 
@@ -19,6 +19,10 @@ export interface SlowHookPodArgs extends QuotePostStartPodArgs {
 export class SlowHookPod extends pulumi.ComponentResource {
   public readonly pod: k8s.core.v1.Pod;
   public readonly outputs: QuotePodOutputs;
+  /** Where the pod serves its quote. */
+  public readonly quote = QUOTE_SERVED;
+  /** The file in the container that keeps the hook's output, if any. */
+  public readonly hookOutputFile?: string;
 
   constructor(name: string, args: SlowHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart-lab:index:SlowHookPod", name, {}, opts);
@@ -30,6 +34,7 @@ export class SlowHookPod extends pulumi.ComponentResource {
       postStart: checkArgs(this, () => hooks.script(quoteScriptSteps(args, delaySeconds), { outputFile: args.hookOutputFile })),
       readiness,
     });
+    this.hookOutputFile = args.hookOutputFile;
     this.outputs = { ...podOutputs(this.pod, readiness, args.podWatch), ...quoteAccess(this.pod) };
     this.registerOutputs(this.outputs);
   }

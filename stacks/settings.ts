@@ -78,11 +78,9 @@ const KEYS = Object.keys(DEFAULTS) as Key[];
 /** Config namespaces the program leaves to Pulumi and the Kubernetes provider. */
 const OTHER_NAMESPACES = ["pulumi", "kubernetes"];
 
-/** A bad stack setting; the message is meant for the user as it is. */
-export class SettingError extends Error {}
-
+/** A bad stack setting: the message is meant for the user as it is (the program reports it without a stack trace). */
 function fail(key: string, value: unknown, allowed: string): never {
-  throw new SettingError(`${PROJECT}:${key}: ${JSON.stringify(value)} is not allowed; allowed: ${allowed}`);
+  throw new Error(`${PROJECT}:${key}: ${JSON.stringify(value)} is not allowed; allowed: ${allowed}`);
 }
 
 function oneOf<T extends string>(key: Key, value: unknown, allowed: readonly T[]): T {
@@ -136,7 +134,7 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
       const hint = `did you mean ${nearest(`${namespace}:${key}`, KEYS.map((k) => `${PROJECT}:${k}`))}?`;
       if (namespace !== PROJECT) {
         const others = OTHER_NAMESPACES.map((n) => `${n}:<key>`).join(" or ");
-        throw new SettingError(`${fullKey}: no such setting; allowed: ${PROJECT}:<setting>, or ${others} (read by Pulumi and the Kubernetes provider); ${hint}`);
+        throw new Error(`${fullKey}: no such setting; allowed: ${PROJECT}:<setting>, or ${others} (read by Pulumi and the Kubernetes provider); ${hint}`);
       }
       fail(key, value, `no such setting; the settings are ${KEYS.join(", ")}; ${hint}`);
     }

@@ -5,7 +5,7 @@ import { FailingHookPod, HookReceiver, type HookReceiverArgs, HttpGetHookPod, Qu
 import { namespaceOf } from "../../infra/book-pod";
 import { nginxConfig } from "../../infra/hook-receiver";
 import { describePodState } from "../../infra/pod-state";
-import { record } from "../../stacks/offline";
+import { record } from "../../tools/offline";
 
 const podOf = (resources: { type: string; inputs: any }[]) => resources.find((r) => r.type === "kubernetes:core/v1:Pod")!.inputs;
 
