@@ -2,6 +2,7 @@
 // what a ready pod serves or logged, and ends with the verdicts once every scenario has settled,
 // at the time limit, or on Ctrl-C.
 import type { KubeClient } from "../../infra/kube";
+import type { Scenario } from "../../stacks/settings";
 import { verdict } from "./book";
 import type { Fact, RawEvent, RawPod } from "./facts";
 import type { Plan, Target } from "./plan";
@@ -14,6 +15,12 @@ export interface ObserverOptions {
   json: boolean;
   /** show the live status line (a terminal, not JSON) */
   live: boolean;
+}
+
+/** What the observer saw of one scenario's pod, handed over when it finishes. */
+export interface Seen {
+  scenario: Scenario;
+  record: PodRecord;
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -34,7 +41,7 @@ export class Observer {
     private readonly kube: KubeClient,
     private readonly p: Plan,
     private readonly options: ObserverOptions,
-    private readonly done: (code: number) => void,
+    private readonly done: (code: number, seen: Seen[]) => void,
   ) {
     this.out = new Terminal(options.json, this.start);
     for (const t of p.targets) this.records.set(t.pod, newRecord(t.pod));
@@ -74,7 +81,7 @@ export class Observer {
     if (!record) return;
     const now = new Date();
     if (type === "DELETED") {
-      if (pod.metadata.uid === record.uid) this.out.fact({ kind: "phase", pod: record.pod, phase: "Deleted", ready: false }, now);
+      if (pod.metadata.uid === record.uid) this.emit({ kind: "phase", pod: record.pod, phase: "Deleted", ready: false }, now);
       return;
     }
     if (record.uid && record.uid !== pod.metadata.uid) {
@@ -102,7 +109,12 @@ export class Observer {
   }
 
   private facts(facts: Fact[], now = new Date()): void {
-    for (const f of facts) this.out.fact(f, now);
+    for (const f of facts) this.emit(f, now);
+  }
+
+  /** Prints a fact and keeps it in its pod's timeline. */
+  private emit(fact: Fact, now = new Date()): void {
+    this.records.get(fact.pod)?.timeline.push(this.out.fact(fact, now));
   }
 
   /** Starts what the scenarios need once their pods are ready (the quote, the receiver's log), and stops when all are settled. */
@@ -132,9 +144,9 @@ export class Observer {
   private async readQuote(t: Target, r: PodRecord): Promise<void> {
     try {
       r.quote = await fetchQuote(this.kube, t);
-      this.out.fact({ kind: "quote", pod: t.pod, quote: r.quote });
+      this.emit({ kind: "quote", pod: t.pod, quote: r.quote });
     } catch (e) {
-      if (r.quoteError === undefined) this.out.fact({ kind: "quote", pod: t.pod, error: `${message(e)} (trying again)` });
+      if (r.quoteError === undefined) this.emit({ kind: "quote", pod: t.pod, error: `${message(e)} (trying again)` });
       r.quoteError = message(e);
     }
   }
@@ -143,9 +155,9 @@ export class Observer {
     const file = t.expectation.hookOutputFile!;
     try {
       r.hookOutput = await readHookOutput(this.kube, t);
-      this.out.fact({ kind: "hook-output", pod: t.pod, file, output: r.hookOutput });
+      this.emit({ kind: "hook-output", pod: t.pod, file, output: r.hookOutput });
     } catch (e) {
-      this.out.fact({ kind: "hook-output", pod: t.pod, file, error: `${message(e)} (trying again)` });
+      this.emit({ kind: "hook-output", pod: t.pod, file, error: `${message(e)} (trying again)` });
     }
   }
 
@@ -157,7 +169,7 @@ export class Observer {
       if ("request" in found) {
         r.request = found.request;
         const { request, client, line } = found.request;
-        this.out.fact({ kind: "receiver", pod: t.pod, receiver: found.receiver, request, client, line });
+        this.emit({ kind: "receiver", pod: t.pod, receiver: found.receiver, request, client, line });
       } else if (found.receiverPods === 0) this.out.note(`observe: no pod of ${service} (${selector}) yet`);
     } catch (e) {
       this.out.note(`observe: reading the log of ${service} (${selector}): ${message(e)}; trying again`);
@@ -197,8 +209,11 @@ export class Observer {
     for (const t of this.p.targets) {
       const v = verdict(t.scenario, this.records.get(t.pod)!, t.expectation);
       ok &&= v.ok;
-      this.out.fact(v);
+      this.emit(v);
     }
-    this.done(ok ? 0 : 1);
+    this.done(
+      ok ? 0 : 1,
+      this.p.targets.map((t) => ({ scenario: t.scenario, record: this.records.get(t.pod)! })),
+    );
   }
 }

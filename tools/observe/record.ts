@@ -1,6 +1,6 @@
 // The record of what was seen of one pod: structured state, updated from pod objects and events,
 // that the verdicts read; text is made only when printing (format.ts).
-import { type Fact, hookHold, eventFact, podFacts, type Hold, type HookFailure, type RawEvent, type RawPod, trueSince } from "./facts";
+import { type Entry, type Fact, hookHold, eventFact, podFacts, type Hold, type HookFailure, type RawEvent, type RawPod, trueSince } from "./facts";
 
 /** A receiver's request as nginx logs it (`combined`/`main` format; with `timestamps=true`, the kubelet's RFC 3339 prefix). */
 export interface LoggedRequest {
@@ -47,10 +47,12 @@ export interface PodRecord {
   /** the pod's latest container state or, before it has containers, its phase; since when (for the live status line) */
   doing?: { fact: Extract<Fact, { kind: "container" | "phase" }>; since: string };
   seenEvents: string[];
+  /** every fact about the pod as the observer learned it, oldest first (what the pictures are drawn from) */
+  timeline: Entry[];
 }
 
 export function newRecord(pod: string): PodRecord {
-  return { pod, ready: false, waitingReasons: [], restartCount: 0, failedHookEvents: {}, hookFailures: [], seenEvents: [] };
+  return { pod, ready: false, waitingReasons: [], restartCount: 0, failedHookEvents: {}, hookFailures: [], seenEvents: [], timeline: [] };
 }
 
 /** Updates `record` with a pod object seen at `now`; returns the new facts (a hook hold once the pod gets ready). */

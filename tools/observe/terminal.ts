@@ -2,7 +2,7 @@
 // stderr each once, and on a terminal a live status line kept below them.
 import type { Scenario } from "../../stacks/settings";
 import { type Expectation, scenarioChecks } from "./book";
-import { type Fact, stamp } from "./facts";
+import { type Entry, type Fact, stamp } from "./facts";
 import { describePhase, describeState, formatEntry } from "./format";
 import type { PodRecord } from "./record";
 
@@ -15,10 +15,11 @@ export class Terminal {
     private readonly start: Date,
   ) {}
 
-  /** A timeline line: the fact stamped with the time it was learned. */
-  fact(fact: Fact, now = new Date()): void {
+  /** A timeline line: the fact stamped with the time it was learned; returns that entry. */
+  fact(fact: Fact, now = new Date()): Entry {
     const entry = stamp(fact, now, this.start);
     this.write(this.json ? JSON.stringify(entry) : formatEntry(entry));
+    return entry;
   }
 
   /** A note on stderr, each distinct one once (a failing watch retries every second). */

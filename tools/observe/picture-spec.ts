@@ -1,0 +1,123 @@
+// A scene (picture-data.ts) -> a Vega-Lite chart: one band per lane, time across, a legend below.
+// Sized for a README (about 800 px wide); labels that would not fit are cut or moved to another row.
+import type { TopLevelSpec } from "vega-lite" with { "resolution-mode": "import" };
+import { type Bar, EVENT_LANE, type Key, LEGEND, type Mark, type Scene } from "./picture-data";
+
+/** The plot's width in pixels; the lane names and padding take the rest of ~800 px. */
+export const PLOT_WIDTH = 620;
+const LANE_HEIGHT = 34;
+/** what one character of the 10-px labels takes, about (the SVG renderer has no fonts to measure with) */
+const CHAR_WIDTH = 6;
+/** rows of mark labels under a lane, so that close events stay readable */
+const LABEL_ROWS = 3;
+const LABEL_HEIGHT = 11;
+/** the row of a mark whose label another mark of its group carries */
+const UNLABELLED = -2;
+const DARK: Key[] = ["hook failed", "ready", "ended", "post-start hook", "back-off"];
+
+/** A bar's label cut to the bar's width in pixels (empty when not even a few characters fit). */
+export function fitLabel(label: string, pixels: number): string {
+  const room = Math.floor(pixels / CHAR_WIDTH) - 1;
+  if (label.length <= room) return label;
+  return room >= 4 ? `${label.slice(0, room - 1)}…` : "";
+}
+
+/** Marks in time order, in groups of those less than a label's height apart: they share one label. */
+export function closeTogether(marks: Mark[], x: (t: number) => number): Mark[][] {
+  const groups: Mark[][] = [];
+  for (const m of [...marks].sort((a, b) => a.at - b.at)) {
+    const group = groups.at(-1);
+    if (group && x(m.at) - x(group[0]!.at) < LABEL_HEIGHT) group.push(m);
+    else groups.push([m]);
+  }
+  return groups;
+}
+
+/** Each mark's label row: the first row where it does not run into the previous label. */
+export function labelRows(marks: Mark[], x: (t: number) => number): number[] {
+  const freeFrom = Array<number>(LABEL_ROWS).fill(-Infinity);
+  return marks.map((m) => {
+    const left = x(m.at);
+    const free = freeFrom.findIndex((f) => f <= left);
+    const row = free >= 0 ? free : freeFrom.indexOf(Math.min(...freeFrom));
+    freeFrom[row] = left + (m.label.length + 1) * CHAR_WIDTH;
+    return row;
+  });
+}
+
+/** The rows the chart draws: bars and marks, with their label and where it goes. */
+function rows(scene: Scene) {
+  const x = (t: number) => ((t - scene.start) / (scene.end - scene.start)) * PLOT_WIDTH;
+  const bars = scene.bars.map((b: Bar) => ({
+    ...b,
+    layer: "bar",
+    mid: (b.from + b.to) / 2,
+    text: fitLabel(b.label, x(b.to) - x(b.from)),
+    ink: DARK.includes(b.key) ? "white" : "black",
+  }));
+  // Restarts are labelled above their tick; the events (the last lane) in rows under theirs.
+  const restarts = scene.marks.filter((m) => m.key === "restart").map((m) => ({ ...m, layer: "mark", row: -1 }));
+  const clusters = closeTogether(scene.marks.filter((m) => m.lane === EVENT_LANE), x);
+  const labelled = clusters.map((c) => ({ ...c[0]!, label: [...new Set(c.map((m) => m.label))].join(", ") }));
+  const eventRows = labelRows(labelled, x);
+  const events = clusters.flatMap((c, i) => c.map((m, j) => (j === 0 ? { ...labelled[i]!, layer: "mark", row: eventRows[i] } : { ...m, layer: "mark", row: UNLABELLED })));
+  const marks = [...events, ...restarts];
+  return [...bars, ...marks];
+}
+
+const markLabel = (filter: string, dy: number, baseline: "top" | "bottom") => ({
+  transform: [{ filter }],
+  mark: { type: "text" as const, align: "left" as const, baseline, dx: 3, dy, fontSize: 10 },
+  encoding: { x: { field: "at", type: "quantitative" as const }, text: { field: "label" }, color: { value: "#222" } },
+});
+
+/** The Vega-Lite chart of one scenario. */
+export function chartSpec(scene: Scene): TopLevelSpec {
+  const keys = Object.keys(LEGEND) as Key[];
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: `${scene.scenario} (pod ${scene.pod})`, subtitle: scene.notes, anchor: "start", fontSize: 14, subtitleFontSize: 11 },
+    width: PLOT_WIDTH,
+    height: { step: LANE_HEIGHT },
+    background: "white",
+    padding: 10,
+    data: { values: rows(scene) },
+    encoding: {
+      y: { field: "lane", type: "nominal", sort: scene.lanes, scale: { domain: scene.lanes }, axis: { title: null, labelFontSize: 11, labelLimit: 140 } },
+    },
+    layer: [
+      {
+        transform: [{ filter: "datum.layer === 'bar'" }],
+        mark: { type: "bar", height: { band: 0.7 }, stroke: "white", strokeWidth: 0.5 },
+        encoding: {
+          x: {
+            field: "from",
+            type: "quantitative",
+            scale: { domain: [scene.start, scene.end], nice: false, zero: false },
+            axis: { title: "seconds since the observer started", offset: LABEL_ROWS * LABEL_HEIGHT },
+          },
+          x2: { field: "to" },
+          color: {
+            field: "key",
+            type: "nominal",
+            scale: { domain: keys, range: keys.map((k) => LEGEND[k]) },
+            legend: { title: null, orient: "bottom", columns: 6, symbolType: "square", labelFontSize: 10 },
+          },
+        },
+      },
+      {
+        transform: [{ filter: "datum.layer === 'bar'" }],
+        mark: { type: "text", fontSize: 10 },
+        encoding: { x: { field: "mid", type: "quantitative" }, text: { field: "text" }, color: { field: "ink", type: "nominal", scale: null } },
+      },
+      {
+        transform: [{ filter: "datum.layer === 'mark'" }],
+        mark: { type: "tick", thickness: 2, bandSize: LANE_HEIGHT * 0.8 },
+        encoding: { x: { field: "at", type: "quantitative" }, color: { field: "key", type: "nominal" } },
+      },
+      ...Array.from({ length: LABEL_ROWS }, (_, row) => markLabel(`datum.row === ${row}`, LANE_HEIGHT * 0.4 + row * LABEL_HEIGHT, "top")),
+      markLabel("datum.row === -1", -LANE_HEIGHT * 0.4, "bottom"),
+    ],
+    config: { view: { stroke: null }, font: "sans-serif" },
+  } as TopLevelSpec;
+}
