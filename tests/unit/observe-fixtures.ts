@@ -2,7 +2,7 @@
 // messages, for the observer's tests; `replay` feeds them to a record as the watches would.
 import type { Scenario } from "../../stacks/settings";
 import { type Expectation, verdict } from "../../tools/observe/book";
-import type { Fact } from "../../tools/observe/facts";
+import { type Fact, stamp } from "../../tools/observe/facts";
 import { newRecord, observeEvent, observePod } from "../../tools/observe/record";
 import type { RawContainerStatus, RawEvent, RawPod } from "../../infra/pod-state";
 
@@ -80,11 +80,15 @@ export const up = (s: number, restartCount = 0) => ({ state: { running: { starte
 
 export const X: Expectation = { slowHookDelaySeconds: 15, hookPath: "/container-started" };
 
-/** Feeds the objects to a fresh record, in order, as the watches would deliver them. */
+/** Feeds the objects to a fresh record, in order, as the watches would deliver them, one a second; its timeline as the observer keeps it. */
 export function replay(name: string, objects: (RawPod | RawEvent)[], extra: Partial<ReturnType<typeof newRecord>> = {}) {
   const record = newRecord(name);
   const facts: Fact[] = [];
-  objects.forEach((o, i) => facts.push(...("involvedObject" in o ? observeEvent(record, o) : observePod(record, o, at(100 + i)))));
+  objects.forEach((o, i) => {
+    const learned = "involvedObject" in o ? observeEvent(record, o) : observePod(record, o, at(100 + i));
+    facts.push(...learned);
+    record.timeline.push(...learned.map((f) => stamp(f, new Date(at(100 + i)), new Date(at(100)))));
+  });
   Object.assign(record, extra);
   return { record, facts };
 }

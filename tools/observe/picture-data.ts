@@ -112,7 +112,10 @@ function hookRunEnd(after: Entry[], end: number): Pick<Bar, "to" | "key" | "labe
   for (const n of after) {
     if (is("hook")(n)) return { to: n.t, key: "post-start hook", label: `held ${n.seconds} s` };
     if ((is("event")(n) && n.reason === "FailedPostStartHook") || (is("container")(n) && n.reason === "PostStartHookError")) {
-      return { to: n.t, key: "hook failed", label: failureLabel(n.hook) };
+      // Since Kubernetes 1.26 the event says only "PostStartHook failed": the details come with the status.
+      const run = after.slice(0, after.findIndex(isStarted) >>> 0);
+      const detailed = run.find((x): x is Of<"event" | "container"> => (x.kind === "event" || x.kind === "container") && x.hook !== undefined);
+      return { to: n.t, key: "hook failed", label: failureLabel(detailed?.hook) };
     }
     if (isStarted(n)) return { to: n.t, key: "post-start hook", label: "" };
   }
@@ -140,7 +143,6 @@ function notes(timeline: Entry[]): string[] {
 /** What the picture of one scenario shows, from its pod's timeline. */
 export function sceneOf(scenario: string, pod: string, timeline: Entry[]): Scene {
   const end = Math.max(...timeline.map((e) => e.t), 1);
-  const start = Math.max(0, Math.floor(Math.min(...timeline.map((e) => e.t), end)) - 1);
   const containers = timeline.filter(is("container"));
   const events = timeline.filter(is("event"));
   const bars = [
@@ -153,6 +155,8 @@ export function sceneOf(scenario: string, pod: string, timeline: Entry[]): Scene
     ...events.map((e): Mark => ({ lane: EVENT_LANE, at: e.t, key: e.type === "Warning" ? "Warning event" : "Normal event", label: `${e.reason}${e.count > 1 ? ` ×${e.count}` : ""}` })),
     ...timeline.filter((e): e is Of<"quote" | "hook-output" | "receiver"> => ["quote", "hook-output", "receiver"].includes(e.kind)).flatMap((e) => observerMark(e) ?? []),
   ];
+  // A hold that began before the observer started reaches back before 0.
+  const start = Math.floor(Math.min(end, ...timeline.map((e) => e.t), ...bars.map((b) => b.from)));
   const lanes = [POD_LANE, ...new Set(containers.map((e) => containerLane(e.container))), HOOK_LANE, EVENT_LANE];
   const used = new Set([...bars.map((b) => b.lane), ...marks.map((m) => m.lane)]);
   return { scenario, pod, lanes: lanes.filter((l) => used.has(l)), start, end, bars, marks, notes: notes(timeline) };

@@ -65,7 +65,8 @@ function rows(scene: Scene) {
   return [...bars, ...marks];
 }
 
-const markLabel = (filter: string, dy: number, baseline: "top" | "bottom") => ({
+const markLabel = (name: string, filter: string, dy: number, baseline: "top" | "bottom") => ({
+  name,
   transform: [{ filter }],
   mark: { type: "text" as const, align: "left" as const, baseline, dx: 3, dy, fontSize: 10 },
   encoding: { x: { field: "at", type: "quantitative" as const }, text: { field: "label" }, color: { value: "#222" } },
@@ -87,6 +88,7 @@ export function chartSpec(scene: Scene): TopLevelSpec {
     },
     layer: [
       {
+        name: "bars",
         transform: [{ filter: "datum.layer === 'bar'" }],
         mark: { type: "bar", height: { band: 0.7 }, stroke: "white", strokeWidth: 0.5 },
         encoding: {
@@ -106,17 +108,19 @@ export function chartSpec(scene: Scene): TopLevelSpec {
         },
       },
       {
+        name: "bar_labels",
         transform: [{ filter: "datum.layer === 'bar'" }],
         mark: { type: "text", fontSize: 10 },
         encoding: { x: { field: "mid", type: "quantitative" }, text: { field: "text" }, color: { field: "ink", type: "nominal", scale: null } },
       },
       {
+        name: "marks",
         transform: [{ filter: "datum.layer === 'mark'" }],
         mark: { type: "tick", thickness: 2, bandSize: LANE_HEIGHT * 0.8 },
         encoding: { x: { field: "at", type: "quantitative" }, color: { field: "key", type: "nominal" } },
       },
-      ...Array.from({ length: LABEL_ROWS }, (_, row) => markLabel(`datum.row === ${row}`, LANE_HEIGHT * 0.4 + row * LABEL_HEIGHT, "top")),
-      markLabel("datum.row === -1", -LANE_HEIGHT * 0.4, "bottom"),
+      ...Array.from({ length: LABEL_ROWS }, (_, row) => markLabel(`mark_labels_${row}`, `datum.row === ${row}`, LANE_HEIGHT * 0.4 + row * LABEL_HEIGHT, "top")),
+      markLabel("restart_labels", "datum.row === -1", -LANE_HEIGHT * 0.4, "bottom"),
     ],
     config: { view: { stroke: null }, font: "sans-serif" },
   } as TopLevelSpec;
