@@ -1,15 +1,19 @@
 // The book's observations on a real node: `pulumi up` of the lab stack (all six scenarios), watched
 // by the observer users run (its JSON verdicts are the assertions), then updates and clean-up.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SCENARIO_NAMES } from "../../stacks/settings";
+import { findAll, parseXml } from "../svg-xml";
 import { ensureLab, kubectl, pulumi, pulumiAsync, ROOT, type Run } from "./lab";
 
 const MINUTES = 60_000;
 const NAMESPACE = "kia-ch06";
 const KUBECONFIG = path.join(ROOT, ".lab", "kubeconfig");
+/** where the observer draws its pictures (--svg) */
+const PICTURES = mkdtempSync(path.join(os.tmpdir(), "observe-svg-"));
 
 interface Entry {
   kind: string;
@@ -20,10 +24,10 @@ interface Entry {
   [key: string]: unknown;
 }
 
-/** `npm run observe -- --stack lab --json` in the background; resolves with its JSON lines when it exits. */
+/** `npm run observe -- --stack lab --json --svg <dir>` in the background; resolves with its JSON lines when it exits. */
 function observe(timeoutSeconds: number): Promise<{ status: number; entries: Entry[]; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "tools/observe/cli.ts", "--stack", "lab", "--json", "--timeout", String(timeoutSeconds)], {
+    const child = spawn(process.execPath, ["--import", "tsx", "tools/observe/cli.ts", "--stack", "lab", "--json", "--svg", PICTURES, "--timeout", String(timeoutSeconds)], {
       cwd: ROOT,
       env: { ...process.env, KUBECONFIG },
     });
@@ -103,6 +107,16 @@ describe("pulumi up of the lab stack on a real node", () => {
 
   it("the observer exits 0 when every scenario behaved", () => {
     expect(observed.status).toBe(0);
+  });
+
+  it("the observer drew a well-formed SVG of each scenario (--svg with --json)", () => {
+    for (const scenario of SCENARIO_NAMES) {
+      const svg = parseXml(readFileSync(path.join(PICTURES, `${scenario}.svg`), "utf8"));
+      expect(svg.name).toBe("svg");
+      const texts = findAll(svg, (e) => e.name === "text").map((t) => t.text);
+      expect(texts).toContain(`${scenario} (pod ${scenario})`);
+      expect(texts).toContain("events");
+    }
   });
 
   it("pulumi up prints the failing hook's message in the stack's outputs", () => {
