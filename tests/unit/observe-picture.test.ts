@@ -95,7 +95,7 @@ describe("labels that fit", () => {
       ["Started"],
       ["Killing"],
     ]);
-    expect(labelRows([mark(0, "Scheduled"), mark(3, "Pulled"), mark(6, "Started"), mark(9, "Killing"), mark(100, "BackOff")], x)).toEqual([0, 1, 0, 1, 0]);
+    expect(labelRows([mark(0, "Scheduled"), mark(3, "Pulled"), mark(6, "Started"), mark(9, "Killing"), mark(100, "BackOff")], (m) => x(m.at))).toEqual([0, 1, 0, 1, 0]);
   });
 });
 
@@ -115,6 +115,13 @@ describe("the SVG", () => {
     expect(shapes(svg, "role-mark marks_marks")).toHaveLength(4); // 3 events, 1 restart
     expect(texts(svg, "mark_labels_")).toEqual(expect.arrayContaining(["Started", "FailedPostStartHook", "BackOff"]));
     expect(texts(svg, "restart_labels_marks")).toEqual(["#1"]);
+  });
+
+  it("keeps a label near the end inside the picture", async () => {
+    const timeline = [...slow.timeline, served(60, { kind: "quote", pod: SLOW, quote: "a quote" })];
+    const svg = parseXml(await renderSvg(sceneOf(SLOW, SLOW, timeline)));
+    expect(Number(svg.attributes.width)).toBeLessThanOrEqual(840);
+    expect(texts(svg, "mark_labels_")).toContain("quote served");
     expect(texts(svg, "role-legend-label")).toEqual(Object.keys(LEGEND));
   });
 });

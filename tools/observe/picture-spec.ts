@@ -33,14 +33,15 @@ export function closeTogether(marks: Mark[], x: (t: number) => number): Mark[][]
   return groups;
 }
 
-/** Each mark's label row: the first row where it does not run into the previous label. */
-export function labelRows(marks: Mark[], x: (t: number) => number): number[] {
+const labelWidth = (label: string) => (label.length + 1) * CHAR_WIDTH;
+
+/** Each mark's label row: the first row where it does not run into the previous label; `left`: where a label starts, in pixels. */
+export function labelRows(marks: Mark[], left: (m: Mark) => number): number[] {
   const freeFrom = Array<number>(LABEL_ROWS).fill(-Infinity);
   return marks.map((m) => {
-    const left = x(m.at);
-    const free = freeFrom.findIndex((f) => f <= left);
+    const free = freeFrom.findIndex((f) => f <= left(m));
     const row = free >= 0 ? free : freeFrom.indexOf(Math.min(...freeFrom));
-    freeFrom[row] = left + (m.label.length + 1) * CHAR_WIDTH;
+    freeFrom[row] = left(m) + labelWidth(m.label);
     return row;
   });
 }
@@ -56,11 +57,14 @@ function rows(scene: Scene) {
     ink: DARK.includes(b.key) ? "white" : "black",
   }));
   // Restarts are labelled above their tick; the events (the last lane) in rows under theirs.
-  const restarts = scene.marks.filter((m) => m.key === "restart").map((m) => ({ ...m, layer: "mark", row: -1 }));
+  // A label starts at its mark, or further left where it would run past the plot's right edge.
+  const labelLeft = (m: Mark) => Math.max(0, Math.min(x(m.at), PLOT_WIDTH - labelWidth(m.label)));
+  const placed = (m: Mark, row: number) => ({ ...m, layer: "mark", row, labelAt: scene.start + (labelLeft(m) / PLOT_WIDTH) * (scene.end - scene.start) });
+  const restarts = scene.marks.filter((m) => m.key === "restart").map((m) => placed(m, -1));
   const clusters = closeTogether(scene.marks.filter((m) => m.lane === EVENT_LANE), x);
   const labelled = clusters.map((c) => ({ ...c[0]!, label: [...new Set(c.map((m) => m.label))].join(", ") }));
-  const eventRows = labelRows(labelled, x);
-  const events = clusters.flatMap((c, i) => c.map((m, j) => (j === 0 ? { ...labelled[i]!, layer: "mark", row: eventRows[i] } : { ...m, layer: "mark", row: UNLABELLED })));
+  const eventRows = labelRows(labelled, labelLeft);
+  const events = clusters.flatMap((c, i) => c.map((m, j) => (j === 0 ? placed(labelled[i]!, eventRows[i]!) : placed(m, UNLABELLED))));
   const marks = [...events, ...restarts];
   return [...bars, ...marks];
 }
@@ -69,7 +73,7 @@ const markLabel = (name: string, filter: string, dy: number, baseline: "top" | "
   name,
   transform: [{ filter }],
   mark: { type: "text" as const, align: "left" as const, baseline, dx: 3, dy, fontSize: 10 },
-  encoding: { x: { field: "at", type: "quantitative" as const }, text: { field: "label" }, color: { value: "#222" } },
+  encoding: { x: { field: "labelAt", type: "quantitative" as const }, text: { field: "label" }, color: { value: "#222" } },
 });
 
 /** The Vega-Lite chart of one scenario. */
