@@ -1,10 +1,12 @@
 // The observer's pictures (--svg): what a recorded timeline becomes (lanes, bars, marks), and the
 // SVG itself, parsed: its lanes, states, events, restarts and legend are there as text and shapes.
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Entry } from "../../tools/observe/facts";
 import { renderSvg } from "../../tools/observe/picture";
 import { EVENT_LANE, HOOK_LANE, LEGEND, POD_LANE, sceneOf } from "../../tools/observe/picture-data";
-import { closeTogether, fitLabel, labelRows } from "../../tools/observe/picture-spec";
+import { closeTogether, fitLabel, labelRows, UNLABELLED } from "../../tools/observe/picture-spec";
 import { findAll, parseXml, type XmlElement } from "../svg-xml";
 import { at, creating, event, EXEC_FAILURE, NS, pending, pod, replay, running, scheduled, up } from "./observe-fixtures";
 
@@ -23,6 +25,11 @@ const failing = replay(FAIL, [
 
 const SLOW = "quote-poststart-slow";
 const slow = replay(SLOW, [pod(SLOW, "Pending", scheduled()), pod(SLOW, "Pending", pending(), [creating]), event(SLOW, "Started", "Started container nginx", 2), pod(SLOW, "Running", running(18), [up(2)])]).record;
+
+/** The texts and the shapes in the SVG's groups whose class names `role` (Vega names each mark's group). */
+const groups = (svg: XmlElement, role: string) => findAll(svg, (e) => e.name === "g" && (e.attributes.class ?? "").includes(role));
+const texts = (svg: XmlElement, role: string) => groups(svg, role).flatMap((g) => findAll(g, (e) => e.name === "text").map((t) => t.text));
+const shapes = (svg: XmlElement, role: string) => groups(svg, role).flatMap((g) => findAll(g, (e) => e.name === "path"));
 
 const served = (t: number, fact: object) => ({ t, time: at(100 + t), ...fact }) as Entry;
 
@@ -96,18 +103,16 @@ describe("labels that fit", () => {
       ["Killing"],
     ]);
     expect(labelRows([mark(0, "Scheduled"), mark(3, "Pulled"), mark(6, "Started"), mark(9, "Killing"), mark(100, "BackOff")], (m) => x(m.at))).toEqual([0, 1, 0, 1, 0]);
+    const crowded = [mark(0, "FailedPostStartHook"), mark(1, "FailedPostStartHook"), mark(2, "FailedPostStartHook"), mark(3, "FailedPostStartHook"), mark(4, "BackOff")];
+    expect(labelRows(crowded, (m) => x(m.at))).toEqual([0, 1, 2, 3, UNLABELLED]);
   });
 });
 
 describe("the SVG", () => {
-  const texts = (svg: XmlElement, role: string) => findAll(svg, (e) => e.name === "g" && (e.attributes.class ?? "").includes(role)).flatMap((g) => findAll(g, (e) => e.name === "text").map((t) => t.text));
-  const shapes = (svg: XmlElement, role: string) => findAll(svg, (e) => e.name === "g" && (e.attributes.class ?? "").includes(role)).flatMap((g) => findAll(g, (e) => e.name === "path"));
-
-  it("is well-formed, about 800 px wide, with the lanes, the states, the events, the restart and a legend of every colour", async () => {
+  it("is well-formed, 800 px wide, with the lanes, the states, the events, the restart and a legend of every colour", async () => {
     const svg = parseXml(await renderSvg(sceneOf(FAIL, FAIL, failing.timeline)));
     expect(svg.name).toBe("svg");
-    expect(Number(svg.attributes.width)).toBeGreaterThan(700);
-    expect(Number(svg.attributes.width)).toBeLessThanOrEqual(840);
+    expect(svg.attributes.width).toBe("800");
     expect(texts(svg, "role-title-text")).toEqual([`${FAIL} (pod ${FAIL})`]);
     expect(texts(svg, "role-axis-label")).toEqual(expect.arrayContaining([POD_LANE, "container nginx", HOOK_LANE, EVENT_LANE]));
     expect(shapes(svg, "bars_marks")).toHaveLength(6); // the pod's phases 2, the container's states 3, the hook's run 1
@@ -120,8 +125,53 @@ describe("the SVG", () => {
   it("keeps a label near the end inside the picture", async () => {
     const timeline = [...slow.timeline, served(60, { kind: "quote", pod: SLOW, quote: "a quote" })];
     const svg = parseXml(await renderSvg(sceneOf(SLOW, SLOW, timeline)));
-    expect(Number(svg.attributes.width)).toBeLessThanOrEqual(840);
+    expect(svg.attributes.width).toBe("800");
     expect(texts(svg, "mark_labels_")).toContain("quote served");
     expect(texts(svg, "role-legend-label")).toEqual(Object.keys(LEGEND));
+  });
+});
+
+describe("the pictures of a recorded run of the lab stack (npm run pictures, Kubernetes 1.34)", () => {
+  const entries = readFileSync(path.join(__dirname, "fixtures", "observe-lab-run.jsonl"), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Entry);
+  const sceneOfRun = (scenario: string) => sceneOf(scenario, scenario, entries.filter((e) => e.pod === scenario));
+
+  it("quote-poststart-fail: each failed hook run, each restart, the back-off between them, the FailedPostStartHook events", () => {
+    const scene = sceneOfRun(FAIL);
+    const hookRuns = scene.bars.filter((b) => b.lane === HOOK_LANE);
+    expect(hookRuns.length).toBeGreaterThanOrEqual(4);
+    expect(hookRuns.every((b) => b.key === "hook failed")).toBe(true);
+    expect(scene.marks.filter((m) => m.key === "restart").map((m) => m.label)).toEqual(["#1", "#2", "#3", "#4"]);
+    const states = scene.bars.filter((b) => b.lane === "container nginx").map((b) => b.label);
+    expect(states).toContain("CrashLoopBackOff");
+    expect(states).toContain("PostStartHookError");
+    expect(scene.marks.filter((m) => m.label === "FailedPostStartHook").length).toBeGreaterThanOrEqual(4);
+    expect(scene.notes).toEqual(["behaved as the book says"]);
+  });
+
+  it("quote-poststart-slow: the hook holds the container in ContainerCreating while the pod is Pending, then the quote", () => {
+    const scene = sceneOfRun(SLOW);
+    expect(scene.bars.find((b) => b.lane === HOOK_LANE)).toMatchObject({ key: "post-start hook", label: expect.stringMatching(/^held 1[4-6] s$/) });
+    expect(scene.bars.filter((b) => b.lane === "container nginx").map((b) => b.label)).toEqual(["ContainerCreating", "Running, ready"]);
+    expect(scene.notes[1]).toMatch(/^quote served: "/);
+  });
+
+  it("the others: the request the receiver logged, the pod that ended without a restart", () => {
+    expect(sceneOfRun("poststart-httpget").notes[1]).toMatch(/^receiver myservice-\S+ logged "GET \/container-started HTTP\/1.1" from /);
+    const norestart = sceneOfRun("quote-poststart-fail-norestart");
+    expect(norestart.bars.filter((b) => b.lane === "container nginx").at(-1)!.label).toBe("Completed (exit 0)");
+    expect(norestart.marks.filter((m) => m.key === "restart")).toEqual([]);
+  });
+
+  it("every scenario's SVG is well-formed and shows its states' labels", async () => {
+    for (const scenario of ["quote-poststart", SLOW, FAIL, "quote-poststart-fail-norestart", "poststart-httpget", "poststart-httpget-slow"]) {
+      const svg = parseXml(await renderSvg(sceneOfRun(scenario)));
+      expect(svg.attributes.width).toBe("800");
+      expect(texts(svg, "role-title-text")).toEqual([`${scenario} (pod ${scenario})`]);
+      expect(shapes(svg, "bars_marks").length).toBeGreaterThanOrEqual(3);
+      expect(texts(svg, "mark_labels_").join(" ")).toContain("Scheduled");
+    }
   });
 });

@@ -36,7 +36,7 @@ export interface Bar {
   label: string;
 }
 
-/** A moment on a lane: an event, a restart, what the observer read. */
+/** A moment on a lane: an event (each occurrence of a repeated one is a mark of its own), a restart, what the observer read. */
 export interface Mark {
   lane: string;
   at: number;
@@ -152,7 +152,7 @@ export function sceneOf(scenario: string, pod: string, timeline: Entry[]): Scene
   ];
   const marks: Mark[] = [
     ...timeline.filter(is("restart")).map((e): Mark => ({ lane: containerLane(e.container), at: e.t, key: "restart", label: `#${e.restartCount}` })),
-    ...events.map((e): Mark => ({ lane: EVENT_LANE, at: e.t, key: e.type === "Warning" ? "Warning event" : "Normal event", label: `${e.reason}${e.count > 1 ? ` ×${e.count}` : ""}` })),
+    ...events.map((e): Mark => ({ lane: EVENT_LANE, at: e.t, key: e.type === "Warning" ? "Warning event" : "Normal event", label: e.reason })),
     ...timeline.filter((e): e is Of<"quote" | "hook-output" | "receiver"> => ["quote", "hook-output", "receiver"].includes(e.kind)).flatMap((e) => observerMark(e) ?? []),
   ];
   // A hold that began before the observer started reaches back before 0.

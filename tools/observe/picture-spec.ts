@@ -1,18 +1,24 @@
 // A scene (picture-data.ts) -> a Vega-Lite chart: one band per lane, time across, a legend below.
 // Sized for a README (about 800 px wide); labels that would not fit are cut or moved to another row.
 import type { TopLevelSpec } from "vega-lite" with { "resolution-mode": "import" };
+import { truncate } from "./format";
 import { type Bar, EVENT_LANE, type Key, LEGEND, type Mark, type Scene } from "./picture-data";
 
-/** The plot's width in pixels; the lane names and padding take the rest of ~800 px. */
-export const PLOT_WIDTH = 620;
+/** The picture's width in pixels, for a README; the lane names take LANE_NAMES of it, the plot the rest. */
+export const PICTURE_WIDTH = 800;
+const LANE_NAMES = 125;
+export const PLOT_WIDTH = PICTURE_WIDTH - LANE_NAMES - 15;
 const LANE_HEIGHT = 34;
 /** what one character of the 10-px labels takes, about (the SVG renderer has no fonts to measure with) */
 const CHAR_WIDTH = 6;
 /** rows of mark labels under a lane, so that close events stay readable */
-const LABEL_ROWS = 3;
+const LABEL_ROWS = 4;
 const LABEL_HEIGHT = 11;
-/** the row of a mark whose label another mark of its group carries */
-const UNLABELLED = -2;
+/** the longest label of a group of events, in characters (a quarter of the plot) */
+const MAX_LABEL = Math.floor(PLOT_WIDTH / CHAR_WIDTH / 4);
+const MIN_BAR = 3;
+/** the row of a mark without a label: another of its group carries it, or no row had room */
+export const UNLABELLED = -2;
 const DARK: Key[] = ["hook failed", "ready", "ended", "post-start hook", "back-off"];
 
 /** A bar's label cut to the bar's width in pixels (empty when not even a few characters fit). */
@@ -35,14 +41,13 @@ export function closeTogether(marks: Mark[], x: (t: number) => number): Mark[][]
 
 const labelWidth = (label: string) => (label.length + 1) * CHAR_WIDTH;
 
-/** Each mark's label row: the first row where it does not run into the previous label; `left`: where a label starts, in pixels. */
+/** Each mark's label row: the first row where it does not run into the previous label, UNLABELLED when none is free; `left`: where a label starts, in pixels. */
 export function labelRows(marks: Mark[], left: (m: Mark) => number): number[] {
   const freeFrom = Array<number>(LABEL_ROWS).fill(-Infinity);
   return marks.map((m) => {
-    const free = freeFrom.findIndex((f) => f <= left(m));
-    const row = free >= 0 ? free : freeFrom.indexOf(Math.min(...freeFrom));
-    freeFrom[row] = left(m) + labelWidth(m.label);
-    return row;
+    const row = freeFrom.findIndex((f) => f <= left(m));
+    if (row >= 0) freeFrom[row] = left(m) + labelWidth(m.label);
+    return row >= 0 ? row : UNLABELLED;
   });
 }
 
@@ -51,6 +56,8 @@ function rows(scene: Scene) {
   const x = (t: number) => ((t - scene.start) / (scene.end - scene.start)) * PLOT_WIDTH;
   const bars = scene.bars.map((b: Bar) => ({
     ...b,
+    // A hook that fails at once lasts a few milliseconds: drawn at least MIN_BAR px wide, it stays visible.
+    to: Math.max(b.to, b.from + (MIN_BAR / PLOT_WIDTH) * (scene.end - scene.start)),
     layer: "bar",
     mid: (b.from + b.to) / 2,
     text: fitLabel(b.label, x(b.to) - x(b.from)),
@@ -62,7 +69,7 @@ function rows(scene: Scene) {
   const placed = (m: Mark, row: number) => ({ ...m, layer: "mark", row, labelAt: scene.start + (labelLeft(m) / PLOT_WIDTH) * (scene.end - scene.start) });
   const restarts = scene.marks.filter((m) => m.key === "restart").map((m) => placed(m, -1));
   const clusters = closeTogether(scene.marks.filter((m) => m.lane === EVENT_LANE), x);
-  const labelled = clusters.map((c) => ({ ...c[0]!, label: [...new Set(c.map((m) => m.label))].join(", ") }));
+  const labelled = clusters.map((c) => ({ ...c[0]!, label: truncate([...new Set(c.map((m) => m.label))].join(", "), MAX_LABEL) }));
   const eventRows = labelRows(labelled, labelLeft);
   const events = clusters.flatMap((c, i) => c.map((m, j) => (j === 0 ? placed(labelled[i]!, eventRows[i]!) : placed(m, UNLABELLED))));
   const marks = [...events, ...restarts];
@@ -81,11 +88,14 @@ export function chartSpec(scene: Scene): TopLevelSpec {
   const keys = Object.keys(LEGEND) as Key[];
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: `${scene.scenario} (pod ${scene.pod})`, subtitle: scene.notes, anchor: "start", fontSize: 14, subtitleFontSize: 11 },
+    title: { text: `${scene.scenario} (pod ${scene.pod})`, subtitle: scene.notes, anchor: "start", frame: "group", dx: 10 - LANE_NAMES, fontSize: 14, subtitleFontSize: 11 },
     width: PLOT_WIDTH,
-    height: { step: LANE_HEIGHT },
+    height: LANE_HEIGHT * scene.lanes.length,
     background: "white",
-    padding: 10,
+    // Fixed margins, not Vega's autosize: without a canvas Vega guesses text widths (0.8 em a
+    // character), wider than drawn, and would make the picture far wider than 800 px.
+    autosize: { type: "none" },
+    padding: { left: LANE_NAMES, right: PICTURE_WIDTH - LANE_NAMES - PLOT_WIDTH, top: 30 + 14 * scene.notes.length, bottom: 160 },
     data: { values: rows(scene) },
     encoding: {
       y: { field: "lane", type: "nominal", sort: scene.lanes, scale: { domain: scene.lanes }, axis: { title: null, labelFontSize: 11, labelLimit: 140 } },
@@ -100,14 +110,14 @@ export function chartSpec(scene: Scene): TopLevelSpec {
             field: "from",
             type: "quantitative",
             scale: { domain: [scene.start, scene.end], nice: false, zero: false },
-            axis: { title: "seconds since the observer started", offset: LABEL_ROWS * LABEL_HEIGHT },
+            axis: { title: "seconds since the observer started", offset: LABEL_ROWS * LABEL_HEIGHT + 6 },
           },
           x2: { field: "to" },
           color: {
             field: "key",
             type: "nominal",
             scale: { domain: keys, range: keys.map((k) => LEGEND[k]) },
-            legend: { title: null, orient: "bottom", columns: 6, symbolType: "square", labelFontSize: 10 },
+            legend: { title: null, orient: "bottom", columns: 4, symbolType: "square", labelFontSize: 10 },
           },
         },
       },
