@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { Entry } from "../../tools/observe/facts";
 import { renderSvg } from "../../tools/observe/picture";
 import { EVENT_LANE, HOOK_LANE, LEGEND, POD_LANE, sceneOf } from "../../tools/observe/picture-data";
-import { closeTogether, fitLabel, labelRows, UNLABELLED } from "../../tools/observe/picture-spec";
+import { closeTogether, fitLabel, groupLabel, labelRows, UNLABELLED } from "../../tools/observe/picture-spec";
 import { findAll, parseXml, type XmlElement } from "../svg-xml";
 import { at, creating, event, EXEC_FAILURE, NS, pending, pod, replay, running, scheduled, up } from "./observe-fixtures";
 
@@ -103,6 +103,10 @@ describe("labels that fit", () => {
       ["Killing"],
     ]);
     expect(labelRows([mark(0, "Scheduled"), mark(3, "Pulled"), mark(6, "Started"), mark(9, "Killing"), mark(100, "BackOff")], (m) => x(m.at))).toEqual([0, 1, 0, 1, 0]);
+    const warning = (t: number, label: string) => ({ ...mark(t, label), key: "Warning event" as const });
+    const burst = [mark(10, "Pulled"), warning(10, "MissingClusterDNS"), mark(10, "Started"), warning(10, "FailedPostStartHook"), mark(10, "Started")];
+    const all = [...burst, warning(0, "MissingClusterDNS"), warning(0, "FailedPostStartHook"), warning(5, "MissingClusterDNS"), mark(0, "Pulled"), mark(5, "Pulled")];
+    expect(groupLabel(burst, all)).toBe("FailedPostStartHook, MissingClusterDNS, Started, Pulled");
     const crowded = [mark(0, "FailedPostStartHook"), mark(1, "FailedPostStartHook"), mark(2, "FailedPostStartHook"), mark(3, "FailedPostStartHook"), mark(4, "BackOff")];
     expect(labelRows(crowded, (m) => x(m.at))).toEqual([0, 1, 2, 3, UNLABELLED]);
   });
@@ -171,7 +175,9 @@ describe("the pictures of a recorded run of the lab stack (npm run pictures, Kub
       expect(svg.attributes.width).toBe("800");
       expect(texts(svg, "role-title-text")).toEqual([`${scenario} (pod ${scenario})`]);
       expect(shapes(svg, "bars_marks").length).toBeGreaterThanOrEqual(3);
-      expect(texts(svg, "mark_labels_").join(" ")).toContain("Scheduled");
+      // What the observer read, or the hook's failure, leads its group's label, before the lab's MissingClusterDNS warnings.
+      const failing = [FAIL, "quote-poststart-fail-norestart", "poststart-httpget-slow"].includes(scenario);
+      expect(texts(svg, "mark_labels_").join(" ")).toMatch(failing ? /FailedPostStartHook/ : /quote served|request logged/);
     }
   });
 });

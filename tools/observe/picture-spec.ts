@@ -41,6 +41,23 @@ export function closeTogether(marks: Mark[], x: (t: number) => number): Mark[][]
 
 const labelWidth = (label: string) => (label.length + 1) * CHAR_WIDTH;
 
+const RANK: Partial<Record<Key, number>> = { "observer read": 0, "Warning event": 1 };
+
+/**
+ * A group's label: its distinct labels, what the observer read and warnings first, then the rarer in
+ * the picture first, so that what a group's label is cut to tells most (not the reason that every
+ * restart repeats).
+ */
+export function groupLabel(group: Mark[], all: Mark[]): string {
+  const count = (label: string) => all.filter((m) => m.label === label).length;
+  const rank = (m: Mark) => RANK[m.key] ?? 2;
+  const distinct = group.filter((m, i) => group.findIndex((n) => n.label === m.label) === i);
+  return distinct
+    .sort((a, b) => rank(a) - rank(b) || count(a.label) - count(b.label))
+    .map((m) => m.label)
+    .join(", ");
+}
+
 /** Each mark's label row: the first row where it does not run into the previous label, UNLABELLED when none is free; `left`: where a label starts, in pixels. */
 export function labelRows(marks: Mark[], left: (m: Mark) => number): number[] {
   const freeFrom = Array<number>(LABEL_ROWS).fill(-Infinity);
@@ -69,7 +86,7 @@ function rows(scene: Scene) {
   const placed = (m: Mark, row: number) => ({ ...m, layer: "mark", row, labelAt: scene.start + (labelLeft(m) / PLOT_WIDTH) * (scene.end - scene.start) });
   const restarts = scene.marks.filter((m) => m.key === "restart").map((m) => placed(m, -1));
   const clusters = closeTogether(scene.marks.filter((m) => m.lane === EVENT_LANE), x);
-  const labelled = clusters.map((c) => ({ ...c[0]!, label: truncate([...new Set(c.map((m) => m.label))].join(", "), MAX_LABEL) }));
+  const labelled = clusters.map((c) => ({ ...c[0]!, label: truncate(groupLabel(c, scene.marks), MAX_LABEL) }));
   const eventRows = labelRows(labelled, labelLeft);
   const events = clusters.flatMap((c, i) => c.map((m, j) => (j === 0 ? placed(labelled[i]!, eventRows[i]!) : placed(m, UNLABELLED))));
   const marks = [...events, ...restarts];
