@@ -19,7 +19,8 @@ function importsOf(file: string): string[] {
   const specifiers = [...text.matchAll(/(?:from\s+|import\s+|require\(|import\()\s*["'](\.{1,2}\/[^"']+)["']/g)].map((m) => m[1]);
   return specifiers.map((s) => {
     const base = path.join(path.dirname(file), s);
-    const found = [base, `${base}.ts`, `${base}.js`, path.join(base, "index.ts")].find((f) => existsSync(path.join(root, f)) && /\.(ts|js)$/.test(f));
+    // `./x.js` names `./x.ts` in an ES-module import under TypeScript's nodenext resolution.
+    const found = [base, `${base}.ts`, `${base}.js`, base.replace(/\.js$/, ".ts"), path.join(base, "index.ts")].find((f) => existsSync(path.join(root, f)) && /\.(ts|js)$/.test(f));
     if (!found) throw new Error(`${file}: cannot resolve ${s}`);
     return found;
   });
