@@ -113,7 +113,8 @@ function hookRunEnd(after: Entry[], end: number): Pick<Bar, "to" | "key" | "labe
     if (is("hook")(n)) return { to: n.t, key: "post-start hook", label: `held ${n.seconds} s` };
     if ((is("event")(n) && n.reason === "FailedPostStartHook") || (is("container")(n) && n.reason === "PostStartHookError")) {
       // Since Kubernetes 1.26 the event says only "PostStartHook failed": the details come with the status.
-      const run = after.slice(0, after.findIndex(isStarted) >>> 0);
+      const nextStart = after.findIndex(isStarted);
+      const run = nextStart < 0 ? after : after.slice(0, nextStart);
       const detailed = run.find((x): x is Of<"event" | "container"> => (x.kind === "event" || x.kind === "container") && x.hook !== undefined);
       return { to: n.t, key: "hook failed", label: failureLabel(detailed?.hook) };
     }
