@@ -41,7 +41,7 @@ function pulumiEnv(backend: string, extra: Record<string, string> = {}): NodeJS.
     PULUMI_BACKEND_URL: `file://${backend}`,
     PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "lab",
     PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_HOME: process.env.PULUMI_HOME ?? path.join(LAB, "pulumi"), // scripts/toolchain.sh installed the provider there
+    PULUMI_HOME: process.env.PULUMI_HOME ?? path.join(LAB, "pulumi"), // toolchain/toolchain.sh installed the provider there
     KUBECONFIG,
     ...extra,
   };
@@ -73,9 +73,9 @@ const preview = (env: NodeJS.ProcessEnv, cwd: string, configFile?: string) =>
 let labReady = false;
 async function ensureLab(): Promise<void> {
   if (labReady) return;
-  log("toolchain and lab cluster (scripts/toolchain.sh, scripts/lab.sh)");
-  await check("bash", ["scripts/toolchain.sh", "--no-actionlint"]);
-  if ((await exec("bash", ["scripts/lab.sh", "status"])).status !== 0) await check("bash", ["scripts/lab.sh", "up"]);
+  log("toolchain and lab cluster (toolchain/toolchain.sh, lab/lab.sh)");
+  await check("bash", ["toolchain/toolchain.sh", "--no-actionlint"]);
+  if ((await exec("bash", ["lab/lab.sh", "status"])).status !== 0) await check("bash", ["lab/lab.sh", "up"]);
   for (const [env, cwd] of [[DEV_ENV, ROOT], [RAW_ENV, RAW_DIR]] as const) {
     mkdirSync(new URL(env.PULUMI_BACKEND_URL!).pathname, { recursive: true });
     await check(PULUMI, ["stack", "select", "--create", "--non-interactive", "dev"], { env, cwd });

@@ -28,7 +28,7 @@ function up(sets: Record<string, unknown> = {}): Run & { seconds: number } {
 
 /** The dev stack's outputs, as `pulumi stack output --json` prints them. */
 const outputs = (): Record<string, any> => {
-  const script = `eval "$(bash scripts/toolchain.sh --env --no-actionlint 2>/dev/null)"; PULUMI_BACKEND_URL=file://${ROOT}/.lab/state PULUMI_CONFIG_PASSPHRASE=lab pulumi stack output --json --stack dev 2>/dev/null`;
+  const script = `eval "$(bash toolchain/toolchain.sh --env --no-actionlint 2>/dev/null)"; PULUMI_BACKEND_URL=file://${ROOT}/.lab/state PULUMI_CONFIG_PASSPHRASE=lab pulumi stack output --json --stack dev 2>/dev/null`;
   const r = run("bash", ["-c", script]);
   try {
     return JSON.parse(r.output);

@@ -12,7 +12,7 @@ const OUT = path.join(WORK, "out");
 /** `node stacks/run.js <command>` of the fixture, in the environment scripts/pulumi.sh gives it. */
 function runFixture(command: "up" | "destroy") {
   const script =
-    'eval "$(bash scripts/toolchain.sh --env --no-actionlint)" && ' +
+    'eval "$(bash toolchain/toolchain.sh --env --no-actionlint)" && ' +
     // No KUBECONFIG: the provider refuses one beside renderYamlToDirectory, and none is needed.
     `unset KUBECONFIG; PULUMI_BACKEND_URL=file://${WORK}/state PULUMI_CONFIG_PASSPHRASE=lab node stacks/run.js ${command} --stack test --dir ${WORK}`;
   return run("bash", ["-c", script]);

@@ -2,25 +2,25 @@
 # Container images for the local lab cluster, built here and loaded into
 # containerd: no registry is reachable, so nothing is ever pulled.
 #
-#   lab.local/pause:1          pod sandbox: our static Go pause (images/pause)
+#   lab.local/pause:1          pod sandbox: our static Go pause (lab/images/pause)
 #   lab.local/nginx-fortune:1  nginx + curl + fortune/strfile + ps from Debian
 #                              bookworm (debootstrap), configured like the
-#                              official nginx image (images/nginx-fortune)
+#                              official nginx image (lab/images/nginx-fortune)
 #   lab.local/quote-mirror:1   nginx-fortune plus /usr/share/nginx/html/
 #                              book-quotes.txt and its strfile .dat
 #
 # Usage:
-#   scripts/images.sh build [--force] [IMAGE...]   build OCI tarballs into .lab/images/
-#   scripts/images.sh load [--address SOCK] [IMAGE...]
+#   lab/images/images.sh build [--force] [IMAGE...]   build OCI tarballs into .lab/images/
+#   lab/images/images.sh load [--address SOCK] [IMAGE...]
 #                                                 ctr -n k8s.io images import them
 #                                                 (SOCK defaults to
 #                                                 /run/containerd/containerd.sock)
-#   scripts/images.sh list                        image names, tarballs, sizes, state
-#   scripts/images.sh clean                       remove .lab/images/
+#   lab/images/images.sh list                        image names, tarballs, sizes, state
+#   lab/images/images.sh clean                       remove .lab/images/
 # IMAGE is pause, nginx-fortune or quote-mirror (default: all three).
 #
 # build skips an image whose tarball was made from the same inputs: a sha256
-# over its recipe (the bash functions that build it), its files under images/,
+# over its recipe (the bash functions that build it), its files under lab/images/,
 # the packer, and its parameters (Go version; apt mirror, suite, packages) is
 # kept in .lab/images/stamps/. --force rebuilds regardless (for instance to
 # pick up newer Debian packages, which the stamp cannot see).
@@ -32,8 +32,10 @@
 # IfNotPresent (set Never to fail fast when an image was not loaded).
 set -euo pipefail
 
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SRC=$REPO/images
+SAY_AS=images
+# shellcheck source=lab/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+SRC=$REPO/lab/images
 OUT=$REPO/.lab/images
 WORK=$OUT/work
 STAMPS=$OUT/stamps
@@ -53,9 +55,6 @@ NGINX_CONFIG=(
   --expose 80/tcp
   --stop-signal SIGQUIT
 )
-
-log() { printf '[images] %s\n' "$*" >&2; }
-die() { printf '[images] error: %s\n' "$*" >&2; exit 1; }
 
 ref_of() {
   case $1 in
@@ -99,7 +98,7 @@ apt_mirror() {
   echo "${uri:-http://deb.debian.org/debian}"
 }
 
-# Every file under images/<dir>..., named and hashed, in a stable order.
+# Every file under lab/images/<dir>..., named and hashed, in a stable order.
 hash_tree() {
   local dir
   for dir in "$@"; do
@@ -146,23 +145,7 @@ need_root() { [[ $(id -u) -eq 0 ]] || die "$1 needs root"; }
 
 need_cmd() { command -v "$1" >/dev/null 2>&1 || die "'$1' not found${2:+ ($2)}"; }
 
-ensure_debootstrap() {
-  command -v debootstrap >/dev/null 2>&1 && return
-  log "installing debootstrap"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -q debootstrap >/dev/null ||
-    { apt-get update -q >/dev/null && apt-get install -y -q debootstrap >/dev/null; }
-}
-
-# rm -rf a build tree, refusing if anything is still mounted inside it.
-remove_tree() {
-  local dir=$1
-  [[ -e $dir ]] || return 0
-  if awk -v d="$(realpath "$dir")/" 'index($2 "/", d) == 1 { found = 1 } END { exit !found }' /proc/mounts; then
-    die "something is mounted under $dir; unmount it first (see /proc/mounts)"
-  fi
-  rm -rf --one-file-system "$dir"
-}
+ensure_debootstrap() { apt_ensure images debootstrap:debootstrap; }
 
 # A gzip-compressed layer tarball of directory $1: numeric owners, sorted names,
 # no atime/ctime, so the same tree gives the same bytes.
@@ -201,7 +184,7 @@ build_pause() {
   make_layer "$w/rootfs" "$w/layer.tar.gz"
   pack_image pause "$w/layer.tar.gz" -- \
     --entrypoint '["/pause"]' --workdir / \
-    --history "static Go pause (images/pause), CGO_ENABLED=0"
+    --history "static Go pause (lab/images/pause), CGO_ENABLED=0"
 }
 
 # ---------------------------------------------------------------- nginx-fortune
@@ -213,7 +196,7 @@ build_pause() {
 debootstrap_rootfs() {
   local root=$1 mirror
   mirror=$(apt_mirror)
-  log "debootstrap --variant=minbase $SUITE from $mirror (+ $PACKAGES)"
+  say "debootstrap --variant=minbase $SUITE from $mirror (+ $PACKAGES)"
   debootstrap --foreign --variant=minbase --components=main \
     --arch="$(dpkg --print-architecture)" --include="$PACKAGES" \
     "$SUITE" "$root" "$mirror" >"$root.debootstrap.log" 2>&1 ||
@@ -249,7 +232,7 @@ strip_rootfs() {
   mkdir -p "$r/var/lib/apt/lists/partial" "$r/var/cache/apt/archives/partial"
   rm -rf "$r/debootstrap" "$r"/tmp/* "$r"/var/tmp/* "$r"/run/*
   # Device nodes: the runtime mounts a fresh /dev.
-  rm -rf "$r"/dev/*
+  rm -rf "${r:?}"/dev/*
 }
 
 # Run the image's own tools in the tree, in private namespaces: nginx must
@@ -281,7 +264,7 @@ selftest_rootfs() {
     ' >"$r.selftest.log" 2>&1 ||
     { tail -n 20 "$r.selftest.log" >&2; die "self-test of the nginx-fortune rootfs failed"; }
   # The tmpfs on /dev went away with the namespace; leave /dev empty.
-  rm -rf "$r"/dev/* "$r"/run/*
+  rm -rf "${r:?}"/dev/* "$r"/run/*
 }
 
 build_nginx_fortune() {
@@ -293,10 +276,10 @@ build_nginx_fortune() {
   debootstrap_rootfs "$w/rootfs"
   strip_rootfs "$w/rootfs"
   selftest_rootfs "$w/rootfs"
-  log "rootfs: $(du -sh --apparent-size "$w/rootfs" | cut -f1)"
+  say "rootfs: $(du -sh --apparent-size "$w/rootfs" | cut -f1)"
   make_layer "$w/rootfs" "$w/layer.tar.gz"
   pack_image nginx-fortune "$w/layer.tar.gz" -- "${NGINX_CONFIG[@]}" \
-    --history "debootstrap --variant=minbase $SUITE +$PACKAGES; nginx config (images/nginx-fortune)"
+    --history "debootstrap --variant=minbase $SUITE +$PACKAGES; nginx config (lab/images/nginx-fortune)"
 }
 
 # ---------------------------------------------------------------- quote-mirror
@@ -322,12 +305,12 @@ build_quote_mirror() {
     { rm -rf "$tmp"; die "fortune cannot read the quotes file"; }
   install -m 0644 "$tmp/book-quotes.txt.dat" "$w/rootfs/$html/book-quotes.txt.dat"
   rm -rf "$tmp"
-  log "quotes: $(grep -m1 -i 'There were' "$w/strfile.log" || true)"
+  say "quotes: $(grep -m1 -i 'There were' "$w/strfile.log" || true)"
 
   make_layer "$w/rootfs" "$w/layer.tar.gz"
   pack_image quote-mirror "$base/layer.tar.gz" "$w/layer.tar.gz" -- "${NGINX_CONFIG[@]}" \
     --history "lab.local/nginx-fortune:1" \
-    --history "images/quotes/book-quotes.txt and its strfile .dat in /$html"
+    --history "lab/images/quotes/book-quotes.txt and its strfile .dat in /$html"
 }
 
 # ---------------------------------------------------------------- commands
@@ -362,17 +345,17 @@ cmd_build() {
   for n in "${want[@]}"; do
     hash=$(inputs_hash "$n")
     if ((!force)) && is_current "$n" "$hash"; then
-      log "$(ref_of "$n"): up to date ($OUT/$n.tar)"
+      say "$(ref_of "$n"): up to date ($OUT/$n.tar)"
       continue
     fi
-    log "$(ref_of "$n"): building"
+    say "$(ref_of "$n"): building"
     start=$SECONDS
     rm -f "$STAMPS/$n"
     "build_${n//-/_}"
     echo "$hash" >"$STAMPS/$n"
     # quote-mirror carries nginx-fortune's layer: a rebuilt base makes it stale.
     if [[ $n == nginx-fortune ]]; then rm -f "$STAMPS/quote-mirror"; fi
-    log "$(ref_of "$n"): built in $((SECONDS - start))s, $(human "$(stat -c %s "$OUT/$n.tar")") -> $OUT/$n.tar"
+    say "$(ref_of "$n"): built in $((SECONDS - start))s, $(human "$(stat -c %s "$OUT/$n.tar")") -> $OUT/$n.tar"
   done
 }
 
@@ -394,11 +377,11 @@ cmd_load() {
   local n tar
   for n in "${names[@]}"; do
     tar=$OUT/$n.tar
-    [[ -f $tar ]] || die "$tar is missing: run 'scripts/images.sh build' first"
+    [[ -f $tar ]] || die "$tar is missing: run 'lab/images/images.sh build' first"
     if ! is_current "$n" "$(inputs_hash "$n")"; then
-      log "warning: $tar was built from other inputs than the current ones; 'scripts/images.sh build' refreshes it"
+      say "warning: $tar was built from other inputs than the current ones; 'lab/images/images.sh build' refreshes it"
     fi
-    log "importing $(ref_of "$n") from $tar"
+    say "importing $(ref_of "$n") from $tar"
     ctr --address "$address" --namespace k8s.io images import "$tar" >&2
   done
   local listed
@@ -406,7 +389,7 @@ cmd_load() {
   for n in "${names[@]}"; do
     grep -qxF "$(ref_of "$n")" <<<"$listed" || die "$(ref_of "$n") is not listed in containerd after the import"
   done
-  log "loaded into $address (namespace k8s.io): $(for n in "${names[@]}"; do printf '%s ' "$(ref_of "$n")"; done)"
+  say "loaded into $address (namespace k8s.io): $(for n in "${names[@]}"; do printf '%s ' "$(ref_of "$n")"; done)"
 }
 
 cmd_list() {
@@ -425,8 +408,8 @@ cmd_list() {
 
 cmd_clean() {
   [[ -d $OUT ]] || return 0
-  remove_tree "$OUT"
-  log "removed $OUT"
+  remove_tree "$OUT" || die "not removing $OUT"
+  say "removed $OUT"
 }
 
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
