@@ -110,7 +110,7 @@ describe("pulumi up of the lab stack on a real node", () => {
   });
 
   it("quote-poststart: kubectl port-forward 1080:80 and GET /quote answer one quote of the mirrored file", async () => {
-    const quotes = readFileSync(path.join(ROOT, "images", "quotes", "book-quotes.txt"), "utf8").split(/^%\n/m).map((q) => q.trim());
+    const quotes = readFileSync(path.join(ROOT, "lab", "images", "quotes", "book-quotes.txt"), "utf8").split(/^%\n/m).map((q) => q.trim());
     const forward = spawn(path.join(ROOT, ".lab", "bin", "kubectl"), ["--kubeconfig", KUBECONFIG, "-n", NAMESPACE, "port-forward", "quote-poststart", "1080:80"]);
     try {
       // kubectl starts slowly on a loaded machine: up to 60 s for the tunnel and the first answer.
