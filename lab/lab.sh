@@ -21,6 +21,7 @@ KUBELET_PORT=${LAB_KUBELET_PORT:-10250}
 KUBELET_HEALTHZ_PORT=${LAB_KUBELET_HEALTHZ_PORT:-10248}
 PROXY_HEALTHZ_PORT=${LAB_PROXY_HEALTHZ_PORT:-10256}
 PROXY_METRICS_PORT=${LAB_PROXY_METRICS_PORT:-10249}
+DNS_READY_PORT=${LAB_DNS_READY_PORT:-8181}
 UP_TIMEOUT=${LAB_UP_TIMEOUT:-120}
 
 # the node
@@ -53,7 +54,7 @@ SERVER=https://127.0.0.1:$APISERVER_PORT
 # processes started by `up`, in start order
 CONTROL_PLANE=(etcd kube-apiserver kube-controller-manager kube-scheduler)
 NODE_PROCS=(containerd kubelet kube-proxy)
-PROCS=("${CONTROL_PLANE[@]}" "${NODE_PROCS[@]}")
+PROCS=("${CONTROL_PLANE[@]}" coredns "${NODE_PROCS[@]}")
 
 export PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 
@@ -67,6 +68,8 @@ source "$LAB_SRC/steps/certificates.sh"
 source "$LAB_SRC/steps/control-plane.sh"
 # shellcheck source=lab/steps/host.sh
 source "$LAB_SRC/steps/host.sh"
+# shellcheck source=lab/steps/dns.sh
+source "$LAB_SRC/steps/dns.sh"
 # shellcheck source=lab/steps/images.sh
 source "$LAB_SRC/steps/images.sh"
 # shellcheck source=lab/steps/node.sh
@@ -77,6 +80,7 @@ source "$LAB_SRC/steps/node.sh"
 stop_all() {
   set +e
   stop_node
+  stop coredns
   stop_control_plane
   remove_node_leftovers
   set -e
@@ -111,6 +115,7 @@ cmd_up() {
   ((EUID == 0)) || die "the lab node needs root (containerd, mounts, bridge, iptables)"
   check_ports
   build
+  build_dns
   ensure_packages
   build_images
   local t0=$SECONDS
@@ -131,6 +136,7 @@ cmd_up() {
   start_etcd
   start_apiserver
   start_controllers
+  start_dns
 
   wait "$RUNTIME_JOB" || { RUNTIME_JOB=; die "containerd did not start or the images did not load"; }
   RUNTIME_JOB=
@@ -141,7 +147,7 @@ cmd_up() {
 
   write_kubeconfig "$KUBECONFIG_FILE" lab-admin admin lab
   trap - EXIT
-  say "up in $((SECONDS - t0)) s: control plane, node $NODE_NAME Ready, quote mirror serving; logs in .lab/log"
+  say "up in $((SECONDS - t0)) s: control plane, cluster DNS, node $NODE_NAME Ready, quote mirror serving; logs in .lab/log"
   echo "export KUBECONFIG=$KUBECONFIG_FILE"
 }
 
@@ -163,6 +169,8 @@ cmd_status() {
   printf '  %-40s %s\n' "$SERVER/readyz" "$state"
   if node_ready; then state=Ready; else state="not Ready"; rc=3; fi
   printf '  %-40s %s\n' "node $NODE_NAME" "$state"
+  if dns_ready; then state=ready; else state="not ready"; rc=3; fi
+  printf '  %-40s %s\n' "cluster DNS $NODE_IP:53" "$state"
   if quote_mirror_serves; then state=serving; else state="not serving"; rc=3; fi
   printf '  %-40s %s\n' "$QUOTE_MIRROR_URL" "$state"
   if ((rc == 0)); then
@@ -189,6 +197,6 @@ case ${1:-} in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  build) build ;;
+  build) build; build_dns ;;
   *) echo "usage: $0 up|down|status|build" >&2; exit 2 ;;
 esac

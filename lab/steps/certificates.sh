@@ -64,6 +64,8 @@ make_pki() {
   cert kubelet "/O=system:nodes/CN=system:node:$NODE_NAME"
   cert kubelet-serving "/CN=system:node:$NODE_NAME" "IP:$NODE_IP,IP:127.0.0.1,DNS:$NODE_NAME,DNS:localhost"
   cert kube-proxy "/CN=system:kube-proxy"
+  # the cluster DNS: reads Services (manifests/coredns.yaml)
+  cert coredns "/CN=lab-coredns"
   CA_NAME=front-proxy-ca cert front-proxy-client "/CN=front-proxy-client"
 }
 
@@ -102,4 +104,5 @@ write_kubeconfigs() {
   write_kubeconfig "$PKI/kube-scheduler.kubeconfig" system:kube-scheduler kube-scheduler lab
   write_kubeconfig "$PKI/kubelet.kubeconfig" "system:node:$NODE_NAME" kubelet lab
   write_kubeconfig "$PKI/kube-proxy.kubeconfig" system:kube-proxy kube-proxy lab
+  write_kubeconfig "$PKI/coredns.kubeconfig" lab-coredns coredns lab
 }

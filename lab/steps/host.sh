@@ -27,7 +27,7 @@ other_node_owner() {
   owner=$(<"$NODE_OWNER")
   [[ -n $owner && $owner != "$LAB" ]] || return 1
   [[ -d $owner/host ]] && { echo "$owner"; return 0; }
-  for name in containerd kubelet kube-proxy; do
+  for name in containerd kubelet kube-proxy coredns; do
     pid=$(cat "$owner/run/$name.pid" 2>/dev/null) || continue
     if pid_runs "$pid" && [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == */"$name" ]]; then
       echo "$owner"; return 0

@@ -7,7 +7,7 @@ render() {
   text=$(<"$src")
   for var in NODE_DIR CONTAINERD_DIR CONTAINERD_SOCK PKI SNAPSHOTTER BRIDGE POD_CIDR \
     CLUSTER_CIDR NODE_IP NODE_NAME KUBELET_PORT KUBELET_HEALTHZ_PORT PROXY_HEALTHZ_PORT \
-    PROXY_METRICS_PORT; do
+    PROXY_METRICS_PORT DNS_READY_PORT; do
     text=${text//"@$var@"/"${!var}"}
   done
   [[ ! $text =~ @[A-Z_]+@ ]] || die "$src: no value for ${BASH_REMATCH[0]}"

@@ -57,7 +57,7 @@ start() {
 check_ports() {
   local p busy=0
   for p in "$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$KCM_PORT" "$SCHEDULER_PORT" \
-    "$KUBELET_PORT" "$KUBELET_HEALTHZ_PORT" "$PROXY_HEALTHZ_PORT" "$PROXY_METRICS_PORT"; do
+    "$KUBELET_PORT" "$KUBELET_HEALTHZ_PORT" "$PROXY_HEALTHZ_PORT" "$PROXY_METRICS_PORT" "$DNS_READY_PORT"; do
     if port_in_use "$p"; then
       printf 'lab: port %s is in use:\n' "$p" >&2; ss -Hltnp "sport = :$p" >&2; busy=1
     fi

@@ -72,6 +72,9 @@ afterAll(() => {
   pulumi("destroy", "lab");
 }, 10 * MINUTES);
 
+/** Warnings `pulumi up` of the lab stack prints because a scenario fails by design (the book's story). */
+const STORY_WARNINGS: RegExp[] = [];
+
 const verdict = (scenario: string) => observed.entries.find((e) => e.kind === "verdict" && e.scenario === scenario);
 
 describe("pulumi up of the lab stack on a real node", () => {
@@ -102,6 +105,17 @@ describe("pulumi up of the lab stack on a real node", () => {
 
   it("the observer exits 0 when every scenario behaved", () => {
     expect(observed.status).toBe(0);
+  });
+
+  it("pulumi up prints no warning that is not part of a scenario's story", () => {
+    const unexpected = up.output.split("\n").filter((line) => /warning/i.test(line) && !STORY_WARNINGS.some((story) => story.test(line)));
+    expect(unexpected, `pulumi up of the lab stack printed warnings no scenario explains:\n${unexpected.join("\n")}`).toEqual([]);
+  });
+
+  it("no scenario pod got a MissingClusterDNS event: the kubelet has the lab's cluster DNS", () => {
+    const events = kubectl("-n", NAMESPACE, "get", "events", "--field-selector", "reason=MissingClusterDNS", "-o", "name");
+    expect(events.status).toBe(0);
+    expect(events.output.trim()).toBe("");
   });
 
   it("pulumi up prints the failing hook's message in the stack's outputs", () => {
