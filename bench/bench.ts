@@ -13,12 +13,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import YAML from "yaml";
-import { alternate, BIN, check, exec, firstLine, fmt, KUBECONFIG, kubectl, LAB, measure, ROOT, sleep, type Stats, stats, table, tail } from "./lib";
+import { render } from "../tools/manifests";
+import { configKey, labValues, rawConfig } from "../tools/stack-file";
+import { devConfig, envs, ensureLab, KUBECTL, OUT, preview, PULUMI, RAW_DIR } from "./cli";
+import { alternate, check, exec, firstLine, fmt, KUBECONFIG, kubectl, log, measure, ROOT, sleep, type Stats, stats, table, tail } from "./lib";
 
-const OUT = path.join(LAB, "bench");
-const PULUMI = path.join(BIN, "pulumi");
-const KUBECTL = path.join(BIN, "kubectl");
-const RAW_DIR = path.join(ROOT, "bench", "raw-pod");
 const POD = "quote-poststart"; // the dev stack's one pod, in namespace default
 
 interface Row {
@@ -29,59 +28,6 @@ interface Row {
   note?: string;
 }
 const rows: Row[] = [];
-const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
-
-// ---------------------------------------------------------------- environment of the real CLI
-
-/** The environment scripts/pulumi.sh gives the CLI, with `backend` as its file backend. */
-function pulumiEnv(backend: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PATH: `${BIN}:${process.env.PATH}`,
-    PULUMI_BACKEND_URL: `file://${backend}`,
-    PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "lab",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_HOME: process.env.PULUMI_HOME ?? path.join(LAB, "pulumi"), // toolchain/toolchain.sh installed the provider there
-    KUBECONFIG,
-    ...extra,
-  };
-  delete env.PULUMI_IGNORE_AMBIENT_PLUGINS;
-  return env;
-}
-const DEV_ENV = pulumiEnv(path.join(LAB, "state")); // the dev stack's own state, as pulumi.sh has it
-const RAW_ENV = pulumiEnv(path.join(OUT, "state")); // the raw program's, apart
-
-/** A copy of Pulumi.dev.yaml with settings changed, as `pulumi.sh --set` makes it; its path. */
-function devConfig(file: string, sets: Record<string, unknown>): string {
-  const doc = YAML.parse(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"));
-  for (const [key, value] of Object.entries(sets)) doc.config[`poststart-lab:${key}`] = value;
-  const to = path.join(OUT, file);
-  writeFileSync(to, YAML.stringify(doc));
-  return to;
-}
-
-/** The lab stack's values for the lab cluster (its image, pull policy, quote mirror), from Pulumi.lab.yaml. */
-function labValues(): Record<string, unknown> {
-  const config = YAML.parse(readFileSync(path.join(ROOT, "Pulumi.lab.yaml"), "utf8")).config;
-  const keys = ["image", "imagePullPolicy", "installFortune", "quotesUrl"];
-  return Object.fromEntries(keys.map((k) => [k, config[`poststart-lab:${k}`]]));
-}
-
-const preview = (env: NodeJS.ProcessEnv, cwd: string, configFile?: string) =>
-  check(PULUMI, ["preview", "--non-interactive", "--stack", "dev", ...(configFile ? ["--config-file", configFile] : [])], { env, cwd });
-
-let labReady = false;
-async function ensureLab(): Promise<void> {
-  if (labReady) return;
-  log("toolchain and lab cluster (toolchain/toolchain.sh, lab/lab.sh)");
-  await check("bash", ["toolchain/toolchain.sh", "--no-actionlint"]);
-  if ((await exec("bash", ["lab/lab.sh", "status"])).status !== 0) await check("bash", ["lab/lab.sh", "up"]);
-  for (const [env, cwd] of [[DEV_ENV, ROOT], [RAW_ENV, RAW_DIR]] as const) {
-    mkdirSync(new URL(env.PULUMI_BACKEND_URL!).pathname, { recursive: true });
-    await check(PULUMI, ["stack", "select", "--create", "--non-interactive", "dev"], { env, cwd });
-  }
-  labReady = true;
-}
 
 // ---------------------------------------------------------------- 1. program evaluation
 
@@ -112,6 +58,12 @@ async function programEval(runs: number): Promise<void> {
     stats: stats([growth]),
     note: `${growth <= 1.25 ? "linear (fixed cost amortized below 1)" : "super-linear"}; each pod beyond 100 adds ${fmt(marginal, "ms")}; aim < 2 ms/pod at 1000: ${perPod(1000).median < 2 ? "met" : "not met"}`,
   });
+  // The components' own cost: the same 1000 pods as plain k8s.core.v1.Pod resources, in alternating pairs.
+  const evalMs = async (...args: string[]) => JSON.parse((await check(process.execPath, ["--import", "tsx", "bench/program-eval.ts", ...args])).stdout).ms as number;
+  log(`1. program evaluation, 1000 pods: components vs raw Pods, ${runs} pairs`);
+  const { b: raw, ratio } = await alternate(runs, () => evalMs("1000"), () => evalMs("1000", "raw"));
+  rows.push({ bench: "1", what: "eval 1000 raw Pods: time", unit: "ms", stats: raw, note: "k8s.core.v1.Pod of the same spec, the same mocks" });
+  rows.push({ bench: "1", what: "ratio components / raw (per pair)", unit: "x", stats: ratio, note: `aim <= 1.3: ${ratio.median <= 1.3 ? "met" : "not met"}` });
 }
 
 // ---------------------------------------------------------------- 2. unit suite
@@ -138,10 +90,10 @@ async function previewOverhead(runs: number): Promise<void> {
   writeFileSync(manifest, rendered);
   const podJson = path.join(OUT, "raw-pod.json");
   writeFileSync(podJson, JSON.stringify(pod));
-  const rawEnv = { ...RAW_ENV, BENCH_POD_JSON: podJson };
+  const rawEnv = { ...envs().raw, BENCH_POD_JSON: podJson };
   const config = devConfig("Pulumi.dev.yaml", { cluster: "lab" });
 
-  const dev = async () => (await preview(DEV_ENV, ROOT, config)).ms;
+  const dev = async () => (await preview(envs().dev, ROOT, config)).ms;
   const raw = async () => (await preview(rawEnv, RAW_DIR)).ms;
   const dry = async () => (await check(KUBECTL, ["--kubeconfig", KUBECONFIG, "apply", "--dry-run=server", "-f", manifest])).ms;
   log("3. warm-up previews (not counted)");
@@ -219,7 +171,7 @@ async function timeToQuote(runs: number): Promise<void> {
     rows.push({ bench: "4", what: "time to quote", note: `skipped: pod ${POD} already exists in default (not removed: it may be someone's)` });
     return;
   }
-  const state = JSON.parse((await check(PULUMI, ["stack", "export", "--stack", "dev"], { env: DEV_ENV })).stdout);
+  const state = JSON.parse((await check(PULUMI, ["stack", "export", "--stack", "dev"], { env: envs().dev })).stdout);
   if ((state.deployment?.resources ?? []).length > 0) {
     rows.push({ bench: "4", what: "time to quote", note: "skipped: the dev stack's state (.lab/state) holds resources (not destroyed: they may be someone's)" });
     return;
@@ -227,14 +179,13 @@ async function timeToQuote(runs: number): Promise<void> {
   const sets = { cluster: "lab", ...labValues() };
   const config = devConfig("Pulumi.dev.lab.yaml", sets);
   // The same settings rendered for kubectl, by the program's own render (the CLI has no --set).
-  const { render, rawConfig } = require("../stacks/render") as typeof import("../stacks/render");
-  const lab = Object.fromEntries(Object.entries(sets).map(([k, v]) => [`poststart-lab:${k}`, v]));
+  const lab = Object.fromEntries(Object.entries(sets).map(([k, v]) => [configKey(k), v]));
   const manifest = path.join(OUT, "dev-lab.yaml");
   writeFileSync(manifest, await render({ ...rawConfig({ stack: "dev" }), ...lab }));
 
-  // scripts/pulumi.sh's up/destroy flags; a pod that never gets ready (e.g. its image not loaded) ends the row.
+  // tools/pulumi.sh's up/destroy flags; a pod that never gets ready (e.g. its image not loaded) ends the row.
   const pulumi = (command: string) =>
-    check(PULUMI, [command, "--yes", "--non-interactive", "--skip-preview", "--stack", "dev", "--config-file", config], { env: DEV_ENV, timeoutMs: 240_000 });
+    check(PULUMI, [command, "--yes", "--non-interactive", "--skip-preview", "--stack", "dev", "--config-file", config], { env: envs().dev, timeoutMs: 240_000 });
   const hooks: number[] = [];
   const side = (name: string, create: () => Promise<unknown>, remove: () => Promise<unknown>) => async () => {
     log(`4. time to quote: ${name}`);
@@ -268,7 +219,7 @@ async function programStart(runs: number): Promise<void> {
   const config = devConfig("Pulumi.dev.yaml", { cluster: "lab" });
   const probeOut = path.join(OUT, "start-probe.json");
   const probe = path.join(ROOT, "bench", "start-probe.js");
-  const env = { ...DEV_ENV, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${probe}`.trim(), BENCH_START_PROBE_OUT: probeOut };
+  const env = { ...envs().dev, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${probe}`.trim(), BENCH_START_PROBE_OUT: probeOut };
   type Marks = { timeOrigin: number; probeLoaded: number; mainStart: number; tsxLoaded: number; indexDone: number; tsNode: boolean; typescriptBy?: string; tsLoader: string };
   const samples = await measure(runs, async (i) => {
     log(`5. program start, preview ${i + 1}/${runs}`);

@@ -1,4 +1,4 @@
-// Small helpers of the bench: timing, statistics, alternation, child processes, the table.
+// Small helpers of the bench: statistics, alternation, child processes, the table.
 import { spawn, spawnSync } from "node:child_process";
 import * as path from "node:path";
 
@@ -6,6 +6,9 @@ export const ROOT = path.resolve(__dirname, "..");
 export const LAB = path.join(ROOT, ".lab");
 export const BIN = path.join(LAB, "bin");
 export const KUBECONFIG = path.join(LAB, "kubeconfig");
+
+/** Progress, on stderr. */
+export const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
 
 export interface Stats {
   median: number;
@@ -20,13 +23,6 @@ export function stats(values: number[]): Stats {
   const mid = Math.floor(s.length / 2);
   const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
   return { median, min: s[0]!, max: s.at(-1)!, n: s.length, values };
-}
-
-/** Milliseconds `fn` took. */
-export async function time(fn: () => unknown): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
 }
 
 /** `fn` run `runs` times, one after the other; its results (usually milliseconds). */

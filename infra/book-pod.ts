@@ -2,31 +2,29 @@
 // `pulumi up` waits for: readiness, or the state the book predicts for pods that never get ready.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ArgumentError, checkImage } from "./checks";
+import { checkDnsLabel, checkImage, checkPullPolicy, type PullPolicy } from "./checks";
 import { checkHook, type Hook } from "./hooks";
 import { type PodWatch, reach } from "./pod-watch";
 import { describePodState, type Until } from "./pod-state";
 
 export const BOOK_IMAGE = "nginx:alpine";
-export const PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
-export type PullPolicy = (typeof PULL_POLICIES)[number];
 
 /** Arguments every scenario component takes. */
 export interface BookPodArgs {
   /** The pod's name. @default the book's name of the scenario's pod */
-  name?: string;
+  readonly name?: string;
   /** The namespace. @default the provider's namespace, usually `default` (the book sets none) */
-  namespace?: string;
+  readonly namespace?: string;
   /** The container image; an image that already has `sh`, `curl` and `fortune` can run without internet. @default "nginx:alpine" */
-  image?: string;
+  readonly image?: string;
   /** @default Kubernetes' own default (the book sets none) */
-  imagePullPolicy?: PullPolicy;
+  readonly imagePullPolicy?: PullPolicy;
   /**
    * Who `pulumi up` waits with: a PodWatch stops it within seconds of a failed hook or an image
    * that cannot be pulled, naming the cause. @default none: the Kubernetes provider's own await,
    * which waits until its timeout (10 minutes for a pod) when the hook or image fails
    */
-  podWatch?: PodWatch;
+  readonly podWatch?: PodWatch;
 }
 
 /**
@@ -71,39 +69,29 @@ export interface HookPodSpec {
   dependsOn?: pulumi.Input<pulumi.Resource[]>;
 }
 
-/** What Kubernetes accepts as a pod or namespace name (DNS-1123 label). */
-export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
-/** Throws unless `value` is a DNS-1123 label, as pod and namespace names must be. */
-export function checkDnsLabel(setting: string, value: string): string {
-  if (!DNS_LABEL.test(value)) {
-    throw new ArgumentError(setting, value, "1 to 63 lower-case letters, digits or '-', starting and ending with a letter or digit");
+/**
+ * Runs a component's checks of its arguments: a bad one fails as a ResourceError of the component,
+ * which the CLI prints under it, without a stack trace.
+ */
+export function checkArgs<T>(component: pulumi.Resource, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    throw pulumi.ResourceError.isInstance(e) || !(e instanceof Error) ? e : new pulumi.ResourceError(e.message, component, true);
   }
-  return value;
-}
-
-/** Throws unless `value` is a whole number of seconds within [min, max]. */
-export function checkSeconds(setting: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ArgumentError(setting, value, `a whole number of seconds from ${min} to ${max}`);
-  }
-  return value;
-}
-
-export function checkPullPolicy(setting: string, value: string | undefined): PullPolicy | undefined {
-  if (value !== undefined && !(PULL_POLICIES as readonly string[]).includes(value)) {
-    throw new Error(`${setting}: ${JSON.stringify(value)} is not allowed: use one of ${PULL_POLICIES.join(", ")}`);
-  }
-  return value as PullPolicy | undefined;
 }
 
 /** Creates the scenario's pod as a child of `parent`: one container `nginx` serving port 80 (named `http`). */
 export function createHookPod(parent: pulumi.ComponentResource, args: BookPodArgs, spec: HookPodSpec): k8s.core.v1.Pod {
-  const name = checkDnsLabel("name", spec.name);
-  if (args.namespace !== undefined) checkDnsLabel("namespace", args.namespace);
-  const image = checkImage("image", args.image ?? BOOK_IMAGE);
-  const imagePullPolicy = checkPullPolicy("imagePullPolicy", args.imagePullPolicy);
-  const lifecycle = { postStart: checkHook(spec.postStart, "postStart") };
+  const { name, image, imagePullPolicy, lifecycle } = checkArgs(parent, () => {
+    if (args.namespace !== undefined) checkDnsLabel("namespace", args.namespace);
+    return {
+      name: checkDnsLabel("name", spec.name),
+      image: checkImage("image", args.image ?? BOOK_IMAGE),
+      imagePullPolicy: checkPullPolicy("imagePullPolicy", args.imagePullPolicy),
+      lifecycle: { postStart: checkHook(spec.postStart, "postStart") },
+    };
+  });
   return new k8s.core.v1.Pod(
     name,
     {

@@ -8,7 +8,8 @@ export class ArgumentError extends Error {
     readonly value: unknown,
     readonly allowed: string,
   ) {
-    super(`${setting}: ${JSON.stringify(value)} is not allowed: use ${allowed}`);
+    // String(NaN) and String(Infinity): JSON would print them as null.
+    super(`${setting}: ${typeof value === "number" ? String(value) : JSON.stringify(value)} is not allowed: use ${allowed}`);
   }
 }
 
@@ -85,4 +86,104 @@ export function checkOutputFile(setting: string, file: string): string {
     throw new ArgumentError(setting, file, `a path outside ${SERVED_DIRECTORY}: nginx serves that directory to anyone who asks`);
   }
   return file;
+}
+
+/** What Kubernetes accepts as a pod or namespace name (DNS-1123 label). */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** Throws unless `value` is a DNS-1123 label, as pod and namespace names must be. */
+export function checkDnsLabel(setting: string, value: string): string {
+  if (!DNS_LABEL.test(value)) {
+    throw new ArgumentError(setting, value, "1 to 63 lower-case letters, digits or '-', starting and ending with a letter or digit");
+  }
+  return value;
+}
+
+/** Throws unless `value` is a whole number of seconds within [min, max]. */
+export function checkSeconds(setting: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ArgumentError(setting, value, `a whole number of seconds from ${min} to ${max}`);
+  }
+  return value;
+}
+
+export function checkPullPolicy(setting: string, value: string | undefined): PullPolicy | undefined {
+  if (value !== undefined && !(PULL_POLICIES as readonly string[]).includes(value)) {
+    throw new ArgumentError(setting, value, `one of ${PULL_POLICIES.join(", ")}`);
+  }
+  return value as PullPolicy | undefined;
+}
+
+
+export const PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
+export type PullPolicy = (typeof PULL_POLICIES)[number];
+
+/** Throws unless the slow hook's sleep is a whole number of seconds, at most an hour. */
+export function checkDelaySeconds(setting: string, seconds: number): number {
+  return checkSeconds(setting, seconds, 0, 3600);
+}
+
+
+export const HOOK_SCHEMES = ["HTTP", "HTTPS"] as const;
+export type HookScheme = (typeof HOOK_SCHEMES)[number];
+
+/** A dotted-quad IPv4 address, no leading zeros. */
+export const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** Ranges no Service can have its ClusterIP in, whatever the cluster's service range. */
+const NEVER_CLUSTER_IPS: [base: string, bits: number, what: string][] = [
+  ["0.0.0.0", 8, "'this network'"],
+  ["127.0.0.0", 8, "loopback"],
+  ["169.254.0.0", 16, "link-local"],
+  ["224.0.0.0", 4, "multicast"],
+  ["255.255.255.255", 32, "broadcast"],
+];
+
+const ipNumber = (ip: string) => ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+
+/** Throws unless `ip` is an IPv4 address that can be a Service ClusterIP (the cluster's range is checked against the cluster). */
+export function checkClusterIP(setting: string, ip: string): string {
+  if (!IPV4.test(ip)) throw new ArgumentError(setting, ip, "an IPv4 address from the cluster's service range, e.g. 10.96.100.100");
+  for (const [base, bits, what] of NEVER_CLUSTER_IPS) {
+    const size = 2 ** (32 - bits);
+    if (Math.floor(ipNumber(ip) / size) === Math.floor(ipNumber(base) / size)) {
+      throw new ArgumentError(setting, ip, `an IPv4 address from the cluster's service range: ${base}/${bits} (${what}) is never a Service's ClusterIP`);
+    }
+  }
+  return ip;
+}
+
+export function checkPort(setting: string, port: number): number {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ArgumentError(setting, port, "a port number from 1 to 65535");
+  }
+  return port;
+}
+
+export function checkScheme(setting: string, scheme: string): HookScheme {
+  if (!(HOOK_SCHEMES as readonly string[]).includes(scheme)) {
+    throw new ArgumentError(setting, scheme, `one of ${HOOK_SCHEMES.join(", ")}`);
+  }
+  return scheme as HookScheme;
+}
+
+
+export const RESTART_POLICIES = ["Always", "OnFailure", "Never"] as const;
+export type RestartPolicy = (typeof RESTART_POLICIES)[number];
+
+export function checkRestartPolicy(setting: string, value: string | undefined): RestartPolicy | undefined {
+  if (value !== undefined && !(RESTART_POLICIES as readonly string[]).includes(value)) throw new ArgumentError(setting, value, `one of ${RESTART_POLICIES.join(", ")}`);
+  return value as RestartPolicy | undefined;
+}
+
+/** Throws unless `path` is an HTTP request path (it starts with '/'). */
+export function checkHttpPath(setting: string, path: string): string {
+  if (!path.startsWith("/")) throw new ArgumentError(setting, path, "a path that starts with '/'");
+  return path;
+}
+
+/** Throws unless `code` can be a failing command's exit status. */
+export function checkExitCode(setting: string, code: number): number {
+  if (!Number.isInteger(code) || code < 1 || code > 255) throw new ArgumentError(setting, code, "an integer from 1 to 255: a failing hook exits non-zero");
+  return code;
 }

@@ -2,21 +2,21 @@
 // then restarts it (CrashLoopBackOff), or with `restartPolicy: Never` leaves the pod `Failed`.
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type BookPodArgs, createHookPod, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
+import { type BookPodArgs, checkArgs, createHookPod, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
+import { checkRestartPolicy, type RestartPolicy } from "./checks";
 import { hooks } from "./hooks";
 
 export const BOOK_FAILURE_MESSAGE = "Emulating a post-start hook failure";
-export const RESTART_POLICIES = ["Always", "OnFailure", "Never"] as const;
 
 export interface FailingHookPodArgs extends BookPodArgs {
   /** @default "quote-poststart-fail" */
-  name?: string;
+  readonly name?: string;
   /** What the hook prints before it fails. @default "Emulating a post-start hook failure" */
-  message?: string;
+  readonly message?: string;
   /** @default 1 */
-  exitCode?: number;
+  readonly exitCode?: number;
   /** `Never` shows the pod ending `Failed` instead of restarting. @default Kubernetes' default, `Always` (the book sets none) */
-  restartPolicy?: (typeof RESTART_POLICIES)[number];
+  readonly restartPolicy?: RestartPolicy;
 }
 
 export class FailingHookPod extends pulumi.ComponentResource {
@@ -25,19 +25,20 @@ export class FailingHookPod extends pulumi.ComponentResource {
 
   constructor(name: string, args: FailingHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart-lab:index:FailingHookPod", name, {}, opts);
-    if (args.restartPolicy !== undefined && !(RESTART_POLICIES as readonly string[]).includes(args.restartPolicy)) {
-      throw new Error(`restartPolicy: ${JSON.stringify(args.restartPolicy)} is not allowed: use one of ${RESTART_POLICIES.join(", ")}`);
-    }
+    const { restartPolicy, postStart } = checkArgs(this, () => ({
+      restartPolicy: checkRestartPolicy("restartPolicy", args.restartPolicy),
+      postStart: hooks.failure(args.message ?? BOOK_FAILURE_MESSAGE, args.exitCode ?? 1),
+    }));
     // The kubelet reports a failed hook as the container's short-lived waiting reason PostStartHookError,
     // with the hook's output; without restarts, the container is just terminated.
     const readiness: Readiness =
-      args.restartPolicy === "Never"
+      restartPolicy === "Never"
         ? { until: "terminated", expected: "its container to be terminated, not restarted" }
         : { until: "hook-failed", expected: "PostStartHookError: its hook failed and the container is restarted" };
     this.pod = createHookPod(this, args, {
       name: args.name ?? "quote-poststart-fail",
-      postStart: hooks.failure(args.message ?? BOOK_FAILURE_MESSAGE, args.exitCode ?? 1),
-      restartPolicy: args.restartPolicy,
+      postStart,
+      restartPolicy,
       readiness,
     });
     this.outputs = podOutputs(this.pod, readiness, args.podWatch);

@@ -4,74 +4,36 @@
 import * as certmanager from "@pulumi/kubernetes-cert-manager";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { awaitAnnotations, BOOK_IMAGE, checkDnsLabel, checkPullPolicy, type PullPolicy } from "./book-pod";
-import { ArgumentError, checkImage } from "./checks";
+import { awaitAnnotations, BOOK_IMAGE, checkArgs } from "./book-pod";
+import { checkClusterIP, checkDnsLabel, checkImage, checkPort, checkPullPolicy, checkScheme, type HookScheme, type PullPolicy } from "./checks";
 import { type PodWatch, reach } from "./pod-watch";
 
-export const HOOK_SCHEMES = ["HTTP", "HTTPS"] as const;
-export type HookScheme = (typeof HOOK_SCHEMES)[number];
 
 export interface HookReceiverArgs {
   /** @default "myservice" (the book's) */
-  name?: string;
-  namespace?: string;
+  readonly name?: string;
+  readonly namespace?: string;
   /** The Service's fixed ClusterIP, from the cluster's service range (kind and minikube: 10.96.0.0/12 or /16). @default "10.96.100.100" */
-  clusterIP?: string;
+  readonly clusterIP?: string;
   /** @default 80 */
-  port?: number;
+  readonly port?: number;
   /** `HTTPS` serves TLS with a certificate from a self-signed cert-manager issuer. @default "HTTP" */
-  scheme?: HookScheme;
+  readonly scheme?: HookScheme;
   /** With `HTTPS`: install cert-manager (through @pulumi/kubernetes-cert-manager); `false` where it already runs. @default true */
-  installCertManager?: boolean;
+  readonly installCertManager?: boolean;
   /** @default "nginx:alpine" */
-  image?: string;
-  imagePullPolicy?: PullPolicy;
+  readonly image?: string;
+  readonly imagePullPolicy?: PullPolicy;
   /** Who `pulumi up` waits with for the receiver to answer (see BookPodArgs). @default the provider's own await */
-  podWatch?: PodWatch;
+  readonly podWatch?: PodWatch;
 }
 
+/** The book's name of the service the hook notifies. */
+export const BOOK_RECEIVER_NAME = "myservice";
+/** A ClusterIP from both kind's and minikube's service range, fixed: the kubelet sends the hook from the node, where Service names do not resolve. */
+export const DEFAULT_RECEIVER_CLUSTER_IP = "10.96.100.100";
 const LISTEN_PORT = 8080;
 const TLS_DIR = "/etc/receiver-tls";
-
-/** A dotted-quad IPv4 address, no leading zeros. */
-export const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-/** Ranges no Service can have its ClusterIP in, whatever the cluster's service range. */
-const NEVER_CLUSTER_IPS: [base: string, bits: number, what: string][] = [
-  ["0.0.0.0", 8, "'this network'"],
-  ["127.0.0.0", 8, "loopback"],
-  ["169.254.0.0", 16, "link-local"],
-  ["224.0.0.0", 4, "multicast"],
-  ["255.255.255.255", 32, "broadcast"],
-];
-
-const ipNumber = (ip: string) => ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
-
-/** Throws unless `ip` is an IPv4 address that can be a Service ClusterIP (the cluster's range is checked against the cluster). */
-export function checkClusterIP(setting: string, ip: string): string {
-  if (!IPV4.test(ip)) throw new ArgumentError(setting, ip, "an IPv4 address from the cluster's service range, e.g. 10.96.100.100");
-  for (const [base, bits, what] of NEVER_CLUSTER_IPS) {
-    const size = 2 ** (32 - bits);
-    if (Math.floor(ipNumber(ip) / size) === Math.floor(ipNumber(base) / size)) {
-      throw new ArgumentError(setting, ip, `an IPv4 address from the cluster's service range: ${base}/${bits} (${what}) is never a Service's ClusterIP`);
-    }
-  }
-  return ip;
-}
-
-export function checkPort(setting: string, port: number): number {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`${setting}: ${JSON.stringify(port)} is not allowed: use a port number from 1 to 65535`);
-  }
-  return port;
-}
-
-export function checkScheme(setting: string, scheme: string): HookScheme {
-  if (!(HOOK_SCHEMES as readonly string[]).includes(scheme)) {
-    throw new Error(`${setting}: ${JSON.stringify(scheme)} is not allowed: use one of ${HOOK_SCHEMES.join(", ")}`);
-  }
-  return scheme as HookScheme;
-}
 
 /**
  * nginx's whole config: it answers 200 to every request and logs it (client address, request line)
@@ -109,6 +71,10 @@ const CONFIG_DIR = "/etc/receiver";
 export class HookReceiver extends pulumi.ComponentResource {
   public readonly service: k8s.core.v1.Service;
   public readonly deployment: k8s.apps.v1.Deployment;
+  /** The Service's name. */
+  public readonly serviceName: string;
+  /** The labels of the receiver's pods, which the Service selects. */
+  public readonly selector: Record<string, string>;
   public readonly clusterIP: string;
   public readonly port: number;
   public readonly scheme: HookScheme;
@@ -117,12 +83,22 @@ export class HookReceiver extends pulumi.ComponentResource {
 
   constructor(name: string, args: HookReceiverArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart-lab:index:HookReceiver", name, {}, opts);
-    const serviceName = checkDnsLabel("receiver.name", args.name ?? "myservice");
-    this.clusterIP = checkClusterIP("receiver.clusterIP", args.clusterIP ?? "10.96.100.100");
-    this.port = checkPort("receiver.port", args.port ?? 80);
-    this.scheme = checkScheme("receiver.scheme", args.scheme ?? "HTTP");
+    const checked = checkArgs(this, () => ({
+      serviceName: checkDnsLabel("receiver.name", args.name ?? BOOK_RECEIVER_NAME),
+      clusterIP: checkClusterIP("receiver.clusterIP", args.clusterIP ?? DEFAULT_RECEIVER_CLUSTER_IP),
+      port: checkPort("receiver.port", args.port ?? 80),
+      scheme: checkScheme("receiver.scheme", args.scheme ?? "HTTP"),
+      image: checkImage("receiver.image", args.image ?? BOOK_IMAGE),
+      imagePullPolicy: checkPullPolicy("receiver.imagePullPolicy", args.imagePullPolicy),
+    }));
+    const serviceName = checked.serviceName;
+    this.clusterIP = checked.clusterIP;
+    this.port = checked.port;
+    this.scheme = checked.scheme;
     const namespace = args.namespace;
     const labels = { app: serviceName };
+    this.serviceName = serviceName;
+    this.selector = labels;
 
     const config = new k8s.core.v1.ConfigMap(
       `${serviceName}-nginx`,
@@ -146,8 +122,8 @@ export class HookReceiver extends pulumi.ComponentResource {
               containers: [
                 {
                   name: "nginx",
-                  image: checkImage("receiver.image", args.image ?? BOOK_IMAGE),
-                  imagePullPolicy: checkPullPolicy("receiver.imagePullPolicy", args.imagePullPolicy),
+                  image: checked.image,
+                  imagePullPolicy: checked.imagePullPolicy,
                   // -e: the error log before the config is read, else the compiled-in file that a non-root user cannot open.
                   command: ["nginx", "-c", `${CONFIG_DIR}/nginx.conf`, "-e", "stderr", "-g", "daemon off;"],
                   ports: [{ name: "http", containerPort: LISTEN_PORT }],

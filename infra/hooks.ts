@@ -1,5 +1,6 @@
 // Typed lifecycle handlers: an exec hook built from shell steps, httpGet, and sleep.
 import type * as k8s from "@pulumi/kubernetes";
+import { checkExitCode } from "./checks";
 import { shellCommand, shellQuote } from "./shell";
 
 type LifecycleHandler = k8s.types.input.core.v1.LifecycleHandler;
@@ -65,10 +66,7 @@ export const hooks = {
   },
   /** `sh -c "echo <message>; exit <code>"`: a hook that always fails, printing the message. */
   failure(message: string, exitCode: number): ExecHook {
-    if (!Number.isInteger(exitCode) || exitCode < 1 || exitCode > 255) {
-      throw new Error(`exitCode: ${exitCode} is not allowed: a failing hook exits with an integer from 1 to 255`);
-    }
-    return { exec: { command: ["sh", "-c", `${printLine(message)}; exit ${exitCode}`] } };
+    return { exec: { command: ["sh", "-c", `${printLine(message)}; exit ${checkExitCode("exitCode", exitCode)}`] } };
   },
   httpGet(action: HttpGetHook["httpGet"]): HttpGetHook {
     return { httpGet: action };

@@ -1,12 +1,13 @@
-// The component library: typed post-start hook scenarios of Kubernetes in Action, chapter 6.
-export * from "./book-pod";
-export * from "./checks";
-export * from "./failing-hook-pod";
-export * from "./hook-receiver";
-export * from "./hooks";
-export * from "./httpget-hook-pod";
+// The component library's public API: the typed post-start hook scenarios of Kubernetes in Action,
+// chapter 6, their hook builders, and what `pulumi up` waits with. The modules' other exports are
+// internals, for the program and the tests.
+export { type BookPodArgs, type PodOutputs } from "./book-pod";
+export { ArgumentError, HOOK_SCHEMES, type HookScheme, PULL_POLICIES, type PullPolicy, RESTART_POLICIES, type RestartPolicy } from "./checks";
+export { FailingHookPod, type FailingHookPodArgs } from "./failing-hook-pod";
+export { HookReceiver, type HookReceiverArgs } from "./hook-receiver";
+export { type ExecHook, type Hook, type HttpGetHook, hooks, type ScriptOptions, type ScriptStep, type SleepHook } from "./hooks";
+export { HttpGetHookPod, type HttpGetHookPodArgs } from "./httpget-hook-pod";
+export { KubeClient } from "./kube";
 export { clusterPodWatch, type PodWatch, type WaitTarget } from "./pod-watch";
-export { describePodState, describeHookFailure, judgePod, type Until } from "./pod-state";
-export * from "./quote-pod";
-export * from "./shell";
-export * from "./slow-hook-pod";
+export { type QuotePodOutputs, QuotePostStartPod, type QuotePostStartPodArgs } from "./quote-pod";
+export { SlowHookPod, type SlowHookPodArgs } from "./slow-hook-pod";

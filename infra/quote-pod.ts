@@ -1,7 +1,7 @@
 // The book's quote service: nginx serves a quote that the post-start hook writes with `fortune`.
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type BookPodArgs, createHookPod, namespaceOf, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
+import { type BookPodArgs, checkArgs, createHookPod, namespaceOf, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
 import { checkOutputFile, quotesFileName } from "./checks";
 import { hooks, type ScriptStep } from "./hooks";
 
@@ -11,15 +11,15 @@ export const BOOK_QUOTE_PATH = "/usr/share/nginx/html/quote";
 
 export interface QuotePostStartPodArgs extends BookPodArgs {
   /** @default "quote-poststart" */
-  name?: string;
+  readonly name?: string;
   /** Installs `fortune`; `[]` skips the step, for an image that already has it. @default ["apk", "add", "fortune"] */
-  installCommand?: string[];
+  readonly installCommand?: readonly string[];
   /** The quotes file in fortune format; its strfile index is fetched from the same URL plus `.dat`. @default "https://luksa.github.io/kiada/book-quotes.txt" */
-  quotesUrl?: string;
+  readonly quotesUrl?: string;
   /** Where nginx finds the quote. @default "/usr/share/nginx/html/quote" */
-  quotePath?: string;
+  readonly quotePath?: string;
   /** Keep the hook's output in this file in the container (read it with `kubectl exec <pod> -- cat <file>`). @default none, as in the book */
-  hookOutputFile?: string;
+  readonly hookOutputFile?: string;
 }
 
 /** The quote script's steps; `delaySeconds` adds the slow hook's `sleep` after the install step. Checks the quotes URL and output file. */
@@ -39,11 +39,14 @@ export function quoteScriptSteps(args: QuotePostStartPodArgs, delaySeconds?: num
   ];
 }
 
+/** Where nginx serves the quote in the pod: its port and the URL path of BOOK_QUOTE_PATH. */
+export const QUOTE_SERVED = { port: 80, path: "/quote" } as const;
+
 /** How the book reaches the quote: a port-forward to local port 1080, then `/quote`. */
 export function quoteAccess(pod: k8s.core.v1.Pod) {
   return {
-    portForward: pulumi.interpolate`kubectl port-forward -n ${namespaceOf(pod)} ${pod.metadata.name} 1080:80`,
-    quoteUrl: "http://localhost:1080/quote",
+    portForward: pulumi.interpolate`kubectl port-forward -n ${namespaceOf(pod)} ${pod.metadata.name} 1080:${QUOTE_SERVED.port}`,
+    quoteUrl: `http://localhost:1080${QUOTE_SERVED.path}`,
   };
 }
 
@@ -53,15 +56,20 @@ export type QuotePodOutputs = PodOutputs & ReturnType<typeof quoteAccess>;
 export class QuotePostStartPod extends pulumi.ComponentResource {
   public readonly pod: k8s.core.v1.Pod;
   public readonly outputs: QuotePodOutputs;
+  /** Where the pod serves its quote. */
+  public readonly quote = QUOTE_SERVED;
+  /** The file in the container that keeps the hook's output, if any. */
+  public readonly hookOutputFile?: string;
 
   constructor(name: string, args: QuotePostStartPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart-lab:index:QuotePostStartPod", name, {}, opts);
     const readiness: Readiness = { until: "ready", expected: "the pod to be ready" };
     this.pod = createHookPod(this, args, {
       name: args.name ?? "quote-poststart",
-      postStart: hooks.script(quoteScriptSteps(args), { outputFile: args.hookOutputFile }),
+      postStart: checkArgs(this, () => hooks.script(quoteScriptSteps(args), { outputFile: args.hookOutputFile })),
       readiness,
     });
+    this.hookOutputFile = args.hookOutputFile;
     this.outputs = { ...podOutputs(this.pod, readiness, args.podWatch), ...quoteAccess(this.pod) };
     this.registerOutputs(this.outputs);
   }

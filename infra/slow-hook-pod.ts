@@ -2,36 +2,39 @@
 // `Waiting` (`ContainerCreating`) and the pod `Pending` while nginx already runs.
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { checkSeconds, createHookPod, podOutputs, type Readiness } from "./book-pod";
+import { checkArgs, createHookPod, podOutputs, type Readiness } from "./book-pod";
+import { checkDelaySeconds } from "./checks";
 import { hooks } from "./hooks";
-import { quoteAccess, type QuotePodOutputs, type QuotePostStartPodArgs, quoteScriptSteps } from "./quote-pod";
+import { QUOTE_SERVED, quoteAccess, type QuotePodOutputs, type QuotePostStartPodArgs, quoteScriptSteps } from "./quote-pod";
+
+export const BOOK_SLOW_HOOK_DELAY_SECONDS = 60;
 
 export interface SlowHookPodArgs extends QuotePostStartPodArgs {
   /** @default "quote-poststart-slow" */
-  name?: string;
+  readonly name?: string;
   /** How long the hook sleeps. @default 60 */
-  delaySeconds?: number;
-}
-
-/** Throws unless the slow hook's sleep is a whole number of seconds, at most an hour. */
-export function checkDelaySeconds(setting: string, seconds: number): number {
-  return checkSeconds(setting, seconds, 0, 3600);
+  readonly delaySeconds?: number;
 }
 
 export class SlowHookPod extends pulumi.ComponentResource {
   public readonly pod: k8s.core.v1.Pod;
   public readonly outputs: QuotePodOutputs;
+  /** Where the pod serves its quote. */
+  public readonly quote = QUOTE_SERVED;
+  /** The file in the container that keeps the hook's output, if any. */
+  public readonly hookOutputFile?: string;
 
   constructor(name: string, args: SlowHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart-lab:index:SlowHookPod", name, {}, opts);
-    const delaySeconds = checkDelaySeconds("delaySeconds", args.delaySeconds ?? 60);
+    const delaySeconds = checkArgs(this, () => checkDelaySeconds("delaySeconds", args.delaySeconds ?? BOOK_SLOW_HOOK_DELAY_SECONDS));
     // The pod does get ready once the hook is done, so pulumi up waits: it returns when the quote is served.
     const readiness: Readiness = { until: "ready", expected: "the pod to be ready", timeoutSeconds: 300 + delaySeconds };
     this.pod = createHookPod(this, args, {
       name: args.name ?? "quote-poststart-slow",
-      postStart: hooks.script(quoteScriptSteps(args, delaySeconds), { outputFile: args.hookOutputFile }),
+      postStart: checkArgs(this, () => hooks.script(quoteScriptSteps(args, delaySeconds), { outputFile: args.hookOutputFile })),
       readiness,
     });
+    this.hookOutputFile = args.hookOutputFile;
     this.outputs = { ...podOutputs(this.pod, readiness, args.podWatch), ...quoteAccess(this.pod) };
     this.registerOutputs(this.outputs);
   }

@@ -14,7 +14,7 @@ async function main(): Promise<Outputs> {
   const context = CLUSTER_CONTEXTS[settings.cluster];
   // The provider plugin starts (in its own process) while this one reads the cluster.
   const provider = clusterProvider(settings);
-  const cluster = await KubeClient.connect(context);
+  const cluster = KubeClient.connect(context);
   const owner = `${pulumi.getProject()}/${pulumi.getStack()}`;
   const namespace = await namespaceOwner(cluster, settings.namespace, owner);
   const planned: PlannedObject[] = [];
@@ -41,9 +41,9 @@ async function main(): Promise<Outputs> {
   return Object.fromEntries(entries.map(([scenario, o]) => [scenario, pulumi.output(o)]));
 }
 
-/** A bad setting or what the cluster holds is the user's to fix: the message, without a stack trace. */
-function userError(e: unknown): pulumi.RunError {
-  return pulumi.RunError.isInstance(e) ? e : new pulumi.RunError(e instanceof Error ? e.message : String(e));
+/** A bad setting or what the cluster holds is the user's to fix: the message, without a stack trace (a component's own error stays under the component). */
+function userError(e: unknown): pulumi.RunError | pulumi.ResourceError {
+  return pulumi.RunError.isInstance(e) || pulumi.ResourceError.isInstance(e) ? e : new pulumi.RunError(e instanceof Error ? e.message : String(e));
 }
 
 export = main().catch((e: unknown) => {

@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { PodOutputs, PodWatch } from "../infra";
 import { SCENARIOS } from "./scenarios";
-import { CLUSTER_CONTEXTS, type Settings } from "./settings";
+import { CLUSTER_CONTEXTS, podNamespace, type Settings } from "./settings";
 
 /** What the program learned of the cluster before deploying; without it (offline), everything is created as for an empty cluster. */
 export interface ClusterFacts {
@@ -27,10 +27,11 @@ export function clusterProvider(settings: Settings): k8s.Provider {
 export function deploy(settings: Settings, cluster?: ClusterFacts): Record<string, PodOutputs> {
   const provider = cluster?.provider ?? clusterProvider(settings);
   const transformations = cluster?.transformations;
+  const own = podNamespace(settings);
   const namespace =
-    settings.namespace === "default" || cluster?.namespaceExists
+    own === undefined || cluster?.namespaceExists
       ? []
-      : [new k8s.core.v1.Namespace(settings.namespace, { metadata: { name: settings.namespace } }, { provider, transformations, dependsOn: cluster?.checked })];
+      : [new k8s.core.v1.Namespace(own, { metadata: { name: own } }, { provider, transformations, dependsOn: cluster?.checked })];
   const outputs: Record<string, PodOutputs> = {};
   for (const scenario of settings.scenarios) {
     const dependsOn = namespace.length ? namespace : (cluster?.checked ?? []);

@@ -1,7 +1,7 @@
 // The scenario registry: each of the book's pods is one entry, name -> component and its arguments.
 import type * as pulumi from "@pulumi/pulumi";
 import { FailingHookPod, HttpGetHookPod, type PodOutputs, type PodWatch, QuotePostStartPod, type QuotePostStartPodArgs, SlowHookPod } from "../infra";
-import type { Settings } from "./settings";
+import { podNamespace, type Scenario, type Settings } from "./settings";
 
 type Deploy = (settings: Settings, opts: pulumi.ComponentResourceOptions, podWatch?: PodWatch) => { outputs: PodOutputs };
 
@@ -9,7 +9,7 @@ type Deploy = (settings: Settings, opts: pulumi.ComponentResourceOptions, podWat
 function podArgs(settings: Settings, podWatch: PodWatch | undefined) {
   return {
     podWatch,
-    namespace: settings.namespace === "default" ? undefined : settings.namespace,
+    namespace: podNamespace(settings),
     image: settings.image,
     imagePullPolicy: settings.imagePullPolicy,
   };
@@ -51,7 +51,4 @@ export const SCENARIOS = {
       { ...podArgs(s, w), name: "poststart-httpget-slow", hook: { path: "/" }, targetOwnPod: true, serverStartDelaySeconds: 1 },
       opts,
     ),
-} satisfies Record<string, Deploy>;
-
-export type Scenario = keyof typeof SCENARIOS;
-export const SCENARIO_NAMES = Object.keys(SCENARIOS) as Scenario[];
+} satisfies Record<Scenario, Deploy>;

@@ -1,21 +1,43 @@
 // Stack config -> validated, typed settings. Every error names the key, the bad value and what is allowed.
+import { BOOK_IMAGE } from "../infra/book-pod";
 import {
   ArgumentError,
   checkClusterIP,
-  checkImage,
-  checkOutputFile,
   checkDelaySeconds,
   checkDnsLabel,
+  checkImage,
+  checkOutputFile,
   HOOK_SCHEMES,
   type HookScheme,
   PULL_POLICIES,
   type PullPolicy,
   quotesFileName,
-} from "../infra";
+} from "../infra/checks";
+import { DEFAULT_RECEIVER_CLUSTER_IP } from "../infra/hook-receiver";
+import { BOOK_QUOTES_URL } from "../infra/quote-pod";
+import { BOOK_SLOW_HOOK_DELAY_SECONDS } from "../infra/slow-hook-pod";
 import { nearest } from "./nearest";
-import { SCENARIO_NAMES, type Scenario } from "./scenarios";
 
 export const PROJECT = "poststart-lab";
+
+/** The book's pods, by the names the stacks choose them with (stacks/scenarios.ts deploys each). */
+export const SCENARIO_NAMES = [
+  "quote-poststart",
+  "quote-poststart-slow",
+  "quote-poststart-fail",
+  "quote-poststart-fail-norestart",
+  "poststart-httpget",
+  "poststart-httpget-slow",
+] as const;
+export type Scenario = (typeof SCENARIO_NAMES)[number];
+
+/** The namespace a pod lands in when it names none; the stack then creates no namespace. */
+export const DEFAULT_NAMESPACE = "default";
+
+/** The namespace the scenario pods name: none for the default one, as in the book. */
+export function podNamespace(settings: Settings): string | undefined {
+  return settings.namespace === DEFAULT_NAMESPACE ? undefined : settings.namespace;
+}
 
 /** Which kubeconfig context the stack deploys to. */
 export const CLUSTER_CONTEXTS = { current: undefined, kind: "kind-kind", minikube: "minikube", lab: "lab" } as const;
@@ -36,17 +58,17 @@ export interface Settings {
   adoptExisting: boolean;
 }
 
-/** The defaults: the book's values. `Pulumi.yaml` declares the same (a unit test keeps them equal). */
+/** The defaults: the book's values, the components' own. `Pulumi.yaml` declares the same (a unit test keeps them equal). */
 export const DEFAULTS = {
   scenarios: ["quote-poststart"],
-  namespace: "default",
+  namespace: DEFAULT_NAMESPACE,
   cluster: "current",
-  image: "nginx:alpine",
+  image: BOOK_IMAGE,
   imagePullPolicy: "",
-  quotesUrl: "https://luksa.github.io/kiada/book-quotes.txt",
+  quotesUrl: BOOK_QUOTES_URL,
   installFortune: true,
-  slowHookDelaySeconds: 60,
-  hookReceiverClusterIP: "10.96.100.100",
+  slowHookDelaySeconds: BOOK_SLOW_HOOK_DELAY_SECONDS,
+  hookReceiverClusterIP: DEFAULT_RECEIVER_CLUSTER_IP,
   hookScheme: "HTTP",
   hookOutputFile: "",
   adoptExisting: false,
@@ -56,11 +78,9 @@ const KEYS = Object.keys(DEFAULTS) as Key[];
 /** Config namespaces the program leaves to Pulumi and the Kubernetes provider. */
 const OTHER_NAMESPACES = ["pulumi", "kubernetes"];
 
-/** A bad stack setting; the message is meant for the user as it is. */
-export class SettingError extends Error {}
-
+/** A bad stack setting: the message is meant for the user as it is (the program reports it without a stack trace). */
 function fail(key: string, value: unknown, allowed: string): never {
-  throw new SettingError(`${PROJECT}:${key}: ${JSON.stringify(value)} is not allowed; allowed: ${allowed}`);
+  throw new Error(`${PROJECT}:${key}: ${JSON.stringify(value)} is not allowed; allowed: ${allowed}`);
 }
 
 function oneOf<T extends string>(key: Key, value: unknown, allowed: readonly T[]): T {
@@ -114,7 +134,7 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
       const hint = `did you mean ${nearest(`${namespace}:${key}`, KEYS.map((k) => `${PROJECT}:${k}`))}?`;
       if (namespace !== PROJECT) {
         const others = OTHER_NAMESPACES.map((n) => `${n}:<key>`).join(" or ");
-        throw new SettingError(`${fullKey}: no such setting; allowed: ${PROJECT}:<setting>, or ${others} (read by Pulumi and the Kubernetes provider); ${hint}`);
+        throw new Error(`${fullKey}: no such setting; allowed: ${PROJECT}:<setting>, or ${others} (read by Pulumi and the Kubernetes provider); ${hint}`);
       }
       fail(key, value, `no such setting; the settings are ${KEYS.join(", ")}; ${hint}`);
     }

@@ -28,7 +28,7 @@ function up(sets: Record<string, unknown> = {}): Run & { seconds: number } {
 
 /** The dev stack's outputs, as `pulumi stack output --json` prints them. */
 const outputs = (): Record<string, any> => {
-  const script = `eval "$(bash toolchain/toolchain.sh --env --no-actionlint 2>/dev/null)"; PULUMI_BACKEND_URL=file://${ROOT}/.lab/state PULUMI_CONFIG_PASSPHRASE=lab pulumi stack output --json --stack dev 2>/dev/null`;
+  const script = `eval "$(bash tools/pulumi.sh env 2>/dev/null)"; pulumi stack output --json --stack dev 2>/dev/null`;
   const r = run("bash", ["-c", script]);
   try {
     return JSON.parse(r.output);
@@ -99,15 +99,15 @@ describe("pulumi up stops at a fault, naming the cause, and converges once it is
 
   it("the cluster does not answer: preview and up fail at once, naming it", () => {
     const kubeconfig = path.join(ROOT, ".lab", "ci", "unreachable.kubeconfig");
-    mkdirSync(path.dirname(kubeconfig), { recursive: true }); // .ci/run makes it; `npm run test:e2e` alone does not
+    mkdirSync(path.dirname(kubeconfig), { recursive: true }); // .ci/run makes it; a plain npm run test:e2e does not
     writeFileSync(kubeconfig, kubectl("config", "view", "--raw", "--minify").output.replace(/server: .*/, "server: https://127.0.0.1:1"));
-    const r = run("bash", ["scripts/pulumi.sh", "preview", "--stack", "dev", "--set", "cluster=current"], { KUBECONFIG: kubeconfig });
+    const r = run("bash", ["tools/pulumi.sh", "preview", "--stack", "dev", "--set", "cluster=current"], { KUBECONFIG: kubeconfig });
     expect(r.status).not.toBe(0);
     expect(r.output).toContain(`cannot reach the cluster of context "lab" at https://127.0.0.1:1`);
   }, 10 * MINUTES);
 
   it("pulumi up interrupted (SIGINT) while it waits: the next up converges, no refresh, no state edits", async () => {
-    const args = ["scripts/pulumi.sh", "up", "--stack", "dev"];
+    const args = ["tools/pulumi.sh", "up", "--stack", "dev"];
     for (const [k, v] of Object.entries({ ...LAB, scenarios: ["quote-poststart-slow"], slowHookDelaySeconds: 30 })) args.push("--set", `${k}=${JSON.stringify(v)}`);
     const child = spawn("bash", args, { cwd: ROOT, detached: true, env: { ...process.env, KUBECONFIG: path.join(ROOT, ".lab", "kubeconfig") }, stdio: "ignore" });
     const exited = new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)));
@@ -126,7 +126,7 @@ describe("pulumi up stops at a fault, naming the cause, and converges once it is
 
   it("two pulumi up of one stack at once: the second is refused with the lock message, the first completes", async () => {
     const sets = { ...LAB, scenarios: ["quote-poststart-slow"], slowHookDelaySeconds: 10 };
-    const args = ["scripts/pulumi.sh", "up", "--stack", "dev", ...Object.entries(sets).flatMap(([k, v]) => ["--set", `${k}=${JSON.stringify(v)}`])];
+    const args = ["tools/pulumi.sh", "up", "--stack", "dev", ...Object.entries(sets).flatMap(([k, v]) => ["--set", `${k}=${JSON.stringify(v)}`])];
     const env = { ...process.env, KUBECONFIG: path.join(ROOT, ".lab", "kubeconfig") };
     const first = new Promise<Run>((resolve) => {
       const child = spawn("bash", args, { cwd: ROOT, env });

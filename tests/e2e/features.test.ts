@@ -1,5 +1,5 @@
 // Stack transforms and resource hooks, which the toolchain's Node.js language host (v3.68.0) cannot
-// run, on the route scripts/pulumi.sh takes with the toolchain's CLI: stacks/run.js (Automation API).
+// run, on the route tools/pulumi.sh takes with the toolchain's CLI: tools/run.js (Automation API).
 // The fixture's provider renders YAML into a directory: no cluster needed.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -9,12 +9,12 @@ import { ROOT, run } from "./lab";
 const WORK = path.join(ROOT, ".lab", "e2e", "features");
 const OUT = path.join(WORK, "out");
 
-/** `node stacks/run.js <command>` of the fixture, in the environment scripts/pulumi.sh gives it. */
+/** `node tools/run.js <command>` of the fixture, in the environment tools/pulumi.sh gives it. */
 function runFixture(command: "up" | "destroy") {
   const script =
-    'eval "$(bash toolchain/toolchain.sh --env --no-actionlint)" && ' +
+    'eval "$(bash tools/pulumi.sh env)" && ' +
     // No KUBECONFIG: the provider refuses one beside renderYamlToDirectory, and none is needed.
-    `unset KUBECONFIG; PULUMI_BACKEND_URL=file://${WORK}/state PULUMI_CONFIG_PASSPHRASE=lab node stacks/run.js ${command} --stack test --dir ${WORK}`;
+    `unset KUBECONFIG; PULUMI_BACKEND_URL=file://${WORK}/state node tools/run.js ${command} --stack test --dir ${WORK}`;
   return run("bash", ["-c", script]);
 }
 
@@ -24,7 +24,7 @@ function files(dir: string): string[] {
     .map((e) => path.join(e.parentPath, e.name));
 }
 
-it("runs a stack transform and a resource hook through stacks/run.js", () => {
+it("runs a stack transform and a resource hook through tools/run.js", () => {
   rmSync(WORK, { recursive: true, force: true });
   cpSync(path.join(ROOT, "tests", "e2e", "fixtures", "features"), WORK, { recursive: true });
   mkdirSync(path.join(WORK, "state"), { recursive: true });

@@ -1,4 +1,4 @@
-// The real parts the e2e tests drive: the toolchain, the lab cluster, and scripts/pulumi.sh.
+// The real parts the e2e tests drive: the toolchain, the lab cluster, and tools/pulumi.sh.
 import { spawn, spawnSync } from "node:child_process";
 import * as path from "node:path";
 
@@ -51,7 +51,7 @@ export function pulumiAsync(command: "preview" | "up" | "destroy", stack: string
 }
 
 function pulumiArgs(command: string, stack: string, sets: Record<string, unknown>): string[] {
-  const args = ["scripts/pulumi.sh", command, "--stack", stack];
+  const args = ["tools/pulumi.sh", command, "--stack", stack];
   for (const [key, value] of Object.entries(sets)) args.push("--set", `${key}=${JSON.stringify(value)}`);
   return args;
 }

@@ -1,6 +1,7 @@
 // The real `pulumi preview` of every shipped stack against the lab's real API server, with the
 // provider's server-side dry run: the server validates every object.
 import { beforeAll, describe, expect, it } from "vitest";
+import { SCENARIO_NAMES } from "../../stacks/settings";
 import { ensureLab, pulumi } from "./lab";
 
 const MINUTES = 60_000;
@@ -17,7 +18,7 @@ describe("pulumi preview on the lab cluster", () => {
 
   it("lab stack: all six scenarios, the receiver and the namespace", () => {
     const { status, output } = pulumi("preview", "lab");
-    for (const pod of ["quote-poststart", "quote-poststart-slow", "quote-poststart-fail", "quote-poststart-fail-norestart", "poststart-httpget", "poststart-httpget-slow"]) {
+    for (const pod of SCENARIO_NAMES) {
       expect(output).toMatch(new RegExp(`\\+\\s+kubernetes:core/v1:Pod\\s+${pod}\\s+create`));
     }
     expect(output).toMatch(/\+\s+kubernetes:core\/v1:Service\s+myservice\s+create/);

@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SCENARIO_NAMES } from "../../stacks/settings";
 import { ensureLab, kubectl, pulumi, pulumiAsync, ROOT, type Run } from "./lab";
 
 const MINUTES = 60_000;
@@ -22,7 +23,7 @@ interface Entry {
 /** `npm run observe -- --stack lab --json` in the background; resolves with its JSON lines when it exits. */
 function observe(timeoutSeconds: number): Promise<{ status: number; entries: Entry[]; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "stacks/observe.ts", "--stack", "lab", "--json", "--timeout", String(timeoutSeconds)], {
+    const child = spawn(process.execPath, ["--import", "tsx", "tools/observe/cli.ts", "--stack", "lab", "--json", "--timeout", String(timeoutSeconds)], {
       cwd: ROOT,
       env: { ...process.env, KUBECONFIG },
     });
@@ -83,7 +84,7 @@ describe("pulumi up of the lab stack on a real node", () => {
     expect(up.status).toBe(0);
   });
 
-  for (const scenario of ["quote-poststart", "quote-poststart-slow", "quote-poststart-fail", "quote-poststart-fail-norestart", "poststart-httpget", "poststart-httpget-slow"]) {
+  for (const scenario of SCENARIO_NAMES) {
     it(`${scenario} behaves as the book says (observer verdict)`, () => {
       const v = verdict(scenario);
       expect(v, `no verdict for ${scenario}; observer stderr:\n${observed.stderr}`).toBeDefined();

@@ -1,7 +1,7 @@
 // The shared checks, value by value: what passes, what is refused, and the message that names the
 // setting, the bad value and what is allowed. Boundaries on both sides.
 import { describe, expect, it } from "vitest";
-import { ArgumentError, checkClusterIP, checkImage, checkOutputFile, quotesFileName } from "../../infra";
+import { ArgumentError, checkClusterIP, checkImage, checkOutputFile, quotesFileName } from "../../infra/checks";
 
 /** The error `check` throws, or a failure when it throws none. */
 function refusal(check: () => unknown): ArgumentError {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { ApiAnswer } from "../../infra/kube";
 import { type ClusterReader, checkPlanned, namespaceOwner, objectPath, OWNER_ANNOTATION, ownAndRecord, type PlannedObject } from "../../stacks/cluster-check";
-import { record } from "../../stacks/offline";
+import { record } from "../../tools/offline";
 import { clusterProvider, deploy } from "../../stacks/program";
 import { parseSettings } from "../../stacks/settings";
 

@@ -1,18 +1,11 @@
 // The components used directly, as a platform engineer would: defaults, arguments, guards.
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
-import {
-  describePodState,
-  FailingHookPod,
-  HookReceiver,
-  type HookReceiverArgs,
-  HttpGetHookPod,
-  namespaceOf,
-  nginxConfig,
-  QuotePostStartPod,
-  SlowHookPod,
-} from "../../infra";
-import { record } from "../../stacks/offline";
+import { FailingHookPod, HookReceiver, type HookReceiverArgs, HttpGetHookPod, QuotePostStartPod, SlowHookPod } from "../../infra";
+import { namespaceOf } from "../../infra/book-pod";
+import { nginxConfig } from "../../infra/hook-receiver";
+import { describePodState } from "../../infra/pod-state";
+import { record } from "../../tools/offline";
 
 const podOf = (resources: { type: string; inputs: any }[]) => resources.find((r) => r.type === "kubernetes:core/v1:Pod")!.inputs;
 
@@ -47,6 +40,21 @@ describe("components", () => {
     await expect(record(() => new FailingHookPod("f", { restartPolicy: "Sometimes" as never }))).rejects.toThrow(
       `restartPolicy: "Sometimes" is not allowed: use one of Always, OnFailure, Never`,
     );
+  });
+
+  it("fail on a bad argument with a ResourceError of the component, which the CLI prints under it", async () => {
+    const thrown = (build: () => unknown) => record(build).then(() => undefined, (e: unknown) => e as pulumi.ResourceError);
+    for (const [component, build] of [
+      [QuotePostStartPod, () => new QuotePostStartPod("q", { name: "Quote" })],
+      [SlowHookPod, () => new SlowHookPod("s", { delaySeconds: -1 })],
+      [FailingHookPod, () => new FailingHookPod("f", { exitCode: 0 })],
+      [HttpGetHookPod, () => new HttpGetHookPod("h", { hook: { path: "x" }, targetOwnPod: true })],
+      [HookReceiver, () => new HookReceiver("r", { clusterIP: "127.0.0.1" })],
+    ] as const) {
+      const e = await thrown(build);
+      expect(pulumi.ResourceError.isInstance(e), `${component.name}: ${String(e)}`).toBe(true);
+      expect(e?.resource).toBeInstanceOf(component);
+    }
   });
 
   it("refuses a bad pod name or quotes URL with the argument's name", async () => {
@@ -259,7 +267,7 @@ describe("HttpGetHookPod's other guards", () => {
 
   it("refuses a path that does not start with '/'", async () => {
     await expect(record(() => new HttpGetHookPod("h", { hook: { host: "x", path: "container-started" } }))).rejects.toThrow(
-      `hook.path: "container-started" is not allowed: a path starts with '/'`,
+      `hook.path: "container-started" is not allowed: use a path that starts with '/'`,
     );
   });
 });

@@ -8,7 +8,11 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ArgumentError, checkHook, type Hook, hooks, quotesFileName, quoteScriptSteps, shellQuote, shellScript } from "../../infra";
+import { ArgumentError, type Hook, hooks } from "../../infra";
+import { quotesFileName } from "../../infra/checks";
+import { checkHook, shellScript } from "../../infra/hooks";
+import { quoteScriptSteps } from "../../infra/quote-pod";
+import { shellQuote } from "../../infra/shell";
 
 const execFileAsync = promisify(execFile);
 
@@ -53,14 +57,14 @@ describe("hooks", () => {
     expect(hooks.failure("Emulating a post-start hook failure", 1)).toEqual({
       exec: { command: ["sh", "-c", "echo 'Emulating a post-start hook failure'; exit 1"] },
     });
-    expect(() => hooks.failure("x", 0)).toThrow("exitCode: 0 is not allowed: a failing hook exits with an integer from 1 to 255");
+    expect(() => hooks.failure("x", 0)).toThrow("exitCode: 0 is not allowed: use an integer from 1 to 255: a failing hook exits non-zero");
   });
 
   it("takes exit codes 1 to 255: `exit 256` is `exit 0` to sh, a success", () => {
     expect(hooks.failure("x", 1).exec.command[2]).toBe("echo x; exit 1");
     expect(hooks.failure("x", 255).exec.command[2]).toBe("echo x; exit 255");
     for (const code of [0, -1, 256, 1.5, Number.NaN]) {
-      expect(() => hooks.failure("x", code)).toThrow(`exitCode: ${code} is not allowed: a failing hook exits with an integer from 1 to 255`);
+      expect(() => hooks.failure("x", code)).toThrow(`exitCode: ${code} is not allowed: use an integer from 1 to 255: a failing hook exits non-zero`);
     }
   });
 

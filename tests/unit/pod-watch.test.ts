@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { FailingHookPod, HttpGetHookPod, QuotePostStartPod, type PodWatch, type WaitTarget } from "../../infra";
 import { judgePod, type PodHistory, type RawContainerState, type RawPod, RETRY_GRACE_SECONDS, type Until } from "../../infra/pod-state";
-import { record } from "../../stacks/offline";
+import { record } from "../../tools/offline";
 
 const CURL_FAILURE =
   `Exec lifecycle hook ([sh -c curl -O http://127.0.0.1:9/book-quotes.txt]) for Container "nginx" in Pod "quote-poststart_default(u1)" failed - ` +

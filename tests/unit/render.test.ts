@@ -1,18 +1,14 @@
 // `npm run render` as a user runs it: YAML on stdout, or a clear error on stderr and nothing on stdout.
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { editDistance, nearest } from "../../stacks/nearest";
-import { cli } from "../../stacks/render";
-import { checkStackName, stackConfig } from "../../stacks/stack-file";
+import { cli } from "../../tools/render";
 
 const root = path.join(__dirname, "..", "..");
 const renderCli = (...args: string[]) =>
   new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(process.execPath, ["--import", "tsx", "stacks/render.ts", ...args], { cwd: root }, (error, stdout, stderr) =>
+    execFile(process.execPath, ["--import", "tsx", "tools/render.ts", ...args], { cwd: root }, (error, stdout, stderr) =>
       resolve({ status: error ? (error.code as number) : 0, stdout, stderr }),
     ),
   );
@@ -69,77 +65,4 @@ describe.concurrent("render CLI", () => {
       expect(stdout).toBe("");
     });
   }
-});
-
-describe("stack files", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "stack-file-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const write = (name: string, text: string) => writeFileSync(path.join(dir, `Pulumi.${name}.yaml`), text);
-
-  it("take stack names, never paths", () => {
-    for (const name of ["dev", "lab", "a.b_c-D9", "x", "a.b", ".x", "x."]) expect(checkStackName(name)).toBe(name);
-    for (const name of ["", "a/b", "..", "a..b", "../dev", "dev/..", "a b", "a\nb", "é", "dev:x", "~dev"]) {
-      expect(() => checkStackName(name)).toThrow(
-        `--stack: ${JSON.stringify(name)} is not allowed: use a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path`,
-      );
-    }
-  });
-
-  it("give their config; every top-level key Pulumi reads is fine", () => {
-    write("ok", "config:\n  poststart-lab:namespace: hooks\nencryptionsalt: x\nsecretsprovider: passphrase\nencryptedkey: ''\nenvironment: []\n");
-    expect(stackConfig("ok", dir)).toEqual({ "poststart-lab:namespace": "hooks" });
-    write("empty", "");
-    expect(stackConfig("empty", dir)).toEqual({});
-    write("salt", "encryptionsalt: x\n");
-    expect(stackConfig("salt", dir)).toEqual({});
-  });
-
-  it("refuse a top-level key Pulumi would ignore, naming the nearest it reads", () => {
-    write("confg", "confg:\n  poststart-lab:scenarios: [quote-poststart-fail]\n");
-    expect(() => stackConfig("confg", dir)).toThrow(
-      `Pulumi.confg.yaml: the top-level key "confg" is not allowed: use config, environment, secretsprovider, encryptedkey, encryptionsalt (Pulumi would ignore it); did you mean config?`,
-    );
-    write("salt2", "encryptionsalts: x\n");
-    expect(() => stackConfig("salt2", dir)).toThrow("did you mean encryptionsalt?");
-    write("list", "- config\n");
-    expect(() => stackConfig("list", dir)).toThrow(`Pulumi.list.yaml: ["config"] is not allowed: use a map of config, environment`);
-    write("scalar", "config\n");
-    expect(() => stackConfig("scalar", dir)).toThrow(`Pulumi.scalar.yaml: "config" is not allowed`);
-    expect(() => stackConfig("none", dir)).toThrow(`--stack: "none" has no stack file Pulumi.none.yaml`);
-  });
-
-  it("the nearest key: fewest edits, the first of equals", () => {
-    expect(editDistance("", "abc")).toBe(3);
-    expect(editDistance("kitten", "sitting")).toBe(3);
-    expect(editDistance("confg", "config")).toBe(1);
-    expect(editDistance("abc", "abc")).toBe(0);
-    expect(editDistance("ab", "ba")).toBe(2);
-    expect(nearest("confg", ["environment", "config"])).toBe("config");
-    expect(nearest("ab", ["ax", "xb"])).toBe("ax");
-    expect(nearest("zzz", ["a"])).toBe("a");
-  });
-
-  it("scripts/pulumi.sh refuses a path or an unknown top-level key before it starts any tool", async () => {
-    const pulumiSh = (...args: string[]) =>
-      new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
-        execFile("bash", ["scripts/pulumi.sh", "preview", ...args], { cwd: root }, (error, stdout, stderr) =>
-          resolve({ status: error ? (error.code as number) : 0, stdout, stderr }),
-        ),
-      );
-    expect(await pulumiSh("--stack", "x/../../elsewhere")).toEqual({
-      status: 2,
-      stdout: "",
-      stderr: `--stack: "x/../../elsewhere" is not allowed: use a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path\n`,
-    });
-    expect(await pulumiSh("--stack", "dev", "--stack", "prod")).toEqual({ status: 2, stdout: "", stderr: `--stack: "prod" has no stack file Pulumi.prod.yaml\n` });
-    const name = `unit-${process.pid}`;
-    const file = path.join(root, `Pulumi.${name}.yaml`);
-    writeFileSync(file, "confg:\n  poststart-lab:scenarios: [quote-poststart-fail]\n");
-    try {
-      const { status, stderr } = await pulumiSh("--stack", name);
-      expect([status, stderr]).toEqual([2, `Pulumi.${name}.yaml: the top-level key "confg" is not allowed: use config, environment, secretsprovider, encryptedkey, encryptionsalt (Pulumi would ignore it); did you mean config?\n`]);
-    } finally {
-      rmSync(file);
-    }
-  });
 });

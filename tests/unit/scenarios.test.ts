@@ -3,10 +3,9 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { render } from "../../stacks/render";
-import { runOffline } from "../../stacks/offline";
-import { SCENARIO_NAMES } from "../../stacks/scenarios";
-import { parseSettings } from "../../stacks/settings";
+import { render } from "../../tools/manifests";
+import { runOffline } from "../../tools/offline";
+import { parseSettings, SCENARIO_NAMES } from "../../stacks/settings";
 
 const book = (scenario: string) => YAML.parse(readFileSync(path.join(__dirname, "book", `pod.${scenario}.yaml`), "utf8"));
 const docs = async (raw: Record<string, unknown>) => YAML.parseAllDocuments(await render(raw)).map((d) => d.toJS());

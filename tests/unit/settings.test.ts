@@ -3,8 +3,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { SCENARIO_NAMES } from "../../stacks/scenarios";
-import { DEFAULTS, parseSettings, PROJECT, SettingError } from "../../stacks/settings";
+import { DEFAULTS, parseSettings, PROJECT, SCENARIO_NAMES } from "../../stacks/settings";
 
 const root = path.join(__dirname, "..", "..");
 const project = YAML.parse(readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
@@ -152,14 +151,13 @@ describe("bad settings fail before anything is created, naming the key, the valu
       } catch (e) {
         thrown = e;
       }
-      expect(thrown).toBeInstanceOf(SettingError);
+      expect(thrown).toBeInstanceOf(Error);
       expect((thrown as Error).message).toBe(message);
     });
   }
 
   for (const [raw, message] of cases) {
     it(JSON.stringify(raw), () => {
-      expect(() => parseSettings(raw)).toThrow(SettingError);
       expect(() => parseSettings(raw)).toThrow(message);
     });
   }

@@ -1,7 +1,8 @@
-// Runs the program with Pulumi's mocks: no CLI, no cluster. The render and the unit tests use it.
+// Runs the program, or part of it, with Pulumi's mocks: no CLI, no cluster. The render, the
+// observer's plan, the bench and the unit tests use it.
 import * as pulumi from "@pulumi/pulumi";
-import { deploy } from "./program";
-import type { Settings } from "./settings";
+import { deploy } from "../stacks/program";
+import type { Settings } from "../stacks/settings";
 
 export interface RecordedResource {
   type: string;

@@ -3,18 +3,19 @@
 // process starts (the CLI's `--client` option) instead of starting its Node.js language host.
 // Why: the only host the Go proxy serves is v3.68.0, which cannot forward stack transforms or
 // resource hooks to the engine; this way the program runs on the project's own, current SDK.
-// scripts/pulumi.sh uses it with the toolchain's own CLI; a Pulumi CLI you installed runs the
+// tools/pulumi.sh uses it with the toolchain's own CLI; a Pulumi CLI you installed runs the
 // program through its own host, as usual.
 //
-//   node stacks/run.js <preview|up|destroy> --stack <name> [--config-file <file>] [--dir <project>]
+//   node tools/run.js <preview|up|destroy> --stack <name> [--config-file <file>] [--dir <project>]
 //
 // --dir is the project's directory (default: this project's), its entry point Pulumi.yaml's `main`.
-// The environment is scripts/pulumi.sh's (PATH with the CLI, PULUMI_HOME, backend, passphrase).
+// The environment is tools/pulumi.sh's (PATH with the CLI, PULUMI_HOME, backend, passphrase).
 "use strict";
+require("node:module").enableCompileCache?.(); // the SDK's compiled code kept from run to run
 const path = require("node:path");
 const { CommandError, LocalWorkspace, Stack } = require("@pulumi/pulumi/automation");
 
-const USAGE = "usage: node stacks/run.js <preview|up|destroy> --stack <name> [--config-file <file>] [--dir <project>]";
+const USAGE = "usage: node tools/run.js <preview|up|destroy> --stack <name> [--config-file <file>] [--dir <project>]";
 const FLAGS = ["--stack", "--config-file", "--dir"];
 
 async function main(argv) {

@@ -25,12 +25,11 @@ else
   kubectl_bin=$ROOT/.lab/bin/kubectl
   # The lab has no registry and no internet: its local image and quote mirror, as in the lab stack.
   sets=(--set cluster=lab)
-  for key in image imagePullPolicy installFortune quotesUrl; do
-    sets+=(--set "$key=$(node -e 'console.log(require("yaml").parse(require("fs").readFileSync("Pulumi.lab.yaml", "utf8")).config[process.argv[1]])' "poststart-lab:$key")")
-  done
+  lab_sets=$(node --import tsx tools/stack-file-cli.ts lab-sets)
+  mapfile -t -O 2 sets <<<"$lab_sets"
 fi
 
-bash scripts/pulumi.sh up --stack dev "${sets[@]}"
+bash tools/pulumi.sh up --stack dev "${sets[@]}"
 
 # As in the book: a port-forward to local port 1080, then GET /quote.
 cluster_context=kind-kind

@@ -5,16 +5,34 @@
 #   npm run destroy -- --stack <name>              pulumi destroy --yes
 #   ... --set <key>=<value> (repeatable)            the stack's config with these settings changed,
 #                                                   e.g. --set cluster=lab; the value is read as YAML
+#   bash tools/pulumi.sh env                        `export ...` lines of this environment, for eval
+#                                                   (the tests and the bench run the CLI with it)
 # State lives in .lab/state (git-ignored). The stacks' secrets passphrase defaults to "lab".
-# With the toolchain's own CLI (.lab/bin), the program runs in stacks/run.js through the Automation
+# With the toolchain's own CLI (.lab/bin), the program runs in tools/run.js through the Automation
 # API (the CLI's --client): the only Node.js language host the Go proxy serves, v3.68.0, cannot run
 # stack transforms or resource hooks. A Pulumi CLI you installed runs it through its own host.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-command=${1:?usage: scripts/pulumi.sh preview|up|destroy --stack <name> | --all}
+command=${1:?usage: tools/pulumi.sh preview|up|destroy --stack <name> | --all, or tools/pulumi.sh env}
 shift
+
+# The CLI's environment: the toolchain's, a local file backend, the passphrase, and the lab
+# cluster's kubeconfig when it runs and the user has chosen none.
+cli_env() {
+  bash scripts/toolchain.sh --env --no-actionlint
+  printf 'export PULUMI_BACKEND_URL=%q\n' "file://$ROOT/.lab/state"
+  printf 'export PULUMI_CONFIG_PASSPHRASE=%q\n' "${PULUMI_CONFIG_PASSPHRASE-lab}"
+  echo 'export PULUMI_SKIP_UPDATE_CHECK=true'
+  if [[ -z ${KUBECONFIG:-} && -f .lab/kubeconfig ]]; then printf 'export KUBECONFIG=%q\n' "$ROOT/.lab/kubeconfig"; fi
+}
+if [[ $command == env ]]; then
+  mkdir -p .lab/state
+  cli_env
+  exit
+fi
+
 stacks=()
 extra=()
 sets=()
@@ -28,15 +46,10 @@ while [[ $# -gt 0 ]]; do
 done
 [[ ${#stacks[@]} -gt 0 ]] || { echo "usage: npm run $command -- --stack <name> | --all" >&2; exit 2; }
 # Each a stack name (not a path) with a stack file whose top-level keys Pulumi reads (it would ignore others).
-node --import tsx stacks/stack-file.ts "${stacks[@]}" || exit 2
+node --import tsx tools/stack-file-cli.ts check "${stacks[@]}" || exit 2
 
-eval "$(bash scripts/toolchain.sh --env --no-actionlint)"
 mkdir -p .lab/state
-export PULUMI_BACKEND_URL=file://$ROOT/.lab/state
-export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-lab}
-export PULUMI_SKIP_UPDATE_CHECK=true
-# The lab cluster's kubeconfig, when it runs and the user has chosen none.
-if [[ -z ${KUBECONFIG:-} && -f .lab/kubeconfig ]]; then export KUBECONFIG=$ROOT/.lab/kubeconfig; fi
+eval "$(cli_env)"
 
 route=cli
 if [[ $(command -v pulumi-language-nodejs) == "$ROOT/.lab/bin/"* ]]; then
@@ -51,20 +64,10 @@ for s in "${stacks[@]}"; do
     # A copy of the stack file with the settings changed; the committed file stays as it is.
     mkdir -p .lab/config
     config=(--config-file ".lab/config/Pulumi.$s.yaml")
-    node -e '
-      const fs = require("fs"), YAML = require("yaml");
-      const [from, to, ...sets] = process.argv.slice(1);
-      const doc = YAML.parse(fs.readFileSync(from, "utf8"));
-      for (const set of sets) {
-        const at = set.indexOf("=");
-        if (at < 1) { console.error(`--set: ${JSON.stringify(set)} is not <key>=<value>`); process.exit(2); }
-        const key = set.slice(0, at);
-        doc.config[key.includes(":") ? key : `poststart-lab:${key}`] = YAML.parse(set.slice(at + 1));
-      }
-      fs.writeFileSync(to, YAML.stringify(doc));' "Pulumi.$s.yaml" "${config[1]}" "${sets[@]}"
+    node --import tsx tools/stack-file-cli.ts set "$s" "${config[1]}" "${sets[@]}" || exit 2
   fi
   if [[ $route == automation ]]; then
-    node stacks/run.js "$command" --stack "$s" "${config[@]}"
+    node tools/run.js "$command" --stack "$s" "${config[@]}"
     continue
   fi
   case $command in

@@ -1,22 +1,8 @@
-// `npm run render -- --scenario <name>` / `--stack <name>`: the manifests a scenario or stack would
-// apply, as multi-document YAML for `kubectl apply -f -`, with no cluster and no Pulumi CLI.
-import * as path from "node:path";
-import { parseArgs } from "node:util";
+// The manifests a stack's settings would apply, as `kubectl apply -f -` takes them: the program run
+// offline (tools/offline.ts), its Kubernetes resources as multi-document YAML.
 import YAML from "yaml";
+import { parseSettings } from "../stacks/settings";
 import { runOffline, type RecordedResource } from "./offline";
-import { PROJECT, parseSettings } from "./settings";
-import { stackConfig } from "./stack-file";
-
-const ROOT = path.resolve(__dirname, "..");
-
-/** A stack file's config, or a single scenario with every other setting at its default. */
-export function rawConfig(options: { scenario?: string; stack?: string }): Record<string, unknown> {
-  if ((options.scenario === undefined) === (options.stack === undefined)) {
-    throw new Error("usage: npm run render -- --scenario <name> | --stack <name>");
-  }
-  if (options.scenario !== undefined) return { [`${PROJECT}:scenarios`]: [options.scenario] };
-  return stackConfig(options.stack!, ROOT);
-}
 
 /** The object as `kubectl apply` takes it: Kubernetes resources only, without Pulumi's await annotations. */
 function manifest(resource: RecordedResource): Record<string, unknown> | undefined {
@@ -38,6 +24,7 @@ function ordered(value: unknown): unknown {
   return Object.fromEntries(keys.map((k) => [k, ordered((value as Record<string, unknown>)[k])]));
 }
 
+/** The YAML of every Kubernetes object the stack config `raw` would create. */
 export async function render(raw: Record<string, unknown>): Promise<string> {
   const { resources } = await runOffline(parseSettings(raw));
   const docs = resources.flatMap((r) => {
@@ -48,22 +35,4 @@ export async function render(raw: Record<string, unknown>): Promise<string> {
     return m ? [YAML.stringify(ordered(m), { lineWidth: 0 })] : [];
   });
   return docs.join("---\n");
-}
-
-/** The command line: the YAML, or the error and exit code 1; nothing is written to `out` on error. */
-export async function cli(args: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
-  try {
-    const { values } = parseArgs({ args, options: { scenario: { type: "string" }, stack: { type: "string" } } });
-    out(await render(rawConfig(values)));
-    return 0;
-  } catch (e) {
-    err(`render: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
-  }
-}
-
-if (require.main === module) {
-  void cli(process.argv.slice(2), (t) => process.stdout.write(t), (t) => process.stderr.write(t)).then((code) => {
-    process.exitCode = code;
-  });
 }

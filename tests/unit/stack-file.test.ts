@@ -1,0 +1,105 @@
+// Stack files as the tools read them (npm run render, observe, preview/up/destroy): stack names,
+// never paths; only the top-level keys Pulumi reads; `--set` and the lab stack's values.
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { editDistance, nearest } from "../../stacks/nearest";
+import { checkStackName, labValues, setArgs, stackConfig, withSets } from "../../tools/stack-file";
+
+const root = path.join(__dirname, "..", "..");
+
+describe("stack files", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "stack-file-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, text: string) => writeFileSync(path.join(dir, `Pulumi.${name}.yaml`), text);
+
+  it("take stack names, never paths", () => {
+    for (const name of ["dev", "lab", "a.b_c-D9", "x", "a.b", ".x", "x."]) expect(checkStackName(name)).toBe(name);
+    for (const name of ["", "a/b", "..", "a..b", "../dev", "dev/..", "a b", "a\nb", "é", "dev:x", "~dev"]) {
+      expect(() => checkStackName(name)).toThrow(
+        `--stack: ${JSON.stringify(name)} is not allowed: use a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path`,
+      );
+    }
+  });
+
+  it("give their config; every top-level key Pulumi reads is fine", () => {
+    write("ok", "config:\n  poststart-lab:namespace: hooks\nencryptionsalt: x\nsecretsprovider: passphrase\nencryptedkey: ''\nenvironment: []\n");
+    expect(stackConfig("ok", dir)).toEqual({ "poststart-lab:namespace": "hooks" });
+    write("empty", "");
+    expect(stackConfig("empty", dir)).toEqual({});
+    write("salt", "encryptionsalt: x\n");
+    expect(stackConfig("salt", dir)).toEqual({});
+  });
+
+  it("refuse a top-level key Pulumi would ignore, naming the nearest it reads", () => {
+    write("confg", "confg:\n  poststart-lab:scenarios: [quote-poststart-fail]\n");
+    expect(() => stackConfig("confg", dir)).toThrow(
+      `Pulumi.confg.yaml: the top-level key "confg" is not allowed: use config, environment, secretsprovider, encryptedkey, encryptionsalt (Pulumi would ignore it); did you mean config?`,
+    );
+    write("salt2", "encryptionsalts: x\n");
+    expect(() => stackConfig("salt2", dir)).toThrow("did you mean encryptionsalt?");
+    write("list", "- config\n");
+    expect(() => stackConfig("list", dir)).toThrow(`Pulumi.list.yaml: ["config"] is not allowed: use a map of config, environment`);
+    write("scalar", "config\n");
+    expect(() => stackConfig("scalar", dir)).toThrow(`Pulumi.scalar.yaml: "config" is not allowed`);
+    expect(() => stackConfig("none", dir)).toThrow(`--stack: "none" has no stack file Pulumi.none.yaml`);
+  });
+
+  it("the nearest key: fewest edits, the first of equals", () => {
+    expect(editDistance("", "abc")).toBe(3);
+    expect(editDistance("kitten", "sitting")).toBe(3);
+    expect(editDistance("confg", "config")).toBe(1);
+    expect(editDistance("abc", "abc")).toBe(0);
+    expect(editDistance("ab", "ba")).toBe(2);
+    expect(nearest("confg", ["environment", "config"])).toBe("config");
+    expect(nearest("ab", ["ax", "xb"])).toBe("ax");
+    expect(nearest("zzz", ["a"])).toBe("a");
+  });
+
+  it("tools/pulumi.sh refuses a path or an unknown top-level key before it starts any tool", async () => {
+    const pulumiSh = (...args: string[]) =>
+      new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
+        execFile("bash", ["tools/pulumi.sh", "preview", ...args], { cwd: root }, (error, stdout, stderr) =>
+          resolve({ status: error ? (error.code as number) : 0, stdout, stderr }),
+        ),
+      );
+    expect(await pulumiSh("--stack", "x/../../elsewhere")).toEqual({
+      status: 2,
+      stdout: "",
+      stderr: `--stack: "x/../../elsewhere" is not allowed: use a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path\n`,
+    });
+    expect(await pulumiSh("--stack", "dev", "--stack", "prod")).toEqual({ status: 2, stdout: "", stderr: `--stack: "prod" has no stack file Pulumi.prod.yaml\n` });
+    const name = `unit-${process.pid}`;
+    const file = path.join(root, `Pulumi.${name}.yaml`);
+    writeFileSync(file, "confg:\n  poststart-lab:scenarios: [quote-poststart-fail]\n");
+    try {
+      const { status, stderr } = await pulumiSh("--stack", name);
+      expect([status, stderr]).toEqual([2, `Pulumi.${name}.yaml: the top-level key "confg" is not allowed: use config, environment, secretsprovider, encryptedkey, encryptionsalt (Pulumi would ignore it); did you mean config?\n`]);
+    } finally {
+      rmSync(file);
+    }
+  });
+
+  it("--set changes a copy's settings, values read as YAML, a key without namespace the project's", () => {
+    const doc = { config: { "poststart-lab:scenarios": ["quote-poststart"] }, encryptionsalt: "x" };
+    expect(withSets(doc, ["cluster=lab", "installFortune=false", 'image="a:1"', "kubernetes:context=k", "scenarios=[a, b]"])).toEqual({
+      config: { "poststart-lab:scenarios": ["a", "b"], "poststart-lab:cluster": "lab", "poststart-lab:installFortune": false, "poststart-lab:image": "a:1", "kubernetes:context": "k" },
+      encryptionsalt: "x",
+    });
+    expect(doc.config).toEqual({ "poststart-lab:scenarios": ["quote-poststart"] });
+    expect(() => withSets(doc, ["=x"])).toThrow(`--set: "=x" is not <key>=<value>`);
+    expect(() => withSets(doc, ["cluster"])).toThrow(`--set: "cluster" is not <key>=<value>`);
+  });
+
+  it("the lab values come from the lab stack, and go back through --set unchanged", () => {
+    write("lab", "config:\n  poststart-lab:image: lab.local/x:1\n  poststart-lab:imagePullPolicy: Never\n  poststart-lab:installFortune: 'false'\n  poststart-lab:quotesUrl: http://q/a.txt\n  poststart-lab:namespace: ns\n");
+    const values = labValues(dir);
+    expect(values).toEqual({ image: "lab.local/x:1", imagePullPolicy: "Never", installFortune: "false", quotesUrl: "http://q/a.txt" });
+    const args = setArgs(values);
+    expect(args.filter((_, i) => i % 2 === 0).every((a) => a === "--set")).toBe(true);
+    const back = withSets({}, args.filter((_, i) => i % 2 === 1)).config!;
+    expect(Object.fromEntries(Object.entries(back).map(([k, v]) => [k.replace("poststart-lab:", ""), v]))).toEqual(values);
+  });
+});

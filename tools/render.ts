@@ -1,0 +1,23 @@
+// `npm run render -- --scenario <name>` / `--stack <name>`: the manifests a scenario or stack would
+// apply, as multi-document YAML for `kubectl apply -f -`, with no cluster and no Pulumi CLI.
+import { parseArgs } from "node:util";
+import { render } from "./manifests";
+import { rawConfig } from "./stack-file";
+
+/** The command line: the YAML, or the error and exit code 1; nothing is written to `out` on error. */
+export async function cli(args: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
+  try {
+    const { values } = parseArgs({ args, options: { scenario: { type: "string" }, stack: { type: "string" } } });
+    out(await render(rawConfig(values)));
+    return 0;
+  } catch (e) {
+    err(`render: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void cli(process.argv.slice(2), (t) => process.stdout.write(t), (t) => process.stderr.write(t)).then((code) => {
+    process.exitCode = code;
+  });
+}
