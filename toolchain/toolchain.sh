@@ -59,7 +59,7 @@
 # Limits: its resource-monitor proxy forwards only the calls of v3.68.0, so stack
 # transforms (registerStackTransform), resource hooks and parameterized packages
 # fail; resources, invokes, components, outputs and config work. So tools/pulumi.sh
-# runs the program through stacks/run.js (Automation API, the CLI's --client) instead.
+# runs the program through tools/run.js (Automation API, the CLI's --client) instead.
 set -euo pipefail
 
 SAY_AS=toolchain
