@@ -35,9 +35,9 @@ export const preview = (env: NodeJS.ProcessEnv, cwd: string, configFile?: string
 let labReady = false;
 export async function ensureLab(): Promise<void> {
   if (labReady) return;
-  log("toolchain and lab cluster (scripts/toolchain.sh, scripts/lab.sh)");
-  await check("bash", ["scripts/toolchain.sh", "--no-actionlint"]);
-  if ((await exec("bash", ["scripts/lab.sh", "status"])).status !== 0) await check("bash", ["scripts/lab.sh", "up"]);
+  log("toolchain and lab cluster (toolchain/toolchain.sh, lab/lab.sh)");
+  await check("bash", ["toolchain/toolchain.sh", "--no-actionlint"]);
+  if ((await exec("bash", ["lab/lab.sh", "status"])).status !== 0) await check("bash", ["lab/lab.sh", "up"]);
   for (const [env, cwd] of [[envs().dev, ROOT], [envs().raw, RAW_DIR]] as const) {
     mkdirSync(new URL(env.PULUMI_BACKEND_URL!).pathname, { recursive: true });
     await check(PULUMI, ["stack", "select", "--create", "--non-interactive", "dev"], { env, cwd });

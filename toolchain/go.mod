@@ -1,4 +1,4 @@
-// Wrapper module of the Pulumi CLI (see scripts/toolchain.sh). `go install mod@version`
+// Wrapper module of the Pulumi CLI (see toolchain/toolchain.sh). `go install mod@version`
 // refuses modules with replace directives, so each tool is built from a wrapper
 // module that requires it, with the replace lines it needs copied from upstream.
 // One wrapper per tool, so each gets the dependency versions it was released with

@@ -35,7 +35,7 @@ export function runAsync(command: string, args: string[], env: Record<string, st
 
 /** Builds the toolchain if needed and starts the lab cluster if it is not running. */
 export function ensureLab(): void {
-  for (const script of [["scripts/toolchain.sh"], ["scripts/lab.sh", "up"]]) {
+  for (const script of [["toolchain/toolchain.sh"], ["lab/lab.sh", "up"]]) {
     const { status, output } = run("bash", script);
     if (status !== 0) throw new Error(`bash ${script.join(" ")} failed:\n${output}`);
   }

@@ -4,7 +4,7 @@ import { expect, it } from "vitest";
 import { ROOT, run } from "./lab";
 
 it("actionlint accepts the preview workflow", () => {
-  const toolchain = run("bash", ["scripts/toolchain.sh"]);
+  const toolchain = run("bash", ["toolchain/toolchain.sh"]);
   expect(toolchain.status).toBe(0);
   const { status, output } = run(path.join(ROOT, ".lab", "bin", "actionlint"), [".github/workflows/preview.yml"]);
   expect(output).toBe("");

@@ -1,4 +1,4 @@
-// Wrapper module of actionlint (see scripts/toolchain.sh), apart from the CLI's so
+// Wrapper module of actionlint (see toolchain/toolchain.sh), apart from the CLI's so
 // that neither changes the other's dependency versions.
 module lab.local/toolchain/actionlint
 

@@ -1,4 +1,4 @@
-// Wrapper module of the Kubernetes provider plugin (see scripts/toolchain.sh).
+// Wrapper module of the Kubernetes provider plugin (see toolchain/toolchain.sh).
 // It has its own build list: the provider needs the github.com/pulumi/pulumi/pkg/v3
 // it was released with (v3.215.0; its pkg/gen does not compile against the CLI's
 // v3.248.0), so it cannot share toolchain/go.mod.
@@ -8,7 +8,7 @@ go 1.25.11
 
 // github.com/pulumi/pulumi-kubernetes/provider/v4 is served only as a pseudo-version;
 // its commit f47bc2d6f199 is the tag v4.25.0 of github.com/pulumi/pulumi-kubernetes.
-// scripts/toolchain.sh reads this line (module, release, commit) for the plugin's version.
+// toolchain/toolchain.sh reads this line (module, release, commit) for the plugin's version.
 // Upstream's replace of sdk/v4 by ../sdk is not copied: the tag's sdk/go is the same
 // code as github.com/pulumi/pulumi-kubernetes/sdk/v4 v4.24.0, which the build list has.
 //toolchain:release github.com/pulumi/pulumi-kubernetes/provider/v4 4.25.0 f47bc2d6f199

@@ -1,4 +1,4 @@
-// Wrapper module of the Node.js language host (see scripts/toolchain.sh). The proxy
+// Wrapper module of the Node.js language host (see toolchain/toolchain.sh). The proxy
 // serves no version of github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3;
 // sdk/v3 v3.68.0 is the newest served sdk/v3 whose zip still holds
 // nodejs/cmd/pulumi-language-nodejs. It needs its own build list: the CLI's needs

@@ -4,7 +4,7 @@
 // module proxy: it embeds schema-embed.json and terraform-mapping-embed.json,
 // which upstream's Makefile generates (go generate, VERSION=<release>) and which
 // are not in the module zip, and `go build -overlay` may not add files under
-// GOMODCACHE. scripts/toolchain.sh generates both files with upstream's own
+// GOMODCACHE. toolchain/toolchain.sh generates both files with upstream's own
 // generate.go into .lab/build and adds them to this directory with -overlay;
 // they are never written here.
 package main

@@ -1,6 +1,6 @@
 //go:build tools
 
-// Package tools records the commands scripts/lab.sh builds from this module,
+// Package tools records the commands lab/lab.sh builds from this module,
 // so that `go mod tidy` keeps everything they need in go.sum.
 package tools
 

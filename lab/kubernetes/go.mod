@@ -1,5 +1,5 @@
 // Wrapper module that pins the Kubernetes control-plane components built by
-// scripts/lab.sh. k8s.io/kubernetes replaces its staging modules with
+// lab/lab.sh. k8s.io/kubernetes replaces its staging modules with
 // ./staging/...; a module that requires it must pin them to the published
 // tags instead (v0.34.x matches v1.34.x).
 module lab.local/k8s

