@@ -5,11 +5,8 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type BookPodArgs, checkArgs, createHookPod, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
 import { checkHttpPath, checkPort, checkScheme, checkSeconds, type HookScheme } from "./checks";
-import { HookReceiver, type HookReceiverArgs } from "./hook-receiver";
+import { BOOK_HOOK_PATH, HookReceiver, type HookReceiverArgs } from "./hook-receiver";
 import { hooks } from "./hooks";
-
-/** Where the book's hook sends its GET. */
-export const BOOK_HOOK_PATH = "/container-started";
 
 export interface HttpGetHookPodArgs extends BookPodArgs {
   /** @default "poststart-httpget" */
@@ -25,8 +22,13 @@ export interface HttpGetHookPodArgs extends BookPodArgs {
     readonly scheme?: HookScheme;
     readonly httpHeaders?: readonly { readonly name: string; readonly value: string }[];
   };
-  /** Deploys the service the hook notifies (`myservice`) and points the hook at its ClusterIP. @default none */
-  readonly receiver?: Omit<HookReceiverArgs, "port" | "scheme" | "namespace">;
+  /**
+   * The service the hook notifies (`myservice`); the hook goes to its ClusterIP. Its arguments: it is
+   * deployed with the pod, expecting the hook's path unless told another (`path`). Or a receiver
+   * deployed beside it (several hooks notify one service): the hook then takes its port and scheme.
+   * @default none
+   */
+  readonly receiver?: HookReceiver | Omit<HookReceiverArgs, "port" | "scheme" | "namespace">;
   /** The book warns never to point this hook at the pod itself: that is refused unless this is `true`. @default false */
   readonly targetOwnPod?: boolean;
   /** Start nginx this many seconds late (`sleep N` before nginx, in the foreground). @default none: the image's own command */
@@ -43,22 +45,32 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
   constructor(name: string, args: HttpGetHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart-lab:index:HttpGetHookPod", name, {}, opts);
     const hook = args.hook ?? {};
+    const shared = args.receiver instanceof HookReceiver ? args.receiver : undefined;
+    const ownReceiver = args.receiver instanceof HookReceiver ? undefined : args.receiver;
     const { port, scheme, path, delay } = checkArgs(this, () => {
       if (args.receiver && hook.host !== undefined) {
         throw new Error(`hook.host: ${JSON.stringify(hook.host)} is not allowed together with receiver: the receiver's ClusterIP is the host`);
       }
+      if (shared && hook.port !== undefined && hook.port !== shared.port) {
+        throw new Error(`hook.port: ${hook.port} is not allowed with the receiver ${shared.serviceName}: it listens on ${shared.port}`);
+      }
+      if (shared && hook.scheme !== undefined && hook.scheme !== shared.scheme) {
+        throw new Error(`hook.scheme: ${JSON.stringify(hook.scheme)} is not allowed with the receiver ${shared.serviceName}: it serves ${shared.scheme}`);
+      }
       const seconds = args.serverStartDelaySeconds;
       return {
-        port: checkPort("hook.port", hook.port ?? 80),
-        scheme: checkScheme("hook.scheme", hook.scheme ?? "HTTP"),
+        port: checkPort("hook.port", hook.port ?? shared?.port ?? 80),
+        scheme: checkScheme("hook.scheme", hook.scheme ?? shared?.scheme ?? "HTTP"),
         path: checkHttpPath("hook.path", hook.path ?? BOOK_HOOK_PATH),
         delay: seconds === undefined ? undefined : checkSeconds("serverStartDelaySeconds", seconds, 0, 3600),
       };
     });
     this.hookPath = path;
-    this.receiver = args.receiver
-      ? new HookReceiver(`${name}-receiver`, { ...args.receiver, namespace: args.namespace, port, scheme, podWatch: args.podWatch }, { parent: this })
-      : undefined;
+    this.receiver =
+      shared ??
+      (ownReceiver
+        ? new HookReceiver(`${name}-receiver`, { path, ...ownReceiver, namespace: args.namespace, port, scheme, podWatch: args.podWatch }, { parent: this })
+        : undefined);
     const host = this.receiver?.clusterIP ?? hook.host;
     const targetsOwnPod = host === undefined;
     checkArgs(this, () => {

@@ -156,8 +156,8 @@ export class Observer {
       const found = await findHookRequest(this.kube, t, selector, r.last?.metadata.creationTimestamp);
       if ("request" in found) {
         r.request = found.request;
-        const { request, client, line } = found.request;
-        this.out.fact({ kind: "receiver", pod: t.pod, receiver: found.receiver, request, client, line });
+        const { request, status, client, line } = found.request;
+        this.out.fact({ kind: "receiver", pod: t.pod, receiver: found.receiver, request, status, client, line });
       } else if (found.receiverPods === 0) this.out.note(`observe: no pod of ${service} (${selector}) yet`);
     } catch (e) {
       this.out.note(`observe: reading the log of ${service} (${selector}): ${message(e)}; trying again`);

@@ -7,6 +7,8 @@ export interface LoggedRequest {
   at?: string;
   client: string;
   request: string;
+  /** the status nginx answered with */
+  status: number;
   line: string;
 }
 
@@ -14,10 +16,10 @@ export interface LoggedRequest {
 export function parseReceiverLog(log: string, path: string, notBefore?: string): LoggedRequest[] {
   const found: LoggedRequest[] = [];
   for (const raw of log.split("\n")) {
-    const m = /^(?:(\d{4}-\d\d-\d\dT\S+Z) )?(\S+) \S+ \S+ \[[^\]]*\] "(GET (\S+) HTTP\/[\d.]+)"/.exec(raw);
+    const m = /^(?:(\d{4}-\d\d-\d\dT\S+Z) )?(\S+) \S+ \S+ \[[^\]]*\] "(GET (\S+) HTTP\/[\d.]+)" (\d{3}) /.exec(raw);
     if (!m || m[4]!.split("?")[0] !== path) continue;
     if (notBefore && m[1] && Date.parse(m[1]) < Date.parse(notBefore) - 1000) continue;
-    found.push({ ...(m[1] ? { at: m[1] } : {}), client: m[2]!, request: m[3]!, line: (m[1] ? raw.slice(m[1].length + 1) : raw).trim() });
+    found.push({ ...(m[1] ? { at: m[1] } : {}), client: m[2]!, request: m[3]!, status: Number(m[5]), line: (m[1] ? raw.slice(m[1].length + 1) : raw).trim() });
   }
   return found;
 }
