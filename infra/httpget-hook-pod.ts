@@ -3,10 +3,11 @@
 // and the container restarts forever, which the book warns against.
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type BookPodArgs, checkArgs, createHookPod, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
+import { type BookPodArgs, checkArgs, createHookPod, namespaceOf, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
 import { checkHttpPath, checkPort, checkScheme, checkSeconds, type HookScheme } from "./checks";
 import { BOOK_HOOK_PATH, HookReceiver, type HookReceiverArgs } from "./hook-receiver";
 import { hooks } from "./hooks";
+import type { PodWatch } from "./pod-watch";
 
 export interface HttpGetHookPodArgs extends BookPodArgs {
   /** @default "poststart-httpget" */
@@ -40,7 +41,11 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
   public readonly receiver?: HookReceiver;
   /** The path the hook requests. */
   public readonly hookPath: string;
-  public readonly outputs: PodOutputs & { hookUrl: string };
+  /**
+   * What the receiver answered the hook, read from its log once the pod is ready (`pulumi up` with a
+   * PodWatch only): the kubelet counts any answer as success, so a 404 shows here and nowhere in Kubernetes.
+   */
+  public readonly outputs: PodOutputs & { hookUrl: string; receiverAnswer?: pulumi.Output<string | undefined> };
 
   constructor(name: string, args: HttpGetHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart-lab:index:HttpGetHookPod", name, {}, opts);
@@ -102,10 +107,32 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
       // The receiver must answer before the hook fires.
       dependsOn: this.receiver ? this.receiver.ready.apply(() => [this.receiver!]) : [],
     });
+    const outputs = podOutputs(this.pod, readiness, args.podWatch);
     this.outputs = {
-      ...podOutputs(this.pod, readiness, args.podWatch),
+      ...outputs,
       hookUrl: `${scheme.toLowerCase()}://${host ?? "<pod IP>"}:${port}${path}`,
+      ...(this.receiver && args.podWatch && !pulumi.runtime.isDryRun()
+        ? { receiverAnswer: receiverAnswer(this.pod, this.receiver, path, args.podWatch, outputs.state) }
+        : {}),
     };
     this.registerOutputs(this.outputs);
   }
+}
+
+/** The receiver's answer to the hook, in words, once the pod got ready (`state` resolves); undefined when it did not. */
+function receiverAnswer(pod: k8s.core.v1.Pod, receiver: HookReceiver, path: string, podWatch: PodWatch, state: pulumi.Output<string | undefined>) {
+  const selector = Object.entries(receiver.selector).map(([k, v]) => `${k}=${v}`).join(",");
+  return pulumi.all([state, namespaceOf(pod), pod.metadata.creationTimestamp]).apply(async ([reached, namespace, since]) => {
+    if (reached === undefined) return undefined;
+    const name = receiver.serviceName;
+    try {
+      const logged = await podWatch.loggedRequest({ namespace, selector, path, since });
+      if (!logged) return `${name} logged no GET ${path}`;
+      const answer = `${name} answered ${logged.status} to GET ${path}`;
+      return logged.status >= 400 ? `${answer}: the hook missed its mark, though Kubernetes counted it as successful` : answer;
+    } catch (e) {
+      // Only a report: what the hook did is not in question, so the update goes on.
+      return `${name}'s log not read: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  });
 }

@@ -105,7 +105,9 @@ describe("pulumi up of the lab stack on a real node", () => {
     expect(observed.status).toBe(0);
   });
 
-  it("poststart-httpget-404: pulumi up succeeds (the kubelet counts a 404 as success), and the receiver logged the 404", () => {
+  it("poststart-httpget-404: pulumi up succeeds (the kubelet counts a 404 as success); its outputs and the receiver's log show the 404", () => {
+    expect(up.output).toContain("myservice answered 404 to GET /container-start: the hook missed its mark, though Kubernetes counted it as successful");
+    expect(up.output).toContain("myservice answered 200 to GET /container-started");
     const log = kubectl("-n", NAMESPACE, "logs", "deploy/myservice");
     expect(log.output).toMatch(/"GET \/container-start HTTP\/1\.1" 404 /);
     expect(log.output).toMatch(/"GET \/container-started HTTP\/1\.1" 200 /);

@@ -5,7 +5,8 @@ import type { KubeClient } from "../../infra/kube";
 import { verdict } from "./book";
 import type { Fact, RawEvent, RawPod } from "./facts";
 import type { Plan, Target } from "./plan";
-import { fetchQuote, findHookRequest, readHookOutput } from "./probes";
+import { findLoggedRequest } from "../../infra/receiver-log";
+import { fetchQuote, readHookOutput } from "./probes";
 import { newRecord, observeEvent, observePod, type PodRecord } from "./record";
 import { Terminal, waitingFor } from "./terminal";
 
@@ -153,7 +154,7 @@ export class Observer {
     const { service, selector: labels } = t.receiver!;
     const selector = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(",");
     try {
-      const found = await findHookRequest(this.kube, t, selector, r.last?.metadata.creationTimestamp);
+      const found = await findLoggedRequest(this.kube, t.namespace, selector, t.expectation.hookPath!, r.last?.metadata.creationTimestamp);
       if ("request" in found) {
         r.request = found.request;
         const { request, status, client, line } = found.request;
