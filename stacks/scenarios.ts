@@ -12,7 +12,7 @@ interface Shared {
 type Deploy = (settings: Settings, opts: pulumi.ComponentResourceOptions, podWatch: PodWatch | undefined, shared: Shared) => { outputs: PodOutputs };
 
 /** A path the receiver does not serve: the book's, mistyped. */
-export const WRONG_HOOK_PATH = "/container-start";
+const WRONG_HOOK_PATH = "/container-start";
 
 /** The arguments every scenario pod takes from the stack's settings. */
 function podArgs(settings: Settings, podWatch: PodWatch | undefined) {
@@ -33,7 +33,7 @@ function quoteArgs(settings: Settings, podWatch: PodWatch | undefined): QuotePos
   };
 }
 
-export const SCENARIOS = {
+const SCENARIOS = {
   "quote-poststart": (s, opts, w) => new QuotePostStartPod("quote-poststart", quoteArgs(s, w), opts),
   "quote-poststart-slow": (s, opts, w) =>
     new SlowHookPod("quote-poststart-slow", { ...quoteArgs(s, w), delaySeconds: s.slowHookDelaySeconds }, opts),
