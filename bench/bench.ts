@@ -58,6 +58,12 @@ async function programEval(runs: number): Promise<void> {
     stats: stats([growth]),
     note: `${growth <= 1.25 ? "linear (fixed cost amortized below 1)" : "super-linear"}; each pod beyond 100 adds ${fmt(marginal, "ms")}; aim < 2 ms/pod at 1000: ${perPod(1000).median < 2 ? "met" : "not met"}`,
   });
+  // The components' own cost: the same 1000 pods as plain k8s.core.v1.Pod resources, in alternating pairs.
+  const evalMs = async (...args: string[]) => JSON.parse((await check(process.execPath, ["--import", "tsx", "bench/program-eval.ts", ...args])).stdout).ms as number;
+  log(`1. program evaluation, 1000 pods: components vs raw Pods, ${runs} pairs`);
+  const { b: raw, ratio } = await alternate(runs, () => evalMs("1000"), () => evalMs("1000", "raw"));
+  rows.push({ bench: "1", what: "eval 1000 raw Pods: time", unit: "ms", stats: raw, note: "k8s.core.v1.Pod of the same spec, the same mocks" });
+  rows.push({ bench: "1", what: "ratio components / raw (per pair)", unit: "x", stats: ratio, note: `aim <= 1.3: ${ratio.median <= 1.3 ? "met" : "not met"}` });
 }
 
 // ---------------------------------------------------------------- 2. unit suite

@@ -1,22 +1,33 @@
-// `node --import tsx bench/program-eval.ts <N>`: evaluates N quote-poststart scenario instances
-// (QuotePostStartPod, names quote-poststart-<i>, one provider) through `record()` of
+// `node --import tsx bench/program-eval.ts <N> [raw]`: evaluates N quote-poststart scenario instances
+// (QuotePostStartPod, names quote-poststart-<i>, one provider), or with `raw` N plain
+// k8s.core.v1.Pod resources of the same spec (the baseline the components cost is measured against), through `record()` of
 // tools/offline.ts, registrations through Pulumi's mocks included; prints one JSON line
 // {n, ms, maxRssBytes, rssBeforeBytes, heapUsedBytes, resources}. Module loading is done first and
 // not timed. One size per process, so that the memory figures are this size's alone.
 import * as k8s from "@pulumi/kubernetes";
-import { QuotePostStartPod } from "../infra";
+import { hooks, QuotePostStartPod } from "../infra";
+import { quoteScriptSteps } from "../infra/quote-pod";
 import { record } from "../tools/offline";
 
 async function main() {
   const n = Number(process.argv[2]);
-  if (!Number.isInteger(n) || n < 1) throw new Error("usage: program-eval.ts <N>");
+  const raw = process.argv[3] === "raw";
+  if (!Number.isInteger(n) || n < 1 || (process.argv[3] !== undefined && !raw)) throw new Error("usage: program-eval.ts <N> [raw]");
+  // The spec the component creates, written out as a user of the provider alone would.
+  const postStart = hooks.script(quoteScriptSteps({}));
+  const rawPod = (name: string, provider: k8s.Provider) =>
+    new k8s.core.v1.Pod(
+      name,
+      { metadata: { name }, spec: { containers: [{ name: "nginx", image: "nginx:alpine", ports: [{ name: "http", containerPort: 80 }], lifecycle: { postStart } }] } },
+      { provider, deleteBeforeReplace: true },
+    );
   const rssBeforeBytes = process.memoryUsage().rss;
   const t0 = performance.now();
   const { resources } = await record(() => {
     const provider = new k8s.Provider("cluster", { context: "lab" });
     return Array.from({ length: n }, (_, i) => {
       const name = `quote-poststart-${i}`;
-      return new QuotePostStartPod(name, { name }, { providers: [provider] }).outputs;
+      return raw ? rawPod(name, provider).status : new QuotePostStartPod(name, { name }, { providers: [provider] }).outputs;
     });
   });
   const ms = performance.now() - t0;

@@ -2,6 +2,8 @@
 // type-checking at deploy time; that is `npm test`'s job). Registered last, tsx handles `.ts`
 // even where a Pulumi language host has registered its own ts-node.
 // The SDKs are loaded first: tsx's hook would otherwise transform every module loaded after it.
+// Node's compile cache (in the OS temp directory) keeps their compiled code from run to run.
+require("node:module").enableCompileCache?.();
 require("@pulumi/pulumi");
 require("@pulumi/kubernetes");
 require("tsx/cjs");

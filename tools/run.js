@@ -11,6 +11,7 @@
 // --dir is the project's directory (default: this project's), its entry point Pulumi.yaml's `main`.
 // The environment is tools/pulumi.sh's (PATH with the CLI, PULUMI_HOME, backend, passphrase).
 "use strict";
+require("node:module").enableCompileCache?.(); // the SDK's compiled code kept from run to run
 const path = require("node:path");
 const { CommandError, LocalWorkspace, Stack } = require("@pulumi/pulumi/automation");
 

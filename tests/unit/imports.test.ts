@@ -1,0 +1,56 @@
+// The shape of the code: the import graph of our own modules has no cycle, and no module imports
+// a command-line entry point (the files package.json's scripts run), so each tool stands alone.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = path.join(__dirname, "..", "..");
+const DIRS = ["infra", "stacks", "tools", "bench"];
+
+function sources(dir: string): string[] {
+  return readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(path.join(dir, e.name)) : /\.(ts|js)$/.test(e.name) ? [path.join(dir, e.name)] : [],
+  );
+}
+
+/** The project files a module imports or requires by a relative path. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(path.join(root, file), "utf8");
+  const specifiers = [...text.matchAll(/(?:from\s+|import\s+|require\(|import\()\s*["'](\.{1,2}\/[^"']+)["']/g)].map((m) => m[1]);
+  return specifiers.map((s) => {
+    const base = path.join(path.dirname(file), s);
+    const found = [base, `${base}.ts`, `${base}.js`, path.join(base, "index.ts")].find((f) => existsSync(path.join(root, f)) && /\.(ts|js)$/.test(f));
+    if (!found) throw new Error(`${file}: cannot resolve ${s}`);
+    return found;
+  });
+}
+
+const files = DIRS.flatMap(sources);
+const graph = new Map(files.map((f) => [f, importsOf(f)]));
+
+describe("imports", () => {
+  it("form no cycle", () => {
+    const cycles: string[] = [];
+    const state = new Map<string, "open" | "done">();
+    const visit = (file: string, trail: string[]) => {
+      if (state.get(file) === "done") return;
+      if (state.get(file) === "open") {
+        cycles.push([...trail.slice(trail.indexOf(file)), file].join(" -> "));
+        return;
+      }
+      state.set(file, "open");
+      for (const next of graph.get(file) ?? []) visit(next, [...trail, file]);
+      state.set(file, "done");
+    };
+    for (const file of files) visit(file, []);
+    expect(cycles).toEqual([]);
+  });
+
+  it("never reach into a command-line entry point", () => {
+    const scripts = Object.values(JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).scripts as Record<string, string>);
+    const entries = files.filter((f) => scripts.some((s) => s.split(/\s+/).includes(f)));
+    expect(entries.length).toBeGreaterThan(2); // the render CLI, the observer, the bench at least
+    const offenders = files.flatMap((f) => graph.get(f)!.filter((i) => entries.includes(i)).map((i) => `${f} imports ${i}`));
+    expect(offenders).toEqual([]);
+  });
+});
