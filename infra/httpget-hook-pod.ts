@@ -42,8 +42,9 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
   /** The path the hook requests. */
   public readonly hookPath: string;
   /**
-   * What the receiver answered the hook, read from its log once the pod is ready (`pulumi up` with a
-   * PodWatch only): the kubelet counts any answer as success, so a 404 shows here and nowhere in Kubernetes.
+   * The pod's outputs and the hook's URL; with a receiver, in `pulumi up` with a PodWatch, also
+   * `receiverAnswer`: what the receiver answered the hook, read from its log once the pod is ready
+   * (the kubelet counts any answer as success, so a 404 shows there and nowhere in Kubernetes).
    */
   public readonly outputs: PodOutputs & { hookUrl: string; receiverAnswer?: pulumi.Output<string | undefined> };
 
