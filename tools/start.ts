@@ -75,7 +75,9 @@ async function up(scenario: Scenario, sets: string[]): Promise<number> {
   const outputs = upOutputs();
   if (outputs) console.log(`\npulumi up's outputs:\n${outputs}`);
   // The picture's path is printed here once the observer draws one (`--svg <dir>`, being added in tools/observe/).
-  console.log(`\nExplore it (the pods stay until \`npm start -- --down\`)${kube.context === "lab" ? `, with the lab's kubectl: export KUBECONFIG=${path.join(ROOT, ".lab", "kubeconfig")} PATH=${path.join(ROOT, ".lab", "bin")}:$PATH` : `, in context ${kube.context}`}:`);
+  console.log(`\nExplore it in context ${kube.context}; the pods stay until \`npm start -- --down\`:`);
+  // The lab's kubectl and kubeconfig are the project's own, in .lab/.
+  if (kube.context === "lab") console.log(`  export KUBECONFIG=${path.join(ROOT, ".lab", "kubeconfig")} PATH=${path.join(ROOT, ".lab", "bin")}:$PATH`);
   for (const command of SEE_IT_WITH[scenario]) console.log(`  ${command}`);
   return observerStatus;
 }

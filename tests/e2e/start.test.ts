@@ -30,7 +30,7 @@ describe("npm start -- <scenario> on the lab", () => {
     // The observer saw the pod from its creation: it was watching before pulumi up created it.
     expect(deployed.output).toMatch(/poststart-httpget-404 +phase Pending/);
     expect(deployed.output).toContain("myservice answered 404 to GET /container-start: the hook missed its mark");
-    expect(deployed.output).toMatch(/Explore it[^\n]*\n {2}kubectl get pod poststart-httpget-404\n {2}kubectl logs deploy\/myservice\n/);
+    expect(deployed.output).toMatch(/Explore it in context lab[^\n]*\n {2}export KUBECONFIG=\S+ PATH=\S+:\$PATH\n {2}kubectl get pod poststart-httpget-404\n {2}kubectl logs deploy\/myservice\n/);
     const ready = kubectl("-n", "default", "get", "pod", "poststart-httpget-404", "-o", 'jsonpath={.status.conditions[?(@.type=="Ready")].status}');
     expect(ready.output).toBe("True");
     expect(kubectl("-n", "default", "logs", "deploy/myservice").output).toMatch(/"GET \/container-start HTTP\/1\.1" 404 /);
