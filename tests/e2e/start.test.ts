@@ -14,6 +14,9 @@ let deployed: Run;
 beforeAll(() => {
   ensureLab();
   start("--down"); // whatever an earlier run left
+  // The lab stack's receiver (same ClusterIP, another namespace) gone first: a hook sent to a ClusterIP
+  // another Service held seconds before was once DNATed on the node to that Service's old pod, and hung.
+  kubectl("wait", "--for=delete", "pods", "-A", "-l", "app=myservice", "--timeout=120s");
   deployed = start("poststart-httpget-404");
 }, 15 * MINUTES);
 
