@@ -182,6 +182,12 @@ export function checkHttpPath(setting: string, path: string): string {
   return path;
 }
 
+/** Throws unless `path` can stand in nginx's config as it is (nginx compares the decoded path: no `%XX`, no `;` or quotes). */
+export function checkPlainPath(setting: string, path: string): string {
+  if (!/^\/[A-Za-z0-9._~\/-]*$/.test(path)) throw new ArgumentError(setting, path, "a path of '/' and letters, digits, '-', '.', '_', '~'");
+  return path;
+}
+
 /** Throws unless `code` can be a failing command's exit status. */
 export function checkExitCode(setting: string, code: number): number {
   if (!Number.isInteger(code) || code < 1 || code > 255) throw new ArgumentError(setting, code, "an integer from 1 to 255: a failing hook exits non-zero");

@@ -1,11 +1,12 @@
-// The service an httpGet hook notifies (the book's `myservice`): nginx that answers every request
-// and logs it, behind a Service with a fixed ClusterIP. The kubelet sends the hook from the node,
+// The service an httpGet hook notifies (the book's `myservice`): nginx that answers 200 to the one
+// path it expects and 404 to every other, and logs each request with its status, behind a Service
+// with a fixed ClusterIP. The kubelet sends the hook from the node,
 // where cluster DNS names do not resolve, so the hook needs an address known before deployment.
 import * as certmanager from "@pulumi/kubernetes-cert-manager";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { awaitAnnotations, BOOK_IMAGE, checkArgs } from "./book-pod";
-import { checkClusterIP, checkDnsLabel, checkImage, checkPort, checkPullPolicy, checkScheme, type HookScheme, type PullPolicy } from "./checks";
+import { checkClusterIP, checkDnsLabel, checkPlainPath, checkImage, checkPort, checkPullPolicy, checkScheme, type HookScheme, type PullPolicy } from "./checks";
 import { type PodWatch, reach } from "./pod-watch";
 
 
@@ -17,6 +18,8 @@ export interface HookReceiverArgs {
   readonly clusterIP?: string;
   /** @default 80 */
   readonly port?: number;
+  /** The one path it answers `200` to; every other path gets `404 Not Found`. @default "/container-started" (the book's hook path) */
+  readonly path?: string;
   /** `HTTPS` serves TLS with a certificate from a self-signed cert-manager issuer. @default "HTTP" */
   readonly scheme?: HookScheme;
   /** With `HTTPS`: install cert-manager (through @pulumi/kubernetes-cert-manager); `false` where it already runs. @default true */
@@ -28,6 +31,8 @@ export interface HookReceiverArgs {
   readonly podWatch?: PodWatch;
 }
 
+/** Where the book's hook sends its GET: the path the receiver expects. */
+export const BOOK_HOOK_PATH = "/container-started";
 /** The book's name of the service the hook notifies. */
 export const BOOK_RECEIVER_NAME = "myservice";
 /** A ClusterIP from both kind's and minikube's service range, fixed: the kubelet sends the hook from the node, where Service names do not resolve. */
@@ -36,12 +41,12 @@ const LISTEN_PORT = 8080;
 const TLS_DIR = "/etc/receiver-tls";
 
 /**
- * nginx's whole config: it answers 200 to every request and logs it (client address, request line)
- * to stdout. Our own config, not the image's, so that nginx runs as any non-root user on a read-only
+ * nginx's whole config: it answers 200 to `expectedPath`, 404 to every other path, and logs each
+ * request in nginx's `combined` format (client address, request line, status) to stdout. Our own config, not the image's, so that nginx runs as any non-root user on a read-only
  * root filesystem, in nginx:alpine and in Debian's nginx alike: no `user` directive, and the pid file
  * and every temp path in /tmp (an emptyDir) instead of the image's compiled-in, root-owned paths.
  */
-export function nginxConfig(scheme: HookScheme): string {
+export function nginxConfig(scheme: HookScheme, expectedPath: string): string {
   const listen =
     scheme === "HTTPS"
       ? [`listen ${LISTEN_PORT} ssl;`, `ssl_certificate ${TLS_DIR}/tls.crt;`, `ssl_certificate_key ${TLS_DIR}/tls.key;`]
@@ -56,8 +61,10 @@ export function nginxConfig(scheme: HookScheme): string {
     ...temp,
     "  server {",
     ...listen.map((l) => `    ${l}`),
-    "    access_log /dev/stdout;",
-    '    location / { return 200 "received\\n"; }',
+    "    access_log /dev/stdout combined;",
+    // An exact match: a path that only starts like the expected one is as wrong as any other.
+    `    location = ${expectedPath} { return 200 "received\\n"; }`,
+    '    location / { return 404 "not found\\n"; }',
     "  }",
     "}",
     "",
@@ -78,6 +85,8 @@ export class HookReceiver extends pulumi.ComponentResource {
   public readonly clusterIP: string;
   public readonly port: number;
   public readonly scheme: HookScheme;
+  /** The one path it answers 200 to. */
+  public readonly expectedPath: string;
   /** Resolves once the receiver's pod is ready (at once in a preview), never when it failed: what the hook's pod waits for. */
   public readonly ready: pulumi.Output<string>;
 
@@ -87,6 +96,7 @@ export class HookReceiver extends pulumi.ComponentResource {
       serviceName: checkDnsLabel("receiver.name", args.name ?? BOOK_RECEIVER_NAME),
       clusterIP: checkClusterIP("receiver.clusterIP", args.clusterIP ?? DEFAULT_RECEIVER_CLUSTER_IP),
       port: checkPort("receiver.port", args.port ?? 80),
+      expectedPath: checkPlainPath("receiver.path", args.path ?? BOOK_HOOK_PATH),
       scheme: checkScheme("receiver.scheme", args.scheme ?? "HTTP"),
       image: checkImage("receiver.image", args.image ?? BOOK_IMAGE),
       imagePullPolicy: checkPullPolicy("receiver.imagePullPolicy", args.imagePullPolicy),
@@ -95,6 +105,7 @@ export class HookReceiver extends pulumi.ComponentResource {
     this.clusterIP = checked.clusterIP;
     this.port = checked.port;
     this.scheme = checked.scheme;
+    this.expectedPath = checked.expectedPath;
     const namespace = args.namespace;
     const labels = { app: serviceName };
     this.serviceName = serviceName;
@@ -102,7 +113,7 @@ export class HookReceiver extends pulumi.ComponentResource {
 
     const config = new k8s.core.v1.ConfigMap(
       `${serviceName}-nginx`,
-      { metadata: { name: `${serviceName}-nginx`, namespace }, data: { "nginx.conf": nginxConfig(this.scheme) } },
+      { metadata: { name: `${serviceName}-nginx`, namespace }, data: { "nginx.conf": nginxConfig(this.scheme, this.expectedPath) } },
       { parent: this },
     );
     const tlsSecret = this.scheme === "HTTPS" ? this.certificate(serviceName, namespace, args.installCertManager ?? true) : undefined;
@@ -170,7 +181,7 @@ export class HookReceiver extends pulumi.ComponentResource {
               return reached.state;
             })
         : this.deployment.metadata.name.apply(() => "ready");
-    this.registerOutputs({ clusterIP: this.clusterIP, port: this.port, scheme: this.scheme });
+    this.registerOutputs({ clusterIP: this.clusterIP, port: this.port, scheme: this.scheme, expectedPath: this.expectedPath });
   }
 
   /** cert-manager, a self-signed issuer and a certificate for the Service's names and ClusterIP; returns the Secret's name. */

@@ -2,6 +2,7 @@
 // what its scenario waits for, or fails for good; then `up` goes on, or stops at once with the cause.
 import * as pulumi from "@pulumi/pulumi";
 import type { KubeClient } from "./kube";
+import { findLoggedRequest, type LoggedRequest } from "./receiver-log";
 import { describePodState, judgePod, type PodHistory, type RawPod, type Until } from "./pod-state";
 
 export interface WaitTarget {
@@ -24,7 +25,12 @@ export interface PodWatch {
   wait(target: WaitTarget): Promise<string>;
   /** Stops `pulumi up` with this error (the first one only); resolves with the error reported, once it is. */
   fail(error: pulumi.ResourceError): Promise<Error>;
+  /** The first GET `path` that the pods of `selector` logged since `since`, waiting a few seconds for the line; undefined if none. */
+  loggedRequest(target: { namespace: string; selector: string; path: string; since: string }): Promise<LoggedRequest | undefined>;
 }
+
+/** How long a receiver's log line may take to reach the API server after the hook's pod is ready. */
+const LOG_WAIT_MS = 10_000;
 
 /**
  * The state `target` reached, or, once its failure was handed to `podWatch.fail` against
@@ -53,6 +59,15 @@ export function clusterPodWatch(kube: KubeClient): PodWatch & { failed: Promise<
       const state = await done.finally(() => running.delete(stop));
       if (target.service) await serviceRouted(kube, target);
       return state;
+    },
+    loggedRequest: async ({ namespace, selector, path, since }) => {
+      const started = Date.now();
+      for (;;) {
+        const found = await findLoggedRequest(kube, namespace, selector, path, since);
+        if ("request" in found) return found.request;
+        if (Date.now() - started > LOG_WAIT_MS) return undefined;
+        await new Promise((r) => setTimeout(r, 500));
+      }
     },
     fail: (error) => {
       if (reported) return reported;

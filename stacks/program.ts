@@ -2,7 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { PodOutputs, PodWatch } from "../infra";
-import { SCENARIOS } from "./scenarios";
+import { scenarioDeployer } from "./scenarios";
 import { CLUSTER_CONTEXTS, podNamespace, type Settings } from "./settings";
 
 /** What the program learned of the cluster before deploying; without it (offline), everything is created as for an empty cluster. */
@@ -32,10 +32,9 @@ export function deploy(settings: Settings, cluster?: ClusterFacts): Record<strin
     own === undefined || cluster?.namespaceExists
       ? []
       : [new k8s.core.v1.Namespace(own, { metadata: { name: own } }, { provider, transformations, dependsOn: cluster?.checked })];
+  const dependsOn = namespace.length ? namespace : (cluster?.checked ?? []);
+  const deployScenario = scenarioDeployer(settings, { providers: [provider], transformations, dependsOn }, cluster?.podWatch);
   const outputs: Record<string, PodOutputs> = {};
-  for (const scenario of settings.scenarios) {
-    const dependsOn = namespace.length ? namespace : (cluster?.checked ?? []);
-    outputs[scenario] = SCENARIOS[scenario](settings, { providers: [provider], transformations, dependsOn }, cluster?.podWatch).outputs;
-  }
+  for (const scenario of settings.scenarios) outputs[scenario] = deployScenario(scenario).outputs;
   return outputs;
 }

@@ -20,7 +20,10 @@ import { nearest } from "./nearest";
 
 export const PROJECT = "poststart-lab";
 
-/** The book's pods, by the names the stacks choose them with (stacks/scenarios.ts deploys each). */
+/**
+ * The book's pods, by the names the stacks choose them with (stacks/scenarios.ts deploys each), and
+ * one of ours: `poststart-httpget-404` shows the book's closing warning on httpGet hooks.
+ */
 export const SCENARIO_NAMES = [
   "quote-poststart",
   "quote-poststart-slow",
@@ -28,6 +31,7 @@ export const SCENARIO_NAMES = [
   "quote-poststart-fail-norestart",
   "poststart-httpget",
   "poststart-httpget-slow",
+  "poststart-httpget-404",
 ] as const;
 export type Scenario = (typeof SCENARIO_NAMES)[number];
 

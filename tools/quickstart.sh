@@ -1,10 +1,24 @@
 #!/usr/bin/env bash
 # `npm start`: deploy the dev stack (quote-poststart) and print the quote, as the book does it.
+# `npm start -- <scenario>`: deploy that one scenario instead (the dev stack's settings), watched
+# live by the observer (tools/start.ts), then its verdict and the commands to explore it; the pods stay.
+# `npm start -- --down`: remove what `npm start` deployed (pulumi destroy of the dev stack).
 # Where: your kind cluster (context kind-kind) or minikube when one answers; else a new kind
 # cluster when `kind` is installed; else the project's lab cluster, which this starts.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+
+usage="usage: npm start [-- <scenario> | --down]"
+[[ $# -le 1 ]] || { echo "$usage" >&2; exit 2; }
+mode=quote
+case ${1-} in
+  "") ;;
+  --down) mode=down ;;
+  -*) echo "$usage" >&2; exit 2 ;;
+  # An unknown name fails here, before any cluster is created or started.
+  *) mode=scenario; node --import tsx tools/start.ts check "$1" || exit 2 ;;
+esac
 
 kubectl_bin=$(command -v kubectl || true)
 answers() { [[ -n $kubectl_bin ]] && "$kubectl_bin" --context "$1" get --raw /readyz >/dev/null 2>&1; }
@@ -28,6 +42,11 @@ else
   lab_sets=$(node --import tsx tools/stack-file-cli.ts lab-sets)
   mapfile -t -O 2 sets <<<"$lab_sets"
 fi
+
+case $mode in
+  down) exec bash tools/pulumi.sh destroy --stack dev "${sets[@]}" ;;
+  scenario) exec node --import tsx tools/start.ts up "$1" "${sets[@]}" ;;
+esac
 
 bash tools/pulumi.sh up --stack dev "${sets[@]}"
 

@@ -9,10 +9,15 @@ import { ensureLab, kubectl, kubectlWithInput, pulumi, ROOT, run, type Run } fro
 
 const MINUTES = 60_000;
 const NAMESPACE = "kia-faults";
-/** The dev stack with what the lab has: its context, local image, quote mirror, no apk; in a namespace of its own. */
+/**
+ * The dev stack with what the lab has: its context, local image, quote mirror, no apk; in a namespace
+ * of its own, and a receiver ClusterIP of its own: a hook sent to a ClusterIP that another Service
+ * held seconds before was once DNATed on the node to that Service's old pod and hung there.
+ */
 const LAB = {
   cluster: "current",
   namespace: NAMESPACE,
+  hookReceiverClusterIP: "10.96.100.102",
   image: "lab.local/nginx-fortune:1",
   imagePullPolicy: "Never",
   installFortune: false,

@@ -16,7 +16,7 @@ describe("pulumi preview on the lab cluster", () => {
     expect(status).toBe(0);
   }, 10 * MINUTES);
 
-  it("lab stack: all six scenarios, the receiver and the namespace", () => {
+  it("lab stack: all seven scenarios, the one receiver and the namespace", () => {
     const { status, output } = pulumi("preview", "lab");
     for (const pod of SCENARIO_NAMES) {
       expect(output).toMatch(new RegExp(`\\+\\s+kubernetes:core/v1:Pod\\s+${pod}\\s+create`));

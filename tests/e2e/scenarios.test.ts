@@ -1,4 +1,4 @@
-// The book's observations on a real node: `pulumi up` of the lab stack (all six scenarios), watched
+// The book's observations on a real node: `pulumi up` of the lab stack (all seven scenarios), watched
 // by the observer users run (its JSON verdicts are the assertions), then updates and clean-up.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -133,6 +133,14 @@ describe("pulumi up of the lab stack on a real node", () => {
     expect(events.output.trim()).toBe("");
   });
 
+  it("poststart-httpget-404: pulumi up succeeds (the kubelet counts a 404 as success); its outputs and the receiver's log show the 404", () => {
+    expect(up.output).toContain("myservice answered 404 to GET /container-start: the hook missed its mark, though Kubernetes counted it as successful");
+    expect(up.output).toContain("myservice answered 200 to GET /container-started");
+    const log = kubectl("-n", NAMESPACE, "logs", "deploy/myservice");
+    expect(log.output).toMatch(/"GET \/container-start HTTP\/1\.1" 404 /);
+    expect(log.output).toMatch(/"GET \/container-started HTTP\/1\.1" 200 /);
+  });
+
   it("pulumi up prints the failing hook's message in the stack's outputs", () => {
     expect(up.output).toContain("PostStartHookError");
     expect(up.output).toContain("Emulating a post-start hook failure");
@@ -183,6 +191,6 @@ describe("updates and clean-up", () => {
     const left = kubectl("get", "namespace", NAMESPACE, "--ignore-not-found", "-o", "name");
     expect(left.output.trim()).toBe("");
     const pods = kubectl("get", "pods", "-A", "-o", "jsonpath={.items[*].metadata.name}");
-    for (const pod of ["quote-poststart", "poststart-httpget", "myservice"]) expect(pods.output).not.toContain(pod);
+    for (const pod of ["quote-poststart", "poststart-httpget", "poststart-httpget-404", "myservice"]) expect(pods.output).not.toContain(pod);
   }, 20 * MINUTES);
 });

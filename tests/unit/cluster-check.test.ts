@@ -106,7 +106,7 @@ describe("the program on a cluster", () => {
   const facts = (namespaceExists: boolean, planned: PlannedObject[]) => ({
     provider: clusterProvider(parseSettings({})),
     namespaceExists,
-    podWatch: { wait: async () => "ready", fail: async (e: Error) => e },
+    podWatch: { wait: async () => "ready", fail: async (e: Error) => e, loggedRequest: async () => undefined },
     checked: Promise.resolve([]),
     transformations: [ownAndRecord(OWNER, planned)],
   });

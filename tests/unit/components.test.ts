@@ -139,6 +139,29 @@ describe("HttpGetHookPod guards the book's warnings", () => {
       `receiver.clusterIP: "my-ip" is not allowed`,
     );
   });
+
+  it("a receiver of its own expects the hook's path; a path nginx's config cannot hold is refused", async () => {
+    const { resources } = await record(() => new HttpGetHookPod("h", { hook: { path: "/hello" }, receiver: {} }).outputs);
+    expect(resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap")!.inputs.data["nginx.conf"]).toContain("location = /hello {");
+    await expect(record(() => new HttpGetHookPod("h", { hook: { path: "/a b" }, receiver: {} }))).rejects.toThrow(`receiver.path: "/a b" is not allowed`);
+  });
+
+  it("several hooks notify one receiver deployed beside them: its ClusterIP, port and scheme; its objects once", async () => {
+    const { resources, outputs } = await record(() => {
+      const receiver = new HookReceiver("myservice", { clusterIP: "10.96.0.50", port: 8080 });
+      const right = new HttpGetHookPod("right", { receiver });
+      const wrong = new HttpGetHookPod("wrong", { name: "wrong", hook: { path: "/nope" }, receiver });
+      return [right.outputs.hookUrl, wrong.outputs.hookUrl, right.receiver === receiver];
+    });
+    expect(outputs).toEqual(["http://10.96.0.50:8080/container-started", "http://10.96.0.50:8080/nope", true]);
+    expect(resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment")).toHaveLength(1);
+    await expect(record(() => new HttpGetHookPod("h", { hook: { port: 81 }, receiver: new HookReceiver("r", {}) }))).rejects.toThrow(
+      "hook.port: 81 is not allowed with the receiver myservice: it listens on 80",
+    );
+    await expect(record(() => new HttpGetHookPod("h", { hook: { scheme: "HTTPS" }, receiver: new HookReceiver("r", {}) }))).rejects.toThrow(
+      `hook.scheme: "HTTPS" is not allowed with the receiver myservice: it serves HTTP`,
+    );
+  });
 });
 
 describe("describePodState", () => {
@@ -198,7 +221,7 @@ describe("HookReceiver: ours, so least privilege", () => {
   });
 
   it("writes nothing outside /tmp: nginx's whole config, pid file and temp paths included", () => {
-    expect(nginxConfig("HTTP")).toBe(
+    expect(nginxConfig("HTTP", "/container-started")).toBe(
       [
         "worker_processes 1;",
         "pid /tmp/nginx.pid;",
@@ -212,14 +235,15 @@ describe("HookReceiver: ours, so least privilege", () => {
         "  scgi_temp_path /tmp/scgi;",
         "  server {",
         "    listen 8080;",
-        "    access_log /dev/stdout;",
-        '    location / { return 200 "received\\n"; }',
+        "    access_log /dev/stdout combined;",
+        '    location = /container-started { return 200 "received\\n"; }',
+        '    location / { return 404 "not found\\n"; }',
         "  }",
         "}",
         "",
       ].join("\n"),
     );
-    expect(nginxConfig("HTTPS")).toContain(
+    expect(nginxConfig("HTTPS", "/")).toContain(
       "    listen 8080 ssl;\n    ssl_certificate /etc/receiver-tls/tls.crt;\n    ssl_certificate_key /etc/receiver-tls/tls.key;\n",
     );
   });
@@ -242,6 +266,8 @@ describe("HookReceiver: ours, so least privilege", () => {
       [{ port: 80.5 }, "receiver.port: 80.5 is not allowed"],
       [{ scheme: "http" as never }, `receiver.scheme: "http" is not allowed: use one of HTTP, HTTPS`],
       [{ name: "My-Service" }, `receiver.name: "My-Service" is not allowed`],
+      [{ path: "container-started" }, `receiver.path: "container-started" is not allowed: use a path of '/' and letters, digits, '-', '.', '_', '~'`],
+      [{ path: "/a;b" }, `receiver.path: "/a;b" is not allowed`],
       [{ imagePullPolicy: "always" as never }, `receiver.imagePullPolicy: "always" is not allowed`],
     ];
     for (const [args, message] of cases) await expect(record(() => new HookReceiver("r", args).clusterIP)).rejects.toThrow(message);

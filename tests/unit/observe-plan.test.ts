@@ -20,11 +20,14 @@ describe("plan: the pods come from the program", () => {
       ["quote-poststart-fail-norestart", "quote-poststart-fail-norestart"],
       ["poststart-httpget", "poststart-httpget"],
       ["poststart-httpget-slow", "poststart-httpget-slow"],
+      ["poststart-httpget-404", "poststart-httpget-404"],
     ]);
     const by = Object.fromEntries(p.targets.map((t) => [t.scenario, t]));
     expect(by["quote-poststart-slow"]).toMatchObject({ namespace: NS, quote: { port: 80, path: "/quote" }, expectation: { slowHookDelaySeconds: 15 } });
     expect(by["poststart-httpget"]).toMatchObject({ receiver: { service: "myservice", selector: { app: "myservice" } }, expectation: { hookPath: "/container-started" } });
     expect(by["poststart-httpget-slow"]).toMatchObject({ expectation: { hookPath: "/" } });
+    // The same receiver, asked for a path it does not serve.
+    expect(by["poststart-httpget-404"]).toMatchObject({ receiver: { service: "myservice", selector: { app: "myservice" } }, expectation: { hookPath: "/container-start" } });
     expect(by["poststart-httpget-slow"]!.receiver).toBeUndefined();
     expect(by["quote-poststart-fail"]!.quote).toBeUndefined();
   });

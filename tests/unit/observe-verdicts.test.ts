@@ -1,7 +1,8 @@
 // The observer without a cluster: each scenario's verdict against the book, from the objects its
 // watches would deliver.
 import { describe, expect, it } from "vitest";
-import { newRecord, observeEvent, observePod, parseReceiverLog } from "../../tools/observe/record";
+import { parseReceiverLog } from "../../infra/receiver-log";
+import { newRecord, observeEvent, observePod } from "../../tools/observe/record";
 import type { RawPod } from "../../infra/pod-state";
 import { at, check, cond, creating, event, EXEC_FAILURE, HTTP_FAILURE, NS, pending, pod, replay, running, scheduled, up, X } from "./observe-fixtures";
 
@@ -172,6 +173,7 @@ describe("poststart-httpget", () => {
         at: "2025-11-25T16:04:02.318227112Z",
         client: "172.18.0.2",
         request: "GET /container-started HTTP/1.1",
+        status: 200,
         line: '172.18.0.2 - - [25/Nov/2025:16:04:02 +0000] "GET /container-started HTTP/1.1" 200 9 "-" "kube-lifecycle/1.34"',
       },
     ]);
@@ -189,7 +191,46 @@ describe("poststart-httpget", () => {
 
   it("fails when the receiver logged nothing for this pod", () => {
     const v = check(name, replay(name, [pod(name, "Running", running(2), [up(1)])]).record);
-    expect(v.failed).toEqual(["the receiver logged GET /container-started"]);
+    expect(v.failed).toEqual(["the receiver logged GET /container-started", "the receiver answered 200: the hook reached its mark"]);
+  });
+
+  it("fails when the receiver answered 404: the hook missed its mark", () => {
+    const [request] = parseReceiverLog(LOG.replace('HTTP/1.1" 200', 'HTTP/1.1" 404'), "/container-started");
+    const v = check(name, replay(name, [pod(name, "Running", running(2), [up(1)])], { request }).record);
+    expect(v.failed).toEqual(["the receiver answered 200: the hook reached its mark"]);
+    expect(v.observed[2]).toBe("answered 404");
+  });
+});
+
+describe("poststart-httpget-404", () => {
+  const name = "poststart-httpget-404";
+  const expectation = { slowHookDelaySeconds: 15, hookPath: "/container-start" };
+  const LOG = [
+    `2025-11-25T16:04:02.318227112Z 10.244.0.1 - - [25/Nov/2025:16:04:02 +0000] "GET /container-started HTTP/1.1" 200 9 "-" "kube-lifecycle/1.34"`,
+    `2025-11-25T16:04:03.100000000Z 10.244.0.1 - - [25/Nov/2025:16:04:03 +0000] "GET /container-start HTTP/1.1" 404 10 "-" "kube-lifecycle/1.34"`,
+  ].join("\n");
+
+  it("passes with both halves: Kubernetes counted the hook as successful, the receiver answered 404", () => {
+    const [request] = parseReceiverLog(LOG, "/container-start", at(0));
+    expect(request).toMatchObject({ request: "GET /container-start HTTP/1.1", status: 404 });
+    const v = check(name, replay(name, [pod(name, "Running", running(2), [up(1)])], { request }).record, expectation);
+    expect(v.ok).toBe(true);
+    expect(v.expected).toEqual([
+      "Kubernetes counted the hook as successful: pod Ready, no FailedPostStartHook event",
+      "the receiver logged GET /container-start",
+      "the receiver answered 404 Not Found: the hook missed its mark, and nothing in Kubernetes says so",
+    ]);
+    expect(v.observed).toEqual(["Ready, 0 FailedPostStartHook events", expect.stringMatching(/^from 10\.244\.0\.1: /), "answered 404"]);
+  });
+
+  it("fails when the receiver answered 200 (the path was right after all), or the kubelet reported the hook failed", () => {
+    const [hit] = parseReceiverLog(LOG.replace('HTTP/1.1" 404', 'HTTP/1.1" 200'), "/container-start");
+    const v = check(name, replay(name, [pod(name, "Running", running(2), [up(1)])], { request: hit }).record, expectation);
+    expect(v.failed).toEqual(["the receiver answered 404 Not Found: the hook missed its mark, and nothing in Kubernetes says so"]);
+    const [missed] = parseReceiverLog(LOG, "/container-start");
+    const failedHook = event(name, "FailedPostStartHook", "PostStartHook failed", 2, { type: "Warning", count: 1 });
+    const refused = check(name, replay(name, [pod(name, "Running", running(2), [up(1)]), failedHook], { request: missed }).record, expectation);
+    expect(refused.failed).toEqual(["Kubernetes counted the hook as successful: pod Ready, no FailedPostStartHook event"]);
   });
 });
 

@@ -2,7 +2,8 @@
 // failed for good (with the kubelet's cause), or not yet; and the components with a PodWatch.
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { FailingHookPod, HttpGetHookPod, QuotePostStartPod, type PodWatch, type WaitTarget } from "../../infra";
+import { FailingHookPod, HookReceiver, HttpGetHookPod, QuotePostStartPod, type PodWatch, type WaitTarget } from "../../infra";
+import type { LoggedRequest } from "../../infra/receiver-log";
 import { judgePod, type PodHistory, type RawContainerState, type RawPod, RETRY_GRACE_SECONDS, type Until } from "../../infra/pod-state";
 import { record } from "../../tools/offline";
 
@@ -119,13 +120,16 @@ describe("judgePod: the book's failing pods reach what they wait for", () => {
 });
 
 /** A PodWatch that answers from a table and records what it was asked. */
-function fakeWatch(answers: Record<string, string | Error>): PodWatch & { asked: WaitTarget[]; failures: pulumi.ResourceError[] } {
+function fakeWatch(answers: Record<string, string | Error>, log: LoggedRequest[] = []): PodWatch & { asked: WaitTarget[]; failures: pulumi.ResourceError[]; logsRead: object[] } {
   const asked: WaitTarget[] = [];
   const failures: pulumi.ResourceError[] = [];
+  const logsRead: object[] = [];
   return {
     asked,
     failures,
+    logsRead,
     fail: async (e) => (failures.push(e), e),
+    loggedRequest: async (target) => (logsRead.push(target), log.find((l) => l.request.startsWith(`GET ${target.path} `))),
     wait: async (target) => {
       asked.push(target);
       const answer = answers[target.name] ?? "Running; nginx running; restarts: 0";
@@ -149,6 +153,25 @@ describe("components with a PodWatch", () => {
     for (const type of ["kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service"]) {
       expect(resources.find((r) => r.type === type)!.inputs.metadata.annotations).toEqual({ "pulumi.com/waitFor": "jsonpath={.metadata.uid}" });
     }
+  });
+
+  it("report what the receiver answered the hook, from its log once the pod is ready: a 404 is a missed mark", async () => {
+    const logged = (path: string, status: number): LoggedRequest => ({ client: "10.244.0.1", request: `GET ${path} HTTP/1.1`, status, line: "" });
+    const watch = fakeWatch({}, [logged("/container-started", 200), logged("/container-start", 404)]);
+    const { outputs } = await record(() => {
+      const receiver = new HookReceiver("myservice", { podWatch: watch });
+      return [
+        new HttpGetHookPod("right", { receiver, podWatch: watch }).outputs.receiverAnswer,
+        new HttpGetHookPod("wrong", { name: "wrong", hook: { path: "/container-start" }, receiver, podWatch: watch }).outputs.receiverAnswer,
+        new HttpGetHookPod("none", { name: "none", hook: { path: "/other" }, receiver, podWatch: watch }).outputs.receiverAnswer,
+      ];
+    });
+    expect(outputs).toEqual([
+      "myservice answered 200 to GET /container-started",
+      "myservice answered 404 to GET /container-start: the hook missed its mark, though Kubernetes counted it as successful",
+      "myservice logged no GET /other",
+    ]);
+    expect(watch.logsRead[1]).toEqual({ namespace: "default", selector: "app=myservice", path: "/container-start", since: undefined });
   });
 
   it("ask for the book's end state of the failing pods", async () => {
@@ -176,6 +199,7 @@ describe("components with a PodWatch", () => {
       fail: async (e) => {
         throw e;
       },
+      loggedRequest: async () => undefined,
       wait: (target) => {
         asked.push(target);
         return target.name === "myservice" ? new Promise((resolve) => (receiverReady = resolve)) : Promise.resolve("ready");

@@ -41,8 +41,30 @@ describe("render with default settings equals the book's manifest", () => {
     const service = all.find((d) => d.kind === "Service");
     expect(service.spec).toMatchObject({ clusterIP: "10.96.100.100", ports: [{ port: 80, targetPort: "http" }], selector: { app: "myservice" } });
     const config = all.find((d) => d.kind === "ConfigMap").data["nginx.conf"];
-    expect(config).toContain("access_log /dev/stdout;");
+    expect(config).toContain("access_log /dev/stdout combined;");
     expect(config).toContain("listen 8080;");
+    expect(config).toContain("location = /container-started {");
+  });
+
+  it("poststart-httpget-404 (ours): the book's hook with a path the receiver does not serve, the same receiver", async () => {
+    const expected = book("poststart-httpget");
+    expected.metadata.name = "poststart-httpget-404";
+    expected.spec.containers[0].lifecycle.postStart.httpGet = { host: "10.96.100.100", port: 80, path: "/container-start" };
+    const all = await docs({ scenarios: ["poststart-httpget-404"] });
+    expect(pods(all)).toEqual([expected]);
+    expect(all.find((d) => d.kind === "ConfigMap").data["nginx.conf"]).toContain("location = /container-started {");
+  });
+
+  it("both httpGet scenarios notify one receiver: its objects once, at one ClusterIP", async () => {
+    const all = await docs({ scenarios: ["poststart-httpget", "poststart-httpget-404"], hookReceiverClusterIP: "10.96.0.60" });
+    expect(all.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual([
+      "ConfigMap/myservice-nginx",
+      "Deployment/myservice",
+      "Service/myservice",
+      "Pod/poststart-httpget",
+      "Pod/poststart-httpget-404",
+    ]);
+    expect(pods(all).map((p) => p.spec.containers[0].lifecycle.postStart.httpGet.host)).toEqual(["10.96.0.60", "10.96.0.60"]);
   });
 });
 
@@ -73,7 +95,7 @@ describe("the stack program", () => {
     expect(provider?.inputs.context).toBe("minikube");
   });
 
-  it("deploys all six scenarios side by side, every pod of its book name", async () => {
+  it("deploys all seven scenarios side by side, every pod of its name", async () => {
     const { resources, outputs } = await runOffline(parseSettings({ scenarios: SCENARIO_NAMES }));
     const names = resources.filter((r) => r.type === "kubernetes:core/v1:Pod").map((r) => r.inputs.metadata.name);
     expect([...names].sort()).toEqual([...SCENARIO_NAMES].sort());

@@ -95,6 +95,20 @@ const checks = {
     ok: path !== undefined && r.request !== undefined,
     observed: r.request ? `from ${r.request.client}: ${truncate(r.request.line, 160)}` : "not logged",
   }),
+  // Where the book's warning and what Kubernetes reports part: the kubelet counts any answer as a success.
+  hookCountedSuccessful: (r: PodRecord): Check => ({
+    expect: "Kubernetes counted the hook as successful: pod Ready, no FailedPostStartHook event",
+    ok: r.ready && failedHookEventCount(r) === 0 && r.hookFailures.length === 0,
+    observed: `${r.ready ? "Ready" : "not Ready"}, ${failedHookEventCount(r)} FailedPostStartHook events${r.hookFailures[0] ? `; hook error: ${oneLine(r.hookFailures[0].error)}` : ""}`,
+  }),
+  answered: (r: PodRecord, status: 200 | 404): Check => ({
+    expect:
+      status === 200
+        ? "the receiver answered 200: the hook reached its mark"
+        : "the receiver answered 404 Not Found: the hook missed its mark, and nothing in Kubernetes says so",
+    ok: r.request?.status === status,
+    observed: r.request ? `answered ${r.request.status}` : "no request logged",
+  }),
 };
 
 /** The book's expected end state of each scenario, as checks on what was seen of its pod. */
@@ -111,9 +125,11 @@ export function scenarioChecks(scenario: Scenario, r: PodRecord, x: Expectation)
     case "quote-poststart-fail-norestart":
       return [checks.ended(r), checks.noRestart(r), checks.failedHookEvent(r)];
     case "poststart-httpget":
-      return [checks.ready(r), checks.request(r, x.hookPath)];
+      return [checks.ready(r), checks.request(r, x.hookPath), checks.answered(r, 200)];
     case "poststart-httpget-slow":
       return [checks.failedHookEvent(r), checks.connectionRefused(r), checks.restarts(r, 2)];
+    case "poststart-httpget-404":
+      return [checks.hookCountedSuccessful(r), checks.request(r, x.hookPath), checks.answered(r, 404)];
   }
 }
 

@@ -32,7 +32,7 @@ export type Fact =
   | ({ kind: "hook"; pod: string; container: string } & Hold)
   | { kind: "quote"; pod: string; quote?: string; error?: string }
   | { kind: "hook-output"; pod: string; file: string; output?: string; error?: string }
-  | { kind: "receiver"; pod: string; receiver: string; request: string; client: string; line: string }
+  | { kind: "receiver"; pod: string; receiver: string; request: string; status: number; client: string; line: string }
   | { kind: "verdict"; pod: string; scenario: string; ok: boolean; expected: string[]; observed: string[]; failed: string[] };
 
 /** A fact with the time the observer learned it: `t` seconds since observation start, `time` the wall clock. */

@@ -6,7 +6,8 @@ import type { Scenario } from "../../stacks/settings";
 import { verdict } from "./book";
 import type { Fact, RawEvent, RawPod } from "./facts";
 import type { Plan, Target } from "./plan";
-import { fetchQuote, findHookRequest, readHookOutput } from "./probes";
+import { findLoggedRequest } from "../../infra/receiver-log";
+import { fetchQuote, readHookOutput } from "./probes";
 import { newRecord, observeEvent, observePod, type PodRecord } from "./record";
 import { Terminal, waitingFor } from "./terminal";
 
@@ -165,11 +166,11 @@ export class Observer {
     const { service, selector: labels } = t.receiver!;
     const selector = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(",");
     try {
-      const found = await findHookRequest(this.kube, t, selector, r.last?.metadata.creationTimestamp);
+      const found = await findLoggedRequest(this.kube, t.namespace, selector, t.expectation.hookPath!, r.last?.metadata.creationTimestamp);
       if ("request" in found) {
         r.request = found.request;
-        const { request, client, line } = found.request;
-        this.emit({ kind: "receiver", pod: t.pod, receiver: found.receiver, request, client, line });
+        const { request, status, client, line } = found.request;
+        this.emit({ kind: "receiver", pod: t.pod, receiver: found.receiver, request, status, client, line });
       } else if (found.receiverPods === 0) this.out.note(`observe: no pod of ${service} (${selector}) yet`);
     } catch (e) {
       this.out.note(`observe: reading the log of ${service} (${selector}): ${message(e)}; trying again`);

@@ -2,7 +2,7 @@
 // what each scenario's component says of itself (its pod, where it serves a quote, its hook's
 // receiver). The components are built offline, with mocks, exactly as the program builds them.
 import { HttpGetHookPod } from "../../infra";
-import { SCENARIOS } from "../../stacks/scenarios";
+import { scenarioDeployer } from "../../stacks/scenarios";
 import type { Scenario } from "../../stacks/settings";
 import { CLUSTER_CONTEXTS, parseSettings } from "../../stacks/settings";
 import { record } from "../offline";
@@ -28,7 +28,7 @@ export interface Plan {
 }
 
 /** What the observer needs of a scenario's component. */
-function described(component: ReturnType<(typeof SCENARIOS)[Scenario]>) {
+function described(component: ReturnType<ReturnType<typeof scenarioDeployer>>) {
   const httpGet = component instanceof HttpGetHookPod ? component : undefined;
   return {
     pod: component.pod.metadata.name,
@@ -42,7 +42,10 @@ function described(component: ReturnType<(typeof SCENARIOS)[Scenario]>) {
 /** The pods of a stack or scenario, from the program's own registry: no second list to keep in step. */
 export async function plan(raw: Record<string, unknown>, namespaceOverride?: string): Promise<Plan> {
   const settings = parseSettings(raw);
-  const { outputs } = await record(() => settings.scenarios.map((scenario) => described(SCENARIOS[scenario](settings, {}, undefined))));
+  const { outputs } = await record(() => {
+    const deployScenario = scenarioDeployer(settings, {});
+    return settings.scenarios.map((scenario) => described(deployScenario(scenario)));
+  });
   const namespace = namespaceOverride ?? settings.namespace;
   const targets = settings.scenarios.map((scenario, i): Target => {
     const c = outputs[i]!;

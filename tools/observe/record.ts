@@ -1,26 +1,7 @@
 // The record of what was seen of one pod: structured state, updated from pod objects and events,
 // that the verdicts read; text is made only when printing (format.ts).
+import type { LoggedRequest } from "../../infra/receiver-log";
 import { type Entry, type Fact, hookHold, eventFact, podFacts, type Hold, type HookFailure, type RawEvent, type RawPod, trueSince } from "./facts";
-
-/** A receiver's request as nginx logs it (`combined`/`main` format; with `timestamps=true`, the kubelet's RFC 3339 prefix). */
-export interface LoggedRequest {
-  at?: string;
-  client: string;
-  request: string;
-  line: string;
-}
-
-/** The requests for `path` in a receiver's log, oldest first; with `notBefore`, only those logged at or after it. */
-export function parseReceiverLog(log: string, path: string, notBefore?: string): LoggedRequest[] {
-  const found: LoggedRequest[] = [];
-  for (const raw of log.split("\n")) {
-    const m = /^(?:(\d{4}-\d\d-\d\dT\S+Z) )?(\S+) \S+ \S+ \[[^\]]*\] "(GET (\S+) HTTP\/[\d.]+)"/.exec(raw);
-    if (!m || m[4]!.split("?")[0] !== path) continue;
-    if (notBefore && m[1] && Date.parse(m[1]) < Date.parse(notBefore) - 1000) continue;
-    found.push({ ...(m[1] ? { at: m[1] } : {}), client: m[2]!, request: m[3]!, line: (m[1] ? raw.slice(m[1].length + 1) : raw).trim() });
-  }
-  return found;
-}
 
 export interface PodRecord {
   pod: string;
