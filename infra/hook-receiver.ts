@@ -2,6 +2,7 @@
 // path it expects and 404 to every other, and logs each request with its status, behind a Service
 // with a fixed ClusterIP. The kubelet sends the hook from the node,
 // where cluster DNS names do not resolve, so the hook needs an address known before deployment.
+import { createHash } from "node:crypto";
 import * as certmanager from "@pulumi/kubernetes-cert-manager";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -37,6 +38,8 @@ export const BOOK_HOOK_PATH = "/container-started";
 export const BOOK_RECEIVER_NAME = "myservice";
 /** A ClusterIP from both kind's and minikube's service range, fixed: the kubelet sends the hook from the node, where Service names do not resolve. */
 export const DEFAULT_RECEIVER_CLUSTER_IP = "10.96.100.100";
+/** The label that tells one version of the receiver's pod template from the next. */
+export const TEMPLATE_LABEL = "poststart-lab/template";
 const LISTEN_PORT = 8080;
 const TLS_DIR = "/etc/receiver-tls";
 
@@ -118,6 +121,37 @@ export class HookReceiver extends pulumi.ComponentResource {
     );
     const tlsSecret = this.scheme === "HTTPS" ? this.certificate(serviceName, namespace, args.installCertManager ?? true) : undefined;
 
+    const podSpec = {
+      // Ours, not the book's: least privilege. It needs no API access, root, or more than a little CPU and memory.
+      automountServiceAccountToken: false,
+      securityContext: { runAsNonRoot: true, runAsUser: RECEIVER_USER, runAsGroup: RECEIVER_USER },
+      containers: [
+        {
+          name: "nginx",
+          image: checked.image,
+          imagePullPolicy: checked.imagePullPolicy,
+          // -e: the error log before the config is read, else the compiled-in file that a non-root user cannot open.
+          command: ["nginx", "-c", `${CONFIG_DIR}/nginx.conf`, "-e", "stderr", "-g", "daemon off;"],
+          ports: [{ name: "http", containerPort: LISTEN_PORT }],
+          securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+          resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+          volumeMounts: [
+            { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+            { name: "tmp", mountPath: "/tmp" },
+            ...(tlsSecret ? [{ name: "tls", mountPath: TLS_DIR, readOnly: true }] : []),
+          ],
+        },
+      ],
+      volumes: [
+        { name: "config", configMap: { name: config.metadata.name } },
+        { name: "tmp", emptyDir: {} },
+        ...(tlsSecret ? [{ name: "tls", secret: { secretName: tlsSecret } }] : []),
+      ],
+    };
+    // A label per version of the pod template: pulumi up waits on this version's pods only, not on
+    // the previous version's, which a rollout keeps (perhaps failing) until the new ones are ready.
+    const template = pulumi.output(podSpec).apply((spec) => createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 12));
+
     this.deployment = new k8s.apps.v1.Deployment(
       serviceName,
       {
@@ -125,34 +159,8 @@ export class HookReceiver extends pulumi.ComponentResource {
         spec: {
           selector: { matchLabels: labels },
           template: {
-            metadata: { labels },
-            spec: {
-              // Ours, not the book's: least privilege. It needs no API access, root, or more than a little CPU and memory.
-              automountServiceAccountToken: false,
-              securityContext: { runAsNonRoot: true, runAsUser: RECEIVER_USER, runAsGroup: RECEIVER_USER },
-              containers: [
-                {
-                  name: "nginx",
-                  image: checked.image,
-                  imagePullPolicy: checked.imagePullPolicy,
-                  // -e: the error log before the config is read, else the compiled-in file that a non-root user cannot open.
-                  command: ["nginx", "-c", `${CONFIG_DIR}/nginx.conf`, "-e", "stderr", "-g", "daemon off;"],
-                  ports: [{ name: "http", containerPort: LISTEN_PORT }],
-                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                  resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-                  volumeMounts: [
-                    { name: "config", mountPath: CONFIG_DIR, readOnly: true },
-                    { name: "tmp", mountPath: "/tmp" },
-                    ...(tlsSecret ? [{ name: "tls", mountPath: TLS_DIR, readOnly: true }] : []),
-                  ],
-                },
-              ],
-              volumes: [
-                { name: "config", configMap: { name: config.metadata.name } },
-                { name: "tmp", emptyDir: {} },
-                ...(tlsSecret ? [{ name: "tls", secret: { secretName: tlsSecret } }] : []),
-              ],
-            },
+            metadata: { labels: { ...labels, [TEMPLATE_LABEL]: template } },
+            spec: podSpec,
           },
         },
       },
@@ -171,9 +179,10 @@ export class HookReceiver extends pulumi.ComponentResource {
     this.ready =
       podWatch && !pulumi.runtime.isDryRun()
         ? pulumi
-            .all([this.deployment.metadata.namespace, this.deployment.metadata.name])
-            .apply(async ([ns, name]) => {
-              const target = { namespace: ns ?? "default", name, selector: `app=${serviceName}`, service: serviceName, until: "ready" as const, timeoutSeconds: 300 };
+            .all([this.deployment.metadata.namespace, this.deployment.metadata.name, template])
+            .apply(async ([ns, name, version]) => {
+              const selector = `app=${serviceName},${TEMPLATE_LABEL}=${version}`;
+              const target = { namespace: ns ?? "default", name, selector, service: serviceName, until: "ready" as const, timeoutSeconds: 300 };
               // After a failure the update ends: what waits for the receiver is not created, its
               // registration failing with the error already reported (the runtime prints it once).
               const reached = await reach(podWatch, target, this.deployment);

@@ -34,7 +34,7 @@ elif command -v kind >/dev/null && [[ -n $kubectl_bin ]]; then
   kind create cluster
 else
   echo "start: no kind or minikube cluster here: starting the project's lab cluster (npm run lab:up)"
-  bash scripts/lab.sh up
+  bash lab/lab.sh up
   export KUBECONFIG=$ROOT/.lab/kubeconfig
   kubectl_bin=$ROOT/.lab/bin/kubectl
   # The lab has no registry and no internet: its local image and quote mirror, as in the lab stack.

@@ -9,13 +9,14 @@ import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { KubeClient } from "../infra/kube";
 import { type Scenario, SCENARIO_NAMES } from "../stacks/settings";
-import { Observer } from "./observe/observer";
+import { Observer, type Seen } from "./observe/observer";
 import { plan } from "./observe/plan";
 import { SEE_IT_WITH } from "./see-it-with";
 import { readStackFile, ROOT, withSets } from "./stack-file";
 
 const STACK = "dev";
 const UP_LOG = path.join(ROOT, ".lab", "start", "pulumi-up.log");
+const PICTURES = path.join(ROOT, ".lab", "start"); // beside pulumi up's log: a picture per run, not committed
 /** The slow hook sleeps 60 s with the dev stack's settings; the receiver and images take a few more. */
 const OBSERVE_SECONDS = 300;
 
@@ -59,9 +60,9 @@ async function up(scenario: Scenario, sets: string[]): Promise<number> {
   await kube.get(`/api/v1/namespaces/${encodeURIComponent(p.namespace)}/pods?limit=1`); // the cluster answers
   const live = process.stdout.isTTY === true;
   console.log(`start: ${scenario} on context ${kube.context} (${kube.server}), namespace ${p.namespace}; pulumi up's output: ${path.relative(process.cwd(), UP_LOG)}`);
-  let observed!: (code: number) => void;
-  const verdict = new Promise<number>((resolve) => (observed = resolve));
-  const observer = new Observer(kube, p, { timeoutSeconds: OBSERVE_SECONDS, json: false, live }, observed);
+  let observed!: (result: { code: number; seen: Seen[] }) => void;
+  const verdict = new Promise<{ code: number; seen: Seen[] }>((resolve) => (observed = resolve));
+  const observer = new Observer(kube, p, { timeoutSeconds: OBSERVE_SECONDS, json: false, live }, (code, seen) => observed({ code, seen }));
   process.once("SIGINT", () => observer.stop());
   observer.run(); // its watches are open before pulumi up creates anything
   const upStatus = await pulumiUp(all);
@@ -71,10 +72,11 @@ async function up(scenario: Scenario, sets: string[]): Promise<number> {
     await verdict;
     return upStatus;
   }
-  const observerStatus = await verdict;
+  const { code: observerStatus, seen } = await verdict;
   const outputs = upOutputs();
   if (outputs) console.log(`\npulumi up's outputs:\n${outputs}`);
-  // The picture's path is printed here once the observer draws one (`--svg <dir>`, being added in tools/observe/).
+  const { writePictures } = await import("./observe/picture.js"); // vega, loaded only to draw
+  for (const file of await writePictures(PICTURES, seen)) console.log(`\nThe picture of what the observer saw: ${path.relative(process.cwd(), file)}`);
   console.log(`\nExplore it in context ${kube.context}; the pods stay until \`npm start -- --down\`:`);
   // The lab's kubectl and kubeconfig are the project's own, in .lab/.
   if (kube.context === "lab") console.log(`  export KUBECONFIG=${path.join(ROOT, ".lab", "kubeconfig")} PATH=${path.join(ROOT, ".lab", "bin")}:$PATH`);

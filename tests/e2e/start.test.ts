@@ -1,9 +1,11 @@
 // `npm start -- <scenario>` on the lab cluster, as a reader runs it (tools/quickstart.sh falls back
 // to the lab where no kind or minikube answers): one scenario deployed with the observer watching,
 // its verdict, the pods left to explore, and `npm start -- --down`.
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SCENARIO_NAMES } from "../../stacks/settings";
-import { ensureLab, kubectl, run, type Run } from "./lab";
+import { ensureLab, kubectl, ROOT, run, type Run } from "./lab";
 
 const MINUTES = 60_000;
 const start = (...args: string[]): Run => run("bash", ["tools/quickstart.sh", ...args]);
@@ -33,6 +35,9 @@ describe("npm start -- <scenario> on the lab", () => {
     // The observer saw the pod from its creation: it was watching before pulumi up created it.
     expect(deployed.output).toMatch(/poststart-httpget-404 +phase Pending/);
     expect(deployed.output).toContain("myservice answered 404 to GET /container-start: the hook missed its mark");
+    const picture = /The picture of what the observer saw: (\S+\.svg)/.exec(deployed.output);
+    expect(picture, "npm start names the picture it drew").not.toBeNull();
+    expect(readFileSync(path.resolve(ROOT, picture![1]!), "utf8")).toMatch(/^<svg [^>]*width="800"/);
     expect(deployed.output).toMatch(/Explore it in context lab[^\n]*\n {2}export KUBECONFIG=\S+ PATH=\S+:\$PATH\n {2}kubectl get pod poststart-httpget-404\n {2}kubectl logs deploy\/myservice\n/);
     const ready = kubectl("-n", "default", "get", "pod", "poststart-httpget-404", "-o", 'jsonpath={.status.conditions[?(@.type=="Ready")].status}');
     expect(ready.output).toBe("True");

@@ -303,7 +303,18 @@ describe("guards and shapes the mutation run found unpinned", () => {
     const { resources } = await record(() => new HookReceiver("r", { name: "notify" }).clusterIP);
     const deployment = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs;
     expect(deployment.spec.selector).toEqual({ matchLabels: { app: "notify" } });
-    expect(deployment.spec.template.metadata).toEqual({ labels: { app: "notify" } });
+    expect(deployment.spec.template.metadata).toEqual({ labels: { app: "notify", "poststart-lab/template": expect.stringMatching(/^[0-9a-f]{12}$/) } });
+  });
+
+  it("labels each version of its pod template apart, so that pulumi up waits on this version's pods, not the rollout's old ones", async () => {
+    const version = async (args: HookReceiverArgs) => {
+      const { resources } = await record(() => new HookReceiver("r", args).clusterIP);
+      return resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs.spec.template.metadata.labels["poststart-lab/template"];
+    };
+    const book = await version({});
+    expect(await version({})).toBe(book);
+    expect(await version({ image: "lab.local/nginx-fortune:1" })).not.toBe(book);
+    expect(await version({ imagePullPolicy: "Never" })).not.toBe(book);
   });
 
   it("HTTPS: cert-manager with its CRDs in its own namespace, a self-signed Issuer, a Certificate for the Service's names and ClusterIP", async () => {

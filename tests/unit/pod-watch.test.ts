@@ -209,7 +209,7 @@ describe("components with a PodWatch", () => {
     await pulumi.runtime.setMocks({ newResource: ({ type, name, inputs }) => (types.push(type), { id: `${name}-id`, state: inputs }), call: ({ inputs }) => inputs }, "p", "s", false);
     const done = pulumi.output(new HttpGetHookPod("h", { receiver: {}, podWatch: watch }).outputs).apply((o) => o);
     await new Promise((r) => setTimeout(r, 200));
-    expect(asked[0]).toEqual({ namespace: "default", name: "myservice", selector: "app=myservice", service: "myservice", until: "ready", timeoutSeconds: 300 });
+    expect(asked[0]).toEqual({ namespace: "default", name: "myservice", selector: expect.stringMatching(/^app=myservice,poststart-lab\/template=[0-9a-f]{12}$/), service: "myservice", until: "ready", timeoutSeconds: 300 });
     expect(types).toContain("kubernetes:apps/v1:Deployment");
     expect(types).not.toContain("kubernetes:core/v1:Pod");
     receiverReady("Running");
