@@ -7,7 +7,6 @@ export { FailingHookPod, type FailingHookPodArgs } from "./failing-hook-pod";
 export { HookReceiver, type HookReceiverArgs } from "./hook-receiver";
 export { type ExecHook, type Hook, type HttpGetHook, hooks, type ScriptOptions, type ScriptStep, type SleepHook } from "./hooks";
 export { HttpGetHookPod, type HttpGetHookPodArgs } from "./httpget-hook-pod";
-export { KubeClient } from "./kube";
-export { clusterPodWatch, type PodWatch, type WaitTarget } from "./pod-watch";
+export { type LoggedRequest, type PodWatch, type WaitTarget } from "./pod-watch";
 export { type QuotePodOutputs, QuotePostStartPod, type QuotePostStartPodArgs } from "./quote-pod";
 export { SlowHookPod, type SlowHookPodArgs } from "./slow-hook-pod";

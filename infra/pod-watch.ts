@@ -1,9 +1,18 @@
-// What `pulumi up` waits on: a pod (or a Deployment's pods) watched on the cluster until it reaches
-// what its scenario waits for, or fails for good; then `up` goes on, or stops at once with the cause.
+// What `pulumi up` waits with: the interface the components wait through for a pod (or a
+// Deployment's pods) to reach what its scenario waits for. Its implementation on a real cluster is
+// cluster/pod-watch.ts; the components never talk to a cluster themselves.
 import * as pulumi from "@pulumi/pulumi";
-import type { KubeClient } from "./kube";
-import { findLoggedRequest, type LoggedRequest } from "./receiver-log";
-import { describePodState, judgePod, type PodHistory, type RawPod, type Until } from "./pod-state";
+import type { Until } from "./pod-state";
+
+/** A receiver's request as nginx logs it (`combined`/`main` format; with `timestamps=true`, the kubelet's RFC 3339 prefix). */
+export interface LoggedRequest {
+  at?: string;
+  client: string;
+  request: string;
+  /** the status nginx answered with */
+  status: number;
+  line: string;
+}
 
 export interface WaitTarget {
   namespace: string;
@@ -29,9 +38,6 @@ export interface PodWatch {
   loggedRequest(target: { namespace: string; selector: string; path: string; since: string }): Promise<LoggedRequest | undefined>;
 }
 
-/** How long a receiver's log line may take to reach the API server after the hook's pod is ready. */
-const LOG_WAIT_MS = 10_000;
-
 /**
  * The state `target` reached, or, once its failure was handed to `podWatch.fail` against
  * `resource` (so that the CLI prints the cause under that resource, once, without a stack trace;
@@ -42,121 +48,4 @@ export function reach(podWatch: PodWatch, target: WaitTarget, resource: pulumi.R
     (state) => ({ state }),
     async (e: Error) => ({ failed: await podWatch.fail(new pulumi.ResourceError(e.message, resource, true)) }),
   );
-}
-
-/** A PodWatch on the cluster `kube` talks to. */
-export function clusterPodWatch(kube: KubeClient): PodWatch & { failed: Promise<void> } {
-  let onFailure!: () => void;
-  let reported: Promise<Error> | undefined;
-  const running = new Set<() => void>();
-  return {
-    /** Resolves at the first failure: the program then stops waiting for anything else. */
-    failed: new Promise<void>((resolve) => (onFailure = resolve)),
-    wait: async (target) => {
-      if (reported) throw new Error(`${target.name}: not waited for: the update failed`);
-      const { done, stop } = watchPods(kube, target);
-      running.add(stop);
-      const state = await done.finally(() => running.delete(stop));
-      if (target.service) await serviceRouted(kube, target);
-      return state;
-    },
-    loggedRequest: async ({ namespace, selector, path, since }) => {
-      const started = Date.now();
-      for (;;) {
-        const found = await findLoggedRequest(kube, namespace, selector, path, since);
-        if ("request" in found) return found.request;
-        if (Date.now() - started > LOG_WAIT_MS) return undefined;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    },
-    fail: (error) => {
-      if (reported) return reported;
-      for (const stop of running) stop();
-      // Uncaught while the program runs, as Pulumi's runtime expects a failure: it prints the message
-      // under the resource, once, and fails the update. Only then may the program end (exporting its
-      // outputs): the runtime prints errors thrown after that with a stack trace, under the stack.
-      reported = new Promise<Error>((resolve) =>
-        setImmediate(() => {
-          resolve(error);
-          onFailure();
-          throw error;
-        }),
-      );
-      return reported;
-    },
-  };
-}
-
-const UNTIL_TEXT: Record<Until, string> = { ready: "ready", "hook-failed": "at its post-start hook's failure", terminated: "terminated" };
-
-/** kube-proxy applies a change of endpoints within its minimum sync period (1 s by default): twice that. */
-const PROXY_SYNC_MS = 2000;
-
-/**
- * Waits until the target's Service lists a ready endpoint (its EndpointSlices), then for kube-proxy
- * to route to it: a hook sent to the ClusterIP before that is refused.
- */
-async function serviceRouted(client: KubeClient, target: WaitTarget): Promise<void> {
-  const path = `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(target.namespace)}/endpointslices?labelSelector=${encodeURIComponent(`kubernetes.io/service-name=${target.service}`)}`;
-  const started = Date.now();
-  for (;;) {
-    const slices = (await client.get(path))?.items ?? [];
-    if (slices.some((s: any) => (s.endpoints ?? []).some((e: any) => e.conditions?.ready !== false))) break;
-    if (Date.now() - started > target.timeoutSeconds * 1000) {
-      throw new Error(`${target.name}: the Service ${target.service} has no ready endpoint after ${target.timeoutSeconds} s, though its pod is ready`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  await new Promise((r) => setTimeout(r, PROXY_SYNC_MS));
-}
-
-/** Watches the target's pods until a verdict; `stop` ends the watch early (the wait then rejects). */
-function watchPods(client: KubeClient, target: WaitTarget): { done: Promise<string>; stop: () => void } {
-  const pods = new Map<string, RawPod>();
-  const histories = new Map<string, PodHistory>();
-  const started = Date.now();
-  let lastError: Error | undefined;
-  let stop!: () => void;
-  const done = new Promise<string>((resolve, reject) => {
-    const finish = (outcome: { state: string } | { failure: string }) => {
-      unwatch();
-      clearInterval(timer);
-      if ("state" in outcome) resolve(outcome.state);
-      else reject(new Error(`${target.name}: ${outcome.failure}`));
-    };
-    const judge = () => {
-      const now = Date.now();
-      const live = [...pods.values()].filter((p) => !p.metadata.deletionTimestamp);
-      for (const pod of live) {
-        const history = histories.get(pod.metadata.uid!) ?? {};
-        histories.set(pod.metadata.uid!, history);
-        const judged = judgePod(pod, target.until, history, now);
-        if (judged) return finish(judged);
-      }
-      if (now - started >= target.timeoutSeconds * 1000) {
-        const seen = live.map((p) => describePodState(p.status)).join("; ") || "no pod seen";
-        finish({ failure: `not ${UNTIL_TEXT[target.until]} after ${target.timeoutSeconds} s; last seen: ${seen}${lastError ? `; watch: ${lastError.message}` : ""}` });
-      }
-    };
-    const query: Record<string, string> = target.selector ? { labelSelector: target.selector } : { fieldSelector: `metadata.name=${target.name}` };
-    const unwatch = client.watch(
-      `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods`,
-      query,
-      (type, pod: RawPod) => {
-        if (target.uid && pod.metadata.uid !== target.uid) return;
-        if (type === "DELETED") {
-          pods.delete(pod.metadata.uid!);
-          if (target.uid) return finish({ failure: `the pod was deleted while pulumi up waited for it to be ${UNTIL_TEXT[target.until]}` });
-        } else {
-          pods.set(pod.metadata.uid!, pod);
-        }
-        judge();
-      },
-      (e) => (lastError = e),
-    );
-    // Some verdicts come with time alone: a retried reason that lasts, the time limit.
-    const timer = setInterval(judge, 1000);
-    stop = () => finish({ failure: "not waited for: the update failed" });
-  });
-  return { done, stop };
 }

@@ -4,8 +4,7 @@
 // The Kubernetes provider creates by server-side apply, which would silently take such objects over,
 // and `destroy` would then delete them.
 import type * as pulumi from "@pulumi/pulumi";
-import type { ApiAnswer } from "../infra/kube";
-import { statusMessage } from "../infra/kube";
+import { type ApiAnswer, statusMessage } from "../cluster/kube";
 import { PROJECT } from "./settings";
 
 /** Marks what a stack created: `<project>/<stack>`. Objects without it, or with another stack's, are not ours. */

@@ -1,8 +1,9 @@
 // The Pulumi program's entry: read the stack's config, check what it would touch on the cluster,
 // deploy, and export each scenario's outputs once its pods are where the book says.
 import * as pulumi from "@pulumi/pulumi";
-import { clusterPodWatch, type PodOutputs } from "../infra";
-import { KubeClient } from "../infra/kube";
+import { KubeClient } from "../cluster/kube";
+import { clusterPodWatch } from "../cluster/pod-watch";
+import type { PodOutputs } from "../infra";
 import { checkPlanned, namespaceOwner, ownAndRecord, type PlannedObject } from "./cluster-check";
 import { clusterProvider, deploy } from "./program";
 import { CLUSTER_CONTEXTS, parseSettings } from "./settings";

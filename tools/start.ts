@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { KubeClient } from "../infra/kube";
+import { KubeClient } from "../cluster/kube";
 import { type Scenario, SCENARIO_NAMES } from "../stacks/settings";
 import { Observer, type Seen } from "./observe/observer";
 import { plan } from "./observe/plan";

@@ -1,7 +1,7 @@
 // What the stack may touch, against a cluster that answers from a table: nothing adopted, nothing
 // lost; and the program deploying into an existing namespace without owning it.
 import { describe, expect, it } from "vitest";
-import type { ApiAnswer } from "../../infra/kube";
+import type { ApiAnswer } from "../../cluster/kube";
 import { type ClusterReader, checkPlanned, namespaceOwner, objectPath, OWNER_ANNOTATION, ownAndRecord, type PlannedObject } from "../../stacks/cluster-check";
 import { record } from "../../tools/offline";
 import { clusterProvider, deploy } from "../../stacks/program";

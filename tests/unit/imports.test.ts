@@ -1,11 +1,12 @@
-// The shape of the code: the import graph of our own modules has no cycle, and no module imports
-// a command-line entry point (the files package.json's scripts run), so each tool stands alone.
+// The shape of the code: the import graph of our own modules has no cycle, no module imports a
+// command-line entry point (the files package.json's scripts run), so each tool stands alone, and
+// the component library (infra/) does no I/O: cluster access lives in cluster/.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 
 const root = path.join(__dirname, "..", "..");
-const DIRS = ["infra", "stacks", "tools", "bench"];
+const DIRS = ["infra", "cluster", "stacks", "tools", "bench"];
 
 function sources(dir: string): string[] {
   return readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) =>
@@ -52,6 +53,20 @@ describe("imports", () => {
     const entries = files.filter((f) => scripts.some((s) => s.split(/\s+/).includes(f)));
     expect(entries.length).toBeGreaterThan(2); // the render CLI, the observer, the bench at least
     const offenders = files.flatMap((f) => graph.get(f)!.filter((i) => entries.includes(i)).map((i) => `${f} imports ${i}`));
+    expect(offenders).toEqual([]);
+  });
+
+  it("keep the component library free of I/O: no file, network or process module, no cluster/, no Kubernetes client", () => {
+    const IO = ["fs", "fs/promises", "http", "https", "http2", "net", "tls", "dgram", "dns", "child_process", "os", "worker_threads"];
+    const offenders = files
+      .filter((f) => f.startsWith("infra/"))
+      .flatMap((f) => {
+        const text = readFileSync(path.join(root, f), "utf8");
+        const packages = [...text.matchAll(/(?:from\s+|import\s+|require\(|import\()\s*["']([^"'.][^"']*)["']/g)].map((m) => m[1]!);
+        const io = packages.filter((p) => p.startsWith("@kubernetes/") || IO.includes(p.replace(/^node:/, "")));
+        const local = graph.get(f)!.filter((i) => !i.startsWith("infra/"));
+        return [...io, ...local].map((i) => `${f} imports ${i}`);
+      });
     expect(offenders).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { KubeClient } from "../../infra/kube";
+import { KubeClient } from "../../cluster/kube";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "kube-test-"));
 let server: http.Server;

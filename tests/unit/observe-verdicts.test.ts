@@ -1,7 +1,7 @@
 // The observer without a cluster: each scenario's verdict against the book, from the objects its
 // watches would deliver.
 import { describe, expect, it } from "vitest";
-import { parseReceiverLog } from "../../infra/receiver-log";
+import { parseReceiverLog } from "../../cluster/receiver-log";
 import { newRecord, observeEvent, observePod } from "../../tools/observe/record";
 import type { RawPod } from "../../infra/pod-state";
 import { at, check, cond, creating, event, EXEC_FAILURE, HTTP_FAILURE, NS, pending, pod, replay, running, scheduled, up, X } from "./observe-fixtures";

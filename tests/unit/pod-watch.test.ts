@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { FailingHookPod, HookReceiver, HttpGetHookPod, QuotePostStartPod, type PodWatch, type WaitTarget } from "../../infra";
-import type { LoggedRequest } from "../../infra/receiver-log";
+import type { LoggedRequest } from "../../infra/pod-watch";
 import { judgePod, type PodHistory, type RawContainerState, type RawPod, RETRY_GRACE_SECONDS, type Until } from "../../infra/pod-state";
 import { record } from "../../tools/offline";
 

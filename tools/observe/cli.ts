@@ -8,7 +8,7 @@
 // also a picture of each scenario's timeline, `<dir>/<scenario>.svg` (picture.ts).
 import { mkdir } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { KubeClient } from "../../infra/kube";
+import { KubeClient } from "../../cluster/kube";
 import { rawConfig } from "../stack-file";
 import { Observer, type Seen } from "./observer";
 import { plan } from "./plan";

@@ -1,12 +1,12 @@
 // The observer's loop: watches the plan's pods and their events, keeps each pod's record, reads
 // what a ready pod serves or logged, and ends with the verdicts once every scenario has settled,
 // at the time limit, or on Ctrl-C.
-import type { KubeClient } from "../../infra/kube";
+import type { KubeClient } from "../../cluster/kube";
 import type { Scenario } from "../../stacks/settings";
 import { verdict } from "./book";
 import type { Fact, RawEvent, RawPod } from "./facts";
 import type { Plan, Target } from "./plan";
-import { findLoggedRequest } from "../../infra/receiver-log";
+import { findLoggedRequest } from "../../cluster/receiver-log";
 import { fetchQuote, readHookOutput } from "./probes";
 import { newRecord, observeEvent, observePod, type PodRecord } from "./record";
 import { Terminal, waitingFor } from "./terminal";

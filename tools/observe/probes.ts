@@ -1,6 +1,6 @@
 // What the observer reads from the cluster once a scenario's pod is ready: the quote (through the
-// API server's pod proxy), the hook's output file (exec). The receiver's log: infra/receiver-log.ts.
-import { type ApiAnswer, type KubeClient, statusMessage } from "../../infra/kube";
+// API server's pod proxy), the hook's output file (exec). The receiver's log: cluster/receiver-log.ts.
+import { type ApiAnswer, type KubeClient, statusMessage } from "../../cluster/kube";
 import type { Target } from "./plan";
 
 /** The message of a failed answer, with its status code. */

@@ -1,6 +1,6 @@
 // The record of what was seen of one pod: structured state, updated from pod objects and events,
 // that the verdicts read; text is made only when printing (format.ts).
-import type { LoggedRequest } from "../../infra/receiver-log";
+import type { LoggedRequest } from "../../infra/pod-watch";
 import { type Entry, type Fact, hookHold, eventFact, podFacts, type Hold, type HookFailure, type RawEvent, type RawPod, trueSince } from "./facts";
 
 export interface PodRecord {

@@ -1,17 +1,8 @@
 // What an httpGet hook's receiver logged (nginx's `combined` format): the request a hook sent and
 // the status it was answered with. The kubelet counts any answer as the hook's success, so this log
 // is the one place a hook that missed its mark (a 404) shows: `pulumi up`'s output and the observer read it.
+import type { LoggedRequest } from "../infra/pod-watch";
 import { type KubeClient, statusMessage } from "./kube";
-
-/** A receiver's request as nginx logs it (`combined`/`main` format; with `timestamps=true`, the kubelet's RFC 3339 prefix). */
-export interface LoggedRequest {
-  at?: string;
-  client: string;
-  request: string;
-  /** the status nginx answered with */
-  status: number;
-  line: string;
-}
 
 /** The requests for `path` in a receiver's log, oldest first; with `notBefore`, only those logged at or after it. */
 export function parseReceiverLog(log: string, path: string, notBefore?: string): LoggedRequest[] {
