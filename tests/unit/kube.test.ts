@@ -1,65 +1,21 @@
 // The program's own Kubernetes client: kubeconfig files read as kubectl reads them, and requests
 // and watches against a real HTTP server on loopback standing in for the API server.
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KubeClient } from "../../cluster/kube";
+import { kubeServer } from "../kube-server";
 
-const dir = mkdtempSync(path.join(os.tmpdir(), "kube-test-"));
-let server: http.Server;
-let url: string;
-let handle: (req: http.IncomingMessage, res: http.ServerResponse) => void;
-
-beforeAll(async () => {
-  server = http.createServer((req, res) => handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(() => server.close());
-
-const savedKubeconfig = process.env.KUBECONFIG;
-afterEach(() => {
-  if (savedKubeconfig === undefined) delete process.env.KUBECONFIG;
-  else process.env.KUBECONFIG = savedKubeconfig;
-});
-
-/** Writes a kubeconfig file; its path. */
-function kubeconfig(name: string, doc: Record<string, unknown>): string {
-  const file = path.join(dir, name);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(doc)); // JSON is YAML
-  return file;
-}
-
-function oneContext(user: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-  return {
-    "current-context": "here",
-    contexts: [{ name: "here", context: { cluster: "c", user: "u", ...extra } }],
-    clusters: [{ name: "c", cluster: { server: url } }],
-    users: [{ name: "u", user }],
-  };
-}
-
-/** What the server saw of one GET through a client of `doc`. */
-async function seenAuthorization(doc: Record<string, unknown>): Promise<string | undefined> {
-  process.env.KUBECONFIG = kubeconfig(`auth-${Math.random()}.yaml`, doc);
-  let seen: string | undefined;
-  handle = (req, res) => {
-    seen = req.headers.authorization;
-    res.end("{}");
-  };
-  await KubeClient.connect(undefined).get("/api/v1/namespaces/default");
-  return seen;
-}
+const api = kubeServer();
+const { dir, kubeconfig, oneContext, seenAuthorization } = api;
 
 describe("kubeconfig", () => {
   it("merges $KUBECONFIG's files as kubectl does: the first file to name a context, cluster or user wins", () => {
     const first = kubeconfig("merge/first.yaml", {
       contexts: [{ name: "lab", context: { cluster: "one", user: "me", namespace: "book" } }],
-      clusters: [{ name: "one", cluster: { server: url } }],
+      clusters: [{ name: "one", cluster: { server: api.url } }],
     });
     const second = kubeconfig("merge/second.yaml", {
       "current-context": "lab",
@@ -91,16 +47,11 @@ describe("kubeconfig", () => {
     expect(() => KubeClient.connect("here")).toThrow(/"here" uses its user's auth-provider gcp, which this program does not support/);
   });
 
-  it("sends a token, a token file relative to the kubeconfig, a password, or what an exec plugin prints", async () => {
+  it("sends a token, a token file relative to the kubeconfig or a password (an exec plugin: tests/tools/kube-exec.test.ts)", async () => {
     expect(await seenAuthorization(oneContext({ token: "abc" }))).toBe("Bearer abc");
     writeFileSync(path.join(dir, "token.txt"), "from-file\n");
     expect(await seenAuthorization(oneContext({ tokenFile: "token.txt" }))).toBe("Bearer from-file");
     expect(await seenAuthorization(oneContext({ username: "u", password: "p" }))).toBe(`Basic ${Buffer.from("u:p").toString("base64")}`);
-    const plugin = path.join(dir, "plugin.sh");
-    writeFileSync(plugin, '#!/bin/sh\necho "{\\"kind\\":\\"ExecCredential\\",\\"status\\":{\\"token\\":\\"$TOKEN_FROM_ENV\\"}}"\n');
-    chmodSync(plugin, 0o755);
-    const exec = { command: plugin, env: [{ name: "TOKEN_FROM_ENV", value: "exec-token" }] };
-    expect(await seenAuthorization(oneContext({ exec }))).toBe("Bearer exec-token");
     expect(await seenAuthorization(oneContext({}))).toBeUndefined();
   });
 });
@@ -109,7 +60,7 @@ describe("requests", () => {
   it("answers 404 as absent and any other failure with the server's message", async () => {
     process.env.KUBECONFIG = kubeconfig("requests.yaml", oneContext({}));
     const client = KubeClient.connect(undefined);
-    handle = (req, res) => {
+    api.handle = (req, res) => {
       res.statusCode = req.url!.includes("missing") ? 404 : 403;
       res.end(JSON.stringify({ kind: "Status", message: "pods is forbidden: User cannot get" }));
     };
@@ -134,7 +85,7 @@ describe("watch", () => {
     process.env.KUBECONFIG = kubeconfig("watch.yaml", oneContext({}));
     const client = KubeClient.connect(undefined);
     let query = "";
-    handle = (req, res) => {
+    api.handle = (req, res) => {
       query = req.url!;
       res.write('{"type":"ADDED","object":{"metadata":{"name":"a"}}}\n{"type":"MODI');
       setTimeout(() => res.write('FIED","object":{"metadata":{"name":"a"}}}\n{"type":"ERROR","object":{"code":410}}\n'), 20);
@@ -159,7 +110,7 @@ describe("watch", () => {
     process.env.KUBECONFIG = kubeconfig("watch-refused.yaml", oneContext({}));
     const client = KubeClient.connect(undefined);
     let calls = 0;
-    handle = (_req, res) => {
+    api.handle = (_req, res) => {
       calls++;
       if (calls === 1) {
         res.statusCode = 403;

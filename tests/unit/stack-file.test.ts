@@ -1,14 +1,12 @@
 // Stack files as the tools read them (npm run render, observe, preview/up/destroy): stack names,
-// never paths; only the top-level keys Pulumi reads; `--set` and the lab stack's values.
-import { execFile } from "node:child_process";
+// never paths; only the top-level keys Pulumi reads; `--set` and the lab stack's values (what
+// tools/pulumi.sh refuses, as a process: tests/tools/pulumi-sh.test.ts).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { editDistance, nearest } from "../../stacks/nearest";
 import { checkStackName, labValues, setArgs, stackConfig, withSets } from "../../tools/stack-file";
-
-const root = path.join(__dirname, "..", "..");
 
 describe("stack files", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "stack-file-"));
@@ -56,30 +54,6 @@ describe("stack files", () => {
     expect(nearest("confg", ["environment", "config"])).toBe("config");
     expect(nearest("ab", ["ax", "xb"])).toBe("ax");
     expect(nearest("zzz", ["a"])).toBe("a");
-  });
-
-  it("tools/pulumi.sh refuses a path or an unknown top-level key before it starts any tool", async () => {
-    const pulumiSh = (...args: string[]) =>
-      new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
-        execFile("bash", ["tools/pulumi.sh", "preview", ...args], { cwd: root }, (error, stdout, stderr) =>
-          resolve({ status: error ? (error.code as number) : 0, stdout, stderr }),
-        ),
-      );
-    expect(await pulumiSh("--stack", "x/../../elsewhere")).toEqual({
-      status: 2,
-      stdout: "",
-      stderr: `--stack: "x/../../elsewhere" is not allowed: use a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path\n`,
-    });
-    expect(await pulumiSh("--stack", "dev", "--stack", "prod")).toEqual({ status: 2, stdout: "", stderr: `--stack: "prod" has no stack file Pulumi.prod.yaml\n` });
-    const name = `unit-${process.pid}`;
-    const file = path.join(root, `Pulumi.${name}.yaml`);
-    writeFileSync(file, "confg:\n  poststart-lab:scenarios: [quote-poststart-fail]\n");
-    try {
-      const { status, stderr } = await pulumiSh("--stack", name);
-      expect([status, stderr]).toEqual([2, `Pulumi.${name}.yaml: the top-level key "confg" is not allowed: use config, environment, secretsprovider, encryptedkey, encryptionsalt (Pulumi would ignore it); did you mean config?\n`]);
-    } finally {
-      rmSync(file);
-    }
   });
 
   it("--set changes a copy's settings, values read as YAML, a key without namespace the project's", () => {

@@ -1,6 +1,5 @@
-// `npm start -- <scenario>`: what it refuses before touching a cluster, and the commands it prints,
-// which are the README's.
-import { spawnSync } from "node:child_process";
+// `npm start -- <scenario>`: the commands it prints, which are the README's (what it refuses before
+// touching a cluster: tests/tools/quickstart.test.ts).
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -24,17 +23,5 @@ describe("npm start -- <scenario>", () => {
   it("prints the README table's commands for each scenario, and the table has a row for each", () => {
     const table = readmeTable();
     for (const scenario of SCENARIO_NAMES) expect(table[scenario], scenario).toEqual(SEE_IT_WITH[scenario]);
-  });
-
-  it("refuses an unknown name, listing the scenarios, and more than one argument, before choosing a cluster", () => {
-    const unknown = spawnSync("bash", ["tools/quickstart.sh", "quote-postart"], { cwd: ROOT, encoding: "utf8" });
-    expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toBe(`start: "quote-postart" is not a scenario; the scenarios: ${SCENARIO_NAMES.join(", ")}\n`);
-    expect(unknown.stdout).toBe("");
-    const two = spawnSync("bash", ["tools/quickstart.sh", "quote-poststart", "poststart-httpget"], { cwd: ROOT, encoding: "utf8" });
-    expect(two.status).toBe(2);
-    expect(two.stderr).toBe("usage: npm start [-- <scenario> | --down]\n");
-    const flag = spawnSync("bash", ["tools/quickstart.sh", "--up"], { cwd: ROOT, encoding: "utf8" });
-    expect([flag.status, flag.stderr]).toEqual([2, "usage: npm start [-- <scenario> | --down]\n"]);
   });
 });
