@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { KubeClient } from "../../cluster/kube";
 import { kubeServer } from "../kube-server";
 
@@ -106,7 +106,7 @@ describe("watch", () => {
     expect(errors).toEqual([]);
   });
 
-  it("reports a refused watch and opens it again", async () => {
+  it("reports a refused watch and opens it again a second later", async () => {
     process.env.KUBECONFIG = kubeconfig("watch-refused.yaml", oneContext({}));
     const client = KubeClient.connect(undefined);
     let calls = 0;
@@ -117,14 +117,30 @@ describe("watch", () => {
         res.end(JSON.stringify({ message: "watch is forbidden" }));
       } else res.end('{"type":"ADDED","object":{"metadata":{"name":"b"}}}\n');
     };
-    const errors: string[] = [];
-    const name = await new Promise<string>((resolve) => {
-      const stop = client.watch("/api/v1/pods", {}, (_type, object) => {
-        stop();
-        resolve(object.metadata.name);
-      }, (e) => errors.push(e.message));
-    });
-    expect(name).toBe("b");
-    expect(errors).toEqual(["watch /api/v1/pods: watch is forbidden"]);
+    vi.useFakeTimers({ toFake: ["setTimeout"] }); // the second's wait; the sockets keep real time
+    try {
+      const errors: string[] = [];
+      const waiting: number[] = []; // timers pending at 999 ms and at 1000 ms after the refusal
+      const name = await new Promise<string>((resolve) => {
+        const stop = client.watch("/api/v1/pods", {}, (_type, object) => {
+          stop();
+          resolve(object.metadata.name);
+        }, (e) => {
+          errors.push(e.message);
+          setImmediate(() => { // the watch sets its timer right after reporting
+            vi.advanceTimersByTime(999);
+            waiting.push(vi.getTimerCount());
+            vi.advanceTimersByTime(1);
+            waiting.push(vi.getTimerCount());
+          });
+        });
+      });
+      expect(name).toBe("b");
+      expect(errors).toEqual(["watch /api/v1/pods: watch is forbidden"]);
+      expect(waiting).toEqual([1, 0]);
+      expect(calls).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
