@@ -1,5 +1,6 @@
 // The tools suite (npm run test:tools): the checks that run other programs (shellcheck, bash, the
-// real sh and curl, the render CLI as a node process). It needs them on PATH, or fails saying so.
+// real sh and curl, the render CLI as a node process). They must be on PATH: npm run test:tools
+// checks that first (tests/tools/tools-on-path.mts).
 import * as path from "node:path";
 import { defineConfig } from "vitest/config";
 
@@ -7,7 +8,6 @@ export default defineConfig({
   root: path.join(import.meta.dirname, "..", ".."),
   test: {
     include: ["tests/tools/**/*.test.ts"],
-    globalSetup: ["tests/tools/tools-on-path.ts"],
     // A node process (render) or a shellcheck of a long script can take seconds on a busy 2-core machine.
     testTimeout: 30_000,
   },
