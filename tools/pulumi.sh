@@ -69,7 +69,7 @@ cp Pulumi.yaml .lab/config/Pulumi.yaml
 for s in "${stacks[@]}"; do
   config=(--config-file ".lab/config/Pulumi.$s.yaml")
   node --import tsx tools/stack-file-cli.ts set "$s" "${config[1]}" "${sets[@]}" || exit 2
-  pulumi --cwd .lab/config stack select --create --non-interactive "$s" >/dev/null
+  [[ -e .lab/state/.pulumi/stacks/poststart-lab/$s.json ]] || pulumi --cwd .lab/config stack select --create --non-interactive "$s" >/dev/null
   if [[ $route == automation ]]; then
     node tools/run.js "$command" --stack "$s" "${config[@]}"
     continue

@@ -3,7 +3,7 @@
 // its own, `stack init` with a passphrase of its own, `config set`, `preview`, `up`, `destroy`.
 // No npm script, no Automation API: so the program's resource transformations (the ownership mark)
 // are shown to work through that host.
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ensureLab, kubectl, ROOT, run } from "./lab";
@@ -50,6 +50,7 @@ it("login, stack init, config set, preview, up and destroy with the CLI itself",
     `${ROOT}/.lab/bin/pulumi\n${ROOT}/.lab/bin/pulumi-language-nodejs\n`,
   );
 
+  mkdirSync(BACKEND, { recursive: true }); // the README's `mkdir -p`: a file backend's directory must exist
   const login = pulumi("login", `file://${BACKEND}`);
   expect(login.output).toContain(`Logged in to`);
   expect(login.status).toBe(0);
