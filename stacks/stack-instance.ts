@@ -9,9 +9,8 @@ const UNKNOWN_ID = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** The mark of this stack instance, once the engine has registered `provider`. */
 export async function stackInstanceMark(provider: k8s.Provider): Promise<string> {
-  // An Output's value, known or not, is not public API; `isKnown` and `promise()` have been its
-  // members since the SDK's first releases. `apply` would never run for an unknown id.
-  const id = provider.id as unknown as { isKnown: Promise<boolean>; promise(): Promise<string | undefined> };
-  const [known, value] = await Promise.all([id.isKnown, id.promise()]);
-  return stackMark(`${pulumi.getProject()}/${pulumi.getStack()}`, known && value && value !== UNKNOWN_ID ? value : undefined);
+  // An Output's value is not public API: `promise()` (undefined while unknown) has been a member
+  // since the SDK's first releases. `apply` would never run for an unknown id.
+  const value = await (provider.id as unknown as { promise(): Promise<string | undefined> }).promise();
+  return stackMark(`${pulumi.getProject()}/${pulumi.getStack()}`, value && value !== UNKNOWN_ID ? value : undefined);
 }
