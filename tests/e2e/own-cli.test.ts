@@ -10,6 +10,7 @@ import { ensureLab, kubectl, ROOT, run } from "./lab";
 
 const MINUTES = 60_000;
 const STACK = "own-cli-e2e"; // the README's `mine`, under a name no user's stack file has
+const RENAMED = `${STACK}-renamed`;
 const STACK_FILE = path.join(ROOT, `Pulumi.${STACK}.yaml`);
 const BACKEND = path.join(ROOT, ".lab", "e2e-own-cli-backend");
 /** The README's exports; PATH as its "No CLI of your own?" says; no backend from the environment. */
@@ -28,12 +29,14 @@ const committed = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
 function cleanUp(): void {
   if (existsSync(path.join(BACKEND, ".pulumi"))) {
     pulumi("login", `file://${BACKEND}`);
-    pulumi("destroy", "--yes", "--stack", STACK);
-    pulumi("stack", "rm", "--yes", "--force", "--stack", STACK);
+    for (const stack of [STACK, RENAMED]) {
+      pulumi("destroy", "--yes", "--stack", stack);
+      pulumi("stack", "rm", "--yes", "--force", "--stack", stack);
+    }
     pulumi("logout");
   }
   rmSync(BACKEND, { recursive: true, force: true });
-  rmSync(STACK_FILE, { force: true });
+  for (const stack of [STACK, RENAMED]) rmSync(path.join(ROOT, `Pulumi.${stack}.yaml`), { force: true });
 }
 
 beforeAll(() => {
@@ -90,6 +93,12 @@ it("login, stack init, config set, preview, up and destroy with the CLI itself",
     const annotations = JSON.parse(kubectl("get", "pod", pod, "-o", "json").output).metadata.annotations;
     expect(annotations["poststart-lab/stack"]).toBe(`poststart-lab/${STACK}@${provider.id}`);
   }
+
+  // A renamed stack is the same instance (the id is in its state): its objects stay its own.
+  expect(pulumi("stack", "rename", RENAMED).status).toBe(0);
+  const renamed = pulumi("preview");
+  expect(renamed.output).not.toContain("already exists");
+  expect(renamed.status, renamed.output).toBe(0);
 
   const destroy = pulumi("destroy", "--yes");
   expect(destroy.status, destroy.output).toBe(0);
