@@ -24,9 +24,9 @@ const ENV = {
   PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER: "",
   PULUMI_SKIP_UPDATE_CHECK: "true",
 };
-/** The other backend's `dev` stack, with the CLI itself. */
+/** The other backend's `dev` stack, with the CLI itself; `up` without its own preview (which would stop it, as `preview` does), so that its provider gets its id. */
 const other = (command: "preview" | "up" | "destroy") =>
-  run("pulumi", [command, "--stack", "dev", "--config-file", OTHER_CONFIG, ...(command === "preview" ? [] : ["--yes"])], ENV);
+  run("pulumi", [command, "--stack", "dev", "--config-file", OTHER_CONFIG, ...(command === "preview" ? [] : ["--yes", "--skip-preview"])], ENV);
 
 const podJson = () => JSON.parse(kubectl("get", "pod", "quote-poststart", "-n", NAMESPACE, "-o", "json").output);
 
