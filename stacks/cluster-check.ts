@@ -7,8 +7,18 @@ import type * as pulumi from "@pulumi/pulumi";
 import { type ApiAnswer, statusMessage } from "../cluster/kube";
 import { PROJECT } from "./settings";
 
-/** Marks what a stack created: `<project>/<stack>`. Objects without it, or with another stack's, are not ours. */
+/** Marks what a stack instance created, with its `stackMark`. Objects without it, or with another instance's, are not ours. */
 export const OWNER_ANNOTATION = `${PROJECT}/stack`;
+
+/**
+ * A stack instance's mark: `<project>/<stack>@<id>`, the id being the one the Pulumi engine gave the
+ * stack's Kubernetes provider when the stack first deployed (random, kept in the stack's state). So
+ * two `dev` stacks in two backends or two clones differ, and `pulumi stack rename`, export and import
+ * keep it. Only the id decides; the name is for people. Without an id (a preview of a stack that
+ * never deployed) nothing on the cluster is the stack's.
+ */
+export const stackMark = (stack: string, id?: string) => `${stack}@${id ?? "not-deployed-yet"}`;
+const instanceOf = (mark: string) => (mark.endsWith("@not-deployed-yet") ? undefined : /@([^@]+)$/.exec(mark)?.[1]);
 
 /** What the checks need of the cluster (KubeClient in the program; a fake in unit tests). */
 export interface ClusterReader {
@@ -31,12 +41,17 @@ export interface PlannedObject {
 export type NamespaceOwner = "absent" | "ours" | "theirs";
 
 const ownerOf = (object: any): string | undefined => object?.metadata?.annotations?.[OWNER_ANNOTATION];
+/** Whether `object` carries the mark of the stack instance `owner`. */
+const ownedBy = (object: any, owner: string) => {
+  const mark = ownerOf(object);
+  return mark !== undefined && instanceOf(mark) !== undefined && instanceOf(mark) === instanceOf(owner);
+};
 
-/** Whether the namespace exists, and whether this stack (`owner`) created it. `default` is never ours. */
+/** Whether the namespace exists, and whether this stack instance (`owner`, its mark) created it. `default` is never ours. */
 export async function namespaceOwner(cluster: ClusterReader, namespace: string, owner: string): Promise<NamespaceOwner> {
   const existing = await cluster.get(`/api/v1/namespaces/${encodeURIComponent(namespace)}`);
   if (!existing) return "absent";
-  return namespace !== "default" && ownerOf(existing) === owner ? "ours" : "theirs";
+  return namespace !== "default" && ownedBy(existing, owner) ? "ours" : "theirs";
 }
 
 /** The REST path of an object: core `v1` under /api, groups under /apis; every kind we create pluralizes with an `s`. */
@@ -59,8 +74,10 @@ export async function checkPlanned(cluster: ClusterReader, planned: PlannedObjec
   const existing = await Promise.all(planned.map((o) => cluster.get(objectPath(o, ns))));
   planned.forEach((o, i) => {
     const found = existing[i];
-    if (!found || ownerOf(found) === owner || adoptExisting) return;
-    const made = ownerOf(found) ? `was created by the stack ${ownerOf(found)}` : "was not created by this stack";
+    if (!found || ownedBy(found, owner) || adoptExisting) return;
+    const made = ownerOf(found)
+      ? `was created by the stack instance ${ownerOf(found)}, not by this one, ${owner} (a stack's id: its provider's in \`pulumi stack --show-ids\`)`
+      : "was not created by this stack";
     const remove = o.kind === "Namespace" ? `kubectl delete namespace ${o.name}` : `kubectl delete ${o.kind.toLowerCase()} ${o.name} -n ${o.namespace ?? ns}`;
     throw new Error(
       `${describe(o, ns)} already exists and ${made}; the stack would take it over and delete it on destroy. ` +
@@ -79,7 +96,7 @@ async function checkClusterIP(cluster: ClusterReader, service: PlannedObject, ow
   const holder = (list.body.items as any[]).find((s) => s.spec?.clusterIP === ip || s.spec?.clusterIPs?.includes(ip));
   if (holder) {
     const same = holder.metadata.name === service.name && holder.metadata.namespace === (service.namespace ?? cluster.defaultNamespace);
-    if (same && ownerOf(holder) === owner) return;
+    if (same && ownedBy(holder, owner)) return;
     throw new Error(`${setting}: it is the ClusterIP of the Service ${holder.metadata.namespace}/${holder.metadata.name}; choose a free address in the cluster's service range`);
   }
   // The API server checks the range (and that the address is free) for a dry-run create, in any namespace.

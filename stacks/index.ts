@@ -5,6 +5,7 @@ import { KubeClient } from "../cluster/kube";
 import { clusterPodWatch } from "../cluster/pod-watch";
 import type { PodOutputs } from "../infra";
 import { checkPlanned, namespaceOwner, ownAndRecord, type PlannedObject } from "./cluster-check";
+import { stackInstanceMark } from "./stack-instance";
 import { clusterProvider, deploy } from "./program";
 import { CLUSTER_CONTEXTS, parseSettings } from "./settings";
 
@@ -16,7 +17,7 @@ async function main(): Promise<Outputs> {
   // The provider plugin starts (in its own process) while this one reads the cluster.
   const provider = clusterProvider(settings);
   const cluster = KubeClient.connect(context);
-  const owner = `${pulumi.getProject()}/${pulumi.getStack()}`;
+  const owner = await stackInstanceMark(provider);
   const namespace = await namespaceOwner(cluster, settings.namespace, owner);
   const planned: PlannedObject[] = [];
   let open!: (resources: pulumi.Resource[]) => void;

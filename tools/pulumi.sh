@@ -7,7 +7,9 @@
 #                                                   e.g. --set cluster=lab; the value is read as YAML
 #   bash tools/pulumi.sh env                        `export ...` lines of this environment, for eval
 #                                                   (the tests and the bench run the CLI with it)
-# State lives in .lab/state (git-ignored). The stacks' secrets passphrase defaults to "lab".
+# State lives in .lab/state (git-ignored). The stack files pin no secrets provider: this backend's
+# stacks use the passphrase "lab" (PULUMI_CONFIG_PASSPHRASE to change it; no setting is secret),
+# and a new stack's salt goes into its copy in .lab/config, never into the committed stack file.
 # With the toolchain's own CLI (.lab/bin), the program runs in tools/run.js through the Automation
 # API (the CLI's --client): the only Node.js language host the Go proxy serves, v3.68.0, cannot run
 # stack transforms or resource hooks. A Pulumi CLI you installed runs it through its own host.
@@ -24,6 +26,8 @@ cli_env() {
   bash toolchain/toolchain.sh --env --no-actionlint
   printf 'export PULUMI_BACKEND_URL=%q\n' "file://$ROOT/.lab/state"
   printf 'export PULUMI_CONFIG_PASSPHRASE=%q\n' "${PULUMI_CONFIG_PASSPHRASE-lab}"
+  # A stack file without the salt (the committed ones): the secrets provider the state holds.
+  echo 'export PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER=true'
   echo 'export PULUMI_SKIP_UPDATE_CHECK=true'
   if [[ -z ${KUBECONFIG:-} && -f .lab/kubeconfig ]]; then printf 'export KUBECONFIG=%q\n' "$ROOT/.lab/kubeconfig"; fi
 }
@@ -57,15 +61,15 @@ if [[ $(command -v pulumi-language-nodejs) == "$ROOT/.lab/bin/"* ]]; then
   [[ ${#extra[@]} -eq 0 ]] || { echo "pulumi.sh: with the toolchain's own CLI, other pulumi flags (${extra[*]}) are not passed on" >&2; exit 2; }
 fi
 
+# The CLI runs on copies of the stack files (with the settings of --set changed), so that what it
+# writes there (a new stack's encryptionsalt) never lands in the committed files. The stack is
+# created beside a copy of the project file for the same reason.
+mkdir -p .lab/config
+cp Pulumi.yaml .lab/config/Pulumi.yaml
 for s in "${stacks[@]}"; do
-  [[ $route == automation ]] || pulumi stack select --create --non-interactive "$s" >/dev/null
-  config=(--config-file "Pulumi.$s.yaml")
-  if [[ ${#sets[@]} -gt 0 ]]; then
-    # A copy of the stack file with the settings changed; the committed file stays as it is.
-    mkdir -p .lab/config
-    config=(--config-file ".lab/config/Pulumi.$s.yaml")
-    node --import tsx tools/stack-file-cli.ts set "$s" "${config[1]}" "${sets[@]}" || exit 2
-  fi
+  config=(--config-file ".lab/config/Pulumi.$s.yaml")
+  node --import tsx tools/stack-file-cli.ts set "$s" "${config[1]}" "${sets[@]}" || exit 2
+  [[ -e .lab/state/.pulumi/stacks/poststart-lab/$s.json ]] || pulumi --cwd .lab/config stack select --create --non-interactive "$s" >/dev/null
   if [[ $route == automation ]]; then
     node tools/run.js "$command" --stack "$s" "${config[@]}"
     continue

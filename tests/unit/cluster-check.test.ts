@@ -2,12 +2,14 @@
 // lost; and the program deploying into an existing namespace without owning it.
 import { describe, expect, it } from "vitest";
 import type { ApiAnswer } from "../../cluster/kube";
-import { type ClusterReader, checkPlanned, namespaceOwner, objectPath, OWNER_ANNOTATION, ownAndRecord, type PlannedObject } from "../../stacks/cluster-check";
+import { type ClusterReader, checkPlanned, namespaceOwner, objectPath, OWNER_ANNOTATION, ownAndRecord, type PlannedObject, stackMark } from "../../stacks/cluster-check";
 import { record } from "../../tools/offline";
 import { clusterProvider, deploy } from "../../stacks/program";
 import { parseSettings } from "../../stacks/settings";
 
-const OWNER = "poststart-lab/dev";
+const OWNER = stackMark("poststart-lab/dev", "5d2c9f0e-1111-4a4a-8b8b-000000000001");
+/** The `dev` stack of another backend or clone: the same name, another instance. */
+const TWIN = stackMark("poststart-lab/dev", "5d2c9f0e-2222-4a4a-8b8b-000000000002");
 
 /** A cluster holding `objects` (by REST path) and `services`; a dry-run create answers `dryRun`. */
 function cluster(objects: Record<string, any>, services: any[] = [], dryRun: ApiAnswer = { status: 201, body: {} }) {
@@ -35,7 +37,7 @@ describe("namespaceOwner", () => {
     const c = cluster({
       "/api/v1/namespaces/precious": theirs("precious"),
       "/api/v1/namespaces/kia-ch06": ours("kia-ch06"),
-      "/api/v1/namespaces/other": theirs("other", undefined, { [OWNER_ANNOTATION]: "poststart-lab/lab" }),
+      "/api/v1/namespaces/other": theirs("other", undefined, { [OWNER_ANNOTATION]: TWIN }),
       "/api/v1/namespaces/default": ours("default"),
     });
     expect(await namespaceOwner(c, "precious", OWNER)).toBe("theirs");
@@ -67,9 +69,23 @@ describe("checkPlanned", () => {
     );
   });
 
-  it("names the other stack that made it", async () => {
-    const c = cluster({ [objectPath(pod, "default")]: theirs("quote-poststart", "kia-ch06", { [OWNER_ANNOTATION]: "poststart-lab/lab" }) });
-    await expect(checkPlanned(c, [pod], OWNER, false)).rejects.toThrow("already exists and was created by the stack poststart-lab/lab;");
+  it("names the other stack instance that made it, and this one", async () => {
+    const c = cluster({ [objectPath(pod, "default")]: theirs("quote-poststart", "kia-ch06", { [OWNER_ANNOTATION]: TWIN }) });
+    await expect(checkPlanned(c, [pod], OWNER, false)).rejects.toThrow(
+      `already exists and was created by the stack instance ${TWIN}, not by this one, ${OWNER} (a stack's id: its provider's in \`pulumi stack --show-ids\`);`,
+    );
+  });
+
+  it("tells stack instances apart by their id alone: a renamed stack keeps its objects, a namesake or an old mark does not", async () => {
+    const at = (mark: string) => cluster({ [objectPath(pod, "default")]: theirs("quote-poststart", "kia-ch06", { [OWNER_ANNOTATION]: mark }) });
+    await expect(checkPlanned(at(OWNER.replace("/dev@", "/renamed@")), [pod], OWNER, false)).resolves.toBeUndefined();
+    await expect(checkPlanned(at(TWIN), [pod], OWNER, false)).rejects.toThrow("was created by the stack instance");
+    await expect(checkPlanned(at("poststart-lab/dev"), [pod], OWNER, false)).rejects.toThrow("was created by the stack instance poststart-lab/dev,");
+    // A stack that never deployed (a preview; its provider has no id yet) owns nothing, not even what carries its own placeholder.
+    const fresh = stackMark("poststart-lab/dev");
+    expect(fresh).toBe("poststart-lab/dev@not-deployed-yet");
+    await expect(checkPlanned(at(fresh), [pod], fresh, false)).rejects.toThrow("was created by the stack instance");
+    expect(await namespaceOwner(cluster({ "/api/v1/namespaces/kia-ch06": theirs("kia-ch06", undefined, { [OWNER_ANNOTATION]: TWIN }) }), "kia-ch06", OWNER)).toBe("theirs");
   });
 
   it("takes it over only when adoptExisting is set", async () => {
