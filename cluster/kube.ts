@@ -104,7 +104,8 @@ const EXEC_API_VERSIONS = ["client.authentication.k8s.io/v1", "client.authentica
 /** The kubeconfig files kubectl reads: $KUBECONFIG's list (the first file to set a name wins), else ~/.kube/config. */
 function kubeconfigFiles(): string[] {
   const list = (process.env.KUBECONFIG ?? "").split(path.delimiter).filter(Boolean);
-  return list.length ? list : [path.join(os.homedir(), ".kube", "config")];
+  // $HOME first, as client-go reads it (os.homedir() would miss a $HOME set in a worker thread).
+  return list.length ? list : [path.join(process.env.HOME || os.homedir(), ".kube", "config")];
 }
 
 interface Kubeconfig {

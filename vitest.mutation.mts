@@ -1,0 +1,9 @@
+// The tests `npm run mutation` (Stryker) runs against each mutant: the unit tests, and the cluster
+// client's exec-plugin tests (they run small sh scripts, so they live in tests/tools).
+import { defineConfig, mergeConfig } from "vitest/config";
+import base from "./vitest.config.mts";
+
+export default mergeConfig(
+  base,
+  defineConfig({ test: { dir: ".", include: ["tests/unit/**/*.test.ts", "tests/tools/cluster-client.test.ts"] } }),
+);
