@@ -342,17 +342,14 @@ async function runExecPlugin(user: Named<User>, cluster: Named<Cluster>, limits:
   return { auth, expires };
 }
 
-/** Reads a whole answer up to `limit` bytes; `done` gets its text, or an error once it grows past the limit. */
-function readCapped(res: http.IncomingMessage, limit: number, what: string, done: (e: Error | undefined, text: string) => void): void {
+/** Reads a whole answer up to `limit` bytes; `done` gets its text, or an error once it grows past the limit (the caller then ends the request). */
+function readCapped(res: http.IncomingMessage, limit: number, what: string, done: (e: Error | undefined, text?: string) => void): void {
   const chunks: Buffer[] = [];
   let bytes = 0;
   res.on("data", (chunk: Buffer) => {
     bytes += chunk.length;
     chunks.push(chunk);
-    if (bytes > limit) {
-      res.destroy();
-      done(new Error(`${what}: the answer is larger than ${limit / MiB} MiB (the limit of one answer); stopped reading it`), "");
-    }
+    if (bytes > limit) done(new Error(`${what}: the answer is larger than ${limit / MiB} MiB (the limit of one answer); stopped reading it`));
   });
   res.on("end", () => done(undefined, Buffer.concat(chunks).toString("utf8")));
 }
@@ -417,25 +414,19 @@ export class KubeClient {
 
   private send(method: string, path: string, body: unknown, auth: Auth): Promise<ApiAnswer> {
     const what = `${method} ${path}`;
+    const deadline = AbortSignal.timeout(this.limits.requestMs);
     return new Promise((resolve, reject) => {
-      let settled = false;
-      const finish = (e: Error | undefined, answer?: ApiAnswer) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(deadline);
-        if (e) {
-          req.destroy();
-          reject(e);
-        } else resolve(answer!);
+      const fail = (e: Error) => {
+        req.destroy();
+        reject(deadline.aborted ? new Error(`${what}: no whole answer from ${this.server} in ${this.limits.requestMs / 1000} s`) : e);
       };
       const req = this.open(method, path, auth, (res) => {
-        res.on("error", (e) => finish(this.unreachable(e)));
-        res.on("close", () => finish(this.unreachable(new Error("the connection closed before the whole answer"))));
-        readCapped(res, this.limits.answerBytes, what, (e, text) => finish(e, { status: res.statusCode!, body: parseJson(text) }));
-      });
-      const deadline = setTimeout(() => finish(new Error(`${what}: no whole answer from ${this.server} in ${this.limits.requestMs / 1000} s`)), this.limits.requestMs);
-      req.on("error", (e) => finish(this.unreachable(e)));
-      req.end(body === undefined ? undefined : JSON.stringify(body));
+        // Closed before the answer's end: the connection broke, or the deadline passed.
+        res.on("close", () => res.complete || fail(this.unreachable(new Error("the connection closed before the whole answer"))));
+        readCapped(res, this.limits.answerBytes, what, (e, text) => (e ? fail(e) : resolve({ status: res.statusCode!, body: parseJson(text!) })));
+      }, deadline);
+      req.on("error", (e) => fail(this.unreachable(e)));
+      req.end(JSON.stringify(body));
     });
   }
 
@@ -481,11 +472,10 @@ export class KubeClient {
         again(e);
       };
       req = this.open("GET", url, auth, (res) => {
-        res.on("error", () => end());
         res.on("close", () => end());
         if (res.statusCode !== 200) {
           if (res.statusCode === 401) this.credentials.renew(auth);
-          readCapped(res, this.limits.answerBytes, `watch ${path}`, (e, text) => end(e ?? new Error(`watch ${path}: ${statusMessage({ status: res.statusCode!, body: parseJson(text) })}`)));
+          readCapped(res, this.limits.answerBytes, `watch ${path}`, (e, text) => end(e ?? new Error(`watch ${path}: ${statusMessage({ status: res.statusCode!, body: parseJson(text!) })}`)));
           return;
         }
         // One JSON event per line: {"type": "ADDED"|"MODIFIED"|"DELETED"|"ERROR"|"BOOKMARK", "object": {...}}.
@@ -511,7 +501,6 @@ export class KubeClient {
           pendingBytes += chunk.length - start;
           if (pendingBytes > this.limits.watchLineBytes) end(new Error(`watch ${path}: an event is longer than ${this.limits.watchLineBytes / MiB} MiB (the limit of one watch line); opening the watch again`));
         });
-        res.on("end", () => end());
       });
       req.on("error", (e) => end(this.unreachable(e)));
       req.end();
@@ -560,11 +549,11 @@ export class KubeClient {
     return output;
   }
 
-  private open(method: string, path: string, auth: Auth, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
+  private open(method: string, path: string, auth: Auth, onResponse: (res: http.IncomingMessage) => void, signal?: AbortSignal): http.ClientRequest {
     const url = new URL(this.server + path);
     const headers = { Accept: "application/json", "Content-Type": "application/json", ...auth.headers };
-    if (url.protocol === "http:") return http.request(url, { method, headers }, onResponse);
-    return https.request(url, { ...this.tls, cert: auth.cert, key: auth.key, method, headers }, onResponse);
+    if (url.protocol === "http:") return http.request(url, { method, headers, signal }, onResponse);
+    return https.request(url, { ...this.tls, cert: auth.cert, key: auth.key, method, headers, signal }, onResponse);
   }
 
   private unreachable(e: Error): Error {

@@ -70,10 +70,20 @@ describe("exec plugins", () => {
     expect(JSON.parse(readFileSync(seen, "utf8"))).toEqual({ apiVersion: V1BETA1, kind: "ExecCredential", spec: { interactive: false } });
   });
 
+  it("gives the cluster without a CA, as the kubeconfig has it", async () => {
+    const seen = path.join(dir, "info-insecure.json");
+    const command = script("info-insecure.sh", `printf '%s' "$KUBERNETES_EXEC_INFO" > '${seen}'\necho '{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{"token":"t"}}'`);
+    const doc = oneContext(tls.url, { exec: { apiVersion: V1BETA1, command, provideClusterInfo: true } }, { "insecure-skip-tls-verify": true, "tls-server-name": "api.lab.test" });
+    useKubeconfig(kubeconfig(dir, "insecure.yaml", doc));
+    await KubeClient.connect(undefined).get("/api");
+    expect(JSON.parse(readFileSync(seen, "utf8")).spec.cluster).toEqual({ server: tls.url, "tls-server-name": "api.lab.test", "insecure-skip-tls-verify": true });
+  });
+
   it("resolves a command with a '/' against the kubeconfig's directory, and looks a bare name up on PATH", async () => {
-    script("configs/bin/relative.sh", `echo '{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{"token":"relative"}}'`);
+    // It reads its input to the end (there is none) and says how many arguments it got.
+    script("configs/bin/relative.sh", `cat > /dev/null\necho '{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{"token":"relative-'$#'"}}'`);
     await clientOf({ command: "./bin/relative.sh" }, {}, tls.url, "configs/config.yaml").get("/api");
-    expect(authorization()).toBe("Bearer relative");
+    expect(authorization()).toBe("Bearer relative-0");
     script("path-bin/on-path-plugin", `echo '{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{"token":"on-path"}}'`);
     const saved = process.env.PATH;
     process.env.PATH = `${path.join(dir, "path-bin")}${path.delimiter}${saved}`;
@@ -138,6 +148,34 @@ describe("exec plugins", () => {
     tls.handle = (_req, res) => ((res.statusCode = 401), res.end(JSON.stringify({ message: "Unauthorized" })));
     await expect(client.get("/third")).rejects.toThrow("GET /third: Unauthorized");
     expect(plugin.runs()).toBe(3);
+  });
+
+  it("runs once more for requests refused together, not once per refusal", async () => {
+    const plugin = countingPlugin('{"token":"t$N"}');
+    const client = clientOf({ command: plugin.command });
+    await client.get("/first");
+    tls.handle = (req, res) => {
+      const refused = req.headers.authorization === "Bearer t1";
+      // The second refusal comes after the new token is there: it must not run the plugin again.
+      setTimeout(() => ((res.statusCode = refused ? 401 : 200), res.end("{}")), refused && req.url === "/b" ? 300 : 0);
+    };
+    await Promise.all([client.get("/a"), client.get("/b")]);
+    expect(plugin.runs()).toBe(2);
+  });
+
+  it("runs again when a watch is refused with 401, not with 403", async () => {
+    const forbidden = countingPlugin('{"token":"t$N"}');
+    tls.handle = (_req, res) => {
+      if (tls.seen.length === 1) {
+        res.statusCode = 403;
+        res.end(JSON.stringify({ message: "Forbidden" }));
+      } else res.write('{"type":"ADDED","object":{"metadata":{"name":"p"}}}\n');
+    };
+    await new Promise<void>((resolve) => {
+      const stop = clientOf({ command: forbidden.command }, { watchBackoffMs: 10 }).watch("/api/v1/pods", {}, () => (stop(), resolve()), () => {});
+    });
+    expect(forbidden.runs()).toBe(1);
+    tls.seen.length = 0;
   });
 
   it("runs again when a watch is refused with 401", async () => {

@@ -2,6 +2,7 @@
 // name where kubectl refuses them), credentials only where kubectl sends them, and requests and
 // watches with bounds, against real HTTP and TLS servers on loopback standing in for the API server.
 // Exec plugins (scripts this client runs) are tested in tests/tools/cluster-client.test.ts.
+import { createHash } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -116,6 +117,25 @@ describe("kubeconfig files", () => {
     expect(() => KubeClient.connect(undefined)).toThrow(`the kubeconfig file ${folder} cannot be read: it is a directory`);
   });
 
+  it("names an entry it cannot read for another reason, with the system's message", () => {
+    const file = kubeconfig(dir, "a-file.yaml", oneContext(tls.url, {}));
+    useKubeconfig(`${file}/inside`);
+    expect(() => KubeClient.connect(undefined)).toThrow(`the kubeconfig file ${file}/inside cannot be read: ENOTDIR: not a directory, open '${file}/inside'`);
+  });
+
+  it("reads a file of comments as empty, skips entries without a name, and takes the first of a name within one file too", () => {
+    const empty = kubeconfig(dir, "comments.yaml", "# nothing yet\n");
+    const doc = {
+      "current-context": "here",
+      contexts: [null, { context: { cluster: "c" } }, { name: "here", context: { cluster: "c" } }, { name: "there", context: { cluster: "c" } }],
+      clusters: [{ name: "c", cluster: { server: tls.url, ...CA } }, { name: "c", cluster: { server: "https://192.0.2.9" } }],
+      users: { not: "a list" },
+    };
+    useKubeconfig([empty, kubeconfig(dir, "names.yaml", doc)].join(path.delimiter));
+    expect(KubeClient.connect(undefined).server).toBe(tls.url);
+    expect(() => KubeClient.connect("nope")).toThrow(/; its contexts: here, there$/);
+  });
+
   it("names the file of a YAML error, and of a document that is not a map", () => {
     expect(refusal("clusters: [\n  - name: a\n  bad")).toMatch(/^the kubeconfig file .*config-\d+\.yaml is not valid YAML: /);
     expect(refusal("- a list")).toMatch(/^the kubeconfig file .*config-\d+\.yaml is not a map of clusters, contexts and users$/);
@@ -145,6 +165,8 @@ describe("fields kubectl refuses, or this client does not support, refused by na
     ["a proxy", {}, { "proxy-url": "http://127.0.0.1:3128" }, /the cluster "c" uses a proxy-url, which this program does not support/],
     ["a server that is no URL", {}, { server: "not a url" }, /the cluster "c" has server "not a url": use an https:\/\/ \(or http:\/\/\) URL/],
     ["a server of another scheme", {}, { server: "ftp://127.0.0.1" }, /has server "ftp:\/\/127\.0\.0\.1"/],
+    ["a server of a scheme that starts like https", {}, { server: "https-x://127.0.0.1" }, /has server "https-x:\/\/127\.0\.0\.1"/],
+    ["a server of a scheme that ends like http", {}, { server: "xhttp://127.0.0.1" }, /has server "xhttp:\/\/127\.0\.0\.1"/],
     ["a certificate file and data", { "client-certificate": "a", "client-certificate-data": "AAAA", "client-key-data": "AAAA" }, {}, /the user "u" has both client-certificate and client-certificate-data: keep one/],
     ["a key file and data", { "client-certificate-data": "AAAA", "client-key": "a", "client-key-data": "AAAA" }, {}, /the user "u" has both client-key and client-key-data: keep one/],
     ["a certificate without its key", { "client-certificate-data": "AAAA" }, {}, /the user "u" has a client certificate without its key: give both/],
@@ -312,8 +334,16 @@ describe("requests", () => {
     const client = clientOf(oneContext(tls.url, {}, CA));
     expect(await client.get("/api/v1/namespaces/default/pods/missing")).toBeUndefined();
     await expect(client.get("/api/v1/namespaces/default/pods/secret")).rejects.toThrow("GET /api/v1/namespaces/default/pods/secret: pods is forbidden: User cannot get");
-    tls.handle = (_req, res) => ((res.statusCode = 302), res.end());
-    await expect(client.get("/x")).rejects.toThrow("GET /x: HTTP 302: ");
+    tls.handle = (_req, res) => ((res.statusCode = 300), res.end());
+    await expect(client.get("/x")).rejects.toThrow("GET /x: HTTP 300: ");
+    tls.handle = (_req, res) => ((res.statusCode = 299), res.end("{}"));
+    await expect(client.get("/y")).resolves.toEqual({});
+  });
+
+  it("asks once with a token the server refuses (nothing can renew it)", async () => {
+    tls.handle = (_req, res) => ((res.statusCode = 401), res.end(JSON.stringify({ message: "Unauthorized" })));
+    await expect(clientOf(oneContext(tls.url, { token: "old" }, CA)).request("GET", "/api")).resolves.toEqual({ status: 401, body: { message: "Unauthorized" } });
+    expect(tls.seen).toHaveLength(1);
   });
 
   it("names the context and server when nothing answers", async () => {
@@ -351,7 +381,7 @@ describe("requests", () => {
       res.write("{");
       setTimeout(() => res.socket!.destroy(), 20);
     };
-    await expect(clientOf(oneContext(tls.url, {}, CA)).get("/cut")).rejects.toThrow(/cannot reach the cluster of context "here" at .*: (aborted|the connection closed before the whole answer)/);
+    await expect(clientOf(oneContext(tls.url, {}, CA)).get("/cut")).rejects.toThrow(`cannot reach the cluster of context "here" at ${tls.url}: the connection closed before the whole answer`);
   });
 });
 
@@ -374,10 +404,12 @@ describe("watch", () => {
   it("reports each event of the stream, across chunks split mid-line, skipping ERROR and BOOKMARK events and blank lines", async () => {
     tls.handle = (_req, res) => {
       res.write('{"type":"ADDED","object":{"metadata":{"name":"a"}}}\n\n{"type":"BOOKMARK","object":{"metadata":{"name":"bm"}}}\n{"type":"MODI');
-      setTimeout(() => res.write('FIED","object":{"metadata":{"name":"a"}}}\n{"type":"ERROR","object":{"code":410}}\nnot json\n{"type":"DELETED","object":{"metadata":{"name":"é"}}}\n'), 20);
+      setTimeout(() => res.write('FIED","object":{"metadata":{"name":"a"}}}\n{"type":"ERROR","object":{"code":410}}\nnot json\nnull\n{"type":"DELETED","object":{"metadata":{"name":"é"}}}'), 20);
+      setTimeout(() => res.write('\n{"type":"ADDED","object":{"metadata":{"name":"z"}}}\n'), 40);
     };
-    const { seen, errors } = await watchFor(clientOf(oneContext(tls.url, { token: "w" }, CA)), 3, { labelSelector: "app=x" });
-    expect(seen).toEqual(["ADDED a", "MODIFIED a", "DELETED é"]);
+    const { seen, errors } = await watchFor(clientOf(oneContext(tls.url, { token: "w" }, CA)), 4, { labelSelector: "app=x" });
+    expect(seen).toEqual(["ADDED a", "MODIFIED a", "DELETED é", "ADDED z"]);
+    expect(tls.seen[0]!.method).toBe("GET");
     expect(tls.seen[0]!.url).toBe("/api/v1/pods?labelSelector=app%3Dx&watch=true");
     expect(tls.seen[0]!.headers.authorization).toBe("Bearer w");
     expect(errors).toEqual([]);
@@ -408,6 +440,44 @@ describe("watch", () => {
     expect(errors).toEqual([`watch /api/v1/pods: an event is longer than ${1000 / 1024 / 1024} MiB (the limit of one watch line); opening the watch again`]);
   });
 
+  it("takes a line of exactly the limit, after another line of its chunk or split across chunks", async () => {
+    const event = (name: string, bytes: number) => {
+      const text = JSON.stringify({ type: "ADDED", object: { metadata: { name: "" } } });
+      return JSON.stringify({ type: "ADDED", object: { metadata: { name: name.padEnd(bytes - text.length, "n") } } });
+    };
+    const big = event("big", 1000);
+    expect(Buffer.byteLength(big)).toBe(1000);
+    tls.handle = (_req, res) => {
+      res.write(`${event("small", 100)}\n${big}\n${event("small2", 100)}\n${big}`);
+      setTimeout(() => res.write("\n"), 20);
+    };
+    const { seen, errors } = await watchFor(clientOf(oneContext(tls.url, {}, CA), { watchLineBytes: 1000 }), 4);
+    expect(seen.map((s) => s.slice(0, 12))).toEqual(["ADDED smalln", "ADDED bignnn", "ADDED small2", "ADDED bignnn"]);
+    expect(errors).toEqual([]);
+  });
+
+  it("refuses a refusal larger than the answer limit", async () => {
+    tls.handle = (_req, res) => {
+      if (tls.seen.length === 1) {
+        res.statusCode = 500;
+        res.end("e".repeat(5000));
+      } else res.end('{"type":"ADDED","object":{"metadata":{"name":"g"}}}\n');
+    };
+    const { errors } = await watchFor(clientOf(oneContext(tls.url, {}, CA), { answerBytes: 1000, watchBackoffMs: 10 }), 1);
+    expect(errors).toEqual([`watch /api/v1/pods: the answer is larger than ${1000 / 1024 / 1024} MiB (the limit of one answer); stopped reading it`]);
+  });
+
+  it("stops a watch still waiting for its answer, reporting nothing", async () => {
+    tls.handle = () => {};
+    const errors: string[] = [];
+    const stop = clientOf(oneContext(tls.url, {}, CA), { watchBackoffMs: 10 }).watch("/api/v1/pods", {}, () => {}, (e) => errors.push(e.message));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    stop();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(tls.seen).toHaveLength(1);
+    expect(errors).toEqual([]);
+  });
+
   it("refuses a line over the limit that arrives whole in one chunk", async () => {
     tls.handle = (_req, res) => {
       if (tls.seen.length === 1) res.write(`${"z".repeat(2000)}\n{"type":"ADDED","object":{"metadata":{"name":"lost"}}}\n`);
@@ -426,8 +496,9 @@ describe("watch", () => {
     };
     const client = clientOf(oneContext(tls.url, {}, CA), { watchBackoffMs: 40, watchBackoffMaxMs: 100 });
     const seen: string[] = [];
+    const errors: string[] = [];
     await new Promise<void>((resolve) => {
-      const stop = client.watch("/api/v1/pods", {}, (type) => seen.push(type), () => {});
+      const stop = client.watch("/api/v1/pods", {}, (type) => seen.push(type), (e) => errors.push(e.message));
       const check = setInterval(() => opened.length >= 7 && (clearInterval(check), stop(), resolve()), 5);
     });
     const pauses = opened.slice(1).map((t, i) => t - opened[i]!);
@@ -435,6 +506,7 @@ describe("watch", () => {
     const expected = [40, 80, 100, 100, 40, 80];
     pauses.slice(0, 6).forEach((p, i) => expect(p).toBeGreaterThanOrEqual(expected[i]! - 2));
     expect(seen).toEqual(["ADDED"]);
+    expect(errors).toEqual([]); // a watch the server ends is no error
     expect([DEFAULT_LIMITS.watchBackoffMs, DEFAULT_LIMITS.watchBackoffMaxMs, DEFAULT_LIMITS.watchLineBytes]).toEqual([1000, 30_000, 16 * 1024 * 1024]);
   });
 
@@ -478,7 +550,33 @@ describe("statusMessage", () => {
   });
 });
 
+/** Answers the next WebSocket upgrade as the API server's exec does (channel.k8s.io): `frames` as [channel, text] binary messages, then closes. */
+function execServer(frames: [number, string][]): void {
+  tls.server.once("upgrade", (req: http.IncomingMessage, socket: import("node:stream").Duplex) => {
+    tls.seen.push(req);
+    const accept = createHash("sha1").update(`${req.headers["sec-websocket-key"]}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n`);
+    for (const [channel, text] of frames) {
+      const payload = Buffer.concat([Buffer.from([channel]), Buffer.from(text)]);
+      socket.write(Buffer.concat([Buffer.from([0x82, payload.length]), payload])); // one unmasked binary frame (< 126 bytes)
+    }
+    socket.end(Buffer.from([0x88, 0]), () => socket.destroy());
+  });
+}
+
 describe("exec through @kubernetes/client-node", () => {
+  it("gives the command's stdout when it succeeds, its stderr when it fails", async () => {
+    const client = clientOf(oneContext(tls.url, { token: "t" }, CA));
+    execServer([[1, "a quote\n"], [1, "second line\n"], [3, JSON.stringify({ status: "Success" })]]);
+    await expect(client.exec("ns", "pod", "box", ["cat", "/quote"])).resolves.toBe("a quote\nsecond line\n");
+    execServer([[2, "cat: /quote: No such file\n"], [2, "or directory\n"], [3, JSON.stringify({ status: "Failure", message: "command terminated with non-zero exit code" })]]);
+    await expect(client.exec("ns", "pod", "box", ["cat", "/quote"])).rejects.toThrow(/^cat: \/quote: No such file\nor directory$/);
+    execServer([[3, JSON.stringify({ status: "Failure", message: "command terminated with non-zero exit code" })]]);
+    await expect(client.exec("ns", "pod", "box", ["false"])).rejects.toThrow(/^command terminated with non-zero exit code$/);
+    execServer([[3, JSON.stringify({ status: "Failure" })]]);
+    await expect(client.exec("ns", "pod", "box", ["false"])).rejects.toThrow(/^false failed$/);
+  });
+
   it("uses what this client resolved: the server, its CA, the credentials and the impersonation", async () => {
     tls.handle = (_req, res) => {
       res.statusCode = 403;
