@@ -2,10 +2,11 @@
 // standing in for the API server: pod watches, EndpointSlices and a receiver's log.
 import type * as http from "node:http";
 import { rmSync } from "node:fs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { KubeClient } from "../../cluster/kube";
 import { clusterPodWatch } from "../../cluster/pod-watch";
-import { findLoggedRequest } from "../../cluster/receiver-log";
+import { findLoggedRequest, parseReceiverLog } from "../../cluster/receiver-log";
 import type { RawPod } from "../../infra/pod-state";
 import type { WaitTarget } from "../../infra/pod-watch";
 import { kubeconfig, type Loopback, loopback, oneContext, restoreKubeconfig, tempDir, tlsFile, useKubeconfig } from "../kube-server";
@@ -123,7 +124,90 @@ describe("clusterPodWatch: wait", () => {
   });
 });
 
+describe("clusterPodWatch: after a failure", () => {
+  it("stops every running wait, reports the error once (uncaught, as Pulumi's runtime expects), and waits for nothing more", async () => {
+    serve({ events: [line("ADDED", pod("u8", { waiting: { reason: "ContainerCreating" } }))] });
+    const watch = clusterPodWatch(kube);
+    const running = watch.wait(target({}));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    let thrower: (() => void) | undefined;
+    vi.stubGlobal("setImmediate", (f: () => void) => (thrower = f));
+    try {
+      const error = new pulumi.ResourceError("p: broke", undefined as any);
+      const reported = watch.fail(error);
+      expect(watch.fail(new pulumi.ResourceError("second", undefined as any))).toBe(reported);
+      await expect(running).rejects.toThrow("p: not waited for: the update failed");
+      expect(thrower).toBeDefined();
+      expect(() => thrower!()).toThrow("p: broke");
+      await expect(reported).resolves.toBe(error);
+      await expect(watch.failed).resolves.toBeUndefined();
+      await expect(watch.wait(target({ name: "q" }))).rejects.toThrow("q: not waited for: the update failed");
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it("a wait that ended is not stopped again", async () => {
+    serve({ events: [line("ADDED", pod("u9", { running: {} }, true))] });
+    const watch = clusterPodWatch(kube);
+    await watch.wait(target({}));
+    vi.stubGlobal("setImmediate", () => {});
+    try {
+      watch.fail(new pulumi.ResourceError("later", undefined as any));
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+});
+
+describe("clusterPodWatch: Services and pods that go away", () => {
+  it("counts an endpoint without conditions, or one ready among others, as ready; a missing list or slice as none", async () => {
+    let asked = 0;
+    api.handle = (req, res) => {
+      const url = new URL(req.url!, "https://x");
+      if (url.searchParams.get("watch") === "true") return void res.write(line("ADDED", pod("u10", { running: {} }, true)));
+      asked++;
+      if (asked === 1) return void ((res.statusCode = 404), res.end("{}"));
+      if (asked === 2) return void res.end(JSON.stringify({ items: [{}] }));
+      if (asked === 3) return void res.end(JSON.stringify({}));
+      res.end(JSON.stringify({ items: [{ endpoints: [{ conditions: { ready: false } }, {}] }] }));
+    };
+    await expect(clusterPodWatch(kube).wait(target({ service: "svc" }))).resolves.toMatch(/^Running/);
+    expect(asked).toBe(4);
+  });
+
+  it("does not judge a pod that is being deleted, and forgets a deleted one", async () => {
+    const leaving = { ...pod("d1", { running: {} }, true), metadata: { name: "p", uid: "d1", deletionTimestamp: "2026-12-01T00:00:00Z" } };
+    serve({ events: [line("ADDED", leaving), line("ADDED", pod("d2", { waiting: { reason: "ContainerCreating" } }, false, "d2")), line("DELETED", pod("d2", {}, false, "d2"))] });
+    await expect(clusterPodWatch(kube).wait(target({ name: "web", selector: "app=web", timeoutSeconds: 1 }))).rejects.toThrow("web: not ready after 1 s; last seen: no pod seen");
+    serve({ events: [line("ADDED", pod("e1", { waiting: { reason: "A" } }, false, "e1")), line("ADDED", pod("e2", { waiting: { reason: "B" } }, false, "e2"))] });
+    await expect(clusterPodWatch(kube).wait(target({ name: "web", selector: "app=web", timeoutSeconds: 1, until: "hook-failed" }))).rejects.toThrow(
+      "web: not at its post-start hook's failure after 1 s; last seen: Pending; nginx waiting: A; restarts: 0; Pending; nginx waiting: B; restarts: 0",
+    );
+  });
+});
+
 describe("the receiver's log", () => {
+  it("parses only whole log lines, with or without the kubelet's timestamp", () => {
+    const plain = '10.0.0.9 - - [01/Dec/2026:10:00:05 +0000] "GET /a HTTP/1.1" 404 12 "-" "kube-lifecycle/1.34"  ';
+    expect(parseReceiverLog(plain, "/a")).toEqual([{ client: "10.0.0.9", request: "GET /a HTTP/1.1", status: 404, line: plain.trim() }]);
+    expect(parseReceiverLog(`junk ${plain}`, "/a")).toEqual([]);
+    expect(parseReceiverLog('10.0.0.9 id - [x] "GET /a HTTP/1.1" 200 1', "/a")).toHaveLength(1); // any ident and user
+    expect(parseReceiverLog('10.0.0.9 - me [x] "GET /a HTTP/1.1" 200 1', "/a")).toHaveLength(1);
+    const stamped = `2026-12-01T10:00:05Z ${plain}`;
+    expect(parseReceiverLog(stamped, "/a", "2026-12-01T10:00:06Z")).toHaveLength(1); // a second of clock skew allowed
+    expect(parseReceiverLog(stamped, "/a", "2026-12-01T10:00:06.001Z")).toEqual([]);
+    expect(parseReceiverLog(plain, "/a", "2026-12-01T10:00:06Z")).toHaveLength(1); // no timestamp: kept
+  });
+
+  it("reads the logs with GET, and finds nothing without a pod list", async () => {
+    serve({ pods: ["r1"], log: () => "" });
+    await findLoggedRequest(kube, "book", "app=receiver", "/x", undefined);
+    expect(api.seen.map((r) => r.method)).toEqual(["GET", "GET"]);
+    api.handle = (_req, res) => ((res.statusCode = 404), res.end("{}"));
+    expect(await findLoggedRequest(kube, "book", "app=receiver", "/x", undefined)).toEqual({ receiverPods: 0 });
+  });
+
   const LOG = '2026-12-01T10:00:05.000000000Z 10.0.0.9 - - [01/Dec/2026:10:00:05 +0000] "GET /container-started HTTP/1.1" 200 12 "-" "kube-lifecycle/1.34"\n';
 
   it("finds the first logged request of a receiver pod, asking the log of each pod in turn", async () => {
