@@ -1,9 +1,8 @@
 // The Kubernetes API as the program itself talks to it, beside the provider: a kubeconfig context,
-// JSON requests and watches with its credentials. Written here, not taken from
-// @kubernetes/client-node: loading that library costs 0.5 to 0.7 s of every `pulumi up` and
-// `preview` on our machines, for the few kubeconfig fields kubectl's own clusters (kind, minikube,
-// the lab) and exec-plugin clusters use.
-import { execFileSync } from "node:child_process";
+// JSON requests and watches with its credentials, handled by kubectl's (client-go's) rules.
+// Written here, not taken from @kubernetes/client-node: docs/cluster-client.md has the measurement
+// and the decision. The observer's `exec` alone loads that library, fed from what this reader resolved.
+import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
@@ -17,13 +16,42 @@ export interface ApiAnswer {
   body: any;
 }
 
-/** The parts of a kubeconfig entry this client reads; any other field is ignored, as kubectl ignores unknown ones. */
+const MiB = 1024 * 1024;
+
+/** The bounds of a client. Tests shrink them; the defaults suit a slow, loaded machine. */
+export interface Limits {
+  /** A request's deadline, from sending it to the answer's last byte. */
+  requestMs: number;
+  /** The largest answer a request reads. */
+  answerBytes: number;
+  /** The longest line (one event) of a watch. */
+  watchLineBytes: number;
+  /** How long an exec plugin may run. */
+  execMs: number;
+  /** The first pause before a watch the server ended is opened again; it doubles up to `watchBackoffMaxMs`, and starts over once an event arrives. */
+  watchBackoffMs: number;
+  watchBackoffMaxMs: number;
+  /** How long a `tokenFile`'s token is used before the file is read again (client-go: a minute). */
+  tokenFileMs: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  requestMs: 30_000,
+  answerBytes: 64 * MiB,
+  watchLineBytes: 16 * MiB,
+  execMs: 60_000,
+  watchBackoffMs: 1000,
+  watchBackoffMaxMs: 30_000,
+  tokenFileMs: 60_000,
+};
+
+/** A kubeconfig entry with the file it came from: relative paths in it are relative to that file's directory, as kubectl reads them. */
 interface Named<T> {
   name: string;
-  /** the file it came from: relative paths in it are relative to that file's directory, as kubectl reads them */
   file: string;
   value: T;
 }
+/** The parts of a kubeconfig entry this client reads; any other field is ignored, as kubectl ignores unknown ones. */
 interface Cluster {
   server?: string;
   "certificate-authority"?: string;
@@ -31,6 +59,15 @@ interface Cluster {
   "insecure-skip-tls-verify"?: boolean;
   "tls-server-name"?: string;
   "proxy-url"?: string;
+}
+interface ExecConfig {
+  command?: string;
+  args?: string[];
+  env?: { name: string; value: string }[];
+  apiVersion?: string;
+  installHint?: string;
+  provideClusterInfo?: boolean;
+  interactiveMode?: string;
 }
 interface User {
   "client-certificate"?: string;
@@ -41,24 +78,34 @@ interface User {
   tokenFile?: string;
   username?: string;
   password?: string;
-  exec?: { command: string; args?: string[]; env?: { name: string; value: string }[]; apiVersion?: string };
+  exec?: ExecConfig;
   "auth-provider"?: { name: string };
-}
-/** What a request carries to prove who the user is. */
-interface Credentials {
-  headers: Record<string, string>;
-  tls: https.RequestOptions;
+  as?: string;
+  "as-uid"?: string;
+  "as-groups"?: string[];
+  "as-user-extra"?: Record<string, string[]>;
 }
 interface Context {
-  cluster: string;
-  user: string;
+  cluster?: string;
+  user?: string;
   namespace?: string;
 }
+
+/** What a request carries to prove who the user is. */
+interface Auth {
+  headers: Record<string, string | string[]>;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+/** The API versions of ExecCredential that client-go still speaks. */
+const EXEC_API_VERSIONS = ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"];
 
 /** The kubeconfig files kubectl reads: $KUBECONFIG's list (the first file to set a name wins), else ~/.kube/config. */
 function kubeconfigFiles(): string[] {
   const list = (process.env.KUBECONFIG ?? "").split(path.delimiter).filter(Boolean);
-  return list.length ? list : [path.join(os.homedir(), ".kube", "config")];
+  // $HOME first, as client-go reads it (os.homedir() would miss a $HOME set in a worker thread).
+  return list.length ? list : [path.join(process.env.HOME || os.homedir(), ".kube", "config")];
 }
 
 interface Kubeconfig {
@@ -68,19 +115,35 @@ interface Kubeconfig {
   users: Named<User>[];
 }
 
+/** One kubeconfig file's document; undefined when the file does not exist (kubectl skips it). */
+function readKubeconfigFile(file: string): Record<string, any> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return undefined;
+    throw new Error(`the kubeconfig file ${file} cannot be read: ${code === "EISDIR" ? "it is a directory" : (e as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = YAML.parse(text);
+  } catch (e) {
+    throw new Error(`the kubeconfig file ${file} is not valid YAML: ${(e as Error).message}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== "object" || Array.isArray(doc)) throw new Error(`the kubeconfig file ${file} is not a map of clusters, contexts and users`);
+  return doc as Record<string, any>;
+}
+
 function loadKubeconfig(): Kubeconfig {
   const merged: Kubeconfig = { contexts: [], clusters: [], users: [] };
   for (const file of kubeconfigFiles()) {
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch {
-      continue; // kubectl skips a listed file that does not exist
-    }
-    const doc = (YAML.parse(text) ?? {}) as Record<string, any>;
+    const doc = readKubeconfigFile(file);
+    if (!doc) continue;
     merged.currentContext ||= doc["current-context"] || undefined;
     const add = <T>(into: Named<T>[], entries: unknown, field: string) => {
-      for (const e of (entries ?? []) as Record<string, any>[]) {
+      for (const e of (Array.isArray(entries) ? entries : []) as Record<string, any>[]) {
         if (e?.name && !into.some((n) => n.name === e.name)) into.push({ name: e.name, file, value: e[field] ?? {} });
       }
     };
@@ -95,8 +158,200 @@ function loadKubeconfig(): Kubeconfig {
 function material(entry: Named<object>, field: string): Buffer | undefined {
   const value = entry.value as Record<string, string | undefined>;
   if (value[`${field}-data`]) return Buffer.from(value[`${field}-data`]!, "base64");
-  if (value[field]) return readFileSync(path.resolve(path.dirname(entry.file), value[field]!));
-  return undefined;
+  if (!value[field]) return undefined;
+  const file = path.resolve(path.dirname(entry.file), value[field]!);
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new Error(`${entry.file}: the ${field} ${file} of ${JSON.stringify(entry.name)} cannot be read: ${(e as Error).message}`);
+  }
+}
+
+/** Throws, naming the file and the entry, at fields kubectl refuses together or that this client cannot use. */
+function checkCluster(cluster: Named<Cluster>): void {
+  const c = cluster.value;
+  const where = `${cluster.file}: the cluster ${JSON.stringify(cluster.name)}`;
+  if (c["certificate-authority"] && c["certificate-authority-data"]) throw new Error(`${where} has both certificate-authority and certificate-authority-data: keep one (kubectl refuses the pair)`);
+  if (c["insecure-skip-tls-verify"] === true && (c["certificate-authority"] || c["certificate-authority-data"])) {
+    throw new Error(`${where} has insecure-skip-tls-verify together with a certificate authority: keep one (kubectl refuses the pair)`);
+  }
+  if (c["proxy-url"]) throw new Error(`${where} uses a proxy-url, which this program does not support`);
+  if (!URL.canParse(c.server!) || !/^https?:$/.test(new URL(c.server!).protocol)) throw new Error(`${where} has server ${JSON.stringify(c.server)}: use an https:// (or http://) URL`);
+}
+
+function checkUser(user: Named<User>, cluster: Named<Cluster>): void {
+  const u = user.value;
+  const where = `${user.file}: the user ${JSON.stringify(user.name)}`;
+  for (const field of ["client-certificate", "client-key"] as const) {
+    if (u[field] && u[`${field}-data`]) throw new Error(`${where} has both ${field} and ${field}-data: keep one (kubectl refuses the pair)`);
+  }
+  const cert = Boolean(u["client-certificate"] || u["client-certificate-data"]);
+  const key = Boolean(u["client-key"] || u["client-key-data"]);
+  if (cert !== key) throw new Error(`${where} has a client ${cert ? "certificate without its key" : "key without its certificate"}: give both`);
+  const methods = [
+    (u.token || u.tokenFile) && "a token",
+    (u.username || u.password) && "a username and password",
+    u.exec && "an exec plugin",
+    u["auth-provider"] && "an auth-provider",
+  ].filter(Boolean);
+  if (methods.length > 1) throw new Error(`${where} has more than one way to authenticate (${methods.join(", ")}): keep one (kubectl refuses more)`);
+  if (u["auth-provider"]) throw new Error(`${where} uses the auth-provider ${JSON.stringify(u["auth-provider"].name)}, which this program does not support: use certificates, a token or an exec plugin`);
+  if ((u["as-uid"] || u["as-groups"]?.length || Object.keys(u["as-user-extra"] ?? {}).length) && !u.as) {
+    throw new Error(`${where} impersonates a uid, groups or extra fields without a user: add as: <user> (Kubernetes refuses impersonation without one)`);
+  }
+  if (u.exec) checkExec(where, u.exec);
+  const credentials = cert || methods.length > 0;
+  if (credentials && new URL(cluster.value.server!).protocol === "http:" && cluster.value["insecure-skip-tls-verify"] !== true) {
+    throw new Error(
+      `${where} has credentials and the cluster ${JSON.stringify(cluster.name)} is served over plain http (${cluster.value.server}): they would travel in clear; ` +
+        `use https, or mark the cluster insecure-skip-tls-verify: true to send them anyway`,
+    );
+  }
+}
+
+function checkExec(where: string, exec: ExecConfig): void {
+  if (!exec.command) throw new Error(`${where}'s exec plugin has no command`);
+  if (!EXEC_API_VERSIONS.includes(exec.apiVersion!)) throw new Error(`${where}'s exec plugin has apiVersion ${JSON.stringify(exec.apiVersion)}: use ${EXEC_API_VERSIONS.join(" or ")}`);
+  if (exec.apiVersion === EXEC_API_VERSIONS[0] && !exec.interactiveMode) throw new Error(`${where}'s exec plugin has no interactiveMode, which apiVersion ${exec.apiVersion} requires: use IfAvailable or Never`);
+  if (exec.interactiveMode === "Always") throw new Error(`${where}'s exec plugin asks for interactiveMode Always: this program runs plugins without a terminal; use IfAvailable or Never`);
+}
+
+/** The headers that make the API server act as the user's `as` (kubectl's --as, --as-group, --as-uid). */
+function impersonation(u: User): Record<string, string | string[]> {
+  if (!u.as) return {};
+  const headers: Record<string, string | string[]> = { "Impersonate-User": u.as };
+  if (u["as-uid"]) headers["Impersonate-Uid"] = u["as-uid"];
+  if (u["as-groups"]?.length) headers["Impersonate-Group"] = u["as-groups"];
+  for (const [key, values] of Object.entries(u["as-user-extra"] ?? {})) headers[`Impersonate-Extra-${encodeURIComponent(key)}`] = values;
+  return headers;
+}
+
+/** A user's credentials: `get` the current ones; `renew` after a 401 says whether new ones can be had (an exec plugin runs again). */
+interface Credentials {
+  get(): Promise<Auth>;
+  renew(refused: Auth): boolean;
+}
+
+function userCredentials(user: Named<User>, cluster: Named<Cluster>, limits: Limits): Credentials {
+  const u = user.value;
+  const cert = material(user, "client-certificate");
+  const key = material(user, "client-key");
+  const fixed = (headers: Record<string, string>): Credentials => {
+    const auth = { headers: { ...headers, ...impersonation(u) }, cert, key };
+    return { get: async () => auth, renew: () => false };
+  };
+  if (u.tokenFile) return tokenFileCredentials(user, cert, key, limits);
+  if (u.token) return fixed({ Authorization: `Bearer ${u.token}` });
+  if (u.username || u.password) return fixed({ Authorization: `Basic ${Buffer.from(`${u.username ?? ""}:${u.password ?? ""}`).toString("base64")}` });
+  if (u.exec) return execCredentials(user, cluster, limits);
+  return fixed({});
+}
+
+/** A token file, read again once its token is older than `tokenFileMs` (client-go's rule); it wins over `token`, as in client-go. */
+function tokenFileCredentials(user: Named<User>, cert: Buffer | undefined, key: Buffer | undefined, limits: Limits): Credentials {
+  const file = path.resolve(path.dirname(user.file), user.value.tokenFile!);
+  const read = () => {
+    let token: string;
+    try {
+      token = readFileSync(file, "utf8").trim();
+    } catch (e) {
+      throw new Error(`${user.file}: the tokenFile ${file} of ${JSON.stringify(user.name)} cannot be read: ${(e as Error).message}`);
+    }
+    if (!token) throw new Error(`${user.file}: the tokenFile ${file} of ${JSON.stringify(user.name)} is empty`);
+    return { headers: { Authorization: `Bearer ${token}`, ...impersonation(user.value) }, cert, key };
+  };
+  let auth = read();
+  let readAt = Date.now();
+  return {
+    get: async () => {
+      if (Date.now() - readAt >= limits.tokenFileMs) {
+        // As client-go: a file that cannot be read now leaves the token read before.
+        try {
+          auth = read();
+        } catch {}
+        readAt = Date.now();
+      }
+      return auth;
+    },
+    renew: () => false,
+  };
+}
+
+/** An exec plugin's credentials: run when first needed, again when they expire or the server refused them (401); one run at a time. */
+function execCredentials(user: Named<User>, cluster: Named<Cluster>, limits: Limits): Credentials {
+  let cached: { auth: Auth; expires: number } | undefined;
+  let running: Promise<{ auth: Auth; expires: number }> | undefined;
+  return {
+    get: async () => {
+      if (cached && Date.now() < cached.expires) return cached.auth;
+      running ??= runExecPlugin(user, cluster, limits).finally(() => (running = undefined));
+      cached = await running;
+      return cached.auth;
+    },
+    // Only the credentials that were refused: a request that used older ones does not run the plugin once more.
+    renew: (refused) => {
+      if (cached?.auth === refused) cached = undefined;
+      return true;
+    },
+  };
+}
+
+/** Runs a kubeconfig exec plugin as client-go does and reads its ExecCredential. */
+async function runExecPlugin(user: Named<User>, cluster: Named<Cluster>, limits: Limits): Promise<{ auth: Auth; expires: number }> {
+  const exec = user.value.exec!;
+  // client-go resolves a command with a '/' against the kubeconfig's directory; a bare name is looked up on PATH.
+  const command = exec.command!.includes("/") ? path.resolve(path.dirname(user.file), exec.command!) : exec.command!;
+  const fail = (why: string) => new Error(`the exec plugin ${command} of the kubeconfig user ${JSON.stringify(user.name)} (${user.file}) ${why}`);
+  const c = cluster.value;
+  const info = {
+    apiVersion: exec.apiVersion,
+    kind: "ExecCredential",
+    spec: {
+      interactive: false,
+      ...(exec.provideClusterInfo
+        ? { cluster: { server: c.server, "certificate-authority-data": material(cluster, "certificate-authority")?.toString("base64"), "tls-server-name": c["tls-server-name"], "insecure-skip-tls-verify": c["insecure-skip-tls-verify"] } }
+        : {}),
+    },
+  };
+  const env = { ...process.env, ...Object.fromEntries((exec.env ?? []).map((e) => [e.name, e.value])), KUBERNETES_EXEC_INFO: JSON.stringify(info) };
+  const stdout = await new Promise<string>((resolve, reject) => {
+    const child = execFile(command, exec.args ?? [], { env, timeout: limits.execMs, maxBuffer: MiB, encoding: "utf8" }, (error, out, err) => {
+      if (!error) return resolve(out);
+      const e = error as NodeJS.ErrnoException & { killed?: boolean };
+      if (e.code === "ENOENT") return reject(fail(`was not found${exec.installHint ? `: ${exec.installHint.trim()}` : ""}`));
+      if (e.killed) return reject(fail(`did not finish in ${limits.execMs / 1000} s`));
+      reject(fail(`failed: ${String(err).trim() || e.message}`));
+    });
+    child.stdin?.end();
+  });
+  let credential: any;
+  try {
+    credential = JSON.parse(stdout);
+  } catch {
+    throw fail("printed no JSON ExecCredential");
+  }
+  if (credential?.kind !== "ExecCredential") throw fail(`printed kind ${JSON.stringify(credential?.kind)}, not an ExecCredential`);
+  if (credential.apiVersion !== exec.apiVersion) throw fail(`printed apiVersion ${JSON.stringify(credential.apiVersion)}, not the kubeconfig's ${exec.apiVersion}`);
+  const status = credential.status ?? {};
+  if (!status.token && !status.clientCertificateData && !status.clientKeyData) throw fail("didn't return a token or cert/key pair");
+  if (!status.clientCertificateData !== !status.clientKeyData) throw fail("returned only a certificate or a key, not both");
+  const expires = status.expirationTimestamp === undefined ? Infinity : Date.parse(status.expirationTimestamp);
+  if (Number.isNaN(expires)) throw fail(`returned expirationTimestamp ${JSON.stringify(status.expirationTimestamp)}, which is not a time`);
+  const auth: Auth = { headers: { ...(status.token ? { Authorization: `Bearer ${status.token}` } : {}), ...impersonation(user.value) } };
+  if (status.clientCertificateData) Object.assign(auth, { cert: Buffer.from(status.clientCertificateData), key: Buffer.from(status.clientKeyData) });
+  return { auth, expires };
+}
+
+/** Reads a whole answer up to `limit` bytes; `done` gets its text, or an error once it grows past the limit (the caller then ends the request). */
+function readCapped(res: http.IncomingMessage, limit: number, what: string, done: (e: Error | undefined, text?: string) => void): void {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  res.on("data", (chunk: Buffer) => {
+    bytes += chunk.length;
+    chunks.push(chunk);
+    if (bytes > limit) done(new Error(`${what}: the answer is larger than ${limit / MiB} MiB (the limit of one answer); stopped reading it`));
+  });
+  res.on("end", () => done(undefined, Buffer.concat(chunks).toString("utf8")));
 }
 
 /** A kubeconfig context and requests to its API server. */
@@ -108,16 +363,17 @@ export class KubeClient {
     readonly defaultNamespace: string,
     /** the API server's URL */
     readonly server: string,
-    private readonly tls: https.RequestOptions,
-    private readonly credentials: () => Credentials,
+    private readonly tls: { ca?: Buffer; rejectUnauthorized: boolean; servername?: string },
+    private readonly credentials: Credentials,
+    private readonly limits: Limits,
   ) {}
 
   /**
    * The kubeconfig's context `context` (undefined: its current context), from $KUBECONFIG or
    * ~/.kube/config as kubectl reads it. Throws naming the context and the contexts there are, or
-   * the field of the context's cluster or user that this client cannot use.
+   * the file and the field of the context's cluster or user that kubectl refuses or this client cannot use.
    */
-  static connect(context: string | undefined): KubeClient {
+  static connect(context: string | undefined, limits: Partial<Limits> = {}): KubeClient {
     const kc = loadKubeconfig();
     const names = kc.contexts.map((c) => c.name);
     const name = context ?? kc.currentContext;
@@ -130,30 +386,47 @@ export class KubeClient {
       );
     }
     const cluster = kc.clusters.find((c) => c.name === ctx.value.cluster);
-    const user = kc.users.find((u) => u.name === ctx.value.user) ?? { name: "", file: "", value: {} };
-    if (!cluster?.value.server) throw new Error(`the kubeconfig context ${JSON.stringify(name)} names cluster ${JSON.stringify(ctx.value.cluster)}, which ${where} does not define with a server`);
-    const unsupported = cluster.value["proxy-url"] ? "its cluster's proxy-url" : user.value["auth-provider"] ? `its user's auth-provider ${user.value["auth-provider"].name}` : undefined;
-    if (unsupported) throw new Error(`the kubeconfig context ${JSON.stringify(name)} uses ${unsupported}, which this program does not support; use a context with certificates, a token or an exec plugin`);
-    const tls: https.RequestOptions = {
+    if (!cluster?.value.server) throw new Error(`${ctx.file}: the context ${JSON.stringify(name)} names cluster ${JSON.stringify(ctx.value.cluster)}, which ${where} does not define with a server`);
+    const user = kc.users.find((u) => u.name === ctx.value.user) ?? { name: "", file: ctx.file, value: {} };
+    if (ctx.value.user && !user.name) throw new Error(`${ctx.file}: the context ${JSON.stringify(name)} names user ${JSON.stringify(ctx.value.user)}, which ${where} does not define`);
+    checkCluster(cluster);
+    checkUser(user, cluster);
+    const all = { ...DEFAULT_LIMITS, ...limits };
+    const tls = {
       ca: material(cluster, "certificate-authority"),
       rejectUnauthorized: cluster.value["insecure-skip-tls-verify"] !== true,
       servername: cluster.value["tls-server-name"],
     };
-    return new KubeClient(name, ctx.value.namespace ?? "default", cluster.value.server.replace(/\/$/, ""), tls, userCredentials(user));
+    return new KubeClient(name, ctx.value.namespace ?? "default", cluster.value.server.replace(/\/$/, ""), tls, userCredentials(user, cluster, all), all);
   }
 
-  /** One request; the answer's status and JSON body (text when not JSON). Rejects only when the server does not answer. */
-  request(method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<ApiAnswer> {
+  /**
+   * One request; the answer's status and JSON body (text when not JSON). After a 401, asks once
+   * more with renewed credentials (an exec plugin's). Rejects when the server does not answer,
+   * not in time, or with more than the limit.
+   */
+  async request(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
+    const auth = await this.credentials.get();
+    const answer = await this.send(method, path, body, auth);
+    if (answer.status === 401 && this.credentials.renew(auth)) return this.send(method, path, body, await this.credentials.get());
+    return answer;
+  }
+
+  private send(method: string, path: string, body: unknown, auth: Auth): Promise<ApiAnswer> {
+    const what = `${method} ${path}`;
+    const deadline = AbortSignal.timeout(this.limits.requestMs);
     return new Promise((resolve, reject) => {
-      const req = this.open(method, path, { timeout: timeoutMs }, (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => (text += chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: parseJson(text) }));
-      });
-      req.on("timeout", () => req.destroy(new Error(`no answer in ${timeoutMs / 1000} s`)));
-      req.on("error", (e) => reject(this.unreachable(e)));
-      req.end(body === undefined ? undefined : JSON.stringify(body));
+      const fail = (e: Error) => {
+        req.destroy();
+        reject(deadline.aborted ? new Error(`${what}: no whole answer from ${this.server} in ${this.limits.requestMs / 1000} s`) : e);
+      };
+      const req = this.open(method, path, auth, (res) => {
+        // Closed before the answer's end: the connection broke, or the deadline passed.
+        res.on("close", () => res.complete || fail(this.unreachable(new Error("the connection closed before the whole answer"))));
+        readCapped(res, this.limits.answerBytes, what, (e, text) => (e ? fail(e) : resolve({ status: res.statusCode!, body: parseJson(text!) })));
+      }, deadline);
+      req.on("error", (e) => fail(this.unreachable(e)));
+      req.end(JSON.stringify(body));
     });
   }
 
@@ -167,62 +440,102 @@ export class KubeClient {
 
   /**
    * Watches `path` (a list, narrowed by `query`), calling `onObject` for each object as it is now
-   * and as it changes, until the returned function is called. A watch the server ends is opened
-   * again a second later (from a fresh list: each object is reported as it is then).
+   * and as it changes, until the returned function is called. A watch that ends or fails is
+   * opened again (from a fresh list: each object is reported as it is then) after a pause that
+   * doubles while no event arrives.
    */
   watch(path: string, query: Record<string, string>, onObject: (type: string, object: any) => void, onError: (e: Error) => void): () => void {
     let stopped = false;
     let req: http.ClientRequest | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let pause = this.limits.watchBackoffMs;
+    const url = `${path}?${new URLSearchParams({ ...query, watch: "true" })}`;
     const again = (e?: Error) => {
       if (stopped) return;
       if (e) onError(e);
-      req = undefined;
-      setTimeout(open, 1000);
+      timer = setTimeout(open, pause);
+      pause = Math.min(pause * 2, this.limits.watchBackoffMaxMs);
     };
-    const open = () => {
+    const open = async () => {
+      let auth: Auth;
+      try {
+        auth = await this.credentials.get();
+      } catch (e) {
+        return again(e as Error);
+      }
       if (stopped) return;
-      const search = new URLSearchParams({ ...query, watch: "true" });
-      req = this.open("GET", `${path}?${search}`, {}, (res) => {
+      let ended = false;
+      const end = (e?: Error) => {
+        if (ended) return;
+        ended = true;
+        req!.destroy();
+        again(e);
+      };
+      req = this.open("GET", url, auth, (res) => {
+        res.on("close", () => end());
         if (res.statusCode !== 200) {
-          let text = "";
-          res.on("data", (chunk) => (text += chunk));
-          res.on("end", () => again(new Error(`watch ${path}: ${statusMessage({ status: res.statusCode ?? 0, body: parseJson(text) })}`)));
+          if (res.statusCode === 401) this.credentials.renew(auth);
+          readCapped(res, this.limits.answerBytes, `watch ${path}`, (e, text) => end(e ?? new Error(`watch ${path}: ${statusMessage({ status: res.statusCode!, body: parseJson(text!) })}`)));
           return;
         }
-        // One JSON event per line: {"type": "ADDED"|"MODIFIED"|"DELETED"|"ERROR", "object": {...}}.
-        let pending = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          const lines = (pending + chunk).split("\n");
-          pending = lines.pop()!;
-          for (const line of lines) {
-            const event = line.trim() ? parseJson(line) : undefined;
-            if (!stopped && event?.type && event.type !== "ERROR" && event.type !== "BOOKMARK") onObject(event.type, event.object);
+        // One JSON event per line: {"type": "ADDED"|"MODIFIED"|"DELETED"|"ERROR"|"BOOKMARK", "object": {...}}.
+        let pending: Buffer[] = [];
+        let pendingBytes = 0;
+        const event = (line: string) => {
+          const e = parseJson(line);
+          if (stopped || !e?.type || e.type === "ERROR" || e.type === "BOOKMARK") return;
+          pause = this.limits.watchBackoffMs;
+          onObject(e.type, e.object);
+        };
+        res.on("data", (chunk: Buffer) => {
+          let start = 0;
+          for (let nl = chunk.indexOf(10); nl >= 0 && !ended; nl = chunk.indexOf(10, start)) {
+            if (pendingBytes + nl - start > this.limits.watchLineBytes) break;
+            const line = Buffer.concat([...pending, chunk.subarray(start, nl)]).toString("utf8");
+            pending = [];
+            pendingBytes = 0;
+            start = nl + 1;
+            event(line);
           }
+          pending.push(chunk.subarray(start));
+          pendingBytes += chunk.length - start;
+          if (pendingBytes > this.limits.watchLineBytes) end(new Error(`watch ${path}: an event is longer than ${this.limits.watchLineBytes / MiB} MiB (the limit of one watch line); opening the watch again`));
         });
-        res.on("end", () => again());
-        res.on("error", () => again());
       });
-      req.on("error", (e) => again(stopped ? undefined : this.unreachable(e)));
+      req.on("error", (e) => end(this.unreachable(e)));
       req.end();
     };
     open();
     return () => {
       stopped = true;
+      clearTimeout(timer);
       req?.destroy();
     };
   }
 
   /**
    * Runs `command` in a container, as `kubectl exec` does; its stdout, or throws with its stderr.
-   * Through @kubernetes/client-node, loaded here only: exec speaks a WebSocket subprotocol, which
-   * that library implements and the observer alone needs.
+   * Through @kubernetes/client-node, loaded here only (exec speaks a WebSocket subprotocol, which
+   * that library implements and the observer alone needs), given what this client resolved:
+   * the server, its certificate authority, the credentials and impersonation.
    */
   async exec(namespace: string, pod: string, container: string, command: string[]): Promise<string> {
     const k8s = await import("@kubernetes/client-node");
-    const kc = new k8s.KubeConfig();
-    kc.loadFromDefault();
-    kc.setCurrentContext(this.context);
+    const auth = await this.credentials.get();
+    class Resolved extends k8s.KubeConfig {
+      override async applyToHTTPSOptions(opts: any): Promise<void> {
+        await super.applyToHTTPSOptions(opts);
+        opts.headers = { ...opts.headers, ...auth.headers };
+      }
+    }
+    const kc = new Resolved();
+    const base64 = (b: Buffer | undefined) => b?.toString("base64");
+    kc.loadFromOptions({
+      clusters: [{ name: "cluster", server: this.server, caData: base64(this.tls.ca), skipTLSVerify: !this.tls.rejectUnauthorized, tlsServerName: this.tls.servername }],
+      users: [{ name: "user", certData: base64(auth.cert), keyData: base64(auth.key) }],
+      contexts: [{ name: this.context, cluster: "cluster", user: "user" }],
+      currentContext: this.context,
+    });
     let output = "";
     let errors = "";
     const sink = (add: (s: string) => void) => new Writable({ write: (chunk, _enc, done) => (add(String(chunk)), done()) });
@@ -236,42 +549,16 @@ export class KubeClient {
     return output;
   }
 
-  private open(method: string, path: string, options: http.RequestOptions, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
+  private open(method: string, path: string, auth: Auth, onResponse: (res: http.IncomingMessage) => void, signal?: AbortSignal): http.ClientRequest {
     const url = new URL(this.server + path);
-    const credentials = this.credentials();
-    const headers = { Accept: "application/json", "Content-Type": "application/json", ...credentials.headers };
-    if (url.protocol === "http:") return http.request(url, { ...options, method, headers }, onResponse);
-    return https.request(url, { ...options, ...this.tls, ...credentials.tls, method, headers }, onResponse);
+    const headers = { Accept: "application/json", "Content-Type": "application/json", ...auth.headers };
+    if (url.protocol === "http:") return http.request(url, { method, headers, signal }, onResponse);
+    return https.request(url, { ...this.tls, cert: auth.cert, key: auth.key, method, headers, signal }, onResponse);
   }
 
   private unreachable(e: Error): Error {
     return new Error(`cannot reach the cluster of context ${JSON.stringify(this.context)} at ${this.server}: ${e.message}`);
   }
-}
-
-/** How a kubeconfig user proves who it is: a client certificate, a token, a password, or what its exec plugin prints (run once, on first use). */
-function userCredentials(user: Named<User>): () => Credentials {
-  const u = user.value;
-  const tls = { cert: material(user, "client-certificate"), key: material(user, "client-key") };
-  const token = u.token ?? (u.tokenFile ? readFileSync(path.resolve(path.dirname(user.file), u.tokenFile), "utf8").trim() : undefined);
-  if (token) return () => ({ headers: { Authorization: `Bearer ${token}` }, tls });
-  if (u.username !== undefined) return () => ({ headers: { Authorization: `Basic ${Buffer.from(`${u.username}:${u.password ?? ""}`).toString("base64")}` }, tls });
-  if (!u.exec) return () => ({ headers: {}, tls });
-  let fromPlugin: Credentials | undefined;
-  return () => (fromPlugin ??= execCredential(user.name, u.exec!, tls));
-}
-
-/** Runs a kubeconfig exec plugin (client.authentication.k8s.io ExecCredential): its token or client certificate. */
-function execCredential(userName: string, exec: NonNullable<User["exec"]>, tls: https.RequestOptions): Credentials {
-  const env = { ...process.env, ...Object.fromEntries((exec.env ?? []).map((e) => [e.name, e.value])) };
-  let status: { token?: string; clientCertificateData?: string; clientKeyData?: string };
-  try {
-    status = JSON.parse(execFileSync(exec.command, exec.args ?? [], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 })).status ?? {};
-  } catch (e) {
-    throw new Error(`the kubeconfig user ${JSON.stringify(userName)}'s exec plugin ${exec.command} failed: ${(e as Error).message}`);
-  }
-  if (status.token) return { headers: { Authorization: `Bearer ${status.token}` }, tls };
-  return { headers: {}, tls: { cert: status.clientCertificateData, key: status.clientKeyData } };
 }
 
 function parseJson(text: string): any {

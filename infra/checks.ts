@@ -8,9 +8,44 @@ export class ArgumentError extends Error {
     readonly value: unknown,
     readonly allowed: string,
   ) {
-    // String(NaN) and String(Infinity): JSON would print them as null.
-    super(`${setting}: ${typeof value === "number" ? String(value) : JSON.stringify(value)} is not allowed: use ${allowed}`);
+    super(`${showText(setting)}: ${showValue(value)} is not allowed: use ${allowed}`);
   }
+}
+
+/** How many characters of a bad value a message repeats. */
+export const SHOWN_MAX = 200;
+
+/** The credentials of a URL (`scheme://userinfo@`): a password, or a token standing as the user. */
+const URL_USERINFO = /(:\/\/)([^/?#@\s"]*)@/g;
+
+/** Characters JSON leaves as they are that a terminal or an editor would act on: DEL, C1 controls, line and paragraph separators, bidi overrides. */
+const UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** `text` cut after SHOWN_MAX characters, saying how long it was. */
+function cut(text: string, shown: (t: string) => string): string {
+  return text.length > SHOWN_MAX ? `${shown(text.slice(0, SHOWN_MAX))}... (${text.length} characters)` : shown(text);
+}
+
+/** `text` with a URL's password (or a user that is a token) as ***: a message never repeats one. */
+export function hidePasswords(text: string): string {
+  return text.replace(URL_USERINFO, (_m, slashes: string, userinfo: string) => `${slashes}${userinfo.includes(":") ? `${userinfo.slice(0, userinfo.indexOf(":"))}:***` : "***"}@`);
+}
+
+const escaped = (json: string) => json.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
+/**
+ * A value as a message shows it: as JSON (NaN and Infinity as themselves, not JSON's null),
+ * control characters escaped, a URL's password hidden, cut after SHOWN_MAX characters.
+ */
+export function showValue(value: unknown): string {
+  if (typeof value === "string") return cut(hidePasswords(value), (t) => escaped(JSON.stringify(t)));
+  if (typeof value === "number" || value === undefined) return String(value);
+  return cut(hidePasswords(JSON.stringify(value, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v)) ?? String(value)), escaped);
+}
+
+/** A name (a setting, a key) as a message shows it: without quotes, control characters escaped, cut. */
+export function showText(text: string): string {
+  return cut(hidePasswords(text), (t) => escaped(JSON.stringify(t).slice(1, -1)));
 }
 
 // The docker reference grammar (distribution/reference), as the kubelet and containerd parse an image.
@@ -37,6 +72,13 @@ export function checkImage(setting: string, image: string): string {
   return image;
 }
 
+/** Linux's limit on one argument of a process, such as the script of `sh -c` (MAX_ARG_STRLEN: 32 pages of 4 KiB). */
+export const ARGUMENT_MAX_BYTES = 131_072;
+/** The longest quotes URL: three copies in the hook's script, each up to 4 bytes a character once shell-quoted, plus an output file, stay under ARGUMENT_MAX_BYTES. */
+export const QUOTES_URL_MAX = 8192;
+/** The longest path Linux opens (PATH_MAX, with its closing NUL). */
+export const PATH_MAX = 4096;
+
 /** What `curl -O` saves and `fortune` reads: a URL's last path segment, as written (curl does not decode %XX). */
 const URL_FILE_NAME = /^(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})+$/;
 
@@ -48,6 +90,13 @@ const URL_FILE_NAME = /^(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})+$/;
  * an option.
  */
 export function quotesFileName(setting: string, url: string): string {
+  if (url.length > QUOTES_URL_MAX) {
+    throw new ArgumentError(
+      setting,
+      url,
+      `a URL of at most ${QUOTES_URL_MAX} characters: the hook's sh -c argument holds it three times, shell-quoted, and Linux refuses a single argument over ${ARGUMENT_MAX_BYTES} bytes (MAX_ARG_STRLEN)`,
+    );
+  }
   const parts = /^https?:\/\/([^/]+)\/(?:.*\/)?([^/]*)/i.exec(url); // the last group: all after the last '/'
   if (parts === null || /[^\x21-\x7e]|[?#\\[\]{}]/.test(url) || !URL.canParse(url)) {
     throw new ArgumentError(
@@ -60,6 +109,7 @@ export function quotesFileName(setting: string, url: string): string {
   if (authority.includes("@")) {
     throw new ArgumentError(setting, url, "a URL without user:password@: the URL stands in the pod spec in plain text");
   }
+  if (new URL(url).port === "0") throw new ArgumentError(setting, url, "a URL whose port, if it names one, is from 1 to 65535");
   if (!URL_FILE_NAME.test(fileName) || fileName === "." || fileName === "..") {
     throw new ArgumentError(
       setting,
@@ -82,6 +132,7 @@ export function checkOutputFile(setting: string, file: string): string {
   if (!file.startsWith("/") || segments.some((s) => s === "" || s === "." || s === "..") || /[\s\p{Cc}]/u.test(file)) {
     throw new ArgumentError(setting, file, "an absolute path of a file: not '/' nor ending in '/', no '.' or '..' or empty segments, no whitespace or control characters");
   }
+  if (file.length >= PATH_MAX) throw new ArgumentError(setting, file, `a path shorter than ${PATH_MAX} characters (Linux's PATH_MAX)`);
   if (file === SERVED_DIRECTORY || file.startsWith(`${SERVED_DIRECTORY}/`)) {
     throw new ArgumentError(setting, file, `a path outside ${SERVED_DIRECTORY}: nginx serves that directory to anyone who asks`);
   }

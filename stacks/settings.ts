@@ -12,6 +12,8 @@ import {
   PULL_POLICIES,
   type PullPolicy,
   quotesFileName,
+  showText,
+  showValue,
 } from "../infra/checks";
 import { DEFAULT_RECEIVER_CLUSTER_IP } from "../infra/hook-receiver";
 import { BOOK_QUOTES_URL } from "../infra/quote-pod";
@@ -84,7 +86,12 @@ const OTHER_NAMESPACES = ["pulumi", "kubernetes"];
 
 /** A bad stack setting: the message is meant for the user as it is (the program reports it without a stack trace). */
 function fail(key: string, value: unknown, allowed: string): never {
-  throw new Error(`${PROJECT}:${key}: ${JSON.stringify(value)} is not allowed; allowed: ${allowed}`);
+  throw new Error(`${PROJECT}:${showText(key)}: ${showValue(value)} is not allowed; allowed: ${allowed}`);
+}
+
+/** A stack file's `<key>: {secure: ...}`: an encrypted value (pulumi config set --secret). */
+function isSecret(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && "secure" in value;
 }
 
 function oneOf<T extends string>(key: Key, value: unknown, allowed: readonly T[]): T {
@@ -138,9 +145,12 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
       const hint = `did you mean ${nearest(`${namespace}:${key}`, KEYS.map((k) => `${PROJECT}:${k}`))}?`;
       if (namespace !== PROJECT) {
         const others = OTHER_NAMESPACES.map((n) => `${n}:<key>`).join(" or ");
-        throw new Error(`${fullKey}: no such setting; allowed: ${PROJECT}:<setting>, or ${others} (read by Pulumi and the Kubernetes provider); ${hint}`);
+        throw new Error(`${showText(fullKey)}: no such setting; allowed: ${PROJECT}:<setting>, or ${others} (read by Pulumi and the Kubernetes provider); ${hint}`);
       }
       fail(key, value, `no such setting; the settings are ${KEYS.join(", ")}; ${hint}`);
+    }
+    if (isSecret(value)) {
+      throw new Error(`${PROJECT}:${key}: a secret value is not allowed: no setting of this project is secret; set it in plain text (pulumi config set ${key} <value>, without --secret)`);
     }
     values[key] = value;
   }

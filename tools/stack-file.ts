@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
+import { showValue } from "../infra/checks";
 import { nearest } from "../stacks/nearest";
 import { PROJECT } from "../stacks/settings";
 
@@ -19,7 +20,7 @@ export const STACK_FILE_KEYS = ["config", "environment", "secretsprovider", "enc
 /** Throws unless `name` is a plain stack name: letters, digits, '.', '_', '-', and no '..'. */
 export function checkStackName(name: string): string {
   if (!/^[A-Za-z0-9._-]+$/.test(name) || name.includes("..")) {
-    throw new Error(`--stack: ${JSON.stringify(name)} is not allowed: use a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path`);
+    throw new Error(`--stack: ${showValue(name)} is not allowed: use a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path`);
   }
   return name;
 }
@@ -29,6 +30,8 @@ export interface StackFile {
   [key: string]: unknown;
 }
 
+const isMap = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
 /** The whole stack file of stack `name` in `dir`; throws on a bad name, a missing file or an unknown top-level key. */
 export function readStackFile(name: string, dir = ROOT): StackFile {
   const file = `Pulumi.${checkStackName(name)}.yaml`;
@@ -36,16 +39,20 @@ export function readStackFile(name: string, dir = ROOT): StackFile {
   try {
     text = readFileSync(path.join(dir, file), "utf8");
   } catch {
-    throw new Error(`--stack: ${JSON.stringify(name)} has no stack file ${file}`);
+    throw new Error(`--stack: ${showValue(name)} has no stack file ${file}`);
   }
   const doc: unknown = YAML.parse(text) ?? {};
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Error(`${file}: ${JSON.stringify(doc)} is not allowed: use a map of ${STACK_FILE_KEYS.join(", ")}`);
+  if (!isMap(doc)) throw new Error(`${file}: ${showValue(doc)} is not allowed: use a map of ${STACK_FILE_KEYS.join(", ")}`);
   for (const key of Object.keys(doc)) {
     if (!STACK_FILE_KEYS.includes(key)) {
       throw new Error(
-        `${file}: the top-level key ${JSON.stringify(key)} is not allowed: use ${STACK_FILE_KEYS.join(", ")} (Pulumi would ignore it); did you mean ${nearest(key, STACK_FILE_KEYS)}?`,
+        `${file}: the top-level key ${showValue(key)} is not allowed: use ${STACK_FILE_KEYS.join(", ")} (Pulumi would ignore it); did you mean ${nearest(key, STACK_FILE_KEYS)}?`,
       );
     }
+  }
+  // An empty `config:` is no config; anything else but a map would deploy the defaults without a word.
+  if (doc.config !== null && doc.config !== undefined && !isMap(doc.config)) {
+    throw new Error(`${file}: config: ${showValue(doc.config)} is not allowed: use a map of settings, <key>: <value>`);
   }
   return doc as StackFile;
 }
@@ -79,7 +86,7 @@ export function withSets(doc: StackFile, sets: string[]): StackFile {
   const values: Record<string, unknown> = {};
   for (const set of sets) {
     const at = set.indexOf("=");
-    if (at < 1) throw new Error(`--set: ${JSON.stringify(set)} is not <key>=<value>`);
+    if (at < 1) throw new Error(`--set: ${showValue(set)} is not <key>=<value>`);
     values[set.slice(0, at)] = YAML.parse(set.slice(at + 1));
   }
   return withValues(doc, values);

@@ -1,7 +1,7 @@
 // The shared checks, value by value: what passes, what is refused, and the message that names the
 // setting, the bad value and what is allowed. Boundaries on both sides.
 import { describe, expect, it } from "vitest";
-import { ArgumentError, checkClusterIP, checkImage, checkOutputFile, quotesFileName } from "../../infra/checks";
+import { ArgumentError, checkClusterIP, checkImage, checkOutputFile, quotesFileName, showValue } from "../../infra/checks";
 
 /** The error `check` throws, or a failure when it throws none. */
 function refusal(check: () => unknown): ArgumentError {
@@ -92,7 +92,7 @@ describe("checkImage: the docker reference grammar the kubelet parses", () => {
     it(`refuses ${JSON.stringify(image.length > 60 ? `${image.slice(0, 40)}…(${image.length})` : image)}`, () => {
       const e = refusal(() => checkImage("receiver.image", image));
       expect(e.message).toBe(
-        `receiver.image: ${JSON.stringify(image)} is not allowed: use an image reference [registry[:port]/]name[:tag][@sha256:digest], ` +
+        `receiver.image: ${showValue(image)} is not allowed: use an image reference [registry[:port]/]name[:tag][@sha256:digest], ` +
           `such as nginx:alpine: name components of lower-case letters and digits separated by '.', '_', '__' or '-', at most 255 characters before the tag`,
       );
     });
@@ -163,7 +163,7 @@ describe("quotesFileName: the name curl -O saves, which fortune is given", () =>
   ];
   for (const [url, allowed] of bad) {
     it(`refuses ${JSON.stringify(url)}`, () => {
-      expect(refusal(() => quotesFileName("quotesUrl", url)).message).toBe(`quotesUrl: ${JSON.stringify(url)} is not allowed: use ${allowed}`);
+      expect(refusal(() => quotesFileName("quotesUrl", url)).message).toBe(`quotesUrl: ${showValue(url)} is not allowed: use ${allowed}`);
     });
   }
 });
@@ -201,7 +201,7 @@ describe("checkOutputFile: a file, outside what nginx serves", () => {
   ];
   for (const [file, allowed] of bad) {
     it(`refuses ${JSON.stringify(file)}`, () => {
-      expect(refusal(() => checkOutputFile("hookOutputFile", file)).message).toBe(`hookOutputFile: ${JSON.stringify(file)} is not allowed: use ${allowed}`);
+      expect(refusal(() => checkOutputFile("hookOutputFile", file)).message).toBe(`hookOutputFile: ${showValue(file)} is not allowed: use ${allowed}`);
     });
   }
 });

@@ -119,7 +119,7 @@ describe("bad settings fail before anything is created, naming the key, the valu
     [{ quotesUrl: "http://x/book%2Dquotes.txt " }, `poststart-lab:quotesUrl: "http://x/book%2Dquotes.txt " is not allowed`],
     [{ quotesUrl: "http://x/a%ZZ" }, `poststart-lab:quotesUrl: "http://x/a%ZZ" is not allowed; allowed: a URL whose last path segment names the file`],
     [{ quotesUrl: "http://x/-q" }, `poststart-lab:quotesUrl: "http://x/-q" is not allowed; allowed: a file name that does not start with '-'`],
-    [{ quotesUrl: "https://me:secret@x/q.txt" }, `poststart-lab:quotesUrl: "https://me:secret@x/q.txt" is not allowed; allowed: a URL without user:password@`],
+    [{ quotesUrl: "https://me:secret@x/q.txt" }, `poststart-lab:quotesUrl: "https://me:***@x/q.txt" is not allowed; allowed: a URL without user:password@`],
     [{ hookReceiverClusterIP: "0.0.0.0" }, `poststart-lab:hookReceiverClusterIP: "0.0.0.0" is not allowed; allowed: an IPv4 address from the cluster's service range: 0.0.0.0/8`],
     [{ hookReceiverClusterIP: "224.0.0.1" }, "224.0.0.0/4 (multicast) is never a Service's ClusterIP"],
     [{ hookOutputFile: "/" }, `poststart-lab:hookOutputFile: "/" is not allowed; allowed: an absolute path of a file: not '/' nor ending in '/', no '.' or '..' or empty segments, no whitespace or control characters; or empty for none`],
