@@ -19,7 +19,8 @@ const GET_RESOURCE = "pulumi:pulumi:getResource";
  */
 export async function providerContext(component: pulumi.Resource): Promise<string | undefined> {
   const provider = component.getProvider("kubernetes::Provider");
-  if (!provider) return new pulumi.Config("kubernetes").get("context");
+  // an empty context is the current one, as for the provider
+  if (!provider) return new pulumi.Config("kubernetes").get("context") || undefined;
   const urn = await new Promise<string>((resolve) => provider.urn.apply(resolve));
   const { state } = await pulumi.runtime.invoke(GET_RESOURCE, { urn });
   if (state?.kubeconfig !== undefined) {
@@ -28,7 +29,7 @@ export async function providerContext(component: pulumi.Resource): Promise<strin
         "give the provider a context of $KUBECONFIG (or ~/.kube/config) instead, or leave failFast off",
     );
   }
-  return state?.context;
+  return state?.context || undefined;
 }
 
 /** A PodWatch on the cluster of `component`'s Kubernetes provider, connected at the first wait; `failure` is the first error it stopped at. */

@@ -24,7 +24,7 @@ const quote = new QuotePostStartPod(
 
 const httpget = new HttpGetHookPod(
   "poststart-httpget",
-  { image, imagePullPolicy, receiver: { image, imagePullPolicy }, failFast: true },
+  { image, imagePullPolicy, receiver: { image, imagePullPolicy, clusterIP: config.require("receiverClusterIP") }, failFast: true },
   { providers: [provider] },
 );
 
