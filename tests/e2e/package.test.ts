@@ -108,6 +108,29 @@ beforeAll(() => {
   ensureLab();
 }, 60 * MINUTES);
 
+/** What a schema says of each resource and type: descriptions, property types, required names (the CLI drops the SDK's empty lists and `optional` flags). */
+function shape(schema: any) {
+  const properties = (ps: Record<string, any> = {}) =>
+    Object.fromEntries(Object.entries(ps).map(([name, p]) => [name, { description: p.description, type: p.type ?? p.$ref, items: p.items?.type ?? p.items?.$ref }]));
+  const members = (ms: Record<string, any> = {}) =>
+    Object.fromEntries(
+      Object.entries(ms).map(([token, m]) => [
+        token,
+        { description: m.description, inputs: properties(m.inputProperties), outputs: properties(m.properties), required: [...(m.required ?? [])].sort(), requiredInputs: [...(m.requiredInputs ?? [])].sort() },
+      ]),
+    );
+  return { name: schema.name, version: schema.version, resources: members(schema.resources), types: members(schema.types) };
+}
+
+it("the CLI serves the committed schema: pulumi package get-schema of the package's provider", () => {
+  const got = inProject(ROOT, ["pulumi", "package", "get-schema", path.join(ROOT, "component-package", "pulumi-resource-poststart")]);
+  expect(got.status, got.output).toBe(0);
+  const served = JSON.parse(got.output.slice(got.output.indexOf("{")));
+  const committed = JSON.parse(readFileSync(path.join(ROOT, "component-package", "schema.json"), "utf8"));
+  expect(Object.keys(served.resources)).toHaveLength(5);
+  expect(shape(served)).toEqual(shape(committed));
+}, 5 * MINUTES);
+
 describe.each(CONSUMERS)("the $name consumer of the component package", (consumer) => {
   let dir: string;
   let up: Run;
