@@ -148,6 +148,7 @@ describe.each(CONSUMERS)("the $name consumer of the component package", (consume
   it("failFast: a quotes URL that refuses the connection stops pulumi up with curl's message", () => {
     consumer.config(dir, { quotesUrl: REFUSED_URL });
     const failed = consumer.up(dir);
+    console.log(`${consumer.name}: pulumi up failed after ${failed.seconds.toFixed(1)} s`);
     expect(failed.status, failed.output).not.toBe(0);
     expect(failed.output).toContain(`quote-poststart: the post-start hook failed (exit 7): ${CURL_REFUSED}`);
     // a bound a slow, loaded machine meets (the provider's own await would wait 5 minutes)
