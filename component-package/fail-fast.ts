@@ -15,7 +15,8 @@ const GET_RESOURCE = "pulumi:pulumi:getResource";
  * The kubeconfig context of the Kubernetes provider that `component` creates its pods with: the
  * `context` argument of an explicit provider (read from its state in the engine), else the default
  * provider's stack setting `kubernetes:context`; undefined means the kubeconfig's current context.
- * The kubeconfig itself is the one the provider reads too: $KUBECONFIG, else ~/.kube/config.
+ * The kubeconfig is the one the provider reads unless given one of its own: $KUBECONFIG, else
+ * ~/.kube/config.
  */
 export async function providerContext(component: pulumi.Resource): Promise<string | undefined> {
   const provider = component.getProvider("kubernetes::Provider");
@@ -23,12 +24,6 @@ export async function providerContext(component: pulumi.Resource): Promise<strin
   if (!provider) return new pulumi.Config("kubernetes").get("context") || undefined;
   const urn = await new Promise<string>((resolve) => provider.urn.apply(resolve));
   const { state } = await pulumi.runtime.invoke(GET_RESOURCE, { urn });
-  if (state?.kubeconfig !== undefined) {
-    throw new Error(
-      `failFast: the Kubernetes provider ${urn} has its own kubeconfig argument, which the watch cannot read; ` +
-        "give the provider a context of $KUBECONFIG (or ~/.kube/config) instead, or leave failFast off",
-    );
-  }
   return state?.context || undefined;
 }
 

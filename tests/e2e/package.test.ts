@@ -34,7 +34,7 @@ function copyExample(name: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), `poststart-${name}-`));
   cpSync(path.join(ROOT, "examples", name), dir, { recursive: true });
   const project = path.join(dir, "Pulumi.yaml");
-  writeFileSync(project, readFileSync(project, "utf8").replace("../../component-package", `${ROOT}/component-package`));
+  writeFileSync(project, readFileSync(project, "utf8").replace(/^(  poststart: )\.\.\/\.\.\/component-package$/m, `$1${ROOT}/component-package`));
   return dir;
 }
 

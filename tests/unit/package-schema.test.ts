@@ -157,15 +157,6 @@ describe("the fail-fast watch", () => {
     expect(await context({})).toBeUndefined();
   });
 
-  it("refuses a provider with its own kubeconfig, naming the setting", async () => {
-    await expect(
-      mocked(() => {
-        const provider = new k8s.Provider("cluster", { kubeconfig: "apiVersion: v1" });
-        return providerContext(new pulumi.ComponentResource("test:index:C", "c", {}, { providers: [provider] }));
-      }),
-    ).rejects.toThrow(/^failFast: the Kubernetes provider .* has its own kubeconfig argument/);
-  });
-
   it("keeps the first failure and rejects the component's outputs with it, instead of throwing it uncaught", async () => {
     const watch = failFastWatch(new pulumi.ComponentResource("test:index:C", "c", {}));
     const first = new pulumi.ResourceError("quote: PostStartHookError: curl: (7) Failed to connect", undefined);
