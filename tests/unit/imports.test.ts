@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 
 const root = path.join(__dirname, "..", "..");
-const DIRS = ["infra", "cluster", "stacks", "tools", "bench"];
+const DIRS = ["infra", "cluster", "component-package", "stacks", "tools", "bench"];
 
 function sources(dir: string): string[] {
   return readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) =>

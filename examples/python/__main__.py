@@ -1,0 +1,4 @@
+"""The program, as `pulumi up` runs it through the Python language host."""
+from consumer import deploy
+
+deploy()
