@@ -3,7 +3,7 @@
 // the update unless the stack made it; the receiver's ClusterIP must be free and in the service range.
 // The Kubernetes provider creates by server-side apply, which would silently take such objects over,
 // and `destroy` would then delete them.
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { type ApiAnswer, statusMessage } from "../cluster/kube";
 import { PROJECT } from "./settings";
 
@@ -26,17 +26,27 @@ export interface PlannedObject {
   namespace?: string;
   /** a Service's fixed ClusterIP */
   clusterIP?: string;
+  /** a Pod as it will be created, when all of it is known before anything is created: what the server's dry run checks */
+  manifest?: object;
 }
 
 export type NamespaceOwner = "absent" | "ours" | "theirs";
 
 const ownerOf = (object: any): string | undefined => object?.metadata?.annotations?.[OWNER_ANNOTATION];
 
-/** Whether the namespace exists, and whether this stack (`owner`) created it. `default` is never ours. */
+/**
+ * Whether the namespace exists, and whether this stack (`owner`) created it. `default` is never ours.
+ * A user who may not read it (a role in that namespace only can lack `get namespaces`) cannot
+ * create it either: it is taken as existing, used and never owned; the pods' dry run then says
+ * if it is missing.
+ */
 export async function namespaceOwner(cluster: ClusterReader, namespace: string, owner: string): Promise<NamespaceOwner> {
-  const existing = await cluster.get(`/api/v1/namespaces/${encodeURIComponent(namespace)}`);
-  if (!existing) return "absent";
-  return namespace !== "default" && ownerOf(existing) === owner ? "ours" : "theirs";
+  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}`;
+  const answer = await cluster.request("GET", path);
+  if (answer.status === 404) return "absent";
+  if (answer.status === 403) return "theirs";
+  if (answer.status >= 300) throw new Error(`GET ${path}: ${statusMessage(answer)}`);
+  return namespace !== "default" && ownerOf(answer.body) === owner ? "ours" : "theirs";
 }
 
 /** The REST path of an object: core `v1` under /api, groups under /apis; every kind we create pluralizes with an `s`. */
@@ -47,14 +57,22 @@ export function objectPath(o: PlannedObject, defaultNamespace: string): string {
   return `${base}/namespaces/${encodeURIComponent(o.namespace ?? defaultNamespace)}/${plural}/${encodeURIComponent(o.name)}`;
 }
 
+/** The REST path that creates `o` (its kind's collection), checked by the server only (a dry run). */
+function dryRunPath(o: PlannedObject, defaultNamespace: string): string {
+  return `${objectPath(o, defaultNamespace).replace(/\/[^/]+$/, "")}?dryRun=All`;
+}
+
 const describe = (o: PlannedObject, ns: string) => `${o.kind} ${JSON.stringify(o.name)}${o.kind === "Namespace" ? "" : ` in namespace ${JSON.stringify(o.namespace ?? ns)}`}`;
 
 /**
  * Throws, naming the object and the way out, if one of `planned` exists and this stack did not
- * create it (unless `adoptExisting`), or if a Service's fixed ClusterIP is taken by a Service not
- * ours or is outside the cluster's service range (the API server's own check, in a dry run).
+ * create it (unless `adoptExisting`); if the namespace to create may not be created; if the
+ * namespace's Pod Security level (or anything else the API server checks) refuses a scenario's
+ * pod; or if a Service's fixed ClusterIP is taken or outside the service range. The API server
+ * answers each in a server-side dry run, with the rights of the user: nothing is created. Returns
+ * what could not be checked before and is left to the API server at create time, in words.
  */
-export async function checkPlanned(cluster: ClusterReader, planned: PlannedObject[], owner: string, adoptExisting: boolean): Promise<void> {
+export async function checkPlanned(cluster: ClusterReader, planned: PlannedObject[], owner: string, adoptExisting: boolean): Promise<string[]> {
   const ns = cluster.defaultNamespace;
   const existing = await Promise.all(planned.map((o) => cluster.get(objectPath(o, ns))));
   planned.forEach((o, i) => {
@@ -67,25 +85,104 @@ export async function checkPlanned(cluster: ClusterReader, planned: PlannedObjec
         `Delete it (${remove}) or set ${PROJECT}:adoptExisting to true to let the stack take it over`,
     );
   });
-  for (const service of planned.filter((o) => o.kind === "Service" && o.clusterIP)) await checkClusterIP(cluster, service, owner);
+  const newNamespace = planned.find((o, i) => o.kind === "Namespace" && !existing[i]);
+  if (newNamespace) await checkNamespaceCreate(cluster, newNamespace);
+  // Pods in a namespace this update creates cannot be tried before it exists.
+  else await checkPods(cluster, planned.filter((o) => o.kind === "Pod"));
+  const notes: string[] = [];
+  for (const service of planned.filter((o) => o.kind === "Service" && o.clusterIP)) {
+    const own = existing[planned.indexOf(service)];
+    const note = await checkClusterIP(cluster, service, owner, own, newNamespace?.name);
+    if (note) notes.push(note);
+  }
+  return notes;
 }
 
-/** The fixed ClusterIP must not belong to another Service (the API server's own is one) and must be in the service range. */
-async function checkClusterIP(cluster: ClusterReader, service: PlannedObject, owner: string): Promise<void> {
-  const ip = service.clusterIP!;
-  const setting = `${PROJECT}:hookReceiverClusterIP: ${JSON.stringify(ip)} is not allowed`;
-  const list = await cluster.request("GET", "/api/v1/services");
-  if (list.status !== 200) throw new Error(`listing the cluster's Services: ${statusMessage(list)}`);
-  const holder = (list.body.items as any[]).find((s) => s.spec?.clusterIP === ip || s.spec?.clusterIPs?.includes(ip));
-  if (holder) {
-    const same = holder.metadata.name === service.name && holder.metadata.namespace === (service.namespace ?? cluster.defaultNamespace);
-    if (same && ownerOf(holder) === owner) return;
-    throw new Error(`${setting}: it is the ClusterIP of the Service ${holder.metadata.namespace}/${holder.metadata.name}; choose a free address in the cluster's service range`);
+/** A namespace the stack would create: the user must be allowed to, else it must be made by someone who is. */
+async function checkNamespaceCreate(cluster: ClusterReader, namespace: PlannedObject): Promise<void> {
+  const answer = await cluster.request("POST", "/api/v1/namespaces?dryRun=All", { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace.name } });
+  if (answer.status < 300) return;
+  const setting = `${PROJECT}:namespace: ${JSON.stringify(namespace.name)}`;
+  if (answer.status === 403) {
+    throw new Error(
+      `${setting} does not exist, and this user may not create namespaces (${statusMessage(answer)}). ` +
+        `A user with a role in one namespace only cannot have the stack create one: set ${PROJECT}:namespace to a namespace you may use, ` +
+        `or ask the cluster's administrator to create ${JSON.stringify(namespace.name)} and give you the admin role in it`,
+    );
   }
-  // The API server checks the range (and that the address is free) for a dry-run create, in any namespace.
+  throw new Error(`${setting} cannot be created: the cluster answered: ${causes(answer) ?? statusMessage(answer)}`);
+}
+
+/** "violates PodSecurity "baseline:latest": probe or lifecycle host (...)": the level and what it refuses. */
+const POD_SECURITY = /violates PodSecurity "([^"]+)": (.*)$/s;
+
+/**
+ * Each scenario's pod as the API server would admit it (a create with dryRun=All), checked by its
+ * admission plugins, PodSecurity among them: one error listing every pod refused. A pod that exists
+ * already passed admission, and is answered `AlreadyExists` (409).
+ */
+async function checkPods(cluster: ClusterReader, pods: PlannedObject[]): Promise<void> {
+  const ns = cluster.defaultNamespace;
+  const answers = await Promise.all(
+    pods.map((p) => {
+      if (!p.manifest) throw new Error(`the pod ${p.name}'s spec is not known before anything is registered, so the cluster cannot check it in a dry run`);
+      return cluster.request("POST", dryRunPath(p, ns), p.manifest);
+    }),
+  );
+  const refused = pods.flatMap((p, i) => {
+    const answer = answers[i];
+    if (answer.status < 300 || answer.status === 409) return [];
+    const namespace = JSON.stringify(p.namespace ?? ns);
+    // Each scenario's pod has its scenario's name (stacks/scenarios.ts).
+    const scenario = `the scenario ${p.name}`;
+    const message = statusMessage(answer);
+    const security = POD_SECURITY.exec(message);
+    if (security) {
+      return [
+        `the namespace ${namespace} enforces the Pod Security level "${security[1]}" (label pod-security.kubernetes.io/enforce), ` +
+          `which refuses ${scenario}'s pod: ${security[2]}`,
+      ];
+    }
+    if (answer.status === 404 && answer.body?.details?.kind === "namespaces") {
+      return [`the namespace ${namespace} does not exist, and this user may not read or create namespaces: ask the cluster's administrator to create it, or set ${PROJECT}:namespace to a namespace you may use`];
+    }
+    return [`the cluster refuses ${scenario}'s pod: ${causes(answer) ?? message}`];
+  });
+  const distinct = [...new Set(refused)];
+  if (distinct.length === 0) return;
+  throw new Error(
+    `${distinct.join("; ")}. Nothing was created. ` +
+      `Use a namespace that allows these pods (which level each scenario needs: docs/restricted-clusters.md), or leave them out of ${PROJECT}:scenarios`,
+  );
+}
+
+/**
+ * The fixed ClusterIP must be free (or already this stack's own Service's) and in the service
+ * range: the API server checks both for a dry-run create of a Service with that address, in the
+ * namespace the Service goes to (a user with a role in that namespace only may create there).
+ * Which Service holds a taken address is named when the user may list the cluster's Services.
+ * When the user may not even try, the note says that the API server checks it at create time.
+ */
+async function checkClusterIP(cluster: ClusterReader, service: PlannedObject, owner: string, existing: any, newNamespace: string | undefined): Promise<string | undefined> {
+  const ip = service.clusterIP!;
+  const mine = existing && ownerOf(existing) === owner && (existing.spec?.clusterIP === ip || existing.spec?.clusterIPs?.includes(ip));
+  if (mine) return undefined;
+  const setting = `${PROJECT}:hookReceiverClusterIP: ${JSON.stringify(ip)}`;
+  const namespace = service.namespace ?? cluster.defaultNamespace;
+  // A namespace this update creates does not exist yet: the probe goes to `default`.
+  const probeNamespace = namespace === newNamespace ? "default" : namespace;
   const probe = { apiVersion: "v1", kind: "Service", metadata: { generateName: "clusterip-check-" }, spec: { clusterIP: ip, ports: [{ port: 80 }] } };
-  const answer = await cluster.request("POST", "/api/v1/namespaces/default/services?dryRun=All", probe);
-  if (answer.status >= 300) throw new Error(`${setting}: the cluster answered: ${causes(answer) ?? statusMessage(answer)}`);
+  const answer = await cluster.request("POST", `/api/v1/namespaces/${encodeURIComponent(probeNamespace)}/services?dryRun=All`, probe);
+  if (answer.status < 300) return undefined;
+  if (answer.status === 403) {
+    return `${setting} was not checked before: this user may not create Services in the namespace ${JSON.stringify(probeNamespace)}; the API server checks the address when it creates the Service ${service.name}, and reports there if it is taken or outside the service range`;
+  }
+  const list = await cluster.request("GET", "/api/v1/services");
+  const holder = list.status === 200 ? (list.body.items as any[]).find((s) => s.spec?.clusterIP === ip || s.spec?.clusterIPs?.includes(ip)) : undefined;
+  if (holder) {
+    throw new Error(`${setting} is not allowed: it is the ClusterIP of the Service ${holder.metadata.namespace}/${holder.metadata.name}; choose a free address in the cluster's service range`);
+  }
+  throw new Error(`${setting} is not allowed: the cluster answered: ${causes(answer) ?? statusMessage(answer)}`);
 }
 
 /** The field errors of a refused object (the probe's own generated name left out). */
@@ -102,7 +199,16 @@ export function ownAndRecord(owner: string, planned: PlannedObject[]): pulumi.Re
   return ({ type, props, opts }) => {
     if (!type.startsWith("kubernetes:") || type === "pulumi:providers:kubernetes" || !props.metadata?.name) return undefined;
     const m = props.metadata;
-    planned.push({ apiVersion: props.apiVersion, kind: props.kind, name: m.name, namespace: m.namespace, clusterIP: props.spec?.clusterIP });
-    return { props: { ...props, metadata: { ...m, annotations: { ...m.annotations, [OWNER_ANNOTATION]: owner } } }, opts };
+    const owned = { ...props, metadata: { ...m, annotations: { ...m.annotations, [OWNER_ANNOTATION]: owner } } };
+    const manifest = props.kind === "Pod" && isPlain(owned) ? owned : undefined;
+    planned.push({ apiVersion: props.apiVersion, kind: props.kind, name: m.name, namespace: m.namespace, clusterIP: props.spec?.clusterIP, manifest });
+    return { props: owned, opts };
   };
+}
+
+/** Whether `value` is plain data, with no Output or promise in it that only a registration resolves. */
+function isPlain(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return typeof value !== "function";
+  if (pulumi.Output.isInstance(value) || typeof (value as { then?: unknown }).then === "function") return false;
+  return Object.values(value).every(isPlain);
 }

@@ -25,7 +25,7 @@ async function main(): Promise<Outputs> {
   const podWatch = clusterPodWatch(cluster);
   const outputs = deploy(settings, { provider, namespaceExists: namespace === "theirs", podWatch, checked, transformations: [ownAndRecord(owner, planned)] });
   try {
-    await checkPlanned(cluster, planned, owner, settings.adoptExisting);
+    for (const note of await checkPlanned(cluster, planned, owner, settings.adoptExisting)) pulumi.log.info(note);
   } catch (e) {
     // The same error ends the waiting registrations: the runtime reports it once.
     const error = userError(e);
