@@ -14,7 +14,6 @@ export const OWNER_ANNOTATION = `${PROJECT}/stack`;
 export interface ClusterReader {
   readonly context: string;
   readonly defaultNamespace: string;
-  get(path: string): Promise<any | undefined>;
   request(method: string, path: string, body?: unknown): Promise<ApiAnswer>;
 }
 
@@ -74,7 +73,7 @@ const describe = (o: PlannedObject, ns: string) => `${o.kind} ${JSON.stringify(o
  */
 export async function checkPlanned(cluster: ClusterReader, planned: PlannedObject[], owner: string, adoptExisting: boolean): Promise<string[]> {
   const ns = cluster.defaultNamespace;
-  const existing = await Promise.all(planned.map((o) => cluster.get(objectPath(o, ns))));
+  const existing = await Promise.all(planned.map((o) => readPlanned(cluster, o)));
   planned.forEach((o, i) => {
     const found = existing[i];
     if (!found || ownerOf(found) === owner || adoptExisting) return;
@@ -96,6 +95,23 @@ export async function checkPlanned(cluster: ClusterReader, planned: PlannedObjec
     if (note) notes.push(note);
   }
   return notes;
+}
+
+/** The object as it is now, or undefined when it does not exist; one the user may not read stops with the way out. */
+async function readPlanned(cluster: ClusterReader, o: PlannedObject): Promise<any | undefined> {
+  const path = objectPath(o, cluster.defaultNamespace);
+  const answer = await cluster.request("GET", path);
+  if (answer.status === 404) return undefined;
+  if (answer.status === 403 && o.kind !== "Namespace") {
+    const namespace = JSON.stringify(o.namespace ?? cluster.defaultNamespace);
+    throw new Error(
+      `${PROJECT}:namespace: ${namespace} is not allowed: this user may not use it (${statusMessage(answer)}). ` +
+        `A user with a role in some namespaces only can deploy into those (a namespace it may not read it cannot create either): ` +
+        `set ${PROJECT}:namespace to one of them, or ask the cluster's administrator to create ${namespace} and give you the admin role in it`,
+    );
+  }
+  if (answer.status >= 300) throw new Error(`GET ${path}: ${statusMessage(answer)}`);
+  return answer.body;
 }
 
 /** A namespace the stack would create: the user must be allowed to, else it must be made by someone who is. */
@@ -158,31 +174,39 @@ async function checkPods(cluster: ClusterReader, pods: PlannedObject[]): Promise
 
 /**
  * The fixed ClusterIP must be free (or already this stack's own Service's) and in the service
- * range: the API server checks both for a dry-run create of a Service with that address, in the
- * namespace the Service goes to (a user with a role in that namespace only may create there).
- * Which Service holds a taken address is named when the user may list the cluster's Services.
- * When the user may not even try, the note says that the API server checks it at create time.
+ * range. Free: no Service of the cluster's has it, which needs a list of them all (a user with a
+ * role in some namespaces only may not list them). In range: the API server checks it for a
+ * dry-run create of a Service with that address, in the namespace the Service goes to (it does not
+ * check that the address is free: measured on Kubernetes 1.34). What the user may not check is
+ * left to the API server when it creates the Service, and the returned note says so.
  */
 async function checkClusterIP(cluster: ClusterReader, service: PlannedObject, owner: string, existing: any, newNamespace: string | undefined): Promise<string | undefined> {
   const ip = service.clusterIP!;
   const mine = existing && ownerOf(existing) === owner && (existing.spec?.clusterIP === ip || existing.spec?.clusterIPs?.includes(ip));
   if (mine) return undefined;
   const setting = `${PROJECT}:hookReceiverClusterIP: ${JSON.stringify(ip)}`;
+  const unchecked: { what: string; why: string }[] = [];
+  const list = await cluster.request("GET", "/api/v1/services");
+  if (list.status === 403) unchecked.push({ what: "free", why: "list the cluster's Services" });
+  else if (list.status !== 200) throw new Error(`listing the cluster's Services: ${statusMessage(list)}`);
+  else {
+    const holder = (list.body.items as any[]).find((s) => s.spec?.clusterIP === ip || s.spec?.clusterIPs?.includes(ip));
+    if (holder) {
+      throw new Error(`${setting} is not allowed: it is the ClusterIP of the Service ${holder.metadata.namespace}/${holder.metadata.name}; choose a free address in the cluster's service range`);
+    }
+  }
   const namespace = service.namespace ?? cluster.defaultNamespace;
   // A namespace this update creates does not exist yet: the probe goes to `default`.
   const probeNamespace = namespace === newNamespace ? "default" : namespace;
   const probe = { apiVersion: "v1", kind: "Service", metadata: { generateName: "clusterip-check-" }, spec: { clusterIP: ip, ports: [{ port: 80 }] } };
   const answer = await cluster.request("POST", `/api/v1/namespaces/${encodeURIComponent(probeNamespace)}/services?dryRun=All`, probe);
-  if (answer.status < 300) return undefined;
-  if (answer.status === 403) {
-    return `${setting} was not checked before: this user may not create Services in the namespace ${JSON.stringify(probeNamespace)}; the API server checks the address when it creates the Service ${service.name}, and reports there if it is taken or outside the service range`;
-  }
-  const list = await cluster.request("GET", "/api/v1/services");
-  const holder = list.status === 200 ? (list.body.items as any[]).find((s) => s.spec?.clusterIP === ip || s.spec?.clusterIPs?.includes(ip)) : undefined;
-  if (holder) {
-    throw new Error(`${setting} is not allowed: it is the ClusterIP of the Service ${holder.metadata.namespace}/${holder.metadata.name}; choose a free address in the cluster's service range`);
-  }
-  throw new Error(`${setting} is not allowed: the cluster answered: ${causes(answer) ?? statusMessage(answer)}`);
+  if (answer.status === 403) unchecked.push({ what: "in the service range", why: `create Services in the namespace ${JSON.stringify(probeNamespace)}` });
+  else if (answer.status >= 300) throw new Error(`${setting} is not allowed: the cluster answered: ${causes(answer) ?? statusMessage(answer)}`);
+  if (unchecked.length === 0) return undefined;
+  return (
+    `${setting}: whether it is ${unchecked.map((u) => u.what).join(" and ")} is not checked before, as this user may not ${unchecked.map((u) => u.why).join(" nor ")}; ` +
+    `the API server checks it when it creates the Service ${service.name}, and reports there if it is not`
+  );
 }
 
 /** The field errors of a refused object (the probe's own generated name left out). */

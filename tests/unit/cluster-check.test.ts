@@ -18,7 +18,6 @@ function cluster(objects: Record<string, any>, services: any[] = [], answers: Re
   const reader: ClusterReader = {
     context: "lab",
     defaultNamespace: "default",
-    get: async (path) => objects[path],
     request: async (method, path, body) => {
       requests.push(`${method} ${path}`);
       bodies.push(body);
@@ -109,8 +108,8 @@ describe("checkPlanned: the pods, in the API server's dry run", () => {
   it("sends each pod as it will be created, with dryRun=All", async () => {
     const c = cluster({});
     await checkPlanned(c, [pod, httpget], OWNER, false);
-    expect(c.requests).toEqual([POD_DRY_RUN, POD_DRY_RUN]);
-    expect(c.bodies).toEqual([pod.manifest, httpget.manifest]);
+    expect(c.requests.filter((r) => r.startsWith("POST"))).toEqual([POD_DRY_RUN, POD_DRY_RUN]);
+    expect(c.bodies.filter(Boolean)).toEqual([pod.manifest, httpget.manifest]);
   });
 
   it("a pod that exists passes (the server answers AlreadyExists once admission let it through)", async () => {
@@ -121,8 +120,8 @@ describe("checkPlanned: the pods, in the API server's dry run", () => {
   it("names the Pod Security level, what it refuses and each scenario refused, in one error", async () => {
     const host = `probe or lifecycle host (container "nginx" uses probe or lifecycle host "10.96.100.100")`;
     const c = cluster({});
-    c.request = async (method, path, body) => {
-      c.requests.push(`${method} ${path}`);
+    c.request = async (method, _path, body) => {
+      if (method === "GET") return { status: 404, body: {} };
       const name = (body as any)?.metadata?.name;
       return name === "poststart-httpget" ? podSecurity(name, "baseline", host) : { status: 201, body: {} };
     };
@@ -161,11 +160,28 @@ describe("checkPlanned: the pods, in the API server's dry run", () => {
   });
 });
 
+describe("checkPlanned: a namespace the user may not use", () => {
+  it("a user who may not read the stack's objects there is told to use a namespace it may, or to ask for it", async () => {
+    const refusal = `pods "quote-poststart" is forbidden: User "system:serviceaccount:team-a:student" cannot get resource "pods" in API group "" in the namespace "kia-ch06"`;
+    const c = cluster({}, [], { [`GET ${objectPath(pod, "default")}`]: forbidden(refusal) });
+    await expect(checkPlanned(c, [pod], OWNER, false)).rejects.toThrow(
+      `poststart-lab:namespace: "kia-ch06" is not allowed: this user may not use it (${refusal}). ` +
+        `A user with a role in some namespaces only can deploy into those (a namespace it may not read it cannot create either): ` +
+        `set poststart-lab:namespace to one of them, or ask the cluster's administrator to create "kia-ch06" and give you the admin role in it`,
+    );
+  });
+
+  it("any other refusal of a read stops with the server's message", async () => {
+    const c = cluster({}, [], { [`GET ${objectPath(pod, "default")}`]: { status: 401, body: { kind: "Status", message: "Unauthorized" } } });
+    await expect(checkPlanned(c, [pod], OWNER, false)).rejects.toThrow(`GET ${objectPath(pod, "default")}: Unauthorized`);
+  });
+});
+
 describe("checkPlanned: a namespace to create", () => {
   it("tries the namespace, not its pods (they cannot be tried before it exists)", async () => {
     const c = cluster({});
     await expect(checkPlanned(c, [namespace, pod], OWNER, false)).resolves.toEqual([]);
-    expect(c.requests).toEqual(["POST /api/v1/namespaces?dryRun=All"]);
+    expect(c.requests.filter((r) => r.startsWith("POST"))).toEqual(["POST /api/v1/namespaces?dryRun=All"]);
   });
 
   it("a user who may not create namespaces is told to use one they may, or to ask for it", async () => {
@@ -180,40 +196,44 @@ describe("checkPlanned: a namespace to create", () => {
 });
 
 describe("checkPlanned: the receiver's fixed ClusterIP", () => {
-  const allocated = `Invalid value: ["10.96.0.1"]: failed to allocate IP 10.96.0.1: provided IP is already allocated`;
-  const taken: ApiAnswer = { status: 422, body: { kind: "Status", message: `Service "clusterip-check-x" is invalid: spec.clusterIPs: ${allocated}`, details: { causes: [{ field: "spec.clusterIPs", message: allocated }] } } };
+  const LIST = "GET /api/v1/services";
+  const kubernetes = { metadata: { name: "kubernetes", namespace: "default" }, spec: { clusterIP: "10.96.0.1" } };
+  const mayNotList = { [LIST]: forbidden(`services is forbidden: User "system:serviceaccount:team-a:student" cannot list resource "services" in API group "" at the cluster scope`) };
 
-  it("a free address: one dry-run create of a Service with it, in the Service's namespace", async () => {
-    const c = cluster({});
+  it("a free address: not among the cluster's Services, and in range (a dry-run create of a Service with it, in the Service's namespace)", async () => {
+    const c = cluster({}, [kubernetes]);
     await expect(checkPlanned(c, [service], OWNER, false)).resolves.toEqual([]);
-    expect(c.requests).toEqual([SERVICE_DRY_RUN]);
+    expect(c.requests).toEqual([`GET ${objectPath(service, "default")}`, LIST, SERVICE_DRY_RUN]);
   });
 
   it("a namespace this update creates does not exist yet: the dry run goes to `default`", async () => {
     const c = cluster({});
     await checkPlanned(c, [namespace, service], OWNER, false);
-    expect(c.requests).toEqual(["POST /api/v1/namespaces?dryRun=All", "POST /api/v1/namespaces/default/services?dryRun=All"]);
+    expect(c.requests.filter((r) => r.startsWith("POST"))).toEqual(["POST /api/v1/namespaces?dryRun=All", "POST /api/v1/namespaces/default/services?dryRun=All"]);
   });
 
-  it("refuses a ClusterIP another Service holds (the API server's own), naming it when the user may list Services", async () => {
-    const c = cluster({}, [{ metadata: { name: "kubernetes", namespace: "default" }, spec: { clusterIP: "10.96.0.1" } }], { [SERVICE_DRY_RUN]: taken });
+  it("refuses a ClusterIP another Service holds (the API server's own), naming it, without a dry run (which would pass it)", async () => {
+    const c = cluster({}, [kubernetes]);
     await expect(checkPlanned(c, [{ ...service, clusterIP: "10.96.0.1" }], OWNER, false)).rejects.toThrow(
       `poststart-lab:hookReceiverClusterIP: "10.96.0.1" is not allowed: it is the ClusterIP of the Service default/kubernetes; choose a free address in the cluster's service range`,
     );
+    expect(c.requests).not.toContain(SERVICE_DRY_RUN);
   });
 
-  it("a user who may not list the cluster's Services gets the server's own answer", async () => {
-    const c = cluster({}, [], { [SERVICE_DRY_RUN]: taken, "GET /api/v1/services": forbidden(`services is forbidden: cannot list resource "services" at the cluster scope`) });
-    await expect(checkPlanned(c, [{ ...service, clusterIP: "10.96.0.1" }], OWNER, false)).rejects.toThrow(
-      `poststart-lab:hookReceiverClusterIP: "10.96.0.1" is not allowed: the cluster answered: spec.clusterIPs: ${allocated}`,
-    );
+  it("a user who may not list the cluster's Services: the range still checked, and a note that the server checks the rest when it creates the Service", async () => {
+    const c = cluster({}, [kubernetes], mayNotList);
+    expect(await checkPlanned(c, [{ ...service, clusterIP: "10.96.0.1" }], OWNER, false)).toEqual([
+      `poststart-lab:hookReceiverClusterIP: "10.96.0.1": whether it is free is not checked before, as this user may not list the cluster's Services; ` +
+        `the API server checks it when it creates the Service myservice, and reports there if it is not`,
+    ]);
+    expect(c.requests).toContain(SERVICE_DRY_RUN);
   });
 
   it("keeps its own receiver's ClusterIP, without asking the server again", async () => {
     const mine = { ...ours("myservice", "kia-ch06"), spec: { clusterIP: "10.96.100.100" } };
     const c = cluster({ [objectPath(service, "default")]: mine });
     await expect(checkPlanned(c, [service], OWNER, false)).resolves.toEqual([]);
-    expect(c.requests).toEqual([]);
+    expect(c.requests).toEqual([`GET ${objectPath(service, "default")}`]);
   });
 
   it("refuses a ClusterIP outside the service range with the server's own message", async () => {
@@ -223,15 +243,20 @@ describe("checkPlanned: the receiver's fixed ClusterIP", () => {
     await expect(checkPlanned(c, [{ ...service, clusterIP: "10.97.0.5" }], OWNER, false)).rejects.toThrow(
       `poststart-lab:hookReceiverClusterIP: "10.97.0.5" is not allowed: the cluster answered: spec.clusterIPs: ${invalid}`,
     );
-    expect(c.requests).toEqual([SERVICE_DRY_RUN, "GET /api/v1/services"]);
   });
 
-  it("a user who may not even try leaves the check to the API server at create time, and is told so", async () => {
-    const c = cluster({}, [], { [SERVICE_DRY_RUN]: forbidden("services is forbidden") });
+  it("a user who may neither list nor try: both left to the API server at create time, said in one note", async () => {
+    const c = cluster({}, [], { ...mayNotList, [SERVICE_DRY_RUN]: forbidden("services is forbidden") });
     expect(await checkPlanned(c, [service], OWNER, false)).toEqual([
-      `poststart-lab:hookReceiverClusterIP: "10.96.100.100" was not checked before: this user may not create Services in the namespace "kia-ch06"; ` +
-        `the API server checks the address when it creates the Service myservice, and reports there if it is taken or outside the service range`,
+      `poststart-lab:hookReceiverClusterIP: "10.96.100.100": whether it is free and in the service range is not checked before, ` +
+        `as this user may not list the cluster's Services nor create Services in the namespace "kia-ch06"; ` +
+        `the API server checks it when it creates the Service myservice, and reports there if it is not`,
     ]);
+  });
+
+  it("any other answer to the list stops, with the server's message", async () => {
+    const c = cluster({}, [], { [LIST]: { status: 500, body: { kind: "Status", message: "etcdserver: request timed out" } } });
+    await expect(checkPlanned(c, [service], OWNER, false)).rejects.toThrow("listing the cluster's Services: etcdserver: request timed out");
   });
 });
 
