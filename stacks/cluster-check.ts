@@ -1,8 +1,9 @@
-// What the stack may touch on the cluster, checked before anything is created (preview and up):
-// an existing namespace is used, never owned; an existing object with one of our fixed names stops
-// the update unless the stack made it; the receiver's ClusterIP must be free and in the service range.
-// The Kubernetes provider creates by server-side apply, which would silently take such objects over,
-// and `destroy` would then delete them.
+// What the stack may touch on the cluster, checked before anything is created (preview and up),
+// with the user's own rights: an existing namespace is used, never owned; an existing object with
+// one of our fixed names stops the update unless the stack made it (the Kubernetes provider creates
+// by server-side apply, which would silently take such objects over, and `destroy` would then
+// delete them); the API server admits each scenario's pod (Pod Security among its checks) and a
+// namespace to create in a dry run; the receiver's ClusterIP must be free and in the service range.
 import * as pulumi from "@pulumi/pulumi";
 import { type ApiAnswer, statusMessage } from "../cluster/kube";
 import { PROJECT } from "./settings";
@@ -64,12 +65,12 @@ function dryRunPath(o: PlannedObject, defaultNamespace: string): string {
 const describe = (o: PlannedObject, ns: string) => `${o.kind} ${JSON.stringify(o.name)}${o.kind === "Namespace" ? "" : ` in namespace ${JSON.stringify(o.namespace ?? ns)}`}`;
 
 /**
- * Throws, naming the object and the way out, if one of `planned` exists and this stack did not
- * create it (unless `adoptExisting`); if the namespace to create may not be created; if the
- * namespace's Pod Security level (or anything else the API server checks) refuses a scenario's
- * pod; or if a Service's fixed ClusterIP is taken or outside the service range. The API server
- * answers each in a server-side dry run, with the rights of the user: nothing is created. Returns
- * what could not be checked before and is left to the API server at create time, in words.
+ * Throws, naming the object and the way out, if the user may not use the namespace; if one of
+ * `planned` exists and this stack did not create it (unless `adoptExisting`); if the namespace to
+ * create may not be created, or the namespace's Pod Security level (or anything else the API
+ * server checks) refuses a scenario's pod, both asked of the API server in a dry run; or if a
+ * Service's fixed ClusterIP is taken or outside the service range. Returns, in words, what the
+ * user may not check, which the API server checks when it creates the object.
  */
 export async function checkPlanned(cluster: ClusterReader, planned: PlannedObject[], owner: string, adoptExisting: boolean): Promise<string[]> {
   const ns = cluster.defaultNamespace;
