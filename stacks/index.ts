@@ -26,21 +26,36 @@ async function main(): Promise<Outputs> {
   const podWatch = clusterPodWatch(cluster);
   const outputs = deploy(settings, { provider, namespaceExists: namespace === "theirs", podWatch, checked, transformations: [ownAndRecord(owner, planned)] });
   try {
-    await checkPlanned(cluster, planned, owner, settings.adoptExisting);
+    for (const note of await checkPlanned(cluster, planned, owner, settings.adoptExisting)) pulumi.log.info(note);
   } catch (e) {
     // The same error ends the waiting registrations: the runtime reports it once.
-    const error = userError(e);
+    const error = ownWords(userError(e));
     refuse(error);
     throw error;
   }
   open([]);
   if (pulumi.runtime.isDryRun()) return outputs;
-  // An update: each scenario's outputs once its pods got where they should; after a failure, none
-  // for the scenarios it left unfinished, so that no output describes a pod that is not there.
+  // An update: the outputs once each scenario's pods got where they should. After a failure the
+  // update ends with that failure's error, already printed under its resource: the same error
+  // object, which the runtime prints no second time (a program that ended normally would have it
+  // printed again, as "One or more errors occurred: ..."), and no output for a pod that is not there.
   const settled = (o: PodOutputs) => new Promise<unknown>((resolve) => pulumi.output(o).apply(resolve));
-  const unfinished = podWatch.failed.then(() => ({}));
-  const entries = await Promise.all(Object.entries(outputs).map(async ([scenario, o]) => [scenario, await Promise.race([settled(o), unfinished])] as const));
+  const all = Promise.all(Object.entries(outputs).map(async ([scenario, o]) => [scenario, await settled(o)] as const));
+  const entries = await Promise.race([all, podWatch.failed.then(() => undefined)]);
+  // `fail` resolves with the first failure's error, the one reported; the argument is not used then.
+  if (!entries) throw await podWatch.fail(new pulumi.ResourceError("the update failed", undefined));
   return Object.fromEntries(entries.map(([scenario, o]) => [scenario, pulumi.output(o)]));
+}
+
+/**
+ * Keeps the error's message as it is: the runtime prefixes `error serializing property "spec": `
+ * to the error of a registration that waited for a failed one's outputs, and it is this same error
+ * object that it prints (once).
+ */
+function ownWords<E extends Error>(error: E): E {
+  const message = error.message;
+  Object.defineProperty(error, "message", { get: () => message, set: () => {}, configurable: true });
+  return error;
 }
 
 /** A bad setting or what the cluster holds is the user's to fix: the message, without a stack trace (a component's own error stays under the component). */

@@ -1,6 +1,8 @@
 // The real parts the e2e tests drive: the toolchain, the lab cluster, and tools/pulumi.sh.
 import { spawn, spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import YAML from "yaml";
 
 export const ROOT = path.join(__dirname, "..", "..");
 
@@ -64,4 +66,46 @@ export function kubectl(...args: string[]): Run {
 /** kubectl of the lab cluster, with `input` on its stdin (`apply -f -`). */
 export function kubectlWithInput(input: string | undefined, ...args: string[]): Run {
   return run(path.join(ROOT, ".lab", "bin", "kubectl"), ["--kubeconfig", path.join(ROOT, ".lab", "kubeconfig"), ...args], {}, input);
+}
+
+/** `pulumi()` as the user of `kubeconfig` instead of the lab's admin. */
+export function pulumiAs(kubeconfig: string, command: "preview" | "up" | "destroy", stack: string, sets: Record<string, unknown> = {}): Run {
+  return run("bash", pulumiArgs(command, stack, sets), { KUBECONFIG: kubeconfig });
+}
+
+/**
+ * A user who may use `namespaces` only, as teams and courses hand them out: the ServiceAccount
+ * `name` in the first namespace, bound to the `admin` ClusterRole in each by a RoleBinding (the
+ * namespaces are created, labelled with `labels[namespace]`), and a kubeconfig file in `dir` with
+ * its token (an hour), its context `lab` current, in the first namespace. Returns the file's path.
+ */
+export function namespaceUser(dir: string, name: string, namespaces: string[], labels: Record<string, Record<string, string>> = {}): string {
+  const home = namespaces[0];
+  const objects = [
+    ...namespaces.map((ns) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: labels[ns] ?? {} } })),
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: home } },
+    ...namespaces.map((ns) => ({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: `${name}-admin`, namespace: ns },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" },
+      subjects: [{ kind: "ServiceAccount", name, namespace: home }],
+    })),
+  ];
+  const applied = kubectlWithInput(JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }), "apply", "-f", "-");
+  if (applied.status !== 0) throw new Error(`kubectl apply of the user ${name}'s namespaces and bindings failed:\n${applied.output}`);
+  const token = kubectl("-n", home, "create", "token", name, "--duration", "1h");
+  if (token.status !== 0) throw new Error(`kubectl create token ${name} failed:\n${token.output}`);
+  const admin = YAML.parse(readFileSync(path.join(ROOT, ".lab", "kubeconfig"), "utf8"));
+  const file = path.join(dir, `${name}.kubeconfig`);
+  const kubeconfig = {
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: "lab", cluster: admin.clusters[0].cluster }],
+    users: [{ name, user: { token: token.output.trim() } }],
+    contexts: [{ name: "lab", context: { cluster: "lab", user: name, namespace: home } }],
+    "current-context": "lab",
+  };
+  writeFileSync(file, YAML.stringify(kubeconfig), { mode: 0o600 });
+  return file;
 }
