@@ -252,19 +252,32 @@ export function describeProgress(pod: RawPod | undefined, events: readonly RawEv
   return `container creating for ${since(created)}`;
 }
 
+/** How long a pod being deleted may take to go away before its starting container counts as what holds it. */
+export const TERMINATING_GRACE_MS = 5000;
+
 /**
- * Why a pod that is being deleted (it has a deletionTimestamp) does not go away, and how to free
- * it; undefined unless its post-start hook still runs: the kubelet stops a container only once its
- * post-start hook returned, and sets no time limit on that hook.
+ * Why a pod that is being deleted (it has a deletionTimestamp) does not go away; undefined unless
+ * its post-start hook still runs: the kubelet stops a container only once its post-start hook
+ * returned, and sets no time limit on that hook. Without the hook's `Started` event (the API server
+ * keeps events an hour), a container still being created after TERMINATING_GRACE_MS says as much.
  */
 export function describeStuckPod(pod: RawPod, events: readonly RawEvent[], now: number): string | undefined {
-  const { name, namespace, deletionTimestamp } = pod.metadata;
+  const { name, deletionTimestamp } = pod.metadata;
   if (!deletionTimestamp) return undefined;
+  const deleting = `pod ${name} is being deleted (for ${formatDuration(now - Date.parse(deletionTimestamp))}) but stays Terminating`;
   const hook = hookRunningSince(pod, events);
-  if (hook === undefined) return undefined;
-  return (
-    `pod ${name} is being deleted (for ${formatDuration(now - Date.parse(deletionTimestamp))}) but stays Terminating: ` +
-    `its post-start hook has run for ${formatDuration(now - hook)}, and the kubelet stops the container only once the hook returns. ` +
-    `Free it: kubectl delete pod ${name} -n ${namespace ?? "default"} --grace-period=0 --force`
-  );
+  if (hook !== undefined) {
+    return `${deleting}: its post-start hook has run for ${formatDuration(now - hook)}, and the kubelet stops the container only once the hook returns.`;
+  }
+  const state = pod.status?.containerStatuses?.[0]?.state;
+  const creating = state?.waiting?.reason === "ContainerCreating" && !events.some((e) => e.reason === "Pulling");
+  if (creating && now - Date.parse(deletionTimestamp) >= TERMINATING_GRACE_MS) {
+    return `${deleting}: its container is still being created, so its post-start hook may still run (the kubelet stops the container only once the hook returns).`;
+  }
+  return undefined;
+}
+
+/** What frees a pod that stays Terminating: its removal from the API at once; the kubelet cleans up later. */
+export function forceDeleteCommand(pod: RawPod): string {
+  return `kubectl delete pod ${pod.metadata.name} -n ${pod.metadata.namespace ?? "default"} --grace-period=0 --force`;
 }

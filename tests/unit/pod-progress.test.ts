@@ -2,9 +2,10 @@
 // how long, why a pod being deleted stays, each wait's bound; and the cluster watch that says it.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { clusterPodWatch } from "../../cluster/pod-watch";
+import { watchStuckPods } from "../../cluster/stuck-pods";
 import type { KubeClient } from "../../cluster/kube";
 import { DEFAULT_WAIT_MARGIN_SECONDS, waitBound } from "../../infra/book-pod";
-import { describeProgress, describeStuckPod, formatDuration, hookRunningSince, type RawContainerState, type RawEvent, type RawPod } from "../../infra/pod-state";
+import { describeProgress, describeStuckPod, forceDeleteCommand, formatDuration, hookRunningSince, TERMINATING_GRACE_MS, type RawContainerState, type RawEvent, type RawPod } from "../../infra/pod-state";
 
 const T0 = Date.parse("2026-12-01T12:00:00Z");
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
@@ -62,7 +63,17 @@ describe("describeStuckPod: why a pod being deleted stays, and how to free it", 
     const deleting = pod({ waiting: { reason: "ContainerCreating" } }, { deletedAt: 600 });
     expect(describeStuckPod(deleting, [event("Started", 5)], T0 + 607_000)).toBe(
       "pod quote-poststart-slow is being deleted (for 7 s) but stays Terminating: its post-start hook has run for 10m02s, " +
-        "and the kubelet stops the container only once the hook returns. Free it: kubectl delete pod quote-poststart-slow -n kia --grace-period=0 --force",
+        "and the kubelet stops the container only once the hook returns.",
+    );
+    expect(forceDeleteCommand(deleting)).toBe("kubectl delete pod quote-poststart-slow -n kia --grace-period=0 --force");
+  });
+
+  it("without the hook's Started event (expired), a container still being created once the grace has passed", () => {
+    const deleting = pod({ waiting: { reason: "ContainerCreating" } }, { deletedAt: 600 });
+    expect(describeStuckPod(deleting, [], T0 + 600_000 + TERMINATING_GRACE_MS - 1000)).toBeUndefined();
+    expect(describeStuckPod(deleting, [], T0 + 600_000 + TERMINATING_GRACE_MS)).toBe(
+      "pod quote-poststart-slow is being deleted (for 5 s) but stays Terminating: its container is still being created, so its post-start hook may still run " +
+        "(the kubelet stops the container only once the hook returns).",
     );
   });
 
@@ -108,5 +119,67 @@ describe("clusterPodWatch: the progress while it waits, and the bound", () => {
       "quote-poststart-slow: not ready within its bound of 30 s (the slow hook sleeps 3600 s); still waiting for: post-start hook running for 28 s; " +
         "last seen: Pending; nginx waiting: ContainerCreating; restarts: 0",
     );
+  });
+});
+
+describe("watchStuckPods: a pod of the stack that stays Terminating", () => {
+  afterEach(() => vi.useRealTimers());
+
+  function fakeKube() {
+    const watches = new Map<string, (type: string, object: any) => void>();
+    const deleted: { path: string; body: unknown }[] = [];
+    const kube = {
+      watch: (path: string, _q: unknown, on: (type: string, object: any) => void) => (watches.set(path.split("/").pop()!, on), () => {}),
+      request: async (method: string, path: string, body: unknown) => (deleted.push({ path: `${method} ${path}`, body }), { status: 200, body: {} }),
+    };
+    return { kube: kube as unknown as KubeClient, deleted, send: (kind: "pods" | "events", object: any) => watches.get(kind)!("MODIFIED", object) };
+  }
+  const owned = (p: RawPod, owner = "poststart-lab/dev") => ({ ...p, metadata: { ...p.metadata, annotations: { "poststart-lab/stack": owner } } });
+  const options = { namespace: "kia", annotation: "poststart-lab/stack", owner: "poststart-lab/dev", settingHint: "set the setting", forced: "the setting is on" };
+
+  it("says at once why, for how long the hook has run and how to free it; again every 30 s, not more often", async () => {
+    vi.useFakeTimers({ now: T0 + 600_000 });
+    const { kube, send, deleted } = fakeKube();
+    const said: string[] = [];
+    const stop = watchStuckPods(kube, { ...options, force: false, say: (l) => said.push(l) });
+    send("events", event("Started", 5));
+    send("pods", owned(pod({ waiting: { reason: "ContainerCreating" } }, { deletedAt: 599 })));
+    expect(said).toEqual([
+      "pod quote-poststart-slow is being deleted (for 1 s) but stays Terminating: its post-start hook has run for 9m55s, and the kubelet stops the container only once the hook returns. " +
+        "Free it: kubectl delete pod quote-poststart-slow -n kia --grace-period=0 --force; or set the setting",
+    ]);
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(said).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(said).toHaveLength(2);
+    expect(said[1]).toMatch(/^pod quote-poststart-slow is being deleted \(for 3\d s\)/);
+    expect(deleted).toEqual([]);
+    stop();
+  });
+
+  it("with force, deletes it with grace period 0, its uid as precondition, once", async () => {
+    vi.useFakeTimers({ now: T0 + 600_000 });
+    const { kube, send, deleted } = fakeKube();
+    const said: string[] = [];
+    const stop = watchStuckPods(kube, { ...options, force: true, say: (l) => said.push(l) });
+    send("events", event("Started", 5));
+    send("pods", owned(pod({ waiting: { reason: "ContainerCreating" } }, { deletedAt: 599 })));
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(deleted).toEqual([{ path: "DELETE /api/v1/namespaces/kia/pods/quote-poststart-slow", body: { gracePeriodSeconds: 0, preconditions: { uid: "u1" } } }]);
+    expect(said).toEqual([expect.stringMatching(/stays Terminating: .* the setting is on: deleted it with grace period 0 \(the container runs on the node until its hook returns/)]);
+    stop();
+  });
+
+  it("leaves alone another stack's pods and pods not being deleted", async () => {
+    vi.useFakeTimers({ now: T0 + 600_000 });
+    const { kube, send, deleted } = fakeKube();
+    const said: string[] = [];
+    const stop = watchStuckPods(kube, { ...options, force: true, say: (l) => said.push(l) });
+    send("events", event("Started", 5));
+    send("pods", owned(pod({ waiting: { reason: "ContainerCreating" } }, { deletedAt: 599 }), "poststart-lab/other"));
+    send("pods", { ...owned(pod({ waiting: { reason: "ContainerCreating" } })), metadata: { ...owned(creating).metadata, uid: "u2" } });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect([said, deleted]).toEqual([[], []]);
+    stop();
   });
 });
