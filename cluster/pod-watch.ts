@@ -52,6 +52,8 @@ export function clusterPodWatch(kube: KubeClient): PodWatch & { failed: Promise<
 }
 
 const UNTIL_TEXT: Record<Until, string> = { ready: "ready", "hook-failed": "at its post-start hook's failure", terminated: "terminated" };
+/** What the progress display says a wait is for. */
+const WAITING_TEXT: Record<Until, string> = { ready: "waiting until ready", "hook-failed": "waiting for its post-start hook to fail", terminated: "waiting until terminated" };
 
 /** How often the progress display hears what a wait is at (at least every 10 s, as the issue asks). */
 const PROGRESS_MS = 5000;
@@ -124,7 +126,7 @@ function watchPods(client: KubeClient, target: WaitTarget, progress: (message: s
       if (now - lastProgress >= PROGRESS_MS) {
         lastProgress = now;
         const note = target.note ? ` (${target.note})` : "";
-        progress(`waiting until ${UNTIL_TEXT[target.until]}: ${stillWaiting(live, now)}${note}; ${formatDuration(now - started)} of at most ${bound}`);
+        progress(`${WAITING_TEXT[target.until]}: ${stillWaiting(live, now)}${note}; ${formatDuration(now - started)} of at most ${bound}`);
       }
     };
     const namespace = encodeURIComponent(target.namespace);
