@@ -75,9 +75,9 @@ export interface Started {
   exited: Promise<Run>;
 }
 
-/** `npm run <command> -- --stack <stack> [--set ...]` against the lab, in the background. */
+/** `npm run <command> -- --stack <stack> [--set ...]` against the lab, in the background; npm leads its process group. */
 export function startPulumi(command: "up" | "destroy", stack: string, sets: Record<string, unknown> = {}): Started {
-  const child = spawn("bash", pulumiArgs(command, stack, sets), {
+  const child = spawn("npm", ["run", "--silent", command, "--", ...pulumiArgs(command, stack, sets).slice(2)], {
     cwd: ROOT,
     detached: true,
     env: { ...process.env, KUBECONFIG: path.join(ROOT, ".lab", "kubeconfig") },

@@ -47,9 +47,12 @@ async function hourLongUp(): Promise<Started> {
   return up;
 }
 
-/** Signals a started command's process group as a terminal's Ctrl-C (or a CI's timeout) would; it must end and release the lock. */
+/**
+ * SIGINT to the process group of `npm run`, as a terminal's Ctrl-C; SIGTERM to npm alone, as a CI job's
+ * timeout may: either way the CLI must end and release the lock.
+ */
 async function cancel(started: Started, signal: "SIGINT" | "SIGTERM") {
-  process.kill(-started.pid, signal);
+  process.kill(signal === "SIGINT" ? -started.pid : started.pid, signal);
   const ended = await started.exited;
   expect(ended.status, ended.output).not.toBe(0);
   // tools/pulumi.sh passes either signal on as one SIGINT.
@@ -110,7 +113,7 @@ describe("a post-start hook that does not return", () => {
     const up = await hourLongUp();
     const [lock] = locks();
     expect(lock, "the running up's lock file").toBeDefined();
-    process.kill(-up.pid, "SIGKILL"); // bash, run.js and, in run.js's process group, the CLI
+    process.kill(-up.pid, "SIGKILL"); // npm and bash; then, in run.js's process group, run.js and the CLI
     run("bash", ["-c", `kill -9 -- -$(ps -o pgid= -p $(grep -o '"pid": *[0-9]*' ${lock} | grep -o '[0-9]*$') | tr -d ' ') 2>/dev/null || true`]);
     await up.exited;
 
