@@ -84,15 +84,21 @@ export function startPulumi(command: "up" | "destroy", stack: string, sets: Reco
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
+  let ended = false;
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
-  const exited = new Promise<Run>((resolve) => child.on("close", (status, signal) => resolve({ status: status ?? (signal ? 128 : -1), output })));
+  const exited = new Promise<Run>((resolve) =>
+    child.on("close", (status, signal) => {
+      ended = true;
+      resolve({ status: status ?? (signal ? 128 : -1), output });
+    }),
+  );
   const seen = async (pattern: RegExp, seconds: number) => {
     const until = Date.now() + seconds * 1000;
     for (;;) {
       const match = output.match(pattern);
       if (match) return match;
-      if (Date.now() > until) throw new Error(`not seen within ${seconds} s: ${pattern}\n--- output:\n${output}`);
+      if (ended || Date.now() > until) throw new Error(`${ended ? "ended before it said" : `not said within ${seconds} s`}: ${pattern}\n--- output:\n${output}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   };
