@@ -144,8 +144,11 @@ export class KubeClient {
 
   /** One request; the answer's status and JSON body (text when not JSON). Rejects only when the server does not answer. */
   request(method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<ApiAnswer> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    // Its length said: Node sends the body of a DELETE without one unframed, and the server reads none.
+    const headers = payload === undefined ? {} : { "Content-Length": Buffer.byteLength(payload) };
     return new Promise((resolve, reject) => {
-      const req = this.open(method, path, { timeout: timeoutMs }, (res) => {
+      const req = this.open(method, path, { timeout: timeoutMs, headers }, (res) => {
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => (text += chunk));
@@ -153,7 +156,7 @@ export class KubeClient {
       });
       req.on("timeout", () => req.destroy(new Error(`no answer in ${timeoutMs / 1000} s`)));
       req.on("error", (e) => reject(this.unreachable(e)));
-      req.end(body === undefined ? undefined : JSON.stringify(body));
+      req.end(payload);
     });
   }
 
@@ -242,7 +245,7 @@ export class KubeClient {
   private open(method: string, path: string, options: http.RequestOptions, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
     const url = new URL(this.server + path);
     const credentials = this.credentials();
-    const headers = { Accept: "application/json", "Content-Type": "application/json", ...credentials.headers };
+    const headers = { Accept: "application/json", "Content-Type": "application/json", ...options.headers, ...credentials.headers };
     if (url.protocol === "http:") return http.request(url, { ...options, method, headers }, onResponse);
     return https.request(url, { ...options, ...this.tls, ...credentials.tls, method, headers }, onResponse);
   }

@@ -117,6 +117,19 @@ describe("requests", () => {
     await expect(client.get("/api/v1/namespaces/default/pods/secret")).rejects.toThrow("GET /api/v1/namespaces/default/pods/secret: pods is forbidden: User cannot get");
   });
 
+  it("sends a body with its length, a DELETE's too (Node would send it unframed, and the server would read none)", async () => {
+    process.env.KUBECONFIG = kubeconfig("delete.yaml", oneContext({}));
+    let received = "";
+    handle = (req, res) => {
+      req.setEncoding("utf8");
+      req.on("data", (chunk: string) => (received += chunk));
+      req.on("end", () => res.end("{}"));
+    };
+    const answer = await KubeClient.connect(undefined).request("DELETE", "/api/v1/namespaces/default/pods/p", { gracePeriodSeconds: 0 });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(received)).toEqual({ gracePeriodSeconds: 0 });
+  });
+
   it("names the context and server when nothing answers", async () => {
     const closed = http.createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
