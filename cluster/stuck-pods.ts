@@ -25,8 +25,8 @@ export interface StuckPodOptions {
   say: (line: string) => void;
 }
 
-/** Watches the namespace's pods until the returned function is called. */
-export function watchStuckPods(kube: KubeClient, options: StuckPodOptions): () => void {
+/** Watches the namespace's pods until `stop` is called; `sayAgain` repeats at once what holds them (when an update is cancelled). */
+export function watchStuckPods(kube: KubeClient, options: StuckPodOptions): { stop: () => void; sayAgain: () => void } {
   const { namespace, say } = options;
   const pods = new Map<string, RawPod>();
   const events = new Map<string, Map<string, RawEvent>>();
@@ -87,9 +87,15 @@ export function watchStuckPods(kube: KubeClient, options: StuckPodOptions): () =
   );
   const timer = setInterval(look, TICK_MS);
   timer.unref();
-  return () => {
-    clearInterval(timer);
-    unwatchPods();
-    unwatchEvents();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      unwatchPods();
+      unwatchEvents();
+    },
+    sayAgain: () => {
+      for (const [uid, last] of reported) if (last !== "freed") reported.delete(uid);
+      look();
+    },
   };
 }

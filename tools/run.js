@@ -40,7 +40,7 @@ async function main(argv) {
   const ws = await LocalWorkspace.create({ workDir: dir, program: async () => require(entry) });
   entry = path.resolve(dir, (await ws.projectSettings()).main ?? ".");
   const stack = await Stack.createOrSelect(flags["--stack"], ws);
-  const stopWatch = command !== "preview" && dir === ROOT ? stuckPodWatch(flags["--stack"], flags["--config-file"] ?? path.join(dir, `Pulumi.${flags["--stack"]}.yaml`)) : () => {};
+  if (command !== "preview" && dir === ROOT) stuckPods = stuckPodWatch(flags["--stack"], flags["--config-file"] ?? path.join(dir, `Pulumi.${flags["--stack"]}.yaml`));
   const options = {
     signal: cancel.signal,
     ...(flags["--config-file"] ? { configFile: path.resolve(flags["--config-file"]) } : {}),
@@ -58,13 +58,16 @@ async function main(argv) {
     if (e instanceof CommandError) return 1;
     throw e;
   } finally {
-    stopWatch();
+    stuckPods.stop();
   }
 }
 
 const ROOT = path.join(__dirname, "..");
 
-/** Starts the stuck-pod watch; what stops it. Without a readable config or kubeconfig there is none (the CLI then says why). */
+/** The stuck-pod watch of this run, if any. */
+let stuckPods = { stop: () => {}, sayAgain: () => {} };
+
+/** Starts the stuck-pod watch. Without a readable config or kubeconfig there is none (the CLI then says why). */
 function stuckPodWatch(stackName, configFile) {
   // As stacks/main.js: the SDKs before tsx, whose hook would otherwise transform them.
   require("@pulumi/pulumi");
@@ -74,7 +77,7 @@ function stuckPodWatch(stackName, configFile) {
     return require("./stuck-watch.ts").startStuckPodWatch(stackName, configFile, (line) => process.stdout.write(`${line}\n`));
   } catch (e) {
     process.stderr.write(`run.js: pods that stay Terminating are not watched: ${e instanceof Error ? e.message : String(e)}\n`);
-    return () => {};
+    return { stop: () => {}, sayAgain: () => {} };
   }
 }
 
@@ -92,6 +95,8 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
         : `run.js: ${signal}: cancelling the update (pulumi finishes the steps under way, then releases the stack's lock)\n`,
     );
     cancel.abort();
+    // A delete under way that waits on a pod held by its post-start hook ends only once the pod is freed: say so now.
+    stuckPods.sayAgain();
   });
 }
 

@@ -38,6 +38,9 @@ function locks(): string[] {
   }
 }
 
+/** Runs the command the output gave to free a pod (`kubectl delete pod ... --grace-period=0 --force`) on the lab. */
+const free = (command: string) => run("bash", ["-c", command.replace(/^kubectl /, `${ROOT}/.lab/bin/kubectl --kubeconfig ${ROOT}/.lab/kubeconfig `)]);
+
 /** `up` with the hour-long hook until the progress display shows the hook running; the running `up`. */
 async function hourLongUp(): Promise<Started> {
   const up = startPulumi("up", STACK, HOUR_LONG);
@@ -81,7 +84,7 @@ describe("a post-start hook that does not return", () => {
     const [, deletingFor, command] = await fixed.seen(STAYS, 240);
     expect(Number(deletingFor), "seconds the pod was being deleted before up said why it stays").toBeLessThanOrEqual(10);
     // The advice works: the pod freed by hand, the waiting up goes on and converges.
-    const freed = run("bash", ["-c", command!.replace(/^kubectl/, `${ROOT}/.lab/bin/kubectl --kubeconfig ${ROOT}/.lab/kubeconfig`)]);
+    const freed = free(command!);
     expect(freed.status, freed.output).toBe(0);
     const done = await fixed.exited;
     expect(done.status, done.output).toBe(0);
@@ -98,13 +101,20 @@ describe("a post-start hook that does not return", () => {
     expect((Date.now() - started) / 1000, "seconds until the fixed up converged").toBeLessThan(60);
   }, 15 * MINUTES);
 
-  it("destroy says why the pod stays; SIGTERM cancels it; with forceDeleteStuckPods it frees the pod and ends", async () => {
+  it("destroy says why the pod stays; SIGTERM cancels it once the pod is freed; with forceDeleteStuckPods it frees the pod and ends", async () => {
     await cancel(await hourLongUp(), "SIGINT");
     const destroy = startPulumi("destroy", STACK, HOUR_LONG);
-    const [, deletingFor] = await destroy.seen(STAYS, 240);
+    const [, deletingFor, command] = await destroy.seen(STAYS, 240);
     expect(Number(deletingFor)).toBeLessThanOrEqual(10);
-    await cancel(destroy, "SIGTERM");
+    // The delete under way ends only once the pod goes: the cancel says so again, with the command.
+    process.kill(destroy.pid, "SIGTERM");
+    await destroy.seen(new RegExp(`run\\.js: SIGINT: cancelling the update[\\s\\S]*${STAYS.source}`), 60);
+    expect(free(command!).status).toBe(0);
+    const ended = await destroy.exited;
+    expect(ended.status, ended.output).not.toBe(0);
+    expect(locks(), "lock files left by a cancelled destroy").toEqual([]);
 
+    await cancel(await hourLongUp(), "SIGINT");
     const forced = pulumi("destroy", STACK, { ...HOUR_LONG, ...FORCE });
     expect(forced.status, forced.output).toBe(0);
     expect(forced.output).toMatch(FREED);

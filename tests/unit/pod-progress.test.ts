@@ -141,7 +141,7 @@ describe("watchStuckPods: a pod of the stack that stays Terminating", () => {
     vi.useFakeTimers({ now: T0 + 600_000 });
     const { kube, send, deleted } = fakeKube();
     const said: string[] = [];
-    const stop = watchStuckPods(kube, { ...options, force: false, say: (l) => said.push(l) });
+    const { stop, sayAgain } = watchStuckPods(kube, { ...options, force: false, say: (l) => said.push(l) });
     send("events", event("Started", 5));
     send("pods", owned(pod({ waiting: { reason: "ContainerCreating" } }, { deletedAt: 599 })));
     expect(said).toEqual([
@@ -154,6 +154,8 @@ describe("watchStuckPods: a pod of the stack that stays Terminating", () => {
     expect(said).toHaveLength(2);
     expect(said[1]).toMatch(/^pod quote-poststart-slow is being deleted \(for 3\d s\)/);
     expect(deleted).toEqual([]);
+    sayAgain(); // the update was cancelled: its delete under way ends only once the pod is freed
+    expect(said).toHaveLength(3);
     stop();
   });
 
@@ -161,7 +163,7 @@ describe("watchStuckPods: a pod of the stack that stays Terminating", () => {
     vi.useFakeTimers({ now: T0 + 600_000 });
     const { kube, send, deleted } = fakeKube();
     const said: string[] = [];
-    const stop = watchStuckPods(kube, { ...options, force: true, say: (l) => said.push(l) });
+    const { stop } = watchStuckPods(kube, { ...options, force: true, say: (l) => said.push(l) });
     send("events", event("Started", 5));
     send("pods", owned(pod({ waiting: { reason: "ContainerCreating" } }, { deletedAt: 599 })));
     await vi.advanceTimersByTimeAsync(10_000);
@@ -174,7 +176,7 @@ describe("watchStuckPods: a pod of the stack that stays Terminating", () => {
     vi.useFakeTimers({ now: T0 + 600_000 });
     const { kube, send, deleted } = fakeKube();
     const said: string[] = [];
-    const stop = watchStuckPods(kube, { ...options, force: true, say: (l) => said.push(l) });
+    const { stop } = watchStuckPods(kube, { ...options, force: true, say: (l) => said.push(l) });
     send("events", event("Started", 5));
     send("pods", owned(pod({ waiting: { reason: "ContainerCreating" } }, { deletedAt: 599 }), "poststart-lab/other"));
     send("pods", { ...owned(pod({ waiting: { reason: "ContainerCreating" } })), metadata: { ...owned(creating).metadata, uid: "u2" } });
