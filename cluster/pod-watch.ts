@@ -1,7 +1,7 @@
 // What `pulumi up` waits on, on a real cluster: a pod (or a Deployment's pods) watched until it
 // reaches what its scenario waits for, or fails for good; then `up` goes on, or stops at once with the cause.
 import type { PodWatch, WaitTarget } from "../infra/pod-watch";
-import { describePodState, judgePod, type PodHistory, type RawPod, type Until } from "../infra/pod-state";
+import { describePodState, describeProgress, formatDuration, judgePod, type PodHistory, type RawEvent, type RawPod, type Until } from "../infra/pod-state";
 import type { KubeClient } from "./kube";
 import { findLoggedRequest } from "./receiver-log";
 
@@ -16,9 +16,9 @@ export function clusterPodWatch(kube: KubeClient): PodWatch & { failed: Promise<
   return {
     /** Resolves at the first failure: the program then stops waiting for anything else. */
     failed: new Promise<void>((resolve) => (onFailure = resolve)),
-    wait: async (target) => {
+    wait: async (target, progress) => {
       if (reported) throw new Error(`${target.name}: not waited for: the update failed`);
-      const { done, stop } = watchPods(kube, target);
+      const { done, stop } = watchPods(kube, target, progress ?? (() => {}));
       running.add(stop);
       const state = await done.finally(() => running.delete(stop));
       if (target.service) await serviceRouted(kube, target);
@@ -52,6 +52,11 @@ export function clusterPodWatch(kube: KubeClient): PodWatch & { failed: Promise<
 }
 
 const UNTIL_TEXT: Record<Until, string> = { ready: "ready", "hook-failed": "at its post-start hook's failure", terminated: "terminated" };
+/** What the progress display says a wait is for. */
+const WAITING_TEXT: Record<Until, string> = { ready: "waiting until ready", "hook-failed": "waiting for its post-start hook to fail", terminated: "waiting until terminated" };
+
+/** How often the progress display hears what a wait is at (at least every 10 s, as the issue asks). */
+const PROGRESS_MS = 5000;
 
 /** kube-proxy applies a change of endpoints within its minimum sync period (1 s by default): twice that. */
 const PROXY_SYNC_MS = 2000;
@@ -74,19 +79,31 @@ async function serviceRouted(client: KubeClient, target: WaitTarget): Promise<vo
   await new Promise((r) => setTimeout(r, PROXY_SYNC_MS));
 }
 
-/** Watches the target's pods until a verdict; `stop` ends the watch early (the wait then rejects). */
-function watchPods(client: KubeClient, target: WaitTarget): { done: Promise<string>; stop: () => void } {
+/**
+ * Watches the target's pods (and their events: when the image pull and the post-start hook began)
+ * until a verdict, telling `progress` what it still waits for; `stop` ends the watch early (the wait then rejects).
+ */
+function watchPods(client: KubeClient, target: WaitTarget, progress: (message: string) => void): { done: Promise<string>; stop: () => void } {
   const pods = new Map<string, RawPod>();
   const histories = new Map<string, PodHistory>();
+  /** each pod's events, by the pod's uid, then the event's */
+  const events = new Map<string, Map<string, RawEvent>>();
   const started = Date.now();
   let lastError: Error | undefined;
+  let lastProgress = 0;
   let stop!: () => void;
   const done = new Promise<string>((resolve, reject) => {
     const finish = (outcome: { state: string } | { failure: string }) => {
       unwatch();
+      unwatchEvents();
       clearInterval(timer);
       if ("state" in outcome) resolve(outcome.state);
       else reject(new Error(`${target.name}: ${outcome.failure}`));
+    };
+    /** What the newest pod is still on its way through, and for how long. */
+    const stillWaiting = (live: RawPod[], now: number) => {
+      const newest = live.sort((a, b) => Date.parse(b.metadata.creationTimestamp ?? "") - Date.parse(a.metadata.creationTimestamp ?? ""))[0];
+      return describeProgress(newest, [...(events.get(newest?.metadata.uid ?? "")?.values() ?? [])], now);
     };
     const judge = () => {
       const now = Date.now();
@@ -97,14 +114,25 @@ function watchPods(client: KubeClient, target: WaitTarget): { done: Promise<stri
         const judged = judgePod(pod, target.until, history, now);
         if (judged) return finish(judged);
       }
+      const bound = formatDuration(target.timeoutSeconds * 1000);
       if (now - started >= target.timeoutSeconds * 1000) {
         const seen = live.map((p) => describePodState(p.status)).join("; ") || "no pod seen";
-        finish({ failure: `not ${UNTIL_TEXT[target.until]} after ${target.timeoutSeconds} s; last seen: ${seen}${lastError ? `; watch: ${lastError.message}` : ""}` });
+        return finish({
+          failure:
+            `not ${UNTIL_TEXT[target.until]} within its bound of ${bound}${target.note ? ` (${target.note})` : ""}; ` +
+            `still waiting for: ${stillWaiting(live, now)}; last seen: ${seen}${lastError ? `; watch: ${lastError.message}` : ""}`,
+        });
+      }
+      if (now - lastProgress >= PROGRESS_MS) {
+        lastProgress = now;
+        const note = target.note ? ` (${target.note})` : "";
+        progress(`${WAITING_TEXT[target.until]}: ${stillWaiting(live, now)}${note}; ${formatDuration(now - started)} of at most ${bound}`);
       }
     };
+    const namespace = encodeURIComponent(target.namespace);
     const query: Record<string, string> = target.selector ? { labelSelector: target.selector } : { fieldSelector: `metadata.name=${target.name}` };
     const unwatch = client.watch(
-      `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods`,
+      `/api/v1/namespaces/${namespace}/pods`,
       query,
       (type, pod: RawPod) => {
         if (target.uid && pod.metadata.uid !== target.uid) return;
@@ -118,7 +146,22 @@ function watchPods(client: KubeClient, target: WaitTarget): { done: Promise<stri
       },
       (e) => (lastError = e),
     );
-    // Some verdicts come with time alone: a retried reason that lasts, the time limit.
+    // The events only tell what the pod is at; a watch that fails costs the progress detail, not the wait.
+    const eventQuery = `involvedObject.kind=Pod${target.selector ? "" : `,involvedObject.name=${target.name}`}`;
+    const unwatchEvents = client.watch(
+      `/api/v1/namespaces/${namespace}/events`,
+      { fieldSelector: eventQuery },
+      (type, e: RawEvent) => {
+        const pod = e?.involvedObject?.uid;
+        if (!pod || !e.metadata?.uid) return; // not an event of a pod: nothing to tell
+        const seen = events.get(pod) ?? new Map<string, RawEvent>();
+        events.set(pod, seen);
+        if (type === "DELETED") seen.delete(e.metadata.uid);
+        else seen.set(e.metadata.uid, e);
+      },
+      () => {},
+    );
+    // Some verdicts come with time alone: a retried reason that lasts, the time limit; and the progress.
     const timer = setInterval(judge, 1000);
     stop = () => finish({ failure: "not waited for: the update failed" });
   });

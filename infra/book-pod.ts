@@ -2,10 +2,10 @@
 // `pulumi up` waits for: readiness, or the state the book predicts for pods that never get ready.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { checkDnsLabel, checkImage, checkPullPolicy, type PullPolicy } from "./checks";
+import { checkDnsLabel, checkImage, checkPullPolicy, checkSeconds, type PullPolicy } from "./checks";
 import { checkHook, type Hook } from "./hooks";
 import { type PodWatch, reach } from "./pod-watch";
-import { describePodState, type Until } from "./pod-state";
+import { describePodState, formatDuration, type Until } from "./pod-state";
 
 export const BOOK_IMAGE = "nginx:alpine";
 
@@ -25,6 +25,19 @@ export interface BookPodArgs {
    * which waits until its timeout (10 minutes for a pod) when the hook or image fails
    */
   readonly podWatch?: PodWatch;
+  /**
+   * How long `pulumi up` waits for the pod beyond what its scenario takes by design (the slow
+   * hook's sleep); past it, `up` fails naming the pod and what it still waited for. @default 300
+   */
+  readonly waitMarginSeconds?: number;
+}
+
+/** A pod that gets where it should takes seconds, an image pull on a slow network minutes: 5 minutes' margin. */
+export const DEFAULT_WAIT_MARGIN_SECONDS = 300;
+
+/** The margin's one rule (the component's argument and the stack setting alike). */
+export function checkWaitMargin(setting: string, seconds: number): number {
+  return checkSeconds(setting, seconds, 10, 86_400);
 }
 
 /**
@@ -36,8 +49,22 @@ export interface Readiness {
   until: Until;
   /** what the scenario waits for, in words (the output `readiness`) */
   expected: string;
-  /** @default 300 */
-  timeoutSeconds?: number;
+  /** how long the pod takes by design to get there (the slow hook's sleep), and why, in words */
+  byDesign?: { seconds: number; note: string };
+}
+
+/** How long `pulumi up` waits at most for a pod: what it takes by design plus the margin; with both in words. */
+export interface WaitBound {
+  seconds: number;
+  /** e.g. `at most 5m15s: the slow hook sleeps 15 s, plus a margin of 5m00s (waitMarginSeconds)` */
+  words: string;
+}
+
+export function waitBound(readiness: Readiness, marginSeconds = DEFAULT_WAIT_MARGIN_SECONDS): WaitBound {
+  const design = readiness.byDesign;
+  const seconds = (design?.seconds ?? 0) + marginSeconds;
+  const margin = `${formatDuration(marginSeconds * 1000)} (waitMarginSeconds)`;
+  return { seconds, words: `at most ${formatDuration(seconds * 1000)}: ${design ? `${design.note}, plus a margin of ${margin}` : `a margin of ${margin}`}` };
 }
 
 /** The provider's own await, where no PodWatch waits: a JSONPath condition per state waited for. */
@@ -53,10 +80,10 @@ const PROVIDER_WAIT_FOR: Record<Until, string | undefined> = {
  * pods and Deployments it also skips waiting for a delete, and a replacement of a pod with a fixed
  * name would then be created while the old one still terminates.
  */
-export function awaitAnnotations(readiness: Readiness, podWatch: PodWatch | undefined): Record<string, string> | undefined {
-  if (podWatch) return { "pulumi.com/waitFor": "jsonpath={.metadata.uid}" };
+export function awaitAnnotations(readiness: Readiness, args: Pick<BookPodArgs, "podWatch" | "waitMarginSeconds">): Record<string, string> | undefined {
+  if (args.podWatch) return { "pulumi.com/waitFor": "jsonpath={.metadata.uid}" };
   const waitFor = PROVIDER_WAIT_FOR[readiness.until];
-  return waitFor ? { "pulumi.com/waitFor": waitFor, "pulumi.com/timeoutSeconds": String(readiness.timeoutSeconds ?? 300) } : undefined;
+  return waitFor ? { "pulumi.com/waitFor": waitFor, "pulumi.com/timeoutSeconds": String(waitBound(readiness, args.waitMarginSeconds).seconds) } : undefined;
 }
 
 export interface HookPodSpec {
@@ -85,6 +112,7 @@ export function checkArgs<T>(component: pulumi.Resource, check: () => T): T {
 export function createHookPod(parent: pulumi.ComponentResource, args: BookPodArgs, spec: HookPodSpec): k8s.core.v1.Pod {
   const { name, image, imagePullPolicy, lifecycle } = checkArgs(parent, () => {
     if (args.namespace !== undefined) checkDnsLabel("namespace", args.namespace);
+    if (args.waitMarginSeconds !== undefined) checkWaitMargin("waitMarginSeconds", args.waitMarginSeconds);
     return {
       name: checkDnsLabel("name", spec.name),
       image: checkImage("image", args.image ?? BOOK_IMAGE),
@@ -98,7 +126,7 @@ export function createHookPod(parent: pulumi.ComponentResource, args: BookPodArg
       metadata: {
         name,
         namespace: args.namespace,
-        annotations: awaitAnnotations(spec.readiness, args.podWatch),
+        annotations: awaitAnnotations(spec.readiness, args),
       },
       spec: {
         restartPolicy: spec.restartPolicy,
@@ -122,16 +150,17 @@ export function createHookPod(parent: pulumi.ComponentResource, args: BookPodArg
 /** The outputs every scenario component registers. */
 export type PodOutputs = ReturnType<typeof podOutputs>;
 
-export function podOutputs(pod: k8s.core.v1.Pod, readiness: Readiness, podWatch: PodWatch | undefined) {
+export function podOutputs(pod: k8s.core.v1.Pod, readiness: Readiness, args: BookPodArgs) {
+  const bound = waitBound(readiness, args.waitMarginSeconds);
   return {
     podName: pod.metadata.name,
     namespace: namespaceOf(pod),
     readiness:
       readiness.until === "ready"
-        ? "pulumi up waited until the pod was ready"
-        : `pulumi up did not wait for the pod to be ready (it never is): it waited for ${readiness.expected}`,
+        ? `pulumi up waits until the pod is ready, ${bound.words}`
+        : `pulumi up does not wait for the pod to be ready (it never is): it waits for ${readiness.expected}, ${bound.words}`,
     /** The state of the pod this update created when `pulumi up` went on, e.g. the hook's PostStartHookError message. */
-    state: podState(pod, readiness, podWatch),
+    state: podState(pod, readiness, bound, args.podWatch),
   };
 }
 
@@ -139,10 +168,11 @@ export function podOutputs(pod: k8s.core.v1.Pod, readiness: Readiness, podWatch:
  * With a PodWatch, `pulumi up` waits here and fails with the cause (the output is then absent: it
  * would describe no pod that exists); a preview only describes what the provider last read.
  */
-function podState(pod: k8s.core.v1.Pod, readiness: Readiness, podWatch: PodWatch | undefined): pulumi.Output<string | undefined> {
+function podState(pod: k8s.core.v1.Pod, readiness: Readiness, bound: WaitBound, podWatch: PodWatch | undefined): pulumi.Output<string | undefined> {
   if (!podWatch || pulumi.runtime.isDryRun()) return pod.status.apply(describePodState);
+  const { until, byDesign } = readiness;
   return pulumi.all([namespaceOf(pod), pod.metadata.name, pod.metadata.uid]).apply(([namespace, name, uid]) =>
-    reach(podWatch, { namespace, name, uid, until: readiness.until, timeoutSeconds: readiness.timeoutSeconds ?? 300 }, pod).then((r) =>
+    reach(podWatch, { namespace, name, uid, until, timeoutSeconds: bound.seconds, ...(byDesign ? { note: byDesign.note } : {}) }, pod).then((r) =>
       "state" in r ? r.state : undefined,
     ),
   );

@@ -41,7 +41,7 @@ export class FailingHookPod extends pulumi.ComponentResource {
       restartPolicy,
       readiness,
     });
-    this.outputs = podOutputs(this.pod, readiness, args.podWatch);
+    this.outputs = podOutputs(this.pod, readiness, args);
     this.registerOutputs(this.outputs);
   }
 }

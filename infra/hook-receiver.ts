@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import * as certmanager from "@pulumi/kubernetes-cert-manager";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { awaitAnnotations, BOOK_IMAGE, checkArgs } from "./book-pod";
+import { awaitAnnotations, BOOK_IMAGE, checkArgs, checkWaitMargin, type Readiness, waitBound } from "./book-pod";
 import { checkClusterIP, checkDnsLabel, checkPlainPath, checkImage, checkPort, checkPullPolicy, checkScheme, type HookScheme, type PullPolicy } from "./checks";
 import { type PodWatch, reach } from "./pod-watch";
 
@@ -30,7 +30,12 @@ export interface HookReceiverArgs {
   readonly imagePullPolicy?: PullPolicy;
   /** Who `pulumi up` waits with for the receiver to answer (see BookPodArgs). @default the provider's own await */
   readonly podWatch?: PodWatch;
+  /** How long `pulumi up` waits for the receiver's pod (see BookPodArgs). @default 300 */
+  readonly waitMarginSeconds?: number;
 }
+
+/** The receiver is waited for until it answers. */
+const RECEIVER_READINESS: Readiness = { until: "ready", expected: "the receiver to be ready" };
 
 /** Where the book's hook sends its GET: the path the receiver expects. */
 export const BOOK_HOOK_PATH = "/container-started";
@@ -104,6 +109,7 @@ export class HookReceiver extends pulumi.ComponentResource {
       image: checkImage("receiver.image", args.image ?? BOOK_IMAGE),
       imagePullPolicy: checkPullPolicy("receiver.imagePullPolicy", args.imagePullPolicy),
     }));
+    if (args.waitMarginSeconds !== undefined) checkArgs(this, () => checkWaitMargin("receiver.waitMarginSeconds", args.waitMarginSeconds!));
     const serviceName = checked.serviceName;
     this.clusterIP = checked.clusterIP;
     this.port = checked.port;
@@ -155,7 +161,7 @@ export class HookReceiver extends pulumi.ComponentResource {
     this.deployment = new k8s.apps.v1.Deployment(
       serviceName,
       {
-        metadata: { name: serviceName, namespace, annotations: awaitAnnotations({ until: "ready", expected: "ready" }, args.podWatch) },
+        metadata: { name: serviceName, namespace, annotations: awaitAnnotations(RECEIVER_READINESS, args) },
         spec: {
           selector: { matchLabels: labels },
           template: {
@@ -170,7 +176,7 @@ export class HookReceiver extends pulumi.ComponentResource {
       serviceName,
       {
         // With a PodWatch the receiver's pod is waited for there; the provider would wait up to 10 minutes for endpoints.
-        metadata: { name: serviceName, namespace, annotations: awaitAnnotations({ until: "ready", expected: "ready" }, args.podWatch) },
+        metadata: { name: serviceName, namespace, annotations: awaitAnnotations(RECEIVER_READINESS, args) },
         spec: { clusterIP: this.clusterIP, selector: labels, ports: [{ name: "http", port: this.port, targetPort: "http" }] },
       },
       { parent: this, dependsOn: [this.deployment] },
@@ -182,7 +188,7 @@ export class HookReceiver extends pulumi.ComponentResource {
             .all([this.deployment.metadata.namespace, this.deployment.metadata.name, template])
             .apply(async ([ns, name, version]) => {
               const selector = `app=${serviceName},${TEMPLATE_LABEL}=${version}`;
-              const target = { namespace: ns ?? "default", name, selector, service: serviceName, until: "ready" as const, timeoutSeconds: 300 };
+              const target = { namespace: ns ?? "default", name, selector, service: serviceName, until: "ready" as const, timeoutSeconds: waitBound(RECEIVER_READINESS, args.waitMarginSeconds).seconds };
               // After a failure the update ends: what waits for the receiver is not created, its
               // registration failing with the error already reported (the runtime prints it once).
               const reached = await reach(podWatch, target, this.deployment);

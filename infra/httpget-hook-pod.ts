@@ -75,7 +75,7 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
     this.receiver =
       shared ??
       (ownReceiver
-        ? new HookReceiver(`${name}-receiver`, { path, ...ownReceiver, namespace: args.namespace, port, scheme, podWatch: args.podWatch }, { parent: this })
+        ? new HookReceiver(`${name}-receiver`, { path, ...ownReceiver, namespace: args.namespace, port, scheme, podWatch: args.podWatch, waitMarginSeconds: args.waitMarginSeconds }, { parent: this })
         : undefined);
     const host = this.receiver?.clusterIP ?? hook.host;
     const targetsOwnPod = host === undefined;
@@ -95,7 +95,7 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
     }
     const readiness: Readiness = targetsOwnPod
       ? { until: "hook-failed", expected: "PostStartHookError: its hook reached the pod before nginx listened" }
-      : { until: "ready", expected: "the pod to be ready" };
+      : { until: "ready", expected: "the pod to be ready", ...(delay ? { byDesign: { seconds: delay, note: `nginx starts ${delay} s late` } } : {}) };
     this.pod = createHookPod(this, args, {
       name: args.name ?? "poststart-httpget",
       // HTTP is the Kubernetes default; like the book, leave it out.
@@ -108,7 +108,7 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
       // The receiver must answer before the hook fires.
       dependsOn: this.receiver ? this.receiver.ready.apply(() => [this.receiver!]) : [],
     });
-    const outputs = podOutputs(this.pod, readiness, args.podWatch);
+    const outputs = podOutputs(this.pod, readiness, args);
     this.outputs = {
       ...outputs,
       hookUrl: `${scheme.toLowerCase()}://${host ?? "<pod IP>"}:${port}${path}`,

@@ -193,3 +193,91 @@ export function describePodState(status: RawPod["status"] | undefined): string {
   const parts = [reason, exitCode === undefined ? undefined : `exit code ${exitCode}`, message?.trim()].filter(Boolean);
   return `${status.phase}; ${container.name} ${state}${parts.length ? `: ${parts.join(", ")}` : ""}; restarts: ${container.restartCount}`;
 }
+
+// ---------------------------------------------------------------- what `pulumi up` still waits for
+
+/** A duration as the progress display shows it: `20 s`, `1m30s`, `1h05m`. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+/** When an event last happened (ms), by the newest timestamp it carries. */
+export function eventTime(e: RawEvent): number | undefined {
+  const at = e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp;
+  return at ? Date.parse(at) : undefined;
+}
+
+/** When the newest event of `reason` about the pod happened (ms). */
+function lastEvent(events: readonly RawEvent[], reason: string): number | undefined {
+  const times = events.filter((e) => e.reason === reason).map(eventTime).filter((t): t is number => t !== undefined);
+  return times.length ? Math.max(...times) : undefined;
+}
+
+/**
+ * Since when (ms) the pod's post-start hook has been running, if it is: the kubelet runs the hook
+ * right after its `Started` event, and reports the container as running only once the hook returned.
+ */
+export function hookRunningSince(pod: RawPod, events: readonly RawEvent[]): number | undefined {
+  const started = lastEvent(events, "Started");
+  const state = pod.status?.containerStatuses?.[0]?.state;
+  if (started === undefined || state?.running || state?.terminated) return undefined;
+  const waiting = state?.waiting?.reason;
+  return waiting === undefined || waiting === "ContainerCreating" ? started : undefined;
+}
+
+/**
+ * What a pod is still on its way through, and for how long, seen at `now` (ms) with its events:
+ * `post-start hook running for 1m30s`, `image pulling for 20 s`, `not scheduled for 5 s: <why>`.
+ */
+export function describeProgress(pod: RawPod | undefined, events: readonly RawEvent[], now: number): string {
+  if (!pod) return "no pod yet";
+  const since = (at: number | string | undefined) => formatDuration(now - (typeof at === "string" ? Date.parse(at) : (at ?? now)));
+  const created = pod.metadata.creationTimestamp;
+  const scheduled = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
+  if (scheduled?.status === "False") return `not scheduled for ${since(created)}${scheduled.message ? `: ${scheduled.message}` : ""}`;
+  const hook = hookRunningSince(pod, events);
+  if (hook !== undefined) return `post-start hook running for ${since(hook)}`;
+  const container = pod.status?.containerStatuses?.[0];
+  const state = container?.state;
+  const pulling = lastEvent(events, "Pulling");
+  if (pulling !== undefined && !state?.running && (lastEvent(events, "Pulled") ?? 0) < pulling) return `image pulling for ${since(pulling)}`;
+  if (state?.running) {
+    return container!.ready ? "ready" : `container running for ${since(state.running.startedAt)}, not ready yet`;
+  }
+  if (state?.waiting?.reason && state.waiting.reason !== "ContainerCreating") return `container waiting: ${state.waiting.reason}`;
+  if (state?.terminated) return `container terminated: ${describePodState(pod.status)}`;
+  return `container creating for ${since(created)}`;
+}
+
+/** How long a pod being deleted may take to go away before its starting container counts as what holds it. */
+export const TERMINATING_GRACE_MS = 5000;
+
+/**
+ * Why a pod that is being deleted (it has a deletionTimestamp) does not go away; undefined unless
+ * its post-start hook still runs: the kubelet stops a container only once its post-start hook
+ * returned, and sets no time limit on that hook. Without the hook's `Started` event (the API server
+ * keeps events an hour), a container still being created after TERMINATING_GRACE_MS says as much.
+ */
+export function describeStuckPod(pod: RawPod, events: readonly RawEvent[], now: number): string | undefined {
+  const { name, deletionTimestamp } = pod.metadata;
+  if (!deletionTimestamp) return undefined;
+  const deleting = `pod ${name} is being deleted (for ${formatDuration(now - Date.parse(deletionTimestamp))}) but stays Terminating`;
+  const hook = hookRunningSince(pod, events);
+  if (hook !== undefined) {
+    return `${deleting}: its post-start hook has run for ${formatDuration(now - hook)}, and the kubelet stops the container only once the hook returns.`;
+  }
+  const state = pod.status?.containerStatuses?.[0]?.state;
+  const creating = state?.waiting?.reason === "ContainerCreating" && !events.some((e) => e.reason === "Pulling");
+  if (creating && now - Date.parse(deletionTimestamp) >= TERMINATING_GRACE_MS) {
+    return `${deleting}: its container is still being created, so its post-start hook may still run (the kubelet stops the container only once the hook returns).`;
+  }
+  return undefined;
+}
+
+/** What frees a pod that stays Terminating: its removal from the API at once; the kubelet cleans up later. */
+export function forceDeleteCommand(pod: RawPod): string {
+  return `kubectl delete pod ${pod.metadata.name} -n ${pod.metadata.namespace ?? "default"} --grace-period=0 --force`;
+}

@@ -25,13 +25,20 @@ export interface WaitTarget {
   /** the Service in front of them: ready only once it has a ready endpoint, and the node's kube-proxy had time to route to it */
   service?: string;
   until: Until;
+  /** how long `pulumi up` waits at most; past it, it fails naming what it still waited for */
   timeoutSeconds: number;
+  /** what the pod takes by design, said in the progress (`the slow hook sleeps 60 s`) */
+  note?: string;
 }
 
 /** Waits for pods; the components take one to stop `pulumi up` with the kubelet's cause. */
 export interface PodWatch {
-  /** Resolves with the pod's state once it reaches `until`; rejects with `<name>: <cause>` once it fails for good or the time is up. */
-  wait(target: WaitTarget): Promise<string>;
+  /**
+   * Resolves with the pod's state once it reaches `until`; rejects with `<name>: <cause>` once it
+   * fails for good or the time is up. Meanwhile calls `progress` at least every 10 s with what it
+   * waits for and for how long.
+   */
+  wait(target: WaitTarget, progress?: (message: string) => void): Promise<string>;
   /** Stops `pulumi up` with this error (the first one only); resolves with the error reported, once it is. */
   fail(error: pulumi.ResourceError): Promise<Error>;
   /** The first GET `path` that the pods of `selector` logged since `since`, waiting a few seconds for the line; undefined if none. */
@@ -44,7 +51,9 @@ export interface PodWatch {
  * a rejected output would print it wrapped in the outputs' serialization), the error reported.
  */
 export function reach(podWatch: PodWatch, target: WaitTarget, resource: pulumi.Resource): Promise<{ state: string } | { failed: Error }> {
-  return podWatch.wait(target).then(
+  // An ephemeral message: the status column of Pulumi's progress display, not a diagnostic kept at the end.
+  const progress = (message: string) => void pulumi.log.info(message, resource, undefined, true);
+  return podWatch.wait(target, progress).then(
     (state) => ({ state }),
     async (e: Error) => ({ failed: await podWatch.fail(new pulumi.ResourceError(e.message, resource, true)) }),
   );

@@ -70,7 +70,7 @@ export class QuotePostStartPod extends pulumi.ComponentResource {
       readiness,
     });
     this.hookOutputFile = args.hookOutputFile;
-    this.outputs = { ...podOutputs(this.pod, readiness, args.podWatch), ...quoteAccess(this.pod) };
+    this.outputs = { ...podOutputs(this.pod, readiness, args), ...quoteAccess(this.pod) };
     this.registerOutputs(this.outputs);
   }
 }

@@ -28,14 +28,14 @@ export class SlowHookPod extends pulumi.ComponentResource {
     super("poststart-lab:index:SlowHookPod", name, {}, opts);
     const delaySeconds = checkArgs(this, () => checkDelaySeconds("delaySeconds", args.delaySeconds ?? BOOK_SLOW_HOOK_DELAY_SECONDS));
     // The pod does get ready once the hook is done, so pulumi up waits: it returns when the quote is served.
-    const readiness: Readiness = { until: "ready", expected: "the pod to be ready", timeoutSeconds: 300 + delaySeconds };
+    const readiness: Readiness = { until: "ready", expected: "the pod to be ready", byDesign: { seconds: delaySeconds, note: `the slow hook sleeps ${delaySeconds} s` } };
     this.pod = createHookPod(this, args, {
       name: args.name ?? "quote-poststart-slow",
       postStart: checkArgs(this, () => hooks.script(quoteScriptSteps(args, delaySeconds), { outputFile: args.hookOutputFile })),
       readiness,
     });
     this.hookOutputFile = args.hookOutputFile;
-    this.outputs = { ...podOutputs(this.pod, readiness, args.podWatch), ...quoteAccess(this.pod) };
+    this.outputs = { ...podOutputs(this.pod, readiness, args), ...quoteAccess(this.pod) };
     this.registerOutputs(this.outputs);
   }
 }

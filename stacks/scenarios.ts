@@ -21,6 +21,7 @@ function podArgs(settings: Settings, podWatch: PodWatch | undefined) {
     namespace: podNamespace(settings),
     image: settings.image,
     imagePullPolicy: settings.imagePullPolicy,
+    waitMarginSeconds: settings.waitMarginSeconds,
   };
 }
 
@@ -69,7 +70,7 @@ export function scenarioDeployer(settings: Settings, opts: pulumi.ComponentResou
     receiver: () =>
       (receiver ??= new HookReceiver(
         BOOK_RECEIVER_NAME,
-        { namespace: podNamespace(settings), clusterIP: settings.hookReceiverClusterIP, scheme: settings.hookScheme, image: settings.image, imagePullPolicy: settings.imagePullPolicy, podWatch },
+        { namespace: podNamespace(settings), clusterIP: settings.hookReceiverClusterIP, scheme: settings.hookScheme, image: settings.image, imagePullPolicy: settings.imagePullPolicy, podWatch, waitMarginSeconds: settings.waitMarginSeconds },
         // Until this project shared it, the receiver was poststart-httpget's child: the same objects, not new ones.
         { ...opts, aliases: [{ name: "poststart-httpget-receiver", parent: pulumi.createUrn("poststart-httpget", "poststart-lab:index:HttpGetHookPod") }] },
       )),

@@ -1,5 +1,5 @@
 // Stack config -> validated, typed settings. Every error names the key, the bad value and what is allowed.
-import { BOOK_IMAGE } from "../infra/book-pod";
+import { BOOK_IMAGE, checkWaitMargin, DEFAULT_WAIT_MARGIN_SECONDS } from "../infra/book-pod";
 import {
   ArgumentError,
   checkClusterIP,
@@ -62,6 +62,8 @@ export interface Settings {
   hookScheme: HookScheme;
   hookOutputFile?: string;
   adoptExisting: boolean;
+  waitMarginSeconds: number;
+  forceDeleteStuckPods: boolean;
 }
 
 /** The defaults: the book's values, the components' own. `Pulumi.yaml` declares the same (a unit test keeps them equal). */
@@ -78,6 +80,8 @@ export const DEFAULTS = {
   hookScheme: "HTTP",
   hookOutputFile: "",
   adoptExisting: false,
+  waitMarginSeconds: DEFAULT_WAIT_MARGIN_SECONDS,
+  forceDeleteStuckPods: false,
 };
 type Key = keyof typeof DEFAULTS;
 const KEYS = Object.keys(DEFAULTS) as Key[];
@@ -174,6 +178,8 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
 
   const delay = checked("slowHookDelaySeconds", (k) => checkDelaySeconds(k, parsed(values.slowHookDelaySeconds) as number));
 
+  const waitMargin = checked("waitMarginSeconds", (k) => checkWaitMargin(k, parsed(values.waitMarginSeconds) as number));
+
   const clusterIP = text("hookReceiverClusterIP", values.hookReceiverClusterIP);
   checked("hookReceiverClusterIP", (k) => checkClusterIP(k, clusterIP));
 
@@ -193,5 +199,7 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
     hookScheme: oneOf("hookScheme", values.hookScheme, HOOK_SCHEMES),
     hookOutputFile: hookOutputFile === "" ? undefined : hookOutputFile,
     adoptExisting: boolean("adoptExisting", values.adoptExisting),
+    waitMarginSeconds: waitMargin,
+    forceDeleteStuckPods: boolean("forceDeleteStuckPods", values.forceDeleteStuckPods),
   };
 }

@@ -7,6 +7,10 @@
 #                                                   e.g. --set cluster=lab; the value is read as YAML
 #   bash tools/pulumi.sh env                        `export ...` lines of this environment, for eval
 #                                                   (the tests and the bench run the CLI with it)
+#   bash tools/pulumi.sh cancel --stack <name>      pulumi cancel: deletes the stack's lock, left by a
+#                                                   CLI that was killed outright (SIGKILL)
+# SIGINT or SIGTERM (Ctrl-C, a CI job's timeout) cancels the update cleanly: the CLI gets one SIGINT,
+# finishes the steps under way, releases the stack's lock and exits; this script ends with it.
 # State lives in .lab/state (git-ignored). The stack files pin no secrets provider: this backend's
 # stacks use the passphrase "lab" (PULUMI_CONFIG_PASSPHRASE to change it; no setting is secret),
 # and a new stack's salt goes into its copy in .lab/config, never into the committed stack file.
@@ -17,7 +21,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-command=${1:?usage: tools/pulumi.sh preview|up|destroy --stack <name> | --all, or tools/pulumi.sh env}
+command=${1:?usage: tools/pulumi.sh preview|up|destroy|cancel --stack <name> | --all, or tools/pulumi.sh env}
 shift
 
 # The CLI's environment: the toolchain's, a local file backend, the passphrase, and the lab
@@ -55,6 +59,49 @@ node --import tsx tools/stack-file-cli.ts check "${stacks[@]}" || exit 2
 mkdir -p .lab/state
 eval "$(cli_env)"
 
+# Runs "$@" in a process group of its own and waits for it; the first SIGINT or SIGTERM this script
+# gets becomes one SIGINT to it (a terminal's Ctrl-C reaches this script twice: from the terminal and
+# from npm; the Pulumi CLI takes a second SIGINT as "stop at once", leaving the stack locked).
+cancellable() {
+  local child status
+  set -m
+  "$@" &
+  child=$!
+  set +m
+  trap 'trap "" INT TERM; kill -INT "$child" 2>/dev/null || true' INT TERM
+  while :; do
+    wait "$child" && status=0 || status=$?
+    kill -0 "$child" 2>/dev/null || break # wait returned for a signal, not for the child's end
+  done
+  trap - INT TERM
+  return "$status"
+}
+
+# A lock whose CLI no longer runs on this machine was left by a CLI killed outright (a cancel releases
+# its lock): the CLI would only say "locked"; say which command clears it.
+stale_lock() {
+  local file pid host
+  for file in .lab/state/.pulumi/locks/*/"$PROJECT"/"$1"/*.json; do
+    [[ -f $file ]] || continue
+    pid=$(grep -o '"pid": *[0-9]*' "$file" | grep -o '[0-9]*$' || true)
+    host=$(grep -o '"hostname": *"[^"]*"' "$file" | sed 's/.*"\([^"]*\)"$/\1/' || true)
+    if [[ $host == "$(hostname)" && -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+      echo "pulumi.sh: the stack $1 is locked by a pulumi CLI that no longer runs (pid $pid, lock file $file):" \
+        "it was killed outright (SIGKILL), before it could release its lock; a Ctrl-C or SIGTERM cancel releases it." \
+        "Clear the lock: bash tools/pulumi.sh cancel --stack $1 (pulumi cancel, which deletes the file backend's lock file);" \
+        "then npm run $command converges" >&2
+      return 0
+    fi
+  done
+  return 1
+}
+PROJECT=poststart-lab
+
+if [[ $command == cancel ]]; then
+  for s in "${stacks[@]}"; do pulumi cancel --yes --stack "$s"; done
+  exit
+fi
+
 route=cli
 if [[ $(command -v pulumi-language-nodejs) == "$ROOT/.lab/bin/"* ]]; then
   route=automation
@@ -67,17 +114,18 @@ fi
 mkdir -p .lab/config
 cp Pulumi.yaml .lab/config/Pulumi.yaml
 for s in "${stacks[@]}"; do
+  if stale_lock "$s"; then exit 1; fi
   config=(--config-file ".lab/config/Pulumi.$s.yaml")
   node --import tsx tools/stack-file-cli.ts set "$s" "${config[1]}" "${sets[@]}" || exit 2
   [[ -e .lab/state/.pulumi/stacks/poststart-lab/$s.json ]] || pulumi --cwd .lab/config stack select --create --non-interactive "$s" >/dev/null
   if [[ $route == automation ]]; then
-    node tools/run.js "$command" --stack "$s" "${config[@]}"
+    cancellable node tools/run.js "$command" --stack "$s" "${config[@]}"
     continue
   fi
   case $command in
-    preview) pulumi preview --non-interactive --stack "$s" "${config[@]}" "${extra[@]}" ;;
-    up) pulumi up --yes --non-interactive --skip-preview --stack "$s" "${config[@]}" "${extra[@]}" ;;
-    destroy) pulumi destroy --yes --non-interactive --skip-preview --stack "$s" "${config[@]}" "${extra[@]}" ;;
+    preview) cancellable pulumi preview --non-interactive --stack "$s" "${config[@]}" "${extra[@]}" ;;
+    up) cancellable pulumi up --yes --non-interactive --skip-preview --stack "$s" "${config[@]}" "${extra[@]}" ;;
+    destroy) cancellable pulumi destroy --yes --non-interactive --skip-preview --stack "$s" "${config[@]}" "${extra[@]}" ;;
     *) echo "unknown command $command: use preview, up or destroy" >&2; exit 2 ;;
   esac
 done

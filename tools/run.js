@@ -5,6 +5,9 @@
 // resource hooks to the engine; this way the program runs on the project's own, current SDK.
 // tools/pulumi.sh uses it with the toolchain's own CLI; a Pulumi CLI you installed runs the
 // program through its own host, as usual.
+// Beside an update or a destroy of this project, it watches the stack's pods that are being
+// deleted: one whose post-start hook still runs cannot go away (cluster/stuck-pods.ts says why, or
+// frees it). A SIGINT or SIGTERM cancels the update cleanly (see the end of this file).
 //
 //   node tools/run.js <preview|up|destroy> --stack <name> [--config-file <file>] [--dir <project>]
 //
@@ -64,7 +67,9 @@ async function main(argv) {
   const ws = await LocalWorkspace.create({ workDir: dir, program: async () => require(entry) });
   entry = path.resolve(dir, (await ws.projectSettings()).main ?? ".");
   const stack = await Stack.createOrSelect(flags["--stack"], ws);
+  if (command !== "preview" && dir === ROOT) stuckPods = stuckPodWatch(flags["--stack"], flags["--config-file"] ?? path.join(dir, `Pulumi.${flags["--stack"]}.yaml`));
   const options = {
+    signal: cancel.signal,
     ...(flags["--config-file"] ? { configFile: path.resolve(flags["--config-file"]) } : {}),
     onOutput: (s) => process.stdout.write(s),
     onError: (s) => process.stderr.write(s),
@@ -79,12 +84,48 @@ async function main(argv) {
     // The CLI's own output, its error included, has been passed through already.
     if (e instanceof CommandError) return 1;
     throw e;
+  } finally {
+    stuckPods.stop();
   }
 }
 
-// Ctrl-C (SIGINT to the process group) reaches the CLI too, which cancels the update cleanly and
-// exits; this process, which runs the program for it, keeps serving until then.
-process.on("SIGINT", () => {});
+const ROOT = path.join(__dirname, "..");
+
+/** The stuck-pod watch of this run, if any. */
+let stuckPods = { stop: () => {}, sayAgain: () => {} };
+
+/** Starts the stuck-pod watch. Without a readable config or kubeconfig there is none (the CLI then says why). */
+function stuckPodWatch(stackName, configFile) {
+  // As stacks/main.js: the SDKs before tsx, whose hook would otherwise transform them.
+  require("@pulumi/pulumi");
+  require("@pulumi/kubernetes");
+  require("tsx/cjs");
+  try {
+    return require("./stuck-watch.ts").startStuckPodWatch(stackName, configFile, (line) => process.stdout.write(`${line}\n`));
+  } catch (e) {
+    process.stderr.write(`run.js: pods that stay Terminating are not watched: ${e instanceof Error ? e.message : String(e)}\n`);
+    return { stop: () => {}, sayAgain: () => {} };
+  }
+}
+
+// SIGINT or SIGTERM (a terminal's Ctrl-C, a CI job's timeout): the CLI gets one SIGINT, on which it
+// cancels the update cleanly (it finishes the steps under way, saves the state, releases the
+// stack's lock) and exits; this process, which runs the program for it, keeps serving until then.
+// One only: a second SIGINT makes the CLI stop at once, leaving its lock. tools/pulumi.sh runs this
+// process in a process group of its own, so that a terminal's Ctrl-C reaches the CLI through here only.
+const cancel = new AbortController();
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    process.stderr.write(
+      cancel.signal.aborted
+        ? `run.js: ${signal}: the update is being cancelled already; pulumi releases the stack's lock when it ends\n`
+        : `run.js: ${signal}: cancelling the update (pulumi finishes the steps under way, then releases the stack's lock)\n`,
+    );
+    cancel.abort();
+    // A delete under way that waits on a pod held by its post-start hook ends only once the pod is freed: say so now.
+    stuckPods.sayAgain();
+  });
+}
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

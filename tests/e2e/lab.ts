@@ -109,3 +109,42 @@ export function namespaceUser(dir: string, name: string, namespaces: string[], l
   writeFileSync(file, YAML.stringify(kubeconfig), { mode: 0o600 });
   return file;
 }
+
+/** A command started in a process group of its own (to be signalled as a terminal would), its output as it comes. */
+export interface Started {
+  pid: number;
+  output(): string;
+  /** resolves with the output once it matches `pattern`; rejects after `seconds`, showing the output */
+  seen(pattern: RegExp, seconds: number): Promise<RegExpMatchArray>;
+  exited: Promise<Run>;
+}
+
+/** `npm run <command> -- --stack <stack> [--set ...]` against the lab, in the background; npm leads its process group. */
+export function startPulumi(command: "up" | "destroy", stack: string, sets: Record<string, unknown> = {}): Started {
+  const child = spawn("npm", ["run", "--silent", command, "--", ...pulumiArgs(command, stack, sets).slice(2)], {
+    cwd: ROOT,
+    detached: true,
+    env: { ...process.env, KUBECONFIG: path.join(ROOT, ".lab", "kubeconfig") },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  let ended = false;
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const exited = new Promise<Run>((resolve) =>
+    child.on("close", (status, signal) => {
+      ended = true;
+      resolve({ status: status ?? (signal ? 128 : -1), output });
+    }),
+  );
+  const seen = async (pattern: RegExp, seconds: number) => {
+    const until = Date.now() + seconds * 1000;
+    for (;;) {
+      const match = output.match(pattern);
+      if (match) return match;
+      if (ended || Date.now() > until) throw new Error(`${ended ? "ended before it said" : `not said within ${seconds} s`}: ${pattern}\n--- output:\n${output}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  return { pid: child.pid!, output: () => output, seen, exited };
+}

@@ -39,11 +39,12 @@ function pod(uid: string, state: Record<string, unknown>, ready = false, name = 
 }
 const line = (type: string, object: unknown) => `${JSON.stringify({ type, object })}\n`;
 
-/** Serves pod watches from `events` (written a few ms apart), lists of EndpointSlices and pods, and logs. */
+/** Serves pod watches from `events` (written a few ms apart), an event watch with none, lists of EndpointSlices and pods, and logs. */
 function serve(routes: { events?: string[]; slices?: () => unknown[]; pods?: string[]; log?: (pod: string) => string | undefined }) {
   api.handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url!, "https://x");
     if (url.searchParams.get("watch") === "true") {
+      if (url.pathname.endsWith("/events")) return; // the pods' events: none (they only add progress detail)
       (routes.events ?? []).forEach((e, i) => setTimeout(() => res.writable && res.write(e), 10 * (i + 1)));
       return;
     }
@@ -64,7 +65,7 @@ describe("clusterPodWatch: wait", () => {
     serve({ events: [line("ADDED", pod("u1", { waiting: { reason: "ContainerCreating" } })), line("MODIFIED", pod("u1", { running: {} }, true))] });
     const watch = clusterPodWatch(kube);
     await expect(watch.wait(target({}))).resolves.toBe("Running; nginx running; restarts: 0");
-    expect(api.seen[0]!.url).toBe("/api/v1/namespaces/book/pods?fieldSelector=metadata.name%3Dp&watch=true");
+    expect(api.seen[0]!.url).toBe("/api/v1/namespaces/book/pods?resourceVersion=0&fieldSelector=metadata.name%3Dp&watch=true");
   });
 
   it("follows only the pod of its uid, and fails when that pod is deleted", async () => {
@@ -77,7 +78,7 @@ describe("clusterPodWatch: wait", () => {
       events: [line("ADDED", pod("a", { waiting: { reason: "ContainerCreating" } }, false, "a")), line("DELETED", pod("a", {}, false, "a")), line("ADDED", pod("b", { running: {} }, true, "b"))],
     });
     await expect(clusterPodWatch(kube).wait(target({ name: "web", selector: "app=web" }))).resolves.toMatch(/^Running/);
-    expect(api.seen[0]!.url).toBe("/api/v1/namespaces/book/pods?labelSelector=app%3Dweb&watch=true");
+    expect(api.seen[0]!.url).toBe("/api/v1/namespaces/book/pods?resourceVersion=0&labelSelector=app%3Dweb&watch=true");
   });
 
   it("fails at once with the kubelet's cause", async () => {
@@ -99,10 +100,10 @@ describe("clusterPodWatch: wait", () => {
       } else res.write(line("ADDED", pod("u5", { waiting: { reason: "ContainerCreating" } })));
     };
     await expect(clusterPodWatch(kube).wait(target({ timeoutSeconds: 1 }))).rejects.toThrow(
-      "p: not ready after 1 s; last seen: Pending; nginx waiting: ContainerCreating; restarts: 0; watch: watch /api/v1/namespaces/book/pods: pods is forbidden",
+      "p: not ready within its bound of 1 s; still waiting for: container creating for 0 s; last seen: Pending; nginx waiting: ContainerCreating; restarts: 0; watch: watch /api/v1/namespaces/book/pods: pods is forbidden",
     );
     serve({});
-    await expect(clusterPodWatch(kube).wait(target({ timeoutSeconds: 1, until: "terminated" }))).rejects.toThrow("p: not terminated after 1 s; last seen: no pod seen");
+    await expect(clusterPodWatch(kube).wait(target({ timeoutSeconds: 1, until: "terminated" }))).rejects.toThrow("p: not terminated within its bound of 1 s; still waiting for: no pod yet; last seen: no pod seen");
   });
 
   it("waits for a Service's ready endpoint after the pod is ready", async () => {
@@ -179,10 +180,10 @@ describe("clusterPodWatch: Services and pods that go away", () => {
   it("does not judge a pod that is being deleted, and forgets a deleted one", async () => {
     const leaving = { ...pod("d1", { running: {} }, true), metadata: { name: "p", uid: "d1", deletionTimestamp: "2026-12-01T00:00:00Z" } };
     serve({ events: [line("ADDED", leaving), line("ADDED", pod("d2", { waiting: { reason: "ContainerCreating" } }, false, "d2")), line("DELETED", pod("d2", {}, false, "d2"))] });
-    await expect(clusterPodWatch(kube).wait(target({ name: "web", selector: "app=web", timeoutSeconds: 1 }))).rejects.toThrow("web: not ready after 1 s; last seen: no pod seen");
+    await expect(clusterPodWatch(kube).wait(target({ name: "web", selector: "app=web", timeoutSeconds: 1 }))).rejects.toThrow("web: not ready within its bound of 1 s; still waiting for: no pod yet; last seen: no pod seen");
     serve({ events: [line("ADDED", pod("e1", { waiting: { reason: "A" } }, false, "e1")), line("ADDED", pod("e2", { waiting: { reason: "B" } }, false, "e2"))] });
     await expect(clusterPodWatch(kube).wait(target({ name: "web", selector: "app=web", timeoutSeconds: 1, until: "hook-failed" }))).rejects.toThrow(
-      "web: not at its post-start hook's failure after 1 s; last seen: Pending; nginx waiting: A; restarts: 0; Pending; nginx waiting: B; restarts: 0",
+      "web: not at its post-start hook's failure within its bound of 1 s; still waiting for: container waiting: A; last seen: Pending; nginx waiting: A; restarts: 0; Pending; nginx waiting: B; restarts: 0",
     );
   });
 });

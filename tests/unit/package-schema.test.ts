@@ -105,7 +105,7 @@ describe("the package's components", () => {
     const container = podOf(resources).spec.containers[0];
     expect(container).toMatchObject({ image: "lab.local/nginx-fortune:1", imagePullPolicy: "Never" });
     expect(container.lifecycle.postStart.exec.command[2]).toMatch(/^curl -fO http:\/\/10\.96\.100\.101\/book-quotes\.txt/);
-    expect(result).toEqual({ podName: "quote-poststart", quoteUrl: "http://localhost:1080/quote", readiness: "pulumi up waited until the pod was ready" });
+    expect(result).toEqual({ podName: "quote-poststart", quoteUrl: "http://localhost:1080/quote", readiness: "pulumi up waits until the pod is ready, at most 5m00s: a margin of 5m00s (waitMarginSeconds)" });
   });
 
   it("refuse a bad plain setting with infra's message naming it", async () => {

@@ -119,10 +119,20 @@ describe("the stack program", () => {
       "poststart-httpget-slow": { "pulumi.com/waitFor": hookError, "pulumi.com/timeoutSeconds": "300" },
     });
     expect(outputs["quote-poststart-fail-norestart"].readiness).toBe(
-      "pulumi up did not wait for the pod to be ready (it never is): it waited for its container to be terminated, not restarted",
+      "pulumi up does not wait for the pod to be ready (it never is): it waits for its container to be terminated, not restarted, at most 5m00s: a margin of 5m00s (waitMarginSeconds)",
     );
-    expect(outputs["poststart-httpget-slow"].readiness).toMatch(/it waited for PostStartHookError/);
-    expect(outputs["quote-poststart-slow"].readiness).toBe("pulumi up waited until the pod was ready");
+    expect(outputs["poststart-httpget-slow"].readiness).toMatch(/it waits for PostStartHookError: .*, at most 5m00s: a margin of 5m00s \(waitMarginSeconds\)$/);
+    expect(outputs["quote-poststart-slow"].readiness).toBe(
+      "pulumi up waits until the pod is ready, at most 6m00s: the slow hook sleeps 60 s, plus a margin of 5m00s (waitMarginSeconds)",
+    );
+  });
+
+  it("each scenario's bound: what it takes by design plus the margin the setting waitMarginSeconds changes", async () => {
+    const { resources, outputs } = await runOffline(parseSettings({ scenarios: SCENARIO_NAMES, waitMarginSeconds: 30, slowHookDelaySeconds: 3600 }));
+    expect(outputs["quote-poststart-slow"].readiness).toBe("pulumi up waits until the pod is ready, at most 1h00m: the slow hook sleeps 3600 s, plus a margin of 30 s (waitMarginSeconds)");
+    expect(outputs["quote-poststart"].readiness).toBe("pulumi up waits until the pod is ready, at most 30 s: a margin of 30 s (waitMarginSeconds)");
+    const fail = resources.find((r) => r.type === "kubernetes:core/v1:Pod" && r.inputs.metadata.name === "quote-poststart-fail");
+    expect(fail?.inputs.metadata.annotations["pulumi.com/timeoutSeconds"]).toBe("30");
   });
 
   it("points the quote hooks at a local mirror and image, without apk, through settings alone", async () => {

@@ -51,6 +51,8 @@ describe("the config schema", () => {
       hookScheme: "HTTP",
       hookOutputFile: undefined,
       adoptExisting: false,
+      waitMarginSeconds: 300,
+      forceDeleteStuckPods: false,
     });
   });
 
@@ -92,7 +94,7 @@ describe("bad settings fail before anything is created, naming the key, the valu
     [{ [`${PROJECT}:scenario`]: "quote-poststart" }, `poststart-lab:scenario: "quote-poststart" is not allowed; allowed: no such setting; the settings are scenarios, namespace`],
     [{ [`${PROJECT}:scenario`]: "x" }, "did you mean poststart-lab:scenarios?"],
     [{ [`${PROJECT}:hookOutput`]: "x" }, "did you mean poststart-lab:hookOutputFile?"],
-    [{ scenario: "x" }, `poststart-lab:scenario: "x" is not allowed; allowed: no such setting; the settings are scenarios, namespace, cluster, image, imagePullPolicy, quotesUrl, installFortune, slowHookDelaySeconds, hookReceiverClusterIP, hookScheme, hookOutputFile, adoptExisting; did you mean poststart-lab:scenarios?`],
+    [{ scenario: "x" }, `poststart-lab:scenario: "x" is not allowed; allowed: no such setting; the settings are scenarios, namespace, cluster, image, imagePullPolicy, quotesUrl, installFortune, slowHookDelaySeconds, hookReceiverClusterIP, hookScheme, hookOutputFile, adoptExisting, waitMarginSeconds, forceDeleteStuckPods; did you mean poststart-lab:scenarios?`],
     [
       { "postart-lab:scenarios": ["quote-poststart"] },
       "postart-lab:scenarios: no such setting; allowed: poststart-lab:<setting>, or pulumi:<key> or kubernetes:<key> (read by Pulumi and the Kubernetes provider); did you mean poststart-lab:scenarios?",
@@ -126,6 +128,9 @@ describe("bad settings fail before anything is created, naming the key, the valu
     [{ hookOutputFile: "/usr/share/nginx/html/hook.log" }, `poststart-lab:hookOutputFile: "/usr/share/nginx/html/hook.log" is not allowed; allowed: a path outside /usr/share/nginx/html: nginx serves that directory to anyone who asks; or empty for none`],
     [{ adoptExisting: "yes" }, `poststart-lab:adoptExisting: "yes" is not allowed; allowed: true, false`],
     [{ adoptExisting: 1 }, "poststart-lab:adoptExisting: 1 is not allowed; allowed: true, false"],
+    [{ waitMarginSeconds: 9 }, "poststart-lab:waitMarginSeconds: 9 is not allowed; allowed: a whole number of seconds from 10 to 86400"],
+    [{ waitMarginSeconds: "5m" }, `poststart-lab:waitMarginSeconds: "5m" is not allowed; allowed: a whole number of seconds from 10 to 86400`],
+    [{ forceDeleteStuckPods: "yes" }, `poststart-lab:forceDeleteStuckPods: "yes" is not allowed; allowed: true, false`],
     [{ installFortune: "1" }, `poststart-lab:installFortune: "1" is not allowed; allowed: true, false`],
   ];
   // Whole messages, to the last character.

@@ -1,0 +1,101 @@
+// Pods that cannot go away: while `pulumi up` replaces or `pulumi destroy` deletes the stack's pods,
+// a pod whose post-start hook still runs stays Terminating (the kubelet stops the container only once
+// the hook returns, and sets the hook no time limit), and the CLI waits on it without a word. This
+// watch says why, for how long the hook has run and how to free it; or frees it (grace period 0).
+// tools/run.js runs it beside the CLI for the time of an update or a destroy.
+import { describeStuckPod, forceDeleteCommand, type RawEvent, type RawPod } from "../infra/pod-state";
+import { type KubeClient, statusMessage } from "./kube";
+
+/** How often a pod that still stays is reported again. */
+const REPEAT_MS = 30_000;
+/** How often the pods being deleted are looked at: a hook's `Started` event may come after the pod's last change. */
+const TICK_MS = 2000;
+
+export interface StuckPodOptions {
+  namespace: string;
+  /** the stack's pods: those whose `annotation` is `owner` */
+  annotation: string;
+  owner: string;
+  /** delete a stuck pod at once (grace period 0) instead of saying how to */
+  force: boolean;
+  /** how the user lets the watch free them, e.g. `set poststart-lab:forceDeleteStuckPods to true` */
+  settingHint: string;
+  /** why the watch frees them, e.g. `poststart-lab:forceDeleteStuckPods is true` */
+  forced: string;
+  say: (line: string) => void;
+}
+
+/** Watches the namespace's pods until `stop` is called; `sayAgain` repeats at once what holds them (when an update is cancelled). */
+export function watchStuckPods(kube: KubeClient, options: StuckPodOptions): { stop: () => void; sayAgain: () => void } {
+  const { namespace, say } = options;
+  const pods = new Map<string, RawPod>();
+  const events = new Map<string, Map<string, RawEvent>>();
+  /** when each stuck pod was last reported, or that it was force-deleted */
+  const reported = new Map<string, number | "freed">();
+  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}`;
+
+  const look = () => {
+    const now = Date.now();
+    for (const pod of pods.values()) {
+      const uid = pod.metadata.uid ?? "";
+      const why = describeStuckPod(pod, [...(events.get(uid)?.values() ?? [])], now);
+      const last = reported.get(uid);
+      if (!why || last === "freed" || (last !== undefined && now - last < REPEAT_MS)) continue;
+      if (!options.force) {
+        reported.set(uid, now);
+        say(`${why} Free it: ${forceDeleteCommand(pod)}; or ${options.settingHint}`);
+        continue;
+      }
+      reported.set(uid, "freed");
+      // The uid as precondition: a new pod of the same name is never the one deleted.
+      const name = encodeURIComponent(pod.metadata.name);
+      kube.request("DELETE", `${path}/pods/${name}`, { gracePeriodSeconds: 0, preconditions: { uid } }).then(
+        (answer) =>
+          say(
+            answer.status < 300 || answer.status === 404
+              ? `${why} ${options.forced}: deleted it with grace period 0 (the container runs on the node until its hook returns; the kubelet then removes it)`
+              : `${why} Deleting it with grace period 0 failed: ${statusMessage(answer)}. Free it: ${forceDeleteCommand(pod)}`,
+          ),
+        (e: Error) => say(`${why} Deleting it with grace period 0 failed: ${e.message}. Free it: ${forceDeleteCommand(pod)}`),
+      );
+    }
+  };
+
+  const ownPod = (pod: RawPod & { metadata: { annotations?: Record<string, string> } }) => pod.metadata.annotations?.[options.annotation] === options.owner;
+  const unwatchPods = kube.watch(
+    `${path}/pods`,
+    {},
+    (type, pod) => {
+      if (!ownPod(pod)) return;
+      if (type === "DELETED") pods.delete(pod.metadata.uid);
+      else pods.set(pod.metadata.uid, pod);
+      look();
+    },
+    () => {},
+  );
+  const unwatchEvents = kube.watch(
+    `${path}/events`,
+    { fieldSelector: "involvedObject.kind=Pod" },
+    (type, e: RawEvent) => {
+      const pod = e.involvedObject.uid ?? "";
+      const seen = events.get(pod) ?? new Map<string, RawEvent>();
+      events.set(pod, seen);
+      if (type === "DELETED") seen.delete(e.metadata.uid ?? "");
+      else seen.set(e.metadata.uid ?? "", e);
+    },
+    () => {},
+  );
+  const timer = setInterval(look, TICK_MS);
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      unwatchPods();
+      unwatchEvents();
+    },
+    sayAgain: () => {
+      for (const [uid, last] of reported) if (last !== "freed") reported.delete(uid);
+      look();
+    },
+  };
+}
