@@ -1,5 +1,7 @@
 // The PodWatch `pulumi up` waits with (cluster/pod-watch.ts), against a loopback TLS server
-// standing in for the API server: pod watches, EndpointSlices and a receiver's log.
+// standing in for the API server: pod watches, EndpointSlices and a receiver's log. In the tools
+// suite, not the unit suite: its waits run in real time (the watch's tick, its bounds, kube-proxy's
+// sync pause), seconds in all, which `npm test` must not spend.
 import type * as http from "node:http";
 import { rmSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
