@@ -161,8 +161,21 @@ function watchPods(client: KubeClient, target: WaitTarget, progress: (message: s
       },
       () => {},
     );
+    // A watch can go quiet without an error (seen on the lab: kube-apiserver 1.34 with etcd 3.4), so
+    // the pods are also read as they are, once per progress report; the watch stays the fast path.
+    let lastRead = Date.now();
+    const read = () => {
+      if (Date.now() - lastRead < PROGRESS_MS) return;
+      lastRead = Date.now();
+      client.get(`/api/v1/namespaces/${namespace}/pods?${new URLSearchParams(query)}`).then(
+        (list: { items?: RawPod[] } | undefined) => {
+          for (const pod of list?.items ?? []) if (!target.uid || pod.metadata.uid === target.uid) pods.set(pod.metadata.uid!, pod);
+        },
+        (e: Error) => (lastError = e),
+      );
+    };
     // Some verdicts come with time alone: a retried reason that lasts, the time limit; and the progress.
-    const timer = setInterval(judge, 1000);
+    const timer = setInterval(() => (read(), judge()), 1000);
     stop = () => finish({ failure: "not waited for: the update failed" });
   });
   return { done, stop };

@@ -67,7 +67,9 @@ async function main(argv) {
   const ws = await LocalWorkspace.create({ workDir: dir, program: async () => require(entry) });
   entry = path.resolve(dir, (await ws.projectSettings()).main ?? ".");
   const stack = await Stack.createOrSelect(flags["--stack"], ws);
-  if (command !== "preview" && dir === ROOT) stuckPods = stuckPodWatch(flags["--stack"], flags["--config-file"] ?? path.join(dir, `Pulumi.${flags["--stack"]}.yaml`));
+  if (command !== "preview" && dir === ROOT) {
+    stuckPods = stuckPodWatch(flags["--stack"], flags["--config-file"] ?? path.join(dir, `Pulumi.${flags["--stack"]}.yaml`), await providerId(stack));
+  }
   const options = {
     signal: cancel.signal,
     ...(flags["--config-file"] ? { configFile: path.resolve(flags["--config-file"]) } : {}),
@@ -94,14 +96,23 @@ const ROOT = path.join(__dirname, "..");
 /** The stuck-pod watch of this run, if any. */
 let stuckPods = { stop: () => {}, sayAgain: () => {} };
 
+/**
+ * The id the engine gave the stack's Kubernetes provider (`cluster`), which the stack instance's
+ * mark on its objects carries (stacks/cluster-check.ts); undefined before the stack's first deploy.
+ */
+async function providerId(stack) {
+  const resources = (await stack.exportStack()).deployment?.resources ?? [];
+  return resources.find((r) => r.type === "pulumi:providers:kubernetes" && r.urn.endsWith("::cluster"))?.id;
+}
+
 /** Starts the stuck-pod watch. Without a readable config or kubeconfig there is none (the CLI then says why). */
-function stuckPodWatch(stackName, configFile) {
+function stuckPodWatch(stackName, configFile, providerId) {
   // As stacks/main.js: the SDKs before tsx, whose hook would otherwise transform them.
   require("@pulumi/pulumi");
   require("@pulumi/kubernetes");
   require("tsx/cjs");
   try {
-    return require("./stuck-watch.ts").startStuckPodWatch(stackName, configFile, (line) => process.stdout.write(`${line}\n`));
+    return require("./stuck-watch.ts").startStuckPodWatch(stackName, configFile, providerId, (line) => process.stdout.write(`${line}\n`));
   } catch (e) {
     process.stderr.write(`run.js: pods that stay Terminating are not watched: ${e instanceof Error ? e.message : String(e)}\n`);
     return { stop: () => {}, sayAgain: () => {} };

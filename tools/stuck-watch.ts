@@ -1,14 +1,15 @@
 // The stuck-pod watch (cluster/stuck-pods.ts) of one stack, for tools/run.js: the namespace, the
-// cluster and forceDeleteStuckPods from the stack's config file, the stack's pods by their owner mark.
+// cluster and forceDeleteStuckPods from the stack's config file, the stack's pods by
+// the mark of its stack instance.
 import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import { KubeClient } from "../cluster/kube";
 import { watchStuckPods } from "../cluster/stuck-pods";
-import { OWNER_ANNOTATION } from "../stacks/cluster-check";
+import { OWNER_ANNOTATION, stackMark } from "../stacks/cluster-check";
 import { CLUSTER_CONTEXTS, DEFAULT_NAMESPACE, parseSettings, PROJECT } from "../stacks/settings";
 
 /** Starts the watch. Throws when the config or the kubeconfig cannot be read (the CLI then says why). */
-export function startStuckPodWatch(stack: string, configFile: string, say: (line: string) => void): ReturnType<typeof watchStuckPods> {
+export function startStuckPodWatch(stack: string, configFile: string, providerId: string | undefined, say: (line: string) => void): ReturnType<typeof watchStuckPods> {
   const settings = parseSettings(YAML.parse(readFileSync(configFile, "utf8"))?.config ?? {});
   const kube = KubeClient.connect(CLUSTER_CONTEXTS[settings.cluster]);
   // Pods that name no namespace land in the context's (the program leaves `default` out, as the book does).
@@ -16,7 +17,8 @@ export function startStuckPodWatch(stack: string, configFile: string, say: (line
   return watchStuckPods(kube, {
     namespace,
     annotation: OWNER_ANNOTATION,
-    owner: `${PROJECT}/${stack}`,
+    // The mark of this stack instance (its provider's id): a namesake stack's pods are not ours.
+    owner: stackMark(`${PROJECT}/${stack}`, providerId),
     force: settings.forceDeleteStuckPods,
     settingHint: `set ${PROJECT}:forceDeleteStuckPods to true and npm run up/destroy frees it`,
     forced: `${PROJECT}:forceDeleteStuckPods is true`,

@@ -37,7 +37,7 @@ describe("pulumi preview on the lab cluster", () => {
     const bad: [Record<string, unknown>, string][] = [
       [{ "postart-lab:scenarios": ["quote-poststart"] }, "postart-lab:scenarios: no such setting; allowed: poststart-lab:<setting>"],
       [{ quotesUrl: "http://10.96.100.101/book%ZZquotes.txt" }, `poststart-lab:quotesUrl: "http://10.96.100.101/book%ZZquotes.txt" is not allowed`],
-      [{ quotesUrl: "http://u:p@10.96.100.101/book-quotes.txt" }, `poststart-lab:quotesUrl: "http://u:p@10.96.100.101/book-quotes.txt" is not allowed`],
+      [{ quotesUrl: "http://u:p@10.96.100.101/book-quotes.txt" }, `poststart-lab:quotesUrl: "http://u:***@10.96.100.101/book-quotes.txt" is not allowed`],
       [{ quotesUrl: "http://10.96.100.101/-q.txt" }, `poststart-lab:quotesUrl: "http://10.96.100.101/-q.txt" is not allowed`],
       [{ hookOutputFile: "/" }, `poststart-lab:hookOutputFile: "/" is not allowed`],
       [{ image: "NGINX::Bad" }, `poststart-lab:image: "NGINX::Bad" is not allowed`],

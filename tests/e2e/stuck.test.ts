@@ -72,8 +72,10 @@ beforeAll(() => {
 }, 10 * MINUTES);
 
 afterAll(() => {
+  // Whatever a failed test left (an hour-long hook holds its pod Terminating): freed, never waited for.
+  kubectl("delete", "pods", "--all", "-n", NAMESPACE, "--grace-period=0", "--force", "--ignore-not-found");
   pulumi("destroy", STACK, { ...LAB, ...FORCE });
-  kubectl("delete", "namespace", NAMESPACE, "--ignore-not-found");
+  kubectl("delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait", "--timeout=120s");
 }, 10 * MINUTES);
 
 describe("a post-start hook that does not return", () => {
