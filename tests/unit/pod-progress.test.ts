@@ -99,7 +99,7 @@ describe("clusterPodWatch: the progress while it waits, and the bound", () => {
   /** A KubeClient whose watches get what the test sends. */
   function fakeKube() {
     const watches = new Map<string, (type: string, object: any) => void>();
-    const kube = { watch: (path: string, _q: unknown, on: (type: string, object: any) => void) => (watches.set(path.split("/").pop()!, on), () => {}) };
+    const kube = { get: async () => undefined, watch: (path: string, _q: unknown, on: (type: string, object: any) => void) => (watches.set(path.split("/").pop()!, on), () => {}) };
     return { kube: kube as unknown as KubeClient, send: (kind: "pods" | "events", object: any) => watches.get(kind)!("ADDED", object) };
   }
 
