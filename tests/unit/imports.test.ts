@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { SOURCE_DIRS } from "../../tools/package-schema";
 
 const root = path.join(__dirname, "..", "..");
 const DIRS = ["infra", "cluster", "component-package", "stacks", "tools", "bench"];
@@ -68,5 +69,17 @@ describe("imports", () => {
         return [...io, ...local].map((i) => `${f} imports ${i}`);
       });
     expect(offenders).toEqual([]);
+  });
+
+  it("keep the component package within the folders its schema's record digests (tools/package-schema.ts)", () => {
+    const reached = new Set<string>();
+    const visit = (file: string) => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const next of graph.get(file) ?? []) visit(next);
+    };
+    visit("component-package/index.ts");
+    expect(reached.size).toBeGreaterThan(5);
+    expect([...reached].filter((f) => !SOURCE_DIRS.some((d) => f.startsWith(`${d}/`)))).toEqual([]);
   });
 });

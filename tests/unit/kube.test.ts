@@ -382,8 +382,8 @@ describe("requests", () => {
       res.write("{");
       trickle = setInterval(() => res.write(" "), 20);
     };
-    const client = clientOf(oneContext(tls.url, {}, CA), { requestMs: 300 });
-    await expect(client.get("/slow")).rejects.toThrow(`GET /slow: no whole answer from ${tls.url} in 0.3 s`);
+    const client = clientOf(oneContext(tls.url, {}, CA), { requestMs: 150 });
+    await expect(client.get("/slow")).rejects.toThrow(`GET /slow: no whole answer from ${tls.url} in 0.15 s`);
     clearInterval(trickle);
     expect(DEFAULT_LIMITS.requestMs).toBe(30_000);
   });
@@ -485,9 +485,9 @@ describe("watch", () => {
     tls.handle = () => {};
     const errors: string[] = [];
     const stop = clientOf(oneContext(tls.url, {}, CA), { watchBackoffMs: 10 }).watch("/api/v1/pods", {}, () => {}, (e) => errors.push(e.message));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 50));
     stop();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 50));
     expect(tls.seen).toHaveLength(1);
     expect(errors).toEqual([]);
   });
@@ -508,7 +508,7 @@ describe("watch", () => {
       opened.push(performance.now());
       res.end(opened.length === 5 ? '{"type":"ADDED","object":{"metadata":{"name":"e"}}}\n' : "");
     };
-    const client = clientOf(oneContext(tls.url, {}, CA), { watchBackoffMs: 40, watchBackoffMaxMs: 100 });
+    const client = clientOf(oneContext(tls.url, {}, CA), { watchBackoffMs: 20, watchBackoffMaxMs: 50 });
     const seen: string[] = [];
     const errors: string[] = [];
     await new Promise<void>((resolve) => {
@@ -517,7 +517,7 @@ describe("watch", () => {
     });
     const pauses = opened.slice(1).map((t, i) => t - opened[i]!);
     // Lower bounds only: a loaded machine may be late, never early (a timer can fire 1 ms early).
-    const expected = [40, 80, 100, 100, 40, 80];
+    const expected = [20, 40, 50, 50, 20, 40];
     pauses.slice(0, 6).forEach((p, i) => expect(p).toBeGreaterThanOrEqual(expected[i]! - 2));
     expect(seen).toEqual(["ADDED"]);
     expect(errors).toEqual([]); // a watch the server ends is no error
