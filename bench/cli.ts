@@ -36,7 +36,7 @@ let labReady = false;
 export async function ensureLab(): Promise<void> {
   if (labReady) return;
   log("toolchain and lab cluster (toolchain/toolchain.sh, lab/lab.sh)");
-  await check("bash", ["toolchain/toolchain.sh", "--no-actionlint"]);
+  await check("bash", ["toolchain/toolchain.sh", "--deploy"]);
   if ((await exec("bash", ["lab/lab.sh", "status"])).status !== 0) await check("bash", ["lab/lab.sh", "up"]);
   for (const [env, cwd] of [[envs().dev, ROOT], [envs().raw, RAW_DIR]] as const) {
     mkdirSync(new URL(env.PULUMI_BACKEND_URL!).pathname, { recursive: true });

@@ -6,7 +6,10 @@
 #   bash toolchain/toolchain.sh --env      the same, then print `export ...` lines for eval (progress on stderr):
 #                                            eval "$(bash toolchain/toolchain.sh --env)"
 #   bash toolchain/toolchain.sh --force    rebuild what this script builds, even if up to date
-#   bash toolchain/toolchain.sh --no-actionlint
+#   bash toolchain/toolchain.sh --deploy   only what deploying the TypeScript program needs: Node.js, the CLI,
+#                                            its Node.js host and the Kubernetes provider (npm start, up, preview,
+#                                            destroy, the bench); not shellcheck, the YAML host, the Python SDK
+#                                            generator or actionlint, which the tests and the package's examples use
 #
 # Tools, and where their versions are pinned (nowhere else; one wrapper module per
 # tool, so that each builds with the dependency versions it was released with):
@@ -86,12 +89,12 @@ export GOFLAGS="-mod=readonly -buildvcs=false"
 export GOTOOLCHAIN=local
 export CGO_ENABLED=0
 
-ENV_ONLY=false FORCE=false ACTIONLINT=true
+ENV_ONLY=false FORCE=false ALL=true
 for arg in "$@"; do
   case $arg in
     --env) ENV_ONLY=true ;;
     --force) FORCE=true; export GO_BUILD_FORCE=true ;;
-    --no-actionlint) ACTIONLINT=false ;;
+    --deploy) ALL=false ;;
     -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d'; exit 0 ;;
     *) echo "toolchain.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
@@ -161,11 +164,13 @@ USED[node]=$(bash "$TC/node.sh") || die "no supported Node.js (toolchain/node.sh
 
 # ---------------------------------------------------------------- shellcheck
 # `npm run test:tools` checks every shell script with it.
-if command -v shellcheck >/dev/null || ((EUID == 0)); then
-  apt_ensure shellcheck shellcheck:shellcheck
-  USED[shellcheck]="$(command -v shellcheck) ($(shellcheck --version | sed -n 's/^version: //p'))"
-else
-  say "warning: shellcheck is missing and only root can install it: apt-get install shellcheck (npm run test:tools needs it)"
+if $ALL; then
+  if command -v shellcheck >/dev/null || ((EUID == 0)); then
+    apt_ensure shellcheck shellcheck:shellcheck
+    USED[shellcheck]="$(command -v shellcheck) ($(shellcheck --version | sed -n 's/^version: //p'))"
+  else
+    say "warning: shellcheck is missing and only root can install it: apt-get install shellcheck (npm run test:tools needs it)"
+  fi
 fi
 
 # ---------------------------------------------------------------- pulumi CLI
@@ -201,23 +206,27 @@ fi
 
 # ------------------------------------------------- YAML language host
 # For Pulumi YAML programs (examples/yaml), with its own pkg/v3 and sdk/v3 (v3.206.0; see its go.mod).
-if p=$(on_path pulumi-language-yaml); then
-  drop_built pulumi-language-yaml
-  USED[pulumi-language-yaml]="$p (on PATH)"
-else
-  v=$(modver "$TC_YAML" github.com/pulumi/pulumi-yaml)
-  go_build "$BIN" "$TC_YAML" "pulumi-language-yaml $v" "$v" \
-    pulumi-language-yaml=github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
-    -- -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=$v"
-  USED[pulumi-language-yaml]="$BIN/pulumi-language-yaml ($v)"
+if $ALL; then
+  if p=$(on_path pulumi-language-yaml); then
+    drop_built pulumi-language-yaml
+    USED[pulumi-language-yaml]="$p (on PATH)"
+  else
+    v=$(modver "$TC_YAML" github.com/pulumi/pulumi-yaml)
+    go_build "$BIN" "$TC_YAML" "pulumi-language-yaml $v" "$v" \
+      pulumi-language-yaml=github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
+      -- -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=$v"
+    USED[pulumi-language-yaml]="$BIN/pulumi-language-yaml ($v)"
+  fi
 fi
 
 # ------------------------------------------------- Python SDK generator
 # The Python SDK of a component package (examples/python); see toolchain/python-sdkgen/main.go.
-v=$(modver "$TC_PYGEN" github.com/pulumi/pulumi/pkg/v3)
-go_build "$BIN" "$TC_PYGEN" "pulumi-python-sdkgen (pkg/v3 $v codegen/python)" "$v $(cat "$TC_PYGEN/main.go")" \
-  pulumi-python-sdkgen=. -- -ldflags "-s -w"
-USED[pulumi-python-sdkgen]="$BIN/pulumi-python-sdkgen (pkg/v3 $v)"
+if $ALL; then
+  v=$(modver "$TC_PYGEN" github.com/pulumi/pulumi/pkg/v3)
+  go_build "$BIN" "$TC_PYGEN" "pulumi-python-sdkgen (pkg/v3 $v codegen/python)" "$v $(cat "$TC_PYGEN/main.go")" \
+    pulumi-python-sdkgen=. -- -ldflags "-s -w"
+  USED[pulumi-python-sdkgen]="$BIN/pulumi-python-sdkgen (pkg/v3 $v)"
+fi
 
 # ------------------------------------------------- Kubernetes provider
 if p=$(on_path pulumi-resource-kubernetes); then
@@ -267,7 +276,7 @@ EOF
 fi
 
 # --------------------------------------------------------------- actionlint
-if $ACTIONLINT; then
+if $ALL; then
   if p=$(on_path actionlint); then
     drop_built actionlint
     USED[actionlint]="$p (on PATH)"

@@ -27,7 +27,7 @@ shift
 # The CLI's environment: the toolchain's, a local file backend, the passphrase, and the lab
 # cluster's kubeconfig when it runs and the user has chosen none.
 cli_env() {
-  bash toolchain/toolchain.sh --env --no-actionlint
+  bash toolchain/toolchain.sh --env --deploy
   printf 'export PULUMI_BACKEND_URL=%q\n' "file://$ROOT/.lab/state"
   printf 'export PULUMI_CONFIG_PASSPHRASE=%q\n' "${PULUMI_CONFIG_PASSPHRASE-lab}"
   # A stack file without the salt (the committed ones): the secrets provider the state holds.
