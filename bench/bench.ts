@@ -1,4 +1,4 @@
-// `npm run bench [-- --runs N] [-- --only 1,3]`: five benchmarks of the project, as a plain-text
+// `npm run bench [-- --runs N] [-- --only 1,3]`: six benchmarks of the project, as a plain-text
 // table on stdout and the same figures in .lab/bench/latest.json; progress on stderr. Each figure:
 // median, min and max of N runs (default 5); A-vs-B figures are run in alternating pairs and
 // reported as the median of the per-pair ratios. Timings are reported, never asserted.
@@ -7,7 +7,9 @@
 //   3. `pulumi preview` of the dev stack vs. one raw Pod (bench/raw-pod) vs. `kubectl apply --dry-run=server`
 //   4. time to quote on the lab: `pulumi up` vs. `kubectl apply`, then GET /quote (needs a Ready node)
 //   5. program start under the real CLI (bench/start-probe.js, through NODE_OPTIONS)
-// 3 to 5 use the toolchain in .lab/bin and the lab cluster (started if it is not running).
+//   6. preview and time to quote with @kubernetes/client-node's KubeConfig loaded alongside
+//      (bench/client-node-alongside.js, through NODE_OPTIONS) vs. as shipped (our cluster/kube.ts)
+// 3 to 6 use the toolchain in .lab/bin and the lab cluster (started if it is not running).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -170,35 +172,21 @@ async function waitGone(): Promise<void> {
   await check(KUBECTL, ["--kubeconfig", KUBECONFIG, "wait", "--for=delete", `pod/${POD}`, "-n", "default", "--timeout=180s"]);
 }
 
-async function timeToQuote(runs: number): Promise<void> {
+/** Why time to quote cannot be measured now (no Ready node, the pod or the dev stack's resources already there), or undefined. */
+async function quoteBlocked(): Promise<string | undefined> {
   await ensureLab();
   const why = await noNodeReason();
-  if (why) {
-    rows.push({ bench: "4", what: "time to quote (pulumi up vs kubectl apply)", note: `skipped: ${why}` });
-    return;
-  }
-  if (await podJson()) {
-    rows.push({ bench: "4", what: "time to quote", note: `skipped: pod ${POD} already exists in default (not removed: it may be someone's)` });
-    return;
-  }
+  if (why) return why;
+  if (await podJson()) return `pod ${POD} already exists in default (not removed: it may be someone's)`;
   const state = JSON.parse((await check(PULUMI, ["stack", "export", "--stack", "dev"], { env: envs().dev })).stdout);
-  if ((state.deployment?.resources ?? []).length > 0) {
-    rows.push({ bench: "4", what: "time to quote", note: "skipped: the dev stack's state (.lab/state) holds resources (not destroyed: they may be someone's)" });
-    return;
-  }
-  const sets = { cluster: "lab", ...labValues() };
-  const config = devConfig("Pulumi.dev.lab.yaml", sets);
-  // The same settings rendered for kubectl, by the program's own render (the CLI has no --set).
-  const lab = Object.fromEntries(Object.entries(sets).map(([k, v]) => [configKey(k), v]));
-  const manifest = path.join(OUT, "dev-lab.yaml");
-  writeFileSync(manifest, await render({ ...rawConfig({ stack: "dev" }), ...lab }));
+  if ((state.deployment?.resources ?? []).length > 0) return "the dev stack's state (.lab/state) holds resources (not destroyed: they may be someone's)";
+  return undefined;
+}
 
-  // tools/pulumi.sh's up/destroy flags; a pod that never gets ready (e.g. its image not loaded) ends the row.
-  const pulumi = (command: string) =>
-    check(PULUMI, [command, "--yes", "--non-interactive", "--skip-preview", "--stack", "dev", "--config-file", config], { env: envs().dev, timeoutMs: 240_000 });
-  const hooks: number[] = [];
-  const side = (name: string, create: () => Promise<unknown>, remove: () => Promise<unknown>) => async () => {
-    log(`4. time to quote: ${name}`);
+/** One time-to-quote sample: `create`, then ms until GET /quote answers; `remove` and wait for the pod to go, whatever happened. */
+function quoteSample(name: string, create: () => Promise<unknown>, remove: () => Promise<unknown>, hooks: number[] = []) {
+  return async () => {
+    log(name);
     const t0 = performance.now();
     try {
       await create();
@@ -211,10 +199,37 @@ async function timeToQuote(runs: number): Promise<void> {
       await waitGone();
     }
   };
+}
+
+/** `pulumi up` or `destroy` of the dev stack with the lab's values, as tools/pulumi.sh runs them (a pod that never gets ready ends the row). */
+function labDev(env: NodeJS.ProcessEnv) {
+  const config = devConfig("Pulumi.dev.lab.yaml", { cluster: "lab", ...labValues() });
+  return (command: string) =>
+    check(PULUMI, [command, "--yes", "--non-interactive", "--skip-preview", "--stack", "dev", "--config-file", config], { env, timeoutMs: 240_000 });
+}
+
+async function timeToQuote(runs: number): Promise<void> {
+  const blocked = await quoteBlocked();
+  if (blocked) {
+    rows.push({ bench: "4", what: "time to quote (pulumi up vs kubectl apply)", note: `skipped: ${blocked}` });
+    return;
+  }
+  // The same settings rendered for kubectl, by the program's own render (the CLI has no --set).
+  const lab = Object.fromEntries(Object.entries({ cluster: "lab", ...labValues() }).map(([k, v]) => [configKey(k), v]));
+  const manifest = path.join(OUT, "dev-lab.yaml");
+  writeFileSync(manifest, await render({ ...rawConfig({ stack: "dev" }), ...lab }));
+
+  const pulumi = labDev(envs().dev);
+  const hooks: number[] = [];
   const { a, b, ratio } = await alternate(
     runs,
-    side("pulumi up", () => pulumi("up"), () => pulumi("destroy")),
-    side("kubectl apply", () => check(KUBECTL, ["--kubeconfig", KUBECONFIG, "apply", "-f", manifest]), () => kubectl("delete", "-f", manifest, "--ignore-not-found", "--wait=true")),
+    quoteSample("4. time to quote: pulumi up", () => pulumi("up"), () => pulumi("destroy"), hooks),
+    quoteSample(
+      "4. time to quote: kubectl apply",
+      () => check(KUBECTL, ["--kubeconfig", KUBECONFIG, "apply", "-f", manifest]),
+      () => kubectl("delete", "-f", manifest, "--ignore-not-found", "--wait=true"),
+      hooks,
+    ),
   );
   rows.push({ bench: "4", what: "pulumi up -> first GET /quote", unit: "ms", stats: a, note: `lab values from Pulumi.lab.yaml; pod proxy polled every 200 ms` });
   rows.push({ bench: "4", what: "kubectl apply -> first GET /quote", unit: "ms", stats: b, note: "same manifest (the program's render)" });
@@ -262,6 +277,42 @@ async function programStart(runs: number): Promise<void> {
   rows.push({ bench: "5", what: "ratio tsx / plain (per pair)", unit: "x", stats: ratio, note: "the part of the preview gap (3) due to tsx's hook" });
 }
 
+// ---------------------------------------------------------------- 6. client-node alongside
+
+/** Issue 19, requirement 3: what @kubernetes/client-node's KubeConfig, loaded while the provider plugin starts, adds to preview and time to quote. */
+async function clientNodeAlongside(runs: number): Promise<void> {
+  await ensureLab();
+  const preload = path.join(ROOT, "bench", "client-node-alongside.js");
+  const withLibrary = { ...envs().dev, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${preload}`.trim() };
+  const config = devConfig("Pulumi.dev.yaml", { cluster: "lab" });
+  log("6. warm-up previews (not counted)");
+  await preview(envs().dev, ROOT, config);
+  await preview(withLibrary, ROOT, config);
+  let pair = 0;
+  const p = await alternate(
+    runs,
+    async () => (log(`6. preview pair ${Math.floor(pair++ / 2) + 1}/${runs}: with client-node`), (await preview(withLibrary, ROOT, config)).ms),
+    async () => (log(`6. preview pair ${Math.floor(pair++ / 2) + 1}/${runs}: as shipped`), (await preview(envs().dev, ROOT, config)).ms),
+  );
+  const aim = (a: Stats, b: Stats) => `difference ${fmt(a.median - b.median, "ms")}; client-node would be taken under 50 ms: ${a.median - b.median < 50 ? "yes" : "no"}`;
+  rows.push({ bench: "6", what: "preview, client-node alongside", unit: "ms", stats: p.a, note: "dev stack, cluster=lab; KubeConfig loaded + credentials resolved" });
+  rows.push({ bench: "6", what: "preview, as shipped", unit: "ms", stats: p.b, note: aim(p.a, p.b) });
+  const blocked = await quoteBlocked();
+  if (blocked) {
+    rows.push({ bench: "6", what: "time to quote, client-node alongside", note: `skipped: ${blocked}` });
+    return;
+  }
+  const library = labDev(withLibrary);
+  const shipped = labDev(envs().dev);
+  const q = await alternate(
+    runs,
+    quoteSample("6. time to quote: with client-node", () => library("up"), () => library("destroy")),
+    quoteSample("6. time to quote: as shipped", () => shipped("up"), () => shipped("destroy")),
+  );
+  rows.push({ bench: "6", what: "time to quote, client-node alongside", unit: "ms", stats: q.a, note: "pulumi up -> first GET /quote" });
+  rows.push({ bench: "6", what: "time to quote, as shipped", unit: "ms", stats: q.b, note: aim(q.a, q.b) });
+}
+
 // ---------------------------------------------------------------- main
 
 const BENCHES: Record<string, [string, (runs: number) => Promise<void>]> = {
@@ -270,6 +321,7 @@ const BENCHES: Record<string, [string, (runs: number) => Promise<void>]> = {
   "3": ["preview overhead", previewOverhead],
   "4": ["time to quote", timeToQuote],
   "5": ["program start", programStart],
+  "6": ["client-node alongside", clientNodeAlongside],
 };
 
 function machine() {
@@ -286,11 +338,11 @@ function machine() {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "5" }, only: { type: "string", default: "1,2,3,4,5" } } });
+  const { values } = parseArgs({ options: { runs: { type: "string", default: "5" }, only: { type: "string", default: "1,2,3,4,5,6" } } });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs: a whole number >= 1");
   const only = values.only.split(",").map((s) => s.trim());
-  for (const id of only) if (!BENCHES[id]) throw new Error(`--only: no benchmark ${JSON.stringify(id)}; they are 1 to 5`);
+  for (const id of only) if (!BENCHES[id]) throw new Error(`--only: no benchmark ${JSON.stringify(id)}; they are 1 to 6`);
   mkdirSync(OUT, { recursive: true });
   const facts = machine();
   const started = performance.now();
