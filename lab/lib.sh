@@ -8,6 +8,7 @@
 #   apt_ensure LOGNAME CMD:PKG...  the Debian package of each missing command, with apt-get
 #   go_build OUT DIR LABEL KEY NAME=PKG... [-- FLAGS...]
 #                                  the pinned Go binaries, built once per stamp key
+#   first_run_seconds STEP         how long STEP took on a fresh machine (lab/first-run.tsv), or nothing
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -32,6 +33,8 @@ remove_tree() {
   fi
   rm -rf --one-file-system "$dir"
 }
+
+first_run_seconds() { awk -F'\t' -v step="$1" '$1 == step { print $2 }' "$REPO/lab/first-run.tsv"; }
 
 # Logs of apt and of Go builds: .lab/build, which `lab down` keeps.
 BUILD_LOGS=$REPO/.lab/build
@@ -101,10 +104,14 @@ go_build() {
   start=$SECONDS
   (cd "$dir" && exec nice -n 10 go build -trimpath "$@" -o "$target" "${stale_pkgs[@]}") >"$log" 2>&1 9>&- &
   pid=$!
-  local next=$((start + 60))
+  local next=$((start + 60)) first
+  first=$(first_run_seconds "${stale[0]}")
   while kill -0 "$pid" 2>/dev/null; do
     sleep 2
-    if ((SECONDS >= next)); then say "  still building ${stale[*]}... $(((SECONDS - start) / 60)) min"; next=$((next + 60)); fi
+    if ((SECONDS >= next)); then
+      say "  still building ${stale[*]}... $(((SECONDS - start) / 60)) min${first:+ (on a fresh machine: $(((first + 30) / 60)) min)}"
+      next=$((next + 60))
+    fi
   done
   rc=0; wait "$pid" || rc=$?
   if ((rc != 0)); then

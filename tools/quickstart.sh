@@ -23,17 +23,23 @@ esac
 kubectl_bin=$(command -v kubectl || true)
 answers() { [[ -n $kubectl_bin ]] && "$kubectl_bin" --context "$1" get --raw /readyz >/dev/null 2>&1; }
 
+# What it will do and about how long it takes, before doing it (not for --down).
+plan() {
+  echo "start: $2"
+  [[ $mode == down ]] || bash tools/first-run-plan.sh "$1"
+}
+
 sets=()
 if answers kind-kind; then
-  echo "start: deploying to your kind cluster (context kind-kind)"
+  plan cluster "deploying to your kind cluster (context kind-kind)"
 elif answers minikube; then
-  echo "start: deploying to minikube"
+  plan cluster "deploying to minikube"
   sets=(--set cluster=minikube)
 elif command -v kind >/dev/null && [[ -n $kubectl_bin ]]; then
-  echo "start: creating a kind cluster (kind create cluster)"
+  plan cluster "creating a kind cluster (kind create cluster), then deploying to it"
   kind create cluster
 else
-  echo "start: no kind or minikube cluster here: starting the project's lab cluster (npm run lab:up)"
+  plan lab "no kind or minikube cluster here: starting the project's lab cluster (npm run lab:up)"
   bash lab/lab.sh up
   export KUBECONFIG=$ROOT/.lab/kubeconfig
   kubectl_bin=$ROOT/.lab/bin/kubectl

@@ -1,7 +1,11 @@
-// `npm start -- <scenario>` (tools/quickstart.sh under bash): what it refuses before choosing a cluster.
-import { describe, expect, it } from "vitest";
+// `npm start` (tools/quickstart.sh under bash): what it refuses before choosing a cluster, and the plan it
+// says before it starts (tools/first-run-plan.sh).
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SCENARIO_NAMES } from "../../stacks/settings";
-import { run } from "./run";
+import { ROOT, run } from "./run";
 
 const start = (...args: string[]) => run("bash", ["tools/quickstart.sh", ...args]);
 
@@ -11,5 +15,50 @@ describe("npm start -- <scenario>", () => {
     const usage = "usage: npm start [-- <scenario> | --down]\n";
     expect(await start("quote-poststart", "poststart-httpget")).toEqual({ status: 2, stdout: "", stderr: usage });
     expect(await start("--up")).toEqual({ status: 2, stdout: "", stderr: usage });
+  });
+});
+
+describe("npm start's plan (tools/first-run-plan.sh)", () => {
+  const figures = readFileSync(path.join(ROOT, "lab", "first-run.tsv"), "utf8")
+    .split("\n")
+    .filter((l) => l && !l.startsWith("#"))
+    .map((l) => l.split("\t"))
+    .map(([step, seconds, what]) => ({ step: step!, seconds: Number(seconds), what: what! }));
+  const minutes = (s: number) => Math.floor((s + 30) / 60);
+  // A PATH with bash, awk and coreutils but no Pulumi CLI, host or provider of the machine's.
+  const env = { ...process.env, PATH: "/usr/bin:/bin" };
+  let lab = "";
+  beforeEach(() => {
+    lab = mkdtempSync(path.join(os.tmpdir(), "plan-"));
+  });
+  afterEach(() => rmSync(lab, { recursive: true, force: true }));
+
+  it("names, on a fresh machine, every build with its first-run minutes, their sum, and what the lab changes", async () => {
+    expect(figures.map((f) => f.step)).toEqual(["kube-apiserver", "coredns", "images", "pulumi", "pulumi-language-nodejs-host", "pulumi-resource-kubernetes"]);
+    const r = await run("bash", ["tools/first-run-plan.sh", "lab", lab], { env });
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^start: the lab runs as root: .*apt-get.*bridge lab0, iptables.*npm run lab:down/);
+    expect(lines.slice(2, 8)).toEqual(figures.map((f) => `start:   ${f.what}: about ${minutes(f.seconds)} min`));
+    expect(lines[8]).toBe(`start: about ${minutes(figures.reduce((sum, f) => sum + f.seconds, 0))} min in all before the deploy; later runs reuse the builds`);
+  });
+
+  it("leaves out what is built, and the lab's steps for a cluster of the user's", async () => {
+    for (const file of ["bin/kube-apiserver", "bin/pulumi", "plugins/pulumi-resource-kubernetes"]) {
+      mkdirSync(path.dirname(path.join(lab, file)), { recursive: true });
+      writeFileSync(path.join(lab, file), "", { mode: 0o755 });
+    }
+    const left = figures.filter((f) => ["coredns", "images", "pulumi-language-nodejs-host"].includes(f.step));
+    const r = await run("bash", ["tools/first-run-plan.sh", "lab", lab], { env });
+    expect(r.stdout).toContain(`start: about ${minutes(left.reduce((sum, f) => sum + f.seconds, 0))} min in all`);
+    expect(r.stdout).not.toContain("Kubernetes 1.34");
+    const own = await run("bash", ["tools/first-run-plan.sh", "cluster", lab], { env });
+    const host = figures.find((f) => f.step === "pulumi-language-nodejs-host")!;
+    expect(own.stdout.trimEnd().split("\n")).toEqual([
+      "start: first it builds, into .lab/ (the minutes each took on a fresh 2-core machine):",
+      `start:   ${host.what}: about ${minutes(host.seconds)} min`,
+      `start: about ${minutes(host.seconds)} min in all before the deploy; later runs reuse the builds`,
+      "start: then pulumi up of the dev stack: under a minute",
+    ]);
   });
 });

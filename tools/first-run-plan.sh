@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `bash tools/first-run-plan.sh lab|cluster [LAB_DIR]`: what `npm start` will still do on this machine
+# before it deploys, said before it starts: with `lab`, what the lab changes on the machine; then
+# each build not done yet in LAB_DIR (default .lab) or on PATH, with how long it took on a fresh
+# machine of this kind (lab/first-run.tsv), and their sum.
+set -euo pipefail
+where=${1:?usage: tools/first-run-plan.sh lab|cluster [LAB_DIR]}
+lab=${2:-.lab}
+FIGURES=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lab/first-run.tsv
+
+todo=()
+if [[ $where == lab ]]; then
+  echo "start: the lab runs as root: it installs the Debian packages it lacks (apt-get), mounts under .lab/, adds the bridge lab0, iptables rules and sysctls, and starts etcd, the control plane, containerd and a kubelet; npm run lab:down undoes all of it but the builds in .lab/"
+  [[ -x $lab/bin/kube-apiserver ]] || todo+=(kube-apiserver)
+  [[ -x $lab/bin/coredns ]] || todo+=(coredns)
+  [[ -s $lab/images/quote-mirror.tar ]] || todo+=(images)
+fi
+command -v pulumi >/dev/null || [[ -x $lab/bin/pulumi ]] || todo+=(pulumi)
+command -v pulumi-language-nodejs >/dev/null || [[ -x $lab/bin/pulumi-language-nodejs-host ]] || todo+=(pulumi-language-nodejs-host)
+command -v pulumi-resource-kubernetes >/dev/null || [[ -x $lab/plugins/pulumi-resource-kubernetes ]] || todo+=(pulumi-resource-kubernetes)
+
+if ((${#todo[@]})); then
+  echo "start: first it builds, into .lab/ (the minutes each took on a fresh 2-core machine):"
+  awk -F'\t' -v steps=" ${todo[*]} " '
+    !/^#/ && index(steps, " " $1 " ") { printf "start:   %s: about %d min\n", $3, ($2 + 30) / 60; total += $2 }
+    END { printf "start: about %d min in all before the deploy; later runs reuse the builds\n", (total + 30) / 60 }' "$FIGURES"
+fi
+echo "start: then pulumi up of the dev stack: under a minute"
