@@ -40,7 +40,12 @@ elif command -v kind >/dev/null && [[ -n $kubectl_bin ]]; then
   kind create cluster
 else
   plan lab "no kind or minikube cluster here: starting the project's lab cluster (npm run lab:up)"
+  # The deploy's tools build alongside the lab's binaries: the two overlap their downloads, links
+  # and waits. A failure is reported by tools/pulumi.sh, which asks for the same tools again.
+  bash toolchain/toolchain.sh --deploy >/dev/null &
+  toolchain_job=$!
   bash lab/lab.sh up
+  wait "$toolchain_job" || true
   export KUBECONFIG=$ROOT/.lab/kubeconfig
   kubectl_bin=$ROOT/.lab/bin/kubectl
   # The lab has no registry and no internet: its local image and quote mirror, as in the lab stack.
