@@ -79,6 +79,12 @@ async function serviceRouted(client: KubeClient, target: WaitTarget): Promise<vo
   await new Promise((r) => setTimeout(r, PROXY_SYNC_MS));
 }
 
+/** Why a pod the stack's state records cannot be waited for: it was deleted before this update. */
+const GONE =
+  "the pod is not on the cluster: it was deleted outside this update (a cancelled destroy, kubectl delete), while the stack's state " +
+  "still records it, so this update does not create it again. Run the update with --refresh (npm run up -- --stack <name> --refresh, " +
+  "or pulumi up --refresh): it reads the cluster first, then creates the pod again";
+
 /**
  * Watches the target's pods (and their events: when the image pull and the post-start hook began)
  * until a verdict, telling `progress` what it still waits for; `stop` ends the watch early (the wait then rejects).
@@ -126,7 +132,9 @@ function watchPods(client: KubeClient, target: WaitTarget, progress: (message: s
       if (now - lastProgress >= PROGRESS_MS) {
         lastProgress = now;
         const note = target.note ? ` (${target.note})` : "";
-        progress(`${WAITING_TEXT[target.until]}: ${stillWaiting(live, now)}${note}; ${formatDuration(now - started)} of at most ${bound}`);
+        // Without a pod, the watch's last error may be why: said, not hidden behind "no pod yet".
+        const why = live.length === 0 && lastError ? `; the watch: ${lastError.message}` : "";
+        progress(`${WAITING_TEXT[target.until]}: ${stillWaiting(live, now)}${note}${why}; ${formatDuration(now - started)} of at most ${bound}`);
       }
     };
     const namespace = encodeURIComponent(target.namespace);
@@ -169,7 +177,11 @@ function watchPods(client: KubeClient, target: WaitTarget, progress: (message: s
       lastRead = Date.now();
       client.get(`/api/v1/namespaces/${namespace}/pods?${new URLSearchParams(query)}`).then(
         (list: { items?: RawPod[] } | undefined) => {
-          for (const pod of list?.items ?? []) if (!target.uid || pod.metadata.uid === target.uid) pods.set(pod.metadata.uid!, pod);
+          lastError = undefined;
+          const items = list?.items ?? [];
+          // The pod the stack's state records is gone, and nothing will create it again in this update.
+          if (target.uid && !items.some((pod) => pod.metadata.uid === target.uid)) return finish({ failure: GONE });
+          for (const pod of items) if (!target.uid || pod.metadata.uid === target.uid) pods.set(pod.metadata.uid!, pod);
         },
         (e: Error) => (lastError = e),
       );

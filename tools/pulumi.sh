@@ -5,6 +5,8 @@
 #   npm run destroy -- --stack <name>              pulumi destroy --yes
 #   ... --set <key>=<value> (repeatable)            the stack's config with these settings changed,
 #                                                   e.g. --set cluster=lab; the value is read as YAML
+#   ... --refresh                                   read the stack's objects from the cluster first
+#                                                   (objects deleted outside an update are created again)
 #   bash tools/pulumi.sh env                        `export ...` lines of this environment, for eval
 #                                                   (the tests and the bench run the CLI with it)
 #   bash tools/pulumi.sh cancel --stack <name>      pulumi cancel: deletes the stack's lock, left by a
@@ -105,7 +107,10 @@ fi
 route=cli
 if [[ $(command -v pulumi-language-nodejs) == "$ROOT/.lab/bin/"* ]]; then
   route=automation
-  [[ ${#extra[@]} -eq 0 ]] || { echo "pulumi.sh: with the toolchain's own CLI, other pulumi flags (${extra[*]}) are not passed on" >&2; exit 2; }
+  # run.js takes --refresh (read the cluster first); no other pulumi flag.
+  for flag in "${extra[@]}"; do
+    [[ $flag == --refresh ]] || { echo "pulumi.sh: with the toolchain's own CLI, other pulumi flags than --refresh (${extra[*]}) are not passed on" >&2; exit 2; }
+  done
 fi
 
 # The CLI runs on copies of the stack files (with the settings of --set changed), so that what it
@@ -119,7 +124,7 @@ for s in "${stacks[@]}"; do
   node --import tsx tools/stack-file-cli.ts set "$s" "${config[1]}" "${sets[@]}" || exit 2
   [[ -e .lab/state/.pulumi/stacks/poststart-lab/$s.json ]] || pulumi --cwd .lab/config stack select --create --non-interactive "$s" >/dev/null
   if [[ $route == automation ]]; then
-    cancellable node tools/run.js "$command" --stack "$s" "${config[@]}"
+    cancellable node tools/run.js "$command" --stack "$s" "${config[@]}" "${extra[@]}"
     continue
   fi
   case $command in

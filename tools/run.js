@@ -9,16 +9,17 @@
 // deleted: one whose post-start hook still runs cannot go away (cluster/stuck-pods.ts says why, or
 // frees it). A SIGINT or SIGTERM cancels the update cleanly (see the end of this file).
 //
-//   node tools/run.js <preview|up|destroy> --stack <name> [--config-file <file>] [--dir <project>]
+//   node tools/run.js <preview|up|destroy> --stack <name> [--config-file <file>] [--dir <project>] [--refresh]
 //
 // --dir is the project's directory (default: this project's), its entry point Pulumi.yaml's `main`.
+// --refresh reads the stack's objects from the cluster first, as `pulumi up --refresh` does.
 // The environment is tools/pulumi.sh's (PATH with the CLI, PULUMI_HOME, backend, passphrase).
 "use strict";
 require("node:module").enableCompileCache?.(); // the SDK's compiled code kept from run to run
 const path = require("node:path");
 const { CommandError, LocalWorkspace, Stack } = require("@pulumi/pulumi/automation");
 
-const USAGE = "usage: node tools/run.js <preview|up|destroy> --stack <name> [--config-file <file>] [--dir <project>]";
+const USAGE = "usage: node tools/run.js <preview|up|destroy> --stack <name> [--config-file <file>] [--dir <project>] [--refresh]";
 const FLAGS = ["--stack", "--config-file", "--dir"];
 
 /**
@@ -51,6 +52,11 @@ async function main(argv) {
   const [command, ...rest] = argv;
   const flags = {};
   for (let i = 0; i < rest.length; i += 2) {
+    if (rest[i] === "--refresh") {
+      flags.refresh = true;
+      i -= 1;
+      continue;
+    }
     if (!FLAGS.includes(rest[i]) || rest[i + 1] === undefined) {
       process.stderr.write(`run.js: ${JSON.stringify(rest[i])} is not supported here\n${USAGE}\n`);
       return 2;
@@ -72,6 +78,7 @@ async function main(argv) {
   }
   const options = {
     signal: cancel.signal,
+    ...(flags.refresh ? { refresh: true } : {}),
     ...(flags["--config-file"] ? { configFile: path.resolve(flags["--config-file"]) } : {}),
     onOutput: (s) => process.stdout.write(s),
     onError: (s) => process.stderr.write(s),
@@ -135,6 +142,16 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
     cancel.abort();
     // A delete under way that waits on a pod held by its post-start hook ends only once the pod is freed: say so now.
     stuckPods.sayAgain();
+  });
+}
+
+// Output nobody reads any more (the terminal or the pipe closed: EPIPE): the update is cancelled as
+// on SIGINT, and the lost output is not reported, since each such report would fail in turn (seen:
+// an uncaught EPIPE, logged by the SDK to the same closed stream, again and again, 2 GB in minutes).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e) => {
+    if (e.code !== "EPIPE") throw e;
+    cancel.abort();
   });
 }
 

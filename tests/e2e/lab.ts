@@ -44,16 +44,16 @@ export function ensureLab(): void {
 }
 
 /** `npm run <command> -- --stack <stack> [--set key=value ...]` against the lab cluster. */
-export function pulumi(command: "preview" | "up" | "destroy", stack: string, sets: Record<string, unknown> = {}): Run {
-  return run("bash", pulumiArgs(command, stack, sets), { KUBECONFIG: path.join(ROOT, ".lab", "kubeconfig") });
+export function pulumi(command: "preview" | "up" | "destroy", stack: string, sets: Record<string, unknown> = {}, flags: string[] = []): Run {
+  return run("bash", pulumiArgs(command, stack, sets, flags), { KUBECONFIG: path.join(ROOT, ".lab", "kubeconfig") });
 }
 
 export function pulumiAsync(command: "preview" | "up" | "destroy", stack: string, sets: Record<string, unknown> = {}): Promise<Run> {
   return runAsync("bash", pulumiArgs(command, stack, sets), { KUBECONFIG: path.join(ROOT, ".lab", "kubeconfig") });
 }
 
-function pulumiArgs(command: string, stack: string, sets: Record<string, unknown>): string[] {
-  const args = ["tools/pulumi.sh", command, "--stack", stack];
+function pulumiArgs(command: string, stack: string, sets: Record<string, unknown>, flags: string[] = []): string[] {
+  const args = ["tools/pulumi.sh", command, "--stack", stack, ...flags];
   for (const [key, value] of Object.entries(sets)) args.push("--set", `${key}=${JSON.stringify(value)}`);
   return args;
 }
@@ -120,8 +120,8 @@ export interface Started {
 }
 
 /** `npm run <command> -- --stack <stack> [--set ...]` against the lab, in the background; npm leads its process group. */
-export function startPulumi(command: "up" | "destroy", stack: string, sets: Record<string, unknown> = {}): Started {
-  const child = spawn("npm", ["run", "--silent", command, "--", ...pulumiArgs(command, stack, sets).slice(2)], {
+export function startPulumi(command: "up" | "destroy", stack: string, sets: Record<string, unknown> = {}, flags: string[] = []): Started {
+  const child = spawn("npm", ["run", "--silent", command, "--", ...pulumiArgs(command, stack, sets, flags).slice(2)], {
     cwd: ROOT,
     detached: true,
     env: { ...process.env, KUBECONFIG: path.join(ROOT, ".lab", "kubeconfig") },
@@ -142,7 +142,14 @@ export function startPulumi(command: "up" | "destroy", stack: string, sets: Reco
     for (;;) {
       const match = output.match(pattern);
       if (match) return match;
-      if (ended || Date.now() > until) throw new Error(`${ended ? "ended before it said" : `not said within ${seconds} s`}: ${pattern}\n--- output:\n${output}`);
+      if (ended) throw new Error(`ended before it said: ${pattern}\n--- output:\n${output}`);
+      if (Date.now() > until) {
+        // Not left running for the next test to meet its lock: cancelled as Ctrl-C would, killed if that does not end it.
+        process.kill(-child.pid!, "SIGINT");
+        const stopped = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 90_000))]);
+        if (!stopped) process.kill(-child.pid!, "SIGKILL");
+        throw new Error(`not said within ${seconds} s: ${pattern}\n--- output:\n${output}`);
+      }
       await new Promise((r) => setTimeout(r, 250));
     }
   };

@@ -96,11 +96,16 @@ describe("waitBound: each wait's bound in words", () => {
 describe("clusterPodWatch: the progress while it waits, and the bound", () => {
   afterEach(() => vi.useRealTimers());
 
-  /** A KubeClient whose watches get what the test sends. */
+  /** A KubeClient whose watches get what the test sends, and whose pod list (the watch's periodic read) holds the pods sent. */
   function fakeKube() {
     const watches = new Map<string, (type: string, object: any) => void>();
-    const kube = { get: async () => undefined, watch: (path: string, _q: unknown, on: (type: string, object: any) => void) => (watches.set(path.split("/").pop()!, on), () => {}) };
-    return { kube: kube as unknown as KubeClient, send: (kind: "pods" | "events", object: any) => watches.get(kind)!("ADDED", object) };
+    const pods: unknown[] = [];
+    const kube = { get: async () => ({ items: pods }), watch: (path: string, _q: unknown, on: (type: string, object: any) => void) => (watches.set(path.split("/").pop()!, on), () => {}) };
+    const send = (kind: "pods" | "events", object: any) => {
+      if (kind === "pods") pods.push(object);
+      watches.get(kind)!("ADDED", object);
+    };
+    return { kube: kube as unknown as KubeClient, send };
   }
 
   it("tells the hook's running time at least every 10 s, then fails past the bound naming what it still waited for", async () => {
@@ -118,6 +123,17 @@ describe("clusterPodWatch: the progress while it waits, and the bound", () => {
     expect(((await waited) as Error).message).toBe(
       "quote-poststart-slow: not ready within its bound of 30 s (the slow hook sleeps 3600 s); still waiting for: post-start hook running for 28 s; " +
         "last seen: Pending; nginx waiting: ContainerCreating; restarts: 0",
+    );
+  });
+
+  it("fails at its first read when the pod the stack's state records is not on the cluster, saying to refresh", async () => {
+    vi.useFakeTimers({ now: T0 });
+    const { kube } = fakeKube();
+    const target = { namespace: "kia", name: "quote-poststart-slow", uid: "u1", until: "ready" as const, timeoutSeconds: 3900 };
+    const waited = clusterPodWatch(kube).wait(target, () => {}).catch((e: Error) => e);
+    await vi.advanceTimersByTimeAsync(6_000);
+    expect(((await waited) as Error).message).toMatch(
+      /^quote-poststart-slow: the pod is not on the cluster: it was deleted outside this update .* Run the update with --refresh \(npm run up -- --stack <name> --refresh, or pulumi up --refresh\)/,
     );
   });
 });
