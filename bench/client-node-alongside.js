@@ -12,3 +12,4 @@ const poll = setInterval(() => {
     await kc.applyToHTTPSOptions({});
   });
 }, 2);
+poll.unref(); // a node process that never loads the program (the language host's helpers) ends as usual
