@@ -34,7 +34,7 @@ remove_tree() {
   rm -rf --one-file-system "$dir"
 }
 
-first_run_seconds() { awk -F'\t' -v step="$1" '$1 == step { print $2 }' "$REPO/lab/first-run.tsv"; }
+first_run_seconds() { awk -F'\t' -v step="$1" '$1 == step { print $3 }' "$REPO/lab/first-run.tsv"; }
 
 # Logs of apt and of Go builds: .lab/build, which `lab down` keeps.
 BUILD_LOGS=$REPO/.lab/build
