@@ -23,8 +23,9 @@ command -v pulumi-resource-kubernetes >/dev/null || [[ -x $lab/plugins/pulumi-re
 if ((${#todo[@]})); then
   echo "start: first it builds, into .lab/ (the minutes each took on a fresh 2-core machine):"
   # The lab's track and the tools' track run side by side: the longer one is the wait.
-  awk -F'\t' -v steps=" ${todo[*]} " '
-    !/^#/ && index(steps, " " $1 " ") { printf "start:   %s: about %d min\n", $4, ($3 + 30) / 60; track[$2] += $3 }
+  # The figures beside the other track on the lab, alone for a cluster of the user's.
+  awk -F'\t' -v steps=" ${todo[*]} " -v column="$([[ $where == lab ]] && echo 3 || echo 4)" '
+    !/^#/ && index(steps, " " $1 " ") { printf "start:   %s: about %d min\n", $5, ($column + 30) / 60; track[$2] += $column }
     END { for (t in track) { tracks++; if (track[t] > total) total = track[t] }
           printf "start: about %d min in all before the deploy%s; later runs reuse the builds\n", (total + 30) / 60,
             (tracks > 1 ? " (the lab and the tools build side by side)" : "") }' "$FIGURES"
