@@ -87,7 +87,8 @@ stale_lock() {
     [[ -f $file ]] || continue
     pid=$(grep -o '"pid": *[0-9]*' "$file" | grep -o '[0-9]*$' || true)
     host=$(grep -o '"hostname": *"[^"]*"' "$file" | sed 's/.*"\([^"]*\)"$/\1/' || true)
-    if [[ $host == "$(hostname)" && -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+    # A killed CLI may linger as a zombie (its parent killed too, not reaped yet): it runs no more.
+    if [[ $host == "$(hostname)" && -n $pid ]] && [[ $(ps -o stat= -p "$pid" 2>/dev/null || echo gone) == @(gone|Z*) ]]; then
       echo "pulumi.sh: the stack $1 is locked by a pulumi CLI that no longer runs (pid $pid, lock file $file):" \
         "it was killed outright (SIGKILL), before it could release its lock; a Ctrl-C or SIGTERM cancel releases it." \
         "Clear the lock: bash tools/pulumi.sh cancel --stack $1 (pulumi cancel, which deletes the file backend's lock file);" \
