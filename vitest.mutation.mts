@@ -7,5 +7,15 @@ import base from "./vitest.config.mts";
 
 export default mergeConfig(
   base,
-  defineConfig({ test: { dir: ".", include: ["tests/unit/**/*.test.ts", "tests/tools/cluster-client.test.ts", "tests/tools/cluster-pod-watch.test.ts"], testTimeout: 15_000 } }),
+  defineConfig({
+    test: {
+      dir: ".",
+      include: [
+        "tests/unit/**/*.test.ts",
+        "tests/tools/cluster-client.test.ts",
+        "tests/tools/cluster-pod-watch.test.ts",
+      ],
+      testTimeout: 15_000,
+    },
+  }),
 );

@@ -17,8 +17,24 @@ import { parseArgs } from "node:util";
 import YAML from "yaml";
 import { render } from "../tools/manifests";
 import { configKey, labValues, rawConfig } from "../tools/stack-file";
-import { devConfig, envs, ensureLab, KUBECTL, OUT, preview, PULUMI, RAW_DIR } from "./cli";
-import { alternate, check, exec, firstLine, fmt, KUBECONFIG, kubectl, log, measure, ROOT, sleep, type Stats, stats, table, tail } from "./lib";
+import { devConfig, ensureLab, envs, KUBECTL, OUT, PULUMI, preview, RAW_DIR } from "./cli";
+import {
+  alternate,
+  check,
+  exec,
+  firstLine,
+  fmt,
+  KUBECONFIG,
+  kubectl,
+  log,
+  measure,
+  ROOT,
+  type Stats,
+  sleep,
+  stats,
+  table,
+  tail,
+} from "./lib";
 
 const POD = "quote-poststart"; // the dev stack's one pod, in namespace default
 
@@ -35,7 +51,9 @@ const rows: Row[] = [];
 
 async function programEval(runs: number): Promise<void> {
   const sizes = [1, 10, 100, 1000];
-  const samples = new Map(sizes.map((n) => [n, [] as { ms: number; maxRssBytes: number; heapUsedBytes: number; rssBeforeBytes: number }[]]));
+  const samples = new Map(
+    sizes.map((n) => [n, [] as { ms: number; maxRssBytes: number; heapUsedBytes: number; rssBeforeBytes: number }[]]),
+  );
   for (let i = 0; i < runs; i++) {
     for (const n of sizes) {
       log(`1. program evaluation, ${n} pods, run ${i + 1}/${runs}`);
@@ -48,11 +66,24 @@ async function programEval(runs: number): Promise<void> {
     const s = samples.get(n)!;
     const heap = stats(s.map((x) => x.heapUsedBytes)).median;
     const before = stats(s.map((x) => x.rssBeforeBytes)).median;
-    rows.push({ bench: "1", what: `eval ${n} pod${n > 1 ? "s" : ""}: time`, unit: "ms", stats: stats(s.map((x) => x.ms)), note: `${fmt(perPod(n).median, "ms")}/pod` });
-    rows.push({ bench: "1", what: `eval ${n} pod${n > 1 ? "s" : ""}: peak RSS`, unit: "B", stats: stats(s.map((x) => x.maxRssBytes)), note: `RSS after imports ${fmt(before, "B")}, heap used at end ${fmt(heap, "B")}` });
+    rows.push({
+      bench: "1",
+      what: `eval ${n} pod${n > 1 ? "s" : ""}: time`,
+      unit: "ms",
+      stats: stats(s.map((x) => x.ms)),
+      note: `${fmt(perPod(n).median, "ms")}/pod`,
+    });
+    rows.push({
+      bench: "1",
+      what: `eval ${n} pod${n > 1 ? "s" : ""}: peak RSS`,
+      unit: "B",
+      stats: stats(s.map((x) => x.maxRssBytes)),
+      note: `RSS after imports ${fmt(before, "B")}, heap used at end ${fmt(heap, "B")}`,
+    });
   }
   const growth = perPod(1000).median / perPod(100).median;
-  const marginal = (stats(samples.get(1000)!.map((x) => x.ms)).median - stats(samples.get(100)!.map((x) => x.ms)).median) / 900;
+  const marginal =
+    (stats(samples.get(1000)!.map((x) => x.ms)).median - stats(samples.get(100)!.map((x) => x.ms)).median) / 900;
   rows.push({
     bench: "1",
     what: "per-pod time, 1000 vs 100",
@@ -61,16 +92,37 @@ async function programEval(runs: number): Promise<void> {
     note: `${growth <= 1.25 ? "linear (fixed cost amortized below 1)" : "super-linear"}; each pod beyond 100 adds ${fmt(marginal, "ms")}; aim < 2 ms/pod at 1000: ${perPod(1000).median < 2 ? "met" : "not met"}`,
   });
   // The components' own cost: the same 1000 pods as plain k8s.core.v1.Pod resources, in alternating pairs.
-  const evalMs = async (...args: string[]) => JSON.parse((await check(process.execPath, ["--import", "tsx", "bench/program-eval.ts", ...args])).stdout).ms as number;
+  const evalMs = async (...args: string[]) =>
+    JSON.parse((await check(process.execPath, ["--import", "tsx", "bench/program-eval.ts", ...args])).stdout)
+      .ms as number;
   log(`1. program evaluation, 1000 pods: components vs raw Pods, ${runs} pairs`);
-  const { b: raw, ratio } = await alternate(runs, () => evalMs("1000"), () => evalMs("1000", "raw"));
-  rows.push({ bench: "1", what: "eval 1000 raw Pods: time", unit: "ms", stats: raw, note: "k8s.core.v1.Pod of the same spec, the same mocks" });
-  rows.push({ bench: "1", what: "ratio components / raw (per pair)", unit: "x", stats: ratio, note: `aim <= 1.3: ${ratio.median <= 1.3 ? "met" : "not met"}` });
+  const { b: raw, ratio } = await alternate(
+    runs,
+    () => evalMs("1000"),
+    () => evalMs("1000", "raw"),
+  );
+  rows.push({
+    bench: "1",
+    what: "eval 1000 raw Pods: time",
+    unit: "ms",
+    stats: raw,
+    note: "k8s.core.v1.Pod of the same spec, the same mocks",
+  });
+  rows.push({
+    bench: "1",
+    what: "ratio components / raw (per pair)",
+    unit: "x",
+    stats: ratio,
+    note: `aim <= 1.3: ${ratio.median <= 1.3 ? "met" : "not met"}`,
+  });
 }
 
 // ---------------------------------------------------------------- 2. unit suite
 
-/** Where `npm test` keeps its records: the type check's (tsconfig.json's tsBuildInfoFile) and the package schema's inference (tools/package-schema.ts). */
+/**
+ * Where `npm test` keeps its records: the type check's (tsconfig.json's tsBuildInfoFile) and the package schema's
+ * inference (tools/package-schema.ts).
+ */
 const TEST_RECORDS = ["tsc", "package-schema.json"].map((f) => path.join(ROOT, "node_modules", ".cache", f));
 
 async function unitSuite(runs: number): Promise<void> {
@@ -82,13 +134,23 @@ async function unitSuite(runs: number): Promise<void> {
   const row = (what: string, results: { status: number; ms: number }[], note: string) => {
     const failed = results.filter((r) => r.status !== 0).length;
     const s = stats(results.map((r) => r.ms));
-    rows.push({ bench: "2", what, unit: "ms", stats: s, note: `${note}; ${failed ? `failed in ${failed} of ${results.length} runs (timed anyway)` : "passed every run"}; aim <= 5 s: ${s.median <= 5000 ? "met" : "not met"}` });
+    rows.push({
+      bench: "2",
+      what,
+      unit: "ms",
+      stats: s,
+      note: `${note}; ${failed ? `failed in ${failed} of ${results.length} runs (timed anyway)` : "passed every run"}; aim <= 5 s: ${s.median <= 5000 ? "met" : "not met"}`,
+    });
   };
   await npmTest("warm-up (not counted)", false);
   const again = await measure(runs, (i) => npmTest(`run ${i + 1}/${runs}`, false));
   const fresh = await measure(runs, (i) => npmTest(`type check from scratch, run ${i + 1}/${runs}`, true));
   row("npm test", again, "type check up to date (tsc --build), unit suite");
-  row("npm test, type check from scratch", fresh, "as on a fresh clone: no records in node_modules/.cache (type check, package schema)");
+  row(
+    "npm test, type check from scratch",
+    fresh,
+    "as on a fresh clone: no records in node_modules/.cache (type check, package schema)",
+  );
 }
 
 // ---------------------------------------------------------------- 3. preview overhead
@@ -96,7 +158,9 @@ async function unitSuite(runs: number): Promise<void> {
 async function previewOverhead(runs: number): Promise<void> {
   await ensureLab();
   const rendered = (await check("npm", ["run", "-s", "render", "--", "--stack", "dev"])).stdout;
-  const pod = YAML.parseAllDocuments(rendered).map((d) => d.toJS()).find((d) => d?.kind === "Pod");
+  const pod = YAML.parseAllDocuments(rendered)
+    .map((d) => d.toJS())
+    .find((d) => d?.kind === "Pod");
   if (!pod) throw new Error(`the dev stack's render has no Pod:\n${rendered}`);
   const manifest = path.join(OUT, "dev.yaml");
   writeFileSync(manifest, rendered);
@@ -107,7 +171,8 @@ async function previewOverhead(runs: number): Promise<void> {
 
   const dev = async () => (await preview(envs().dev, ROOT, config)).ms;
   const raw = async () => (await preview(rawEnv, RAW_DIR)).ms;
-  const dry = async () => (await check(KUBECTL, ["--kubeconfig", KUBECONFIG, "apply", "--dry-run=server", "-f", manifest])).ms;
+  const dry = async () =>
+    (await check(KUBECTL, ["--kubeconfig", KUBECONFIG, "apply", "--dry-run=server", "-f", manifest])).ms;
   log("3. warm-up previews (not counted)");
   await dev();
   await raw();
@@ -118,9 +183,27 @@ async function previewOverhead(runs: number): Promise<void> {
     async () => (log(`3. preview pair ${Math.floor(pair++ / 2) + 1}/${runs}: raw pod`), raw()),
   );
   const kubectlMs = stats(await measure(runs, () => dry()));
-  rows.push({ bench: "3", what: "pulumi preview, dev stack", unit: "ms", stats: a, note: "cluster=lab; pulumi.sh's env, .lab/state" });
-  rows.push({ bench: "3", what: "pulumi preview, one raw Pod", unit: "ms", stats: b, note: "bench/raw-pod, same spec, .lab/bench/state" });
-  rows.push({ bench: "3", what: "ratio dev / raw (per pair)", unit: "x", stats: ratio, note: `aim <= 1.1: ${ratio.median <= 1.1 ? "met" : "not met"}` });
+  rows.push({
+    bench: "3",
+    what: "pulumi preview, dev stack",
+    unit: "ms",
+    stats: a,
+    note: "cluster=lab; pulumi.sh's env, .lab/state",
+  });
+  rows.push({
+    bench: "3",
+    what: "pulumi preview, one raw Pod",
+    unit: "ms",
+    stats: b,
+    note: "bench/raw-pod, same spec, .lab/bench/state",
+  });
+  rows.push({
+    bench: "3",
+    what: "ratio dev / raw (per pair)",
+    unit: "x",
+    stats: ratio,
+    note: `aim <= 1.1: ${ratio.median <= 1.1 ? "met" : "not met"}`,
+  });
   rows.push({
     bench: "3",
     what: "kubectl apply --dry-run=server",
@@ -136,10 +219,15 @@ async function previewOverhead(runs: number): Promise<void> {
 async function noNodeReason(): Promise<string | undefined> {
   const r = await kubectl("get", "nodes", "-o", "json");
   if (r.status !== 0) return `kubectl get nodes failed: ${tail(r.stderr, 1)}`;
-  const nodes = JSON.parse(r.stdout).items as { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
-  if (nodes.length === 0) return "no node in the lab cluster (kubectl get nodes: none registered; no kubelet has joined yet)";
+  const nodes = JSON.parse(r.stdout).items as {
+    metadata: { name: string };
+    status?: { conditions?: { type: string; status: string }[] };
+  }[];
+  if (nodes.length === 0)
+    return "no node in the lab cluster (kubectl get nodes: none registered; no kubelet has joined yet)";
   const ready = nodes.filter((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
-  if (ready.length === 0) return `no node in the lab cluster is Ready (${nodes.map((n) => n.metadata.name).join(", ")})`;
+  if (ready.length === 0)
+    return `no node in the lab cluster is Ready (${nodes.map((n) => n.metadata.name).join(", ")})`;
   return undefined;
 }
 
@@ -157,34 +245,59 @@ async function pollQuote(t0: number, timeoutMs = 180_000): Promise<number> {
   }
   const pod = await podJson();
   const cs = pod?.status?.containerStatuses?.[0];
-  throw new Error(`no quote in ${timeoutMs / 1000} s; pod ${pod ? `${pod.status?.phase}, container ${JSON.stringify(cs?.state ?? {})}` : "not found"}`);
+  throw new Error(
+    `no quote in ${timeoutMs / 1000} s; pod ${pod ? `${pod.status?.phase}, container ${JSON.stringify(cs?.state ?? {})}` : "not found"}`,
+  );
 }
 
 /** The hook's own time: the container's start to the pod's Ready (whole seconds, from the pod's status). */
 async function hookSeconds(): Promise<number | undefined> {
   const pod = await podJson();
   const started = pod?.status?.containerStatuses?.[0]?.state?.running?.startedAt;
-  const ready = pod?.status?.conditions?.find((c: any) => c.type === "Ready" && c.status === "True")?.lastTransitionTime;
+  const ready = pod?.status?.conditions?.find(
+    (c: any) => c.type === "Ready" && c.status === "True",
+  )?.lastTransitionTime;
   return started && ready ? (Date.parse(ready) - Date.parse(started)) / 1000 : undefined;
 }
 
 async function waitGone(): Promise<void> {
-  await check(KUBECTL, ["--kubeconfig", KUBECONFIG, "wait", "--for=delete", `pod/${POD}`, "-n", "default", "--timeout=180s"]);
+  await check(KUBECTL, [
+    "--kubeconfig",
+    KUBECONFIG,
+    "wait",
+    "--for=delete",
+    `pod/${POD}`,
+    "-n",
+    "default",
+    "--timeout=180s",
+  ]);
 }
 
-/** Why time to quote cannot be measured now (no Ready node, the pod or the dev stack's resources already there), or undefined. */
+/**
+ * Why time to quote cannot be measured now (no Ready node, the pod or the dev stack's resources already there), or
+ * undefined.
+ */
 async function quoteBlocked(): Promise<string | undefined> {
   await ensureLab();
   const why = await noNodeReason();
   if (why) return why;
   if (await podJson()) return `pod ${POD} already exists in default (not removed: it may be someone's)`;
   const state = JSON.parse((await check(PULUMI, ["stack", "export", "--stack", "dev"], { env: envs().dev })).stdout);
-  if ((state.deployment?.resources ?? []).length > 0) return "the dev stack's state (.lab/state) holds resources (not destroyed: they may be someone's)";
+  if ((state.deployment?.resources ?? []).length > 0)
+    return "the dev stack's state (.lab/state) holds resources (not destroyed: they may be someone's)";
   return undefined;
 }
 
-/** One time-to-quote sample: `create`, then ms until GET /quote answers; `remove` and wait for the pod to go, whatever happened. */
-function quoteSample(name: string, create: () => Promise<unknown>, remove: () => Promise<unknown>, hooks: number[] = []) {
+/**
+ * One time-to-quote sample: `create`, then ms until GET /quote answers; `remove` and wait for the pod to go, whatever
+ * happened.
+ */
+function quoteSample(
+  name: string,
+  create: () => Promise<unknown>,
+  remove: () => Promise<unknown>,
+  hooks: number[] = [],
+) {
   return async () => {
     log(name);
     const t0 = performance.now();
@@ -201,11 +314,18 @@ function quoteSample(name: string, create: () => Promise<unknown>, remove: () =>
   };
 }
 
-/** `pulumi up` or `destroy` of the dev stack with the lab's values, as tools/pulumi.sh runs them (a pod that never gets ready ends the row). */
+/**
+ * `pulumi up` or `destroy` of the dev stack with the lab's values, as tools/pulumi.sh runs them (a pod that never gets
+ * ready ends the row).
+ */
 function labDev(env: NodeJS.ProcessEnv) {
   const config = devConfig("Pulumi.dev.lab.yaml", { cluster: "lab", ...labValues() });
   return (command: string) =>
-    check(PULUMI, [command, "--yes", "--non-interactive", "--skip-preview", "--stack", "dev", "--config-file", config], { env, timeoutMs: 240_000 });
+    check(
+      PULUMI,
+      [command, "--yes", "--non-interactive", "--skip-preview", "--stack", "dev", "--config-file", config],
+      { env, timeoutMs: 240_000 },
+    );
 }
 
 async function timeToQuote(runs: number): Promise<void> {
@@ -223,7 +343,12 @@ async function timeToQuote(runs: number): Promise<void> {
   const hooks: number[] = [];
   const { a, b, ratio } = await alternate(
     runs,
-    quoteSample("4. time to quote: pulumi up", () => pulumi("up"), () => pulumi("destroy"), hooks),
+    quoteSample(
+      "4. time to quote: pulumi up",
+      () => pulumi("up"),
+      () => pulumi("destroy"),
+      hooks,
+    ),
     quoteSample(
       "4. time to quote: kubectl apply",
       () => check(KUBECTL, ["--kubeconfig", KUBECONFIG, "apply", "-f", manifest]),
@@ -231,10 +356,35 @@ async function timeToQuote(runs: number): Promise<void> {
       hooks,
     ),
   );
-  rows.push({ bench: "4", what: "pulumi up -> first GET /quote", unit: "ms", stats: a, note: `lab values from Pulumi.lab.yaml; pod proxy polled every 200 ms` });
-  rows.push({ bench: "4", what: "kubectl apply -> first GET /quote", unit: "ms", stats: b, note: "same manifest (the program's render)" });
-  rows.push({ bench: "4", what: "ratio up / apply (per pair)", unit: "x", stats: ratio, note: `aim <= 1.2: ${ratio.median <= 1.2 ? "met" : "not met"}` });
-  if (hooks.length) rows.push({ bench: "4", what: "hook: container start -> Ready", unit: "s", stats: stats(hooks), note: "the floor; pod status timestamps, whole seconds" });
+  rows.push({
+    bench: "4",
+    what: "pulumi up -> first GET /quote",
+    unit: "ms",
+    stats: a,
+    note: `lab values from Pulumi.lab.yaml; pod proxy polled every 200 ms`,
+  });
+  rows.push({
+    bench: "4",
+    what: "kubectl apply -> first GET /quote",
+    unit: "ms",
+    stats: b,
+    note: "same manifest (the program's render)",
+  });
+  rows.push({
+    bench: "4",
+    what: "ratio up / apply (per pair)",
+    unit: "x",
+    stats: ratio,
+    note: `aim <= 1.2: ${ratio.median <= 1.2 ? "met" : "not met"}`,
+  });
+  if (hooks.length)
+    rows.push({
+      bench: "4",
+      what: "hook: container start -> Ready",
+      unit: "s",
+      stats: stats(hooks),
+      note: "the floor; pod status timestamps, whole seconds",
+    });
 }
 
 // ---------------------------------------------------------------- 5. program start
@@ -244,8 +394,21 @@ async function programStart(runs: number): Promise<void> {
   const config = devConfig("Pulumi.dev.yaml", { cluster: "lab" });
   const probeOut = path.join(OUT, "start-probe.json");
   const probe = path.join(ROOT, "bench", "start-probe.js");
-  const env = { ...envs().dev, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${probe}`.trim(), BENCH_START_PROBE_OUT: probeOut };
-  type Marks = { timeOrigin: number; probeLoaded: number; mainStart: number; tsxLoaded: number; indexDone: number; tsNode: boolean; typescriptBy?: string; tsLoader: string };
+  const env = {
+    ...envs().dev,
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${probe}`.trim(),
+    BENCH_START_PROBE_OUT: probeOut,
+  };
+  type Marks = {
+    timeOrigin: number;
+    probeLoaded: number;
+    mainStart: number;
+    tsxLoaded: number;
+    indexDone: number;
+    tsNode: boolean;
+    typescriptBy?: string;
+    tsLoader: string;
+  };
   const samples = await measure(runs, async (i) => {
     log(`5. program start, preview ${i + 1}/${runs}`);
     rmSync(probeOut, { force: true });
@@ -256,11 +419,40 @@ async function programStart(runs: number): Promise<void> {
   });
   const of = (f: (s: (typeof samples)[number]) => number) => stats(samples.map(f));
   const m = samples[0]!.m;
-  rows.push({ bench: "5", what: "CLI start -> program evaluated", unit: "ms", stats: of((s) => s.total), note: `the whole preview: ${fmt(of((s) => s.preview).median, "ms")}` });
-  rows.push({ bench: "5", what: "  CLI start -> node process start", unit: "ms", stats: of((s) => s.cliToNode), note: "CLI, language host, provider plugin start" });
-  rows.push({ bench: "5", what: "  node start -> stacks/main.js", unit: "ms", stats: of((s) => s.m.mainStart), note: `@pulumi/pulumi's run script; node itself ${fmt(of((s) => s.m.probeLoaded).median, "ms")}` });
-  rows.push({ bench: "5", what: "  main.js -> tsx/cjs loaded", unit: "ms", stats: of((s) => s.m.tsxLoaded - s.m.mainStart) });
-  rows.push({ bench: "5", what: "  tsx loaded -> index.ts returned", unit: "ms", stats: of((s) => s.m.indexDone - s.m.tsxLoaded), note: "loading + evaluating the program: all registrations issued" });
+  rows.push({
+    bench: "5",
+    what: "CLI start -> program evaluated",
+    unit: "ms",
+    stats: of((s) => s.total),
+    note: `the whole preview: ${fmt(of((s) => s.preview).median, "ms")}`,
+  });
+  rows.push({
+    bench: "5",
+    what: "  CLI start -> node process start",
+    unit: "ms",
+    stats: of((s) => s.cliToNode),
+    note: "CLI, language host, provider plugin start",
+  });
+  rows.push({
+    bench: "5",
+    what: "  node start -> stacks/main.js",
+    unit: "ms",
+    stats: of((s) => s.m.mainStart),
+    note: `@pulumi/pulumi's run script; node itself ${fmt(of((s) => s.m.probeLoaded).median, "ms")}`,
+  });
+  rows.push({
+    bench: "5",
+    what: "  main.js -> tsx/cjs loaded",
+    unit: "ms",
+    stats: of((s) => s.m.tsxLoaded - s.m.mainStart),
+  });
+  rows.push({
+    bench: "5",
+    what: "  tsx loaded -> index.ts returned",
+    unit: "ms",
+    stats: of((s) => s.m.indexDone - s.m.tsxLoaded),
+    note: "loading + evaluating the program: all registrations issued",
+  });
   rows.push({
     bench: "5",
     what: "how the TypeScript runs",
@@ -272,14 +464,29 @@ async function programStart(runs: number): Promise<void> {
     return Number((await check(process.execPath, ["-e", code])).stdout);
   };
   const { a, b, ratio } = await alternate(runs, load('require("tsx/cjs"); '), load(""));
-  rows.push({ bench: "5", what: "require SDKs after tsx/cjs", unit: "ms", stats: a, note: "@pulumi/pulumi + @pulumi/kubernetes, in a plain node" });
+  rows.push({
+    bench: "5",
+    what: "require SDKs after tsx/cjs",
+    unit: "ms",
+    stats: a,
+    note: "@pulumi/pulumi + @pulumi/kubernetes, in a plain node",
+  });
   rows.push({ bench: "5", what: "require SDKs, no hook", unit: "ms", stats: b });
-  rows.push({ bench: "5", what: "ratio tsx / plain (per pair)", unit: "x", stats: ratio, note: "the part of the preview gap (3) due to tsx's hook" });
+  rows.push({
+    bench: "5",
+    what: "ratio tsx / plain (per pair)",
+    unit: "x",
+    stats: ratio,
+    note: "the part of the preview gap (3) due to tsx's hook",
+  });
 }
 
 // ---------------------------------------------------------------- 6. client-node alongside
 
-/** Issue 19, requirement 3: what @kubernetes/client-node's KubeConfig, loaded while the provider plugin starts, adds to preview and time to quote. */
+/**
+ * Issue 19, requirement 3: what @kubernetes/client-node's KubeConfig, loaded while the provider plugin starts, adds to
+ * preview and time to quote.
+ */
 async function clientNodeAlongside(runs: number): Promise<void> {
   await ensureLab();
   const preload = path.join(ROOT, "bench", "client-node-alongside.js");
@@ -291,11 +498,24 @@ async function clientNodeAlongside(runs: number): Promise<void> {
   let pair = 0;
   const p = await alternate(
     runs,
-    async () => (log(`6. preview pair ${Math.floor(pair++ / 2) + 1}/${runs}: with client-node`), (await preview(withLibrary, ROOT, config)).ms),
-    async () => (log(`6. preview pair ${Math.floor(pair++ / 2) + 1}/${runs}: as shipped`), (await preview(envs().dev, ROOT, config)).ms),
+    async () => (
+      log(`6. preview pair ${Math.floor(pair++ / 2) + 1}/${runs}: with client-node`),
+      (await preview(withLibrary, ROOT, config)).ms
+    ),
+    async () => (
+      log(`6. preview pair ${Math.floor(pair++ / 2) + 1}/${runs}: as shipped`),
+      (await preview(envs().dev, ROOT, config)).ms
+    ),
   );
-  const aim = (a: Stats, b: Stats) => `difference ${fmt(a.median - b.median, "ms")}; client-node would be taken under 50 ms: ${a.median - b.median < 50 ? "yes" : "no"}`;
-  rows.push({ bench: "6", what: "preview, client-node alongside", unit: "ms", stats: p.a, note: "dev stack, cluster=lab; KubeConfig loaded + credentials resolved" });
+  const aim = (a: Stats, b: Stats) =>
+    `difference ${fmt(a.median - b.median, "ms")}; client-node would be taken under 50 ms: ${a.median - b.median < 50 ? "yes" : "no"}`;
+  rows.push({
+    bench: "6",
+    what: "preview, client-node alongside",
+    unit: "ms",
+    stats: p.a,
+    note: "dev stack, cluster=lab; KubeConfig loaded + credentials resolved",
+  });
   rows.push({ bench: "6", what: "preview, as shipped", unit: "ms", stats: p.b, note: aim(p.a, p.b) });
   const blocked = await quoteBlocked();
   if (blocked) {
@@ -306,10 +526,24 @@ async function clientNodeAlongside(runs: number): Promise<void> {
   const shipped = labDev(envs().dev);
   const q = await alternate(
     runs,
-    quoteSample("6. time to quote: with client-node", () => library("up"), () => library("destroy")),
-    quoteSample("6. time to quote: as shipped", () => shipped("up"), () => shipped("destroy")),
+    quoteSample(
+      "6. time to quote: with client-node",
+      () => library("up"),
+      () => library("destroy"),
+    ),
+    quoteSample(
+      "6. time to quote: as shipped",
+      () => shipped("up"),
+      () => shipped("destroy"),
+    ),
   );
-  rows.push({ bench: "6", what: "time to quote, client-node alongside", unit: "ms", stats: q.a, note: "pulumi up -> first GET /quote" });
+  rows.push({
+    bench: "6",
+    what: "time to quote, client-node alongside",
+    unit: "ms",
+    stats: q.a,
+    note: "pulumi up -> first GET /quote",
+  });
   rows.push({ bench: "6", what: "time to quote, as shipped", unit: "ms", stats: q.b, note: aim(q.a, q.b) });
 }
 
@@ -338,11 +572,14 @@ function machine() {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "5" }, only: { type: "string", default: "1,2,3,4,5,6" } } });
+  const { values } = parseArgs({
+    options: { runs: { type: "string", default: "5" }, only: { type: "string", default: "1,2,3,4,5,6" } },
+  });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs: a whole number >= 1");
   const only = values.only.split(",").map((s) => s.trim());
-  for (const id of only) if (!BENCHES[id]) throw new Error(`--only: no benchmark ${JSON.stringify(id)}; they are 1 to 6`);
+  for (const id of only)
+    if (!BENCHES[id]) throw new Error(`--only: no benchmark ${JSON.stringify(id)}; they are 1 to 6`);
   mkdirSync(OUT, { recursive: true });
   const facts = machine();
   const started = performance.now();
@@ -354,16 +591,30 @@ async function main() {
       const message = e instanceof Error ? e.message : String(e);
       log(`${id}. ${name} failed:\n${message}`);
       const lines = message.split("\n").filter((l) => l.trim());
-      rows.push({ bench: id, what: name, note: `failed: ${lines[0]}${lines.length > 1 ? ` ... ${lines.at(-1)!.trim()}` : ""} (details on stderr)` });
+      rows.push({
+        bench: id,
+        what: name,
+        note: `failed: ${lines[0]}${lines.length > 1 ? ` ... ${lines.at(-1)!.trim()}` : ""} (details on stderr)`,
+      });
     }
   }
   const seconds = (performance.now() - started) / 1000;
   const header = `${facts.cpu}, ${facts.cores} cores, ${(facts.memoryBytes / 2 ** 30).toFixed(1)} GiB RAM, node ${facts.node}, pulumi ${facts.pulumi}, ${facts.date} (load average ${facts.loadAverage.toFixed(1)} at start)`;
   const cells = rows.map((r) => {
     const v = (x: number) => (r.unit ? fmt(x, r.unit) : "");
-    return [r.bench, r.what, r.stats ? v(r.stats.median) : "", r.stats ? v(r.stats.min) : "", r.stats ? v(r.stats.max) : "", r.stats ? String(r.stats.n) : "", r.note ?? ""];
+    return [
+      r.bench,
+      r.what,
+      r.stats ? v(r.stats.median) : "",
+      r.stats ? v(r.stats.min) : "",
+      r.stats ? v(r.stats.max) : "",
+      r.stats ? String(r.stats.n) : "",
+      r.note ?? "",
+    ];
   });
-  process.stdout.write(`${header}\n\n${table(["#", "benchmark", "median", "min", "max", "n", "note"], cells)}\n\nbench took ${seconds.toFixed(0)} s\n`);
+  process.stdout.write(
+    `${header}\n\n${table(["#", "benchmark", "median", "min", "max", "n", "note"], cells)}\n\nbench took ${seconds.toFixed(0)} s\n`,
+  );
   writeFileSync(path.join(OUT, "latest.json"), `${JSON.stringify({ machine: facts, runs, seconds, rows }, null, 2)}\n`);
   log(`figures written to ${path.relative(ROOT, path.join(OUT, "latest.json"))}`);
 }

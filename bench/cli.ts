@@ -12,7 +12,9 @@ export const PULUMI = path.join(BIN, "pulumi");
 export const KUBECTL = path.join(BIN, "kubectl");
 export const RAW_DIR = path.join(ROOT, "bench", "raw-pod");
 
-/** The environment tools/pulumi.sh gives the CLI, with the lab's kubeconfig; asked once, when the CLI is first needed. */
+/**
+ * The environment tools/pulumi.sh gives the CLI, with the lab's kubeconfig; asked once, when the CLI is first needed.
+ */
 let cliEnv: { dev: NodeJS.ProcessEnv; raw: NodeJS.ProcessEnv } | undefined;
 export function envs() {
   if (!cliEnv) {
@@ -30,7 +32,11 @@ export function devConfig(file: string, sets: Record<string, unknown>): string {
 }
 
 export const preview = (env: NodeJS.ProcessEnv, cwd: string, configFile?: string) =>
-  check(PULUMI, ["preview", "--non-interactive", "--stack", "dev", ...(configFile ? ["--config-file", configFile] : [])], { env, cwd });
+  check(
+    PULUMI,
+    ["preview", "--non-interactive", "--stack", "dev", ...(configFile ? ["--config-file", configFile] : [])],
+    { env, cwd },
+  );
 
 let labReady = false;
 export async function ensureLab(): Promise<void> {
@@ -38,7 +44,10 @@ export async function ensureLab(): Promise<void> {
   log("toolchain and lab cluster (toolchain/toolchain.sh, lab/lab.sh)");
   await check("bash", ["toolchain/toolchain.sh", "--deploy"]);
   if ((await exec("bash", ["lab/lab.sh", "status"])).status !== 0) await check("bash", ["lab/lab.sh", "up"]);
-  for (const [env, cwd] of [[envs().dev, ROOT], [envs().raw, RAW_DIR]] as const) {
+  for (const [env, cwd] of [
+    [envs().dev, ROOT],
+    [envs().raw, RAW_DIR],
+  ] as const) {
     mkdirSync(new URL(env.PULUMI_BACKEND_URL!).pathname, { recursive: true });
     await check(PULUMI, ["stack", "select", "--create", "--non-interactive", "dev"], { env, cwd });
   }

@@ -19,7 +19,11 @@ async function main() {
     connect = async () => KubeClient.connect(undefined);
   } else {
     // The whole library, or only its KubeConfig module (which still imports the generated API).
-    const { KubeConfig } = require(which === "client-node" ? "@kubernetes/client-node" : require.resolve("@kubernetes/client-node").replace(/index\.js$/, "config.js"));
+    const { KubeConfig } = require(
+      which === "client-node"
+        ? "@kubernetes/client-node"
+        : require.resolve("@kubernetes/client-node").replace(/index\.js$/, "config.js"),
+    );
     connect = async () => {
       const kc = new KubeConfig();
       kc.loadFromDefault();

@@ -62,19 +62,29 @@ export interface Result {
  * Runs a command to its end (asynchronously, so that timers and polls keep running); its wall time.
  * After `timeoutMs` it is interrupted (SIGINT: pulumi cancels cleanly), killed 15 s later.
  */
-export function exec(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<Result> {
+export function exec(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<Result> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      cwd: options.cwd ?? ROOT,
+      env: options.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     const timers: NodeJS.Timeout[] = [];
     if (options.timeoutMs) {
-      timers.push(setTimeout(() => {
-        stderr += `\n(timed out after ${options.timeoutMs! / 1000} s: interrupted)`;
-        child.kill("SIGINT");
-        timers.push(setTimeout(() => child.kill("SIGKILL"), 15_000));
-      }, options.timeoutMs));
+      timers.push(
+        setTimeout(() => {
+          stderr += `\n(timed out after ${options.timeoutMs! / 1000} s: interrupted)`;
+          child.kill("SIGINT");
+          timers.push(setTimeout(() => child.kill("SIGKILL"), 15_000));
+        }, options.timeoutMs),
+      );
     }
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
@@ -87,9 +97,16 @@ export function exec(command: string, args: string[], options: { env?: NodeJS.Pr
 }
 
 /** Like `exec`, but throws with the command's output when it fails. */
-export async function check(command: string, args: string[], options: Parameters<typeof exec>[2] = {}): Promise<Result> {
+export async function check(
+  command: string,
+  args: string[],
+  options: Parameters<typeof exec>[2] = {},
+): Promise<Result> {
   const r = await exec(command, args, options);
-  if (r.status !== 0) throw new Error(`${path.basename(command)} ${args.join(" ")} exited with ${r.status}:\n${tail(r.stdout + r.stderr)}`);
+  if (r.status !== 0)
+    throw new Error(
+      `${path.basename(command)} ${args.join(" ")} exited with ${r.status}:\n${tail(r.stdout + r.stderr)}`,
+    );
   return r;
 }
 
@@ -101,14 +118,21 @@ export function kubectl(...args: string[]): Promise<Result> {
 
 export function firstLine(command: string, args: string[]): string {
   const r = spawnSync(command, args, { encoding: "utf8" });
-  return r.status === 0 ? r.stdout.trim().split("\n")[0]! : `unknown (${command}: ${r.error?.message ?? r.stderr.trim()})`;
+  return r.status === 0
+    ? r.stdout.trim().split("\n")[0]!
+    : `unknown (${command}: ${r.error?.message ?? r.stderr.trim()})`;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A number for people: ms below 10 s, else s; bytes in MiB. */
 export function fmt(value: number, unit: string): string {
-  if (unit === "ms") return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : value >= 100 ? `${value.toFixed(0)} ms` : `${value.toFixed(2)} ms`;
+  if (unit === "ms")
+    return value >= 10_000
+      ? `${(value / 1000).toFixed(1)} s`
+      : value >= 100
+        ? `${value.toFixed(0)} ms`
+        : `${value.toFixed(2)} ms`;
   if (unit === "B") return `${(value / 2 ** 20).toFixed(1)} MiB`;
   if (unit === "x") return `${value.toFixed(2)}x`;
   if (unit === "s") return `${value.toFixed(1)} s`;
@@ -118,6 +142,10 @@ export function fmt(value: number, unit: string): string {
 /** A plain-text table, columns padded to their widest cell. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }

@@ -4,18 +4,19 @@
 // resource of the program registered), whether ts-node was loaded (type-checking) and who
 // loaded the typescript module.
 // Writes them as JSON to $BENCH_START_PROBE_OUT. Other node processes load it too and write nothing.
-const fs = require("fs");
-const Module = require("module");
+const fs = require("node:fs");
+const Module = require("node:module");
 
 const out = process.env.BENCH_START_PROBE_OUT;
 const marks = { timeOrigin: performance.timeOrigin, probeLoaded: performance.now() };
 const original = Module.prototype.require;
 
-Module.prototype.require = function (id) {
-  if (out && id === "typescript" && !marks.typescriptBy && this.filename) marks.typescriptBy = this.filename.replace(/^.*\/node_modules\//, "");
-  if (!out || !this.filename || !this.filename.endsWith("/stacks/main.js")) return original.apply(this, arguments);
+Module.prototype.require = function (id, ...rest) {
+  if (out && id === "typescript" && !marks.typescriptBy && this.filename)
+    marks.typescriptBy = this.filename.replace(/^.*\/node_modules\//, "");
+  if (!out || !this.filename?.endsWith("/stacks/main.js")) return original.call(this, id, ...rest);
   marks.mainStart ??= performance.now();
-  const result = original.apply(this, arguments);
+  const result = original.call(this, id, ...rest);
   if (id === "tsx/cjs") marks.tsxLoaded = performance.now();
   if (id === "./index.ts") {
     marks.indexDone = performance.now();

@@ -28,7 +28,10 @@ export interface Limits {
   watchLineBytes: number;
   /** How long an exec plugin may run. */
   execMs: number;
-  /** The first pause before a watch the server ended is opened again; it doubles up to `watchBackoffMaxMs`, and starts over once an event arrives. */
+  /**
+   * The first pause before a watch the server ended is opened again; it doubles up to `watchBackoffMaxMs`, and starts
+   * over once an event arrives.
+   */
   watchBackoffMs: number;
   watchBackoffMaxMs: number;
   /** How long a `tokenFile`'s token is used before the file is read again (client-go: a minute). */
@@ -45,7 +48,10 @@ export const DEFAULT_LIMITS: Limits = {
   tokenFileMs: 60_000,
 };
 
-/** A kubeconfig entry with the file it came from: relative paths in it are relative to that file's directory, as kubectl reads them. */
+/**
+ * A kubeconfig entry with the file it came from: relative paths in it are relative to that file's directory, as kubectl
+ * reads them.
+ */
 interface Named<T> {
   name: string;
   file: string;
@@ -123,7 +129,9 @@ function readKubeconfigFile(file: string): Record<string, any> | undefined {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;
-    throw new Error(`the kubeconfig file ${file} cannot be read: ${code === "EISDIR" ? "it is a directory" : (e as Error).message}`);
+    throw new Error(
+      `the kubeconfig file ${file} cannot be read: ${code === "EISDIR" ? "it is a directory" : (e as Error).message}`,
+    );
   }
   let doc: unknown;
   try {
@@ -132,7 +140,8 @@ function readKubeconfigFile(file: string): Record<string, any> | undefined {
     throw new Error(`the kubeconfig file ${file} is not valid YAML: ${(e as Error).message}`);
   }
   if (doc === null || doc === undefined) return {};
-  if (typeof doc !== "object" || Array.isArray(doc)) throw new Error(`the kubeconfig file ${file} is not a map of clusters, contexts and users`);
+  if (typeof doc !== "object" || Array.isArray(doc))
+    throw new Error(`the kubeconfig file ${file} is not a map of clusters, contexts and users`);
   return doc as Record<string, any>;
 }
 
@@ -163,7 +172,9 @@ function material(entry: Named<object>, field: string): Buffer | undefined {
   try {
     return readFileSync(file);
   } catch (e) {
-    throw new Error(`${entry.file}: the ${field} ${file} of ${JSON.stringify(entry.name)} cannot be read: ${(e as Error).message}`);
+    throw new Error(
+      `${entry.file}: the ${field} ${file} of ${JSON.stringify(entry.name)} cannot be read: ${(e as Error).message}`,
+    );
   }
 }
 
@@ -171,37 +182,59 @@ function material(entry: Named<object>, field: string): Buffer | undefined {
 function checkCluster(cluster: Named<Cluster>): void {
   const c = cluster.value;
   const where = `${cluster.file}: the cluster ${JSON.stringify(cluster.name)}`;
-  if (c["certificate-authority"] && c["certificate-authority-data"]) throw new Error(`${where} has both certificate-authority and certificate-authority-data: keep one (kubectl refuses the pair)`);
+  if (c["certificate-authority"] && c["certificate-authority-data"])
+    throw new Error(
+      `${where} has both certificate-authority and certificate-authority-data: keep one (kubectl refuses the pair)`,
+    );
   if (c["insecure-skip-tls-verify"] === true && (c["certificate-authority"] || c["certificate-authority-data"])) {
-    throw new Error(`${where} has insecure-skip-tls-verify together with a certificate authority: keep one (kubectl refuses the pair)`);
+    throw new Error(
+      `${where} has insecure-skip-tls-verify together with a certificate authority: keep one (kubectl refuses the pair)`,
+    );
   }
   if (c["proxy-url"]) throw new Error(`${where} uses a proxy-url, which this program does not support`);
-  if (!URL.canParse(c.server!) || !/^https?:$/.test(new URL(c.server!).protocol)) throw new Error(`${where} has server ${JSON.stringify(c.server)}: use an https:// (or http://) URL`);
+  if (!URL.canParse(c.server!) || !/^https?:$/.test(new URL(c.server!).protocol))
+    throw new Error(`${where} has server ${JSON.stringify(c.server)}: use an https:// (or http://) URL`);
 }
 
 function checkUser(user: Named<User>, cluster: Named<Cluster>): void {
   const u = user.value;
   const where = `${user.file}: the user ${JSON.stringify(user.name)}`;
   for (const field of ["client-certificate", "client-key"] as const) {
-    if (u[field] && u[`${field}-data`]) throw new Error(`${where} has both ${field} and ${field}-data: keep one (kubectl refuses the pair)`);
+    if (u[field] && u[`${field}-data`])
+      throw new Error(`${where} has both ${field} and ${field}-data: keep one (kubectl refuses the pair)`);
   }
   const cert = Boolean(u["client-certificate"] || u["client-certificate-data"]);
   const key = Boolean(u["client-key"] || u["client-key-data"]);
-  if (cert !== key) throw new Error(`${where} has a client ${cert ? "certificate without its key" : "key without its certificate"}: give both`);
+  if (cert !== key)
+    throw new Error(
+      `${where} has a client ${cert ? "certificate without its key" : "key without its certificate"}: give both`,
+    );
   const methods = [
     (u.token || u.tokenFile) && "a token",
     (u.username || u.password) && "a username and password",
     u.exec && "an exec plugin",
     u["auth-provider"] && "an auth-provider",
   ].filter(Boolean);
-  if (methods.length > 1) throw new Error(`${where} has more than one way to authenticate (${methods.join(", ")}): keep one (kubectl refuses more)`);
-  if (u["auth-provider"]) throw new Error(`${where} uses the auth-provider ${JSON.stringify(u["auth-provider"].name)}, which this program does not support: use certificates, a token or an exec plugin`);
+  if (methods.length > 1)
+    throw new Error(
+      `${where} has more than one way to authenticate (${methods.join(", ")}): keep one (kubectl refuses more)`,
+    );
+  if (u["auth-provider"])
+    throw new Error(
+      `${where} uses the auth-provider ${JSON.stringify(u["auth-provider"].name)}, which this program does not support: use certificates, a token or an exec plugin`,
+    );
   if ((u["as-uid"] || u["as-groups"]?.length || Object.keys(u["as-user-extra"] ?? {}).length) && !u.as) {
-    throw new Error(`${where} impersonates a uid, groups or extra fields without a user: add as: <user> (Kubernetes refuses impersonation without one)`);
+    throw new Error(
+      `${where} impersonates a uid, groups or extra fields without a user: add as: <user> (Kubernetes refuses impersonation without one)`,
+    );
   }
   if (u.exec) checkExec(where, u.exec);
   const credentials = cert || methods.length > 0;
-  if (credentials && new URL(cluster.value.server!).protocol === "http:" && cluster.value["insecure-skip-tls-verify"] !== true) {
+  if (
+    credentials &&
+    new URL(cluster.value.server!).protocol === "http:" &&
+    cluster.value["insecure-skip-tls-verify"] !== true
+  ) {
     throw new Error(
       `${where} has credentials and the cluster ${JSON.stringify(cluster.name)} is served over plain http (${cluster.value.server}): they would travel in clear; ` +
         `use https, or mark the cluster insecure-skip-tls-verify: true to send them anyway`,
@@ -211,9 +244,18 @@ function checkUser(user: Named<User>, cluster: Named<Cluster>): void {
 
 function checkExec(where: string, exec: ExecConfig): void {
   if (!exec.command) throw new Error(`${where}'s exec plugin has no command`);
-  if (!EXEC_API_VERSIONS.includes(exec.apiVersion!)) throw new Error(`${where}'s exec plugin has apiVersion ${JSON.stringify(exec.apiVersion)}: use ${EXEC_API_VERSIONS.join(" or ")}`);
-  if (exec.apiVersion === EXEC_API_VERSIONS[0] && !exec.interactiveMode) throw new Error(`${where}'s exec plugin has no interactiveMode, which apiVersion ${exec.apiVersion} requires: use IfAvailable or Never`);
-  if (exec.interactiveMode === "Always") throw new Error(`${where}'s exec plugin asks for interactiveMode Always: this program runs plugins without a terminal; use IfAvailable or Never`);
+  if (!EXEC_API_VERSIONS.includes(exec.apiVersion!))
+    throw new Error(
+      `${where}'s exec plugin has apiVersion ${JSON.stringify(exec.apiVersion)}: use ${EXEC_API_VERSIONS.join(" or ")}`,
+    );
+  if (exec.apiVersion === EXEC_API_VERSIONS[0] && !exec.interactiveMode)
+    throw new Error(
+      `${where}'s exec plugin has no interactiveMode, which apiVersion ${exec.apiVersion} requires: use IfAvailable or Never`,
+    );
+  if (exec.interactiveMode === "Always")
+    throw new Error(
+      `${where}'s exec plugin asks for interactiveMode Always: this program runs plugins without a terminal; use IfAvailable or Never`,
+    );
 }
 
 /** The headers that make the API server act as the user's `as` (kubectl's --as, --as-group, --as-uid). */
@@ -222,11 +264,15 @@ function impersonation(u: User): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = { "Impersonate-User": u.as };
   if (u["as-uid"]) headers["Impersonate-Uid"] = u["as-uid"];
   if (u["as-groups"]?.length) headers["Impersonate-Group"] = u["as-groups"];
-  for (const [key, values] of Object.entries(u["as-user-extra"] ?? {})) headers[`Impersonate-Extra-${encodeURIComponent(key)}`] = values;
+  for (const [key, values] of Object.entries(u["as-user-extra"] ?? {}))
+    headers[`Impersonate-Extra-${encodeURIComponent(key)}`] = values;
   return headers;
 }
 
-/** A user's credentials: `get` the current ones; `renew` after a 401 says whether new ones can be had (an exec plugin runs again). */
+/**
+ * A user's credentials: `get` the current ones; `renew` after a 401 says whether new ones can be had (an exec plugin
+ * runs again).
+ */
 interface Credentials {
   get(): Promise<Auth>;
   renew(refused: Auth): boolean;
@@ -242,20 +288,33 @@ function userCredentials(user: Named<User>, cluster: Named<Cluster>, limits: Lim
   };
   if (u.tokenFile) return tokenFileCredentials(user, cert, key, limits);
   if (u.token) return fixed({ Authorization: `Bearer ${u.token}` });
-  if (u.username || u.password) return fixed({ Authorization: `Basic ${Buffer.from(`${u.username ?? ""}:${u.password ?? ""}`).toString("base64")}` });
+  if (u.username || u.password)
+    return fixed({
+      Authorization: `Basic ${Buffer.from(`${u.username ?? ""}:${u.password ?? ""}`).toString("base64")}`,
+    });
   if (u.exec) return execCredentials(user, cluster, limits);
   return fixed({});
 }
 
-/** A token file, read again once its token is older than `tokenFileMs` (client-go's rule); it wins over `token`, as in client-go. */
-function tokenFileCredentials(user: Named<User>, cert: Buffer | undefined, key: Buffer | undefined, limits: Limits): Credentials {
+/**
+ * A token file, read again once its token is older than `tokenFileMs` (client-go's rule); it wins over `token`, as in
+ * client-go.
+ */
+function tokenFileCredentials(
+  user: Named<User>,
+  cert: Buffer | undefined,
+  key: Buffer | undefined,
+  limits: Limits,
+): Credentials {
   const file = path.resolve(path.dirname(user.file), user.value.tokenFile!);
   const read = () => {
     let token: string;
     try {
       token = readFileSync(file, "utf8").trim();
     } catch (e) {
-      throw new Error(`${user.file}: the tokenFile ${file} of ${JSON.stringify(user.name)} cannot be read: ${(e as Error).message}`);
+      throw new Error(
+        `${user.file}: the tokenFile ${file} of ${JSON.stringify(user.name)} cannot be read: ${(e as Error).message}`,
+      );
     }
     if (!token) throw new Error(`${user.file}: the tokenFile ${file} of ${JSON.stringify(user.name)} is empty`);
     return { headers: { Authorization: `Bearer ${token}`, ...impersonation(user.value) }, cert, key };
@@ -277,7 +336,10 @@ function tokenFileCredentials(user: Named<User>, cert: Buffer | undefined, key: 
   };
 }
 
-/** An exec plugin's credentials: run when first needed, again when they expire or the server refused them (401); one run at a time. */
+/**
+ * An exec plugin's credentials: run when first needed, again when they expire or the server refused them (401); one run
+ * at a time.
+ */
 function execCredentials(user: Named<User>, cluster: Named<Cluster>, limits: Limits): Credentials {
   let cached: { auth: Auth; expires: number } | undefined;
   let running: Promise<{ auth: Auth; expires: number }> | undefined;
@@ -297,11 +359,16 @@ function execCredentials(user: Named<User>, cluster: Named<Cluster>, limits: Lim
 }
 
 /** Runs a kubeconfig exec plugin as client-go does and reads its ExecCredential. */
-async function runExecPlugin(user: Named<User>, cluster: Named<Cluster>, limits: Limits): Promise<{ auth: Auth; expires: number }> {
+async function runExecPlugin(
+  user: Named<User>,
+  cluster: Named<Cluster>,
+  limits: Limits,
+): Promise<{ auth: Auth; expires: number }> {
   const exec = user.value.exec!;
   // client-go resolves a command with a '/' against the kubeconfig's directory; a bare name is looked up on PATH.
   const command = exec.command!.includes("/") ? path.resolve(path.dirname(user.file), exec.command!) : exec.command!;
-  const fail = (why: string) => new Error(`the exec plugin ${command} of the kubeconfig user ${JSON.stringify(user.name)} (${user.file}) ${why}`);
+  const fail = (why: string) =>
+    new Error(`the exec plugin ${command} of the kubeconfig user ${JSON.stringify(user.name)} (${user.file}) ${why}`);
   const c = cluster.value;
   const info = {
     apiVersion: exec.apiVersion,
@@ -309,19 +376,36 @@ async function runExecPlugin(user: Named<User>, cluster: Named<Cluster>, limits:
     spec: {
       interactive: false,
       ...(exec.provideClusterInfo
-        ? { cluster: { server: c.server, "certificate-authority-data": material(cluster, "certificate-authority")?.toString("base64"), "tls-server-name": c["tls-server-name"], "insecure-skip-tls-verify": c["insecure-skip-tls-verify"] } }
+        ? {
+            cluster: {
+              server: c.server,
+              "certificate-authority-data": material(cluster, "certificate-authority")?.toString("base64"),
+              "tls-server-name": c["tls-server-name"],
+              "insecure-skip-tls-verify": c["insecure-skip-tls-verify"],
+            },
+          }
         : {}),
     },
   };
-  const env = { ...process.env, ...Object.fromEntries((exec.env ?? []).map((e) => [e.name, e.value])), KUBERNETES_EXEC_INFO: JSON.stringify(info) };
+  const env = {
+    ...process.env,
+    ...Object.fromEntries((exec.env ?? []).map((e) => [e.name, e.value])),
+    KUBERNETES_EXEC_INFO: JSON.stringify(info),
+  };
   const stdout = await new Promise<string>((resolve, reject) => {
-    const child = execFile(command, exec.args ?? [], { env, timeout: limits.execMs, maxBuffer: MiB, encoding: "utf8" }, (error, out, err) => {
-      if (!error) return resolve(out);
-      const e = error as NodeJS.ErrnoException & { killed?: boolean };
-      if (e.code === "ENOENT") return reject(fail(`was not found${exec.installHint ? `: ${exec.installHint.trim()}` : ""}`));
-      if (e.killed) return reject(fail(`did not finish in ${limits.execMs / 1000} s`));
-      reject(fail(`failed: ${String(err).trim() || e.message}`));
-    });
+    const child = execFile(
+      command,
+      exec.args ?? [],
+      { env, timeout: limits.execMs, maxBuffer: MiB, encoding: "utf8" },
+      (error, out, err) => {
+        if (!error) return resolve(out);
+        const e = error as NodeJS.ErrnoException & { killed?: boolean };
+        if (e.code === "ENOENT")
+          return reject(fail(`was not found${exec.installHint ? `: ${exec.installHint.trim()}` : ""}`));
+        if (e.killed) return reject(fail(`did not finish in ${limits.execMs / 1000} s`));
+        reject(fail(`failed: ${String(err).trim() || e.message}`));
+      },
+    );
     child.stdin?.end();
   });
   let credential: any;
@@ -330,26 +414,47 @@ async function runExecPlugin(user: Named<User>, cluster: Named<Cluster>, limits:
   } catch {
     throw fail("printed no JSON ExecCredential");
   }
-  if (credential?.kind !== "ExecCredential") throw fail(`printed kind ${JSON.stringify(credential?.kind)}, not an ExecCredential`);
-  if (credential.apiVersion !== exec.apiVersion) throw fail(`printed apiVersion ${JSON.stringify(credential.apiVersion)}, not the kubeconfig's ${exec.apiVersion}`);
+  if (credential?.kind !== "ExecCredential")
+    throw fail(`printed kind ${JSON.stringify(credential?.kind)}, not an ExecCredential`);
+  if (credential.apiVersion !== exec.apiVersion)
+    throw fail(`printed apiVersion ${JSON.stringify(credential.apiVersion)}, not the kubeconfig's ${exec.apiVersion}`);
   const status = credential.status ?? {};
-  if (!status.token && !status.clientCertificateData && !status.clientKeyData) throw fail("didn't return a token or cert/key pair");
-  if (!status.clientCertificateData !== !status.clientKeyData) throw fail("returned only a certificate or a key, not both");
+  if (!status.token && !status.clientCertificateData && !status.clientKeyData)
+    throw fail("didn't return a token or cert/key pair");
+  if (!status.clientCertificateData !== !status.clientKeyData)
+    throw fail("returned only a certificate or a key, not both");
   const expires = status.expirationTimestamp === undefined ? Infinity : Date.parse(status.expirationTimestamp);
-  if (Number.isNaN(expires)) throw fail(`returned expirationTimestamp ${JSON.stringify(status.expirationTimestamp)}, which is not a time`);
-  const auth: Auth = { headers: { ...(status.token ? { Authorization: `Bearer ${status.token}` } : {}), ...impersonation(user.value) } };
-  if (status.clientCertificateData) Object.assign(auth, { cert: Buffer.from(status.clientCertificateData), key: Buffer.from(status.clientKeyData) });
+  if (Number.isNaN(expires))
+    throw fail(`returned expirationTimestamp ${JSON.stringify(status.expirationTimestamp)}, which is not a time`);
+  const auth: Auth = {
+    headers: { ...(status.token ? { Authorization: `Bearer ${status.token}` } : {}), ...impersonation(user.value) },
+  };
+  if (status.clientCertificateData)
+    Object.assign(auth, { cert: Buffer.from(status.clientCertificateData), key: Buffer.from(status.clientKeyData) });
   return { auth, expires };
 }
 
-/** Reads a whole answer up to `limit` bytes; `done` gets its text, or an error once it grows past the limit (the caller then ends the request). */
-function readCapped(res: http.IncomingMessage, limit: number, what: string, done: (e: Error | undefined, text?: string) => void): void {
+/**
+ * Reads a whole answer up to `limit` bytes; `done` gets its text, or an error once it grows past the limit (the caller
+ * then ends the request).
+ */
+function readCapped(
+  res: http.IncomingMessage,
+  limit: number,
+  what: string,
+  done: (e: Error | undefined, text?: string) => void,
+): void {
   const chunks: Buffer[] = [];
   let bytes = 0;
   res.on("data", (chunk: Buffer) => {
     bytes += chunk.length;
     chunks.push(chunk);
-    if (bytes > limit) done(new Error(`${what}: the answer is larger than ${limit / MiB} MiB (the limit of one answer); stopped reading it`));
+    if (bytes > limit)
+      done(
+        new Error(
+          `${what}: the answer is larger than ${limit / MiB} MiB (the limit of one answer); stopped reading it`,
+        ),
+      );
   });
   res.on("end", () => done(undefined, Buffer.concat(chunks).toString("utf8")));
 }
@@ -382,13 +487,21 @@ export class KubeClient {
     if (!name || !ctx) {
       throw new Error(
         `the kubeconfig context ${JSON.stringify(name ?? "")} is not in ${where}; ` +
-          (names.length ? `its contexts: ${names.join(", ")}` : "it has no contexts (is the cluster created? e.g. kind create cluster)"),
+          (names.length
+            ? `its contexts: ${names.join(", ")}`
+            : "it has no contexts (is the cluster created? e.g. kind create cluster)"),
       );
     }
     const cluster = kc.clusters.find((c) => c.name === ctx.value.cluster);
-    if (!cluster?.value.server) throw new Error(`${ctx.file}: the context ${JSON.stringify(name)} names cluster ${JSON.stringify(ctx.value.cluster)}, which ${where} does not define with a server`);
+    if (!cluster?.value.server)
+      throw new Error(
+        `${ctx.file}: the context ${JSON.stringify(name)} names cluster ${JSON.stringify(ctx.value.cluster)}, which ${where} does not define with a server`,
+      );
     const user = kc.users.find((u) => u.name === ctx.value.user) ?? { name: "", file: ctx.file, value: {} };
-    if (ctx.value.user && !user.name) throw new Error(`${ctx.file}: the context ${JSON.stringify(name)} names user ${JSON.stringify(ctx.value.user)}, which ${where} does not define`);
+    if (ctx.value.user && !user.name)
+      throw new Error(
+        `${ctx.file}: the context ${JSON.stringify(name)} names user ${JSON.stringify(ctx.value.user)}, which ${where} does not define`,
+      );
     checkCluster(cluster);
     checkUser(user, cluster);
     const all = { ...DEFAULT_LIMITS, ...limits };
@@ -397,7 +510,14 @@ export class KubeClient {
       rejectUnauthorized: cluster.value["insecure-skip-tls-verify"] !== true,
       servername: cluster.value["tls-server-name"],
     };
-    return new KubeClient(name, ctx.value.namespace ?? "default", cluster.value.server.replace(/\/$/, ""), tls, userCredentials(user, cluster, all), all);
+    return new KubeClient(
+      name,
+      ctx.value.namespace ?? "default",
+      cluster.value.server.replace(/\/$/, ""),
+      tls,
+      userCredentials(user, cluster, all),
+      all,
+    );
   }
 
   /**
@@ -408,7 +528,8 @@ export class KubeClient {
   async request(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
     const auth = await this.credentials.get();
     const answer = await this.send(method, path, body, auth);
-    if (answer.status === 401 && this.credentials.renew(auth)) return this.send(method, path, body, await this.credentials.get());
+    if (answer.status === 401 && this.credentials.renew(auth))
+      return this.send(method, path, body, await this.credentials.get());
     return answer;
   }
 
@@ -418,16 +539,34 @@ export class KubeClient {
     return new Promise((resolve, reject) => {
       const fail = (e: Error) => {
         req.destroy();
-        reject(deadline.aborted ? new Error(`${what}: no whole answer from ${this.server} in ${this.limits.requestMs / 1000} s`) : e);
+        reject(
+          deadline.aborted
+            ? new Error(`${what}: no whole answer from ${this.server} in ${this.limits.requestMs / 1000} s`)
+            : e,
+        );
       };
       const payload = body === undefined ? undefined : JSON.stringify(body);
       // Its length said: Node sends the body of a DELETE without one unframed, and the server reads none.
-      const framed = payload === undefined ? auth : { ...auth, headers: { ...auth.headers, "Content-Length": String(Buffer.byteLength(payload)) } };
-      const req = this.open(method, path, framed, (res) => {
-        // Closed before the answer's end: the connection broke, or the deadline passed.
-        res.on("close", () => res.complete || fail(this.unreachable(new Error("the connection closed before the whole answer"))));
-        readCapped(res, this.limits.answerBytes, what, (e, text) => (e ? fail(e) : resolve({ status: res.statusCode!, body: parseJson(text!) })));
-      }, deadline);
+      const framed =
+        payload === undefined
+          ? auth
+          : { ...auth, headers: { ...auth.headers, "Content-Length": String(Buffer.byteLength(payload)) } };
+      const req = this.open(
+        method,
+        path,
+        framed,
+        (res) => {
+          // Closed before the answer's end: the connection broke, or the deadline passed.
+          res.on(
+            "close",
+            () => res.complete || fail(this.unreachable(new Error("the connection closed before the whole answer"))),
+          );
+          readCapped(res, this.limits.answerBytes, what, (e, text) =>
+            e ? fail(e) : resolve({ status: res.statusCode!, body: parseJson(text!) }),
+          );
+        },
+        deadline,
+      );
       req.on("error", (e) => fail(this.unreachable(e)));
       req.end(payload);
     });
@@ -447,7 +586,12 @@ export class KubeClient {
    * opened again (from a fresh list: each object is reported as it is then) after a pause that
    * doubles while no event arrives.
    */
-  watch(path: string, query: Record<string, string>, onObject: (type: string, object: any) => void, onError: (e: Error) => void): () => void {
+  watch(
+    path: string,
+    query: Record<string, string>,
+    onObject: (type: string, object: any) => void,
+    onError: (e: Error) => void,
+  ): () => void {
     let stopped = false;
     let req: http.ClientRequest | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -481,7 +625,9 @@ export class KubeClient {
         res.on("close", () => end());
         if (res.statusCode !== 200) {
           if (res.statusCode === 401) this.credentials.renew(auth);
-          readCapped(res, this.limits.answerBytes, `watch ${path}`, (e, text) => end(e ?? new Error(`watch ${path}: ${statusMessage({ status: res.statusCode!, body: parseJson(text!) })}`)));
+          readCapped(res, this.limits.answerBytes, `watch ${path}`, (e, text) =>
+            end(e ?? new Error(`watch ${path}: ${statusMessage({ status: res.statusCode!, body: parseJson(text!) })}`)),
+          );
           return;
         }
         // One JSON event per line: {"type": "ADDED"|"MODIFIED"|"DELETED"|"ERROR"|"BOOKMARK", "object": {...}}.
@@ -505,7 +651,12 @@ export class KubeClient {
           }
           pending.push(chunk.subarray(start));
           pendingBytes += chunk.length - start;
-          if (pendingBytes > this.limits.watchLineBytes) end(new Error(`watch ${path}: an event is longer than ${this.limits.watchLineBytes / MiB} MiB (the limit of one watch line); opening the watch again`));
+          if (pendingBytes > this.limits.watchLineBytes)
+            end(
+              new Error(
+                `watch ${path}: an event is longer than ${this.limits.watchLineBytes / MiB} MiB (the limit of one watch line); opening the watch again`,
+              ),
+            );
         });
       });
       req.on("error", (e) => end(this.unreachable(e)));
@@ -537,25 +688,51 @@ export class KubeClient {
     const kc = new Resolved();
     const base64 = (b: Buffer | undefined) => b?.toString("base64");
     kc.loadFromOptions({
-      clusters: [{ name: "cluster", server: this.server, caData: base64(this.tls.ca), skipTLSVerify: !this.tls.rejectUnauthorized, tlsServerName: this.tls.servername }],
+      clusters: [
+        {
+          name: "cluster",
+          server: this.server,
+          caData: base64(this.tls.ca),
+          skipTLSVerify: !this.tls.rejectUnauthorized,
+          tlsServerName: this.tls.servername,
+        },
+      ],
       users: [{ name: "user", certData: base64(auth.cert), keyData: base64(auth.key) }],
       contexts: [{ name: this.context, cluster: "cluster", user: "user" }],
       currentContext: this.context,
     });
     let output = "";
     let errors = "";
-    const sink = (add: (s: string) => void) => new Writable({ write: (chunk, _enc, done) => (add(String(chunk)), done()) });
+    const sink = (add: (s: string) => void) =>
+      new Writable({ write: (chunk, _enc, done) => (add(String(chunk)), done()) });
     await new Promise<void>((resolve, reject) => {
       new k8s.Exec(kc)
-        .exec(namespace, pod, container, command, sink((s) => (output += s)), sink((s) => (errors += s)), null, false, (status) =>
-          status.status === "Success" ? resolve() : reject(new Error(errors.trim() || status.message || `${command[0]} failed`)),
+        .exec(
+          namespace,
+          pod,
+          container,
+          command,
+          sink((s) => (output += s)),
+          sink((s) => (errors += s)),
+          null,
+          false,
+          (status) =>
+            status.status === "Success"
+              ? resolve()
+              : reject(new Error(errors.trim() || status.message || `${command[0]} failed`)),
         )
         .catch(reject);
     });
     return output;
   }
 
-  private open(method: string, path: string, auth: Auth, onResponse: (res: http.IncomingMessage) => void, signal?: AbortSignal): http.ClientRequest {
+  private open(
+    method: string,
+    path: string,
+    auth: Auth,
+    onResponse: (res: http.IncomingMessage) => void,
+    signal?: AbortSignal,
+  ): http.ClientRequest {
     const url = new URL(this.server + path);
     const headers = { Accept: "application/json", "Content-Type": "application/json", ...auth.headers };
     if (url.protocol === "http:") return http.request(url, { method, headers, signal }, onResponse);
@@ -563,7 +740,9 @@ export class KubeClient {
   }
 
   private unreachable(e: Error): Error {
-    return new Error(`cannot reach the cluster of context ${JSON.stringify(this.context)} at ${this.server}: ${e.message}`);
+    return new Error(
+      `cannot reach the cluster of context ${JSON.stringify(this.context)} at ${this.server}: ${e.message}`,
+    );
   }
 }
 
@@ -579,5 +758,7 @@ function parseJson(text: string): any {
 export function statusMessage(answer: ApiAnswer): string {
   const body = answer.body as { kind?: string; message?: string } | string;
   if (typeof body === "object" && body?.message) return body.message;
-  return `HTTP ${answer.status}: ${String(typeof body === "string" ? body : JSON.stringify(body)).trim().slice(0, 300)}`;
+  return `HTTP ${answer.status}: ${String(typeof body === "string" ? body : JSON.stringify(body))
+    .trim()
+    .slice(0, 300)}`;
 }

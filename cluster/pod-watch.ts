@@ -1,7 +1,17 @@
 // What `pulumi up` waits on, on a real cluster: a pod (or a Deployment's pods) watched until it
 // reaches what its scenario waits for, or fails for good; then `up` goes on, or stops at once with the cause.
+
+import {
+  describePodState,
+  describeProgress,
+  formatDuration,
+  judgePod,
+  type PodHistory,
+  type RawEvent,
+  type RawPod,
+  type Until,
+} from "../infra/pod-state";
 import type { PodWatch, WaitTarget } from "../infra/pod-watch";
-import { describePodState, describeProgress, formatDuration, judgePod, type PodHistory, type RawEvent, type RawPod, type Until } from "../infra/pod-state";
 import type { KubeClient } from "./kube";
 import { findLoggedRequest } from "./receiver-log";
 
@@ -51,9 +61,17 @@ export function clusterPodWatch(kube: KubeClient): PodWatch & { failed: Promise<
   };
 }
 
-const UNTIL_TEXT: Record<Until, string> = { ready: "ready", "hook-failed": "at its post-start hook's failure", terminated: "terminated" };
+const UNTIL_TEXT: Record<Until, string> = {
+  ready: "ready",
+  "hook-failed": "at its post-start hook's failure",
+  terminated: "terminated",
+};
 /** What the progress display says a wait is for. */
-const WAITING_TEXT: Record<Until, string> = { ready: "waiting until ready", "hook-failed": "waiting for its post-start hook to fail", terminated: "waiting until terminated" };
+const WAITING_TEXT: Record<Until, string> = {
+  ready: "waiting until ready",
+  "hook-failed": "waiting for its post-start hook to fail",
+  terminated: "waiting until terminated",
+};
 
 /** How often the progress display hears what a wait is at (at least every 10 s, as the issue asks). */
 const PROGRESS_MS = 5000;
@@ -72,7 +90,9 @@ async function serviceRouted(client: KubeClient, target: WaitTarget): Promise<vo
     const slices = (await client.get(path))?.items ?? [];
     if (slices.some((s: any) => (s.endpoints ?? []).some((e: any) => e.conditions?.ready !== false))) break;
     if (Date.now() - started > target.timeoutSeconds * 1000) {
-      throw new Error(`${target.name}: the Service ${target.service} has no ready endpoint after ${target.timeoutSeconds} s, though its pod is ready`);
+      throw new Error(
+        `${target.name}: the Service ${target.service} has no ready endpoint after ${target.timeoutSeconds} s, though its pod is ready`,
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -89,7 +109,11 @@ const GONE =
  * Watches the target's pods (and their events: when the image pull and the post-start hook began)
  * until a verdict, telling `progress` what it still waits for; `stop` ends the watch early (the wait then rejects).
  */
-function watchPods(client: KubeClient, target: WaitTarget, progress: (message: string) => void): { done: Promise<string>; stop: () => void } {
+function watchPods(
+  client: KubeClient,
+  target: WaitTarget,
+  progress: (message: string) => void,
+): { done: Promise<string>; stop: () => void } {
   const pods = new Map<string, RawPod>();
   const histories = new Map<string, PodHistory>();
   /** each pod's events, by the pod's uid, then the event's */
@@ -108,7 +132,9 @@ function watchPods(client: KubeClient, target: WaitTarget, progress: (message: s
     };
     /** What the newest pod is still on its way through, and for how long. */
     const stillWaiting = (live: RawPod[], now: number) => {
-      const newest = live.sort((a, b) => Date.parse(b.metadata.creationTimestamp ?? "") - Date.parse(a.metadata.creationTimestamp ?? ""))[0];
+      const newest = live.sort(
+        (a, b) => Date.parse(b.metadata.creationTimestamp ?? "") - Date.parse(a.metadata.creationTimestamp ?? ""),
+      )[0];
       return describeProgress(newest, [...(events.get(newest?.metadata.uid ?? "")?.values() ?? [])], now);
     };
     const judge = () => {
@@ -134,11 +160,15 @@ function watchPods(client: KubeClient, target: WaitTarget, progress: (message: s
         const note = target.note ? ` (${target.note})` : "";
         // Without a pod, the watch's last error may be why: said, not hidden behind "no pod yet".
         const why = live.length === 0 && lastError ? `; the watch: ${lastError.message}` : "";
-        progress(`${WAITING_TEXT[target.until]}: ${stillWaiting(live, now)}${note}${why}; ${formatDuration(now - started)} of at most ${bound}`);
+        progress(
+          `${WAITING_TEXT[target.until]}: ${stillWaiting(live, now)}${note}${why}; ${formatDuration(now - started)} of at most ${bound}`,
+        );
       }
     };
     const namespace = encodeURIComponent(target.namespace);
-    const query: Record<string, string> = target.selector ? { labelSelector: target.selector } : { fieldSelector: `metadata.name=${target.name}` };
+    const query: Record<string, string> = target.selector
+      ? { labelSelector: target.selector }
+      : { fieldSelector: `metadata.name=${target.name}` };
     const unwatch = client.watch(
       `/api/v1/namespaces/${namespace}/pods`,
       query,
@@ -146,7 +176,10 @@ function watchPods(client: KubeClient, target: WaitTarget, progress: (message: s
         if (target.uid && pod.metadata.uid !== target.uid) return;
         if (type === "DELETED") {
           pods.delete(pod.metadata.uid!);
-          if (target.uid) return finish({ failure: `the pod was deleted while pulumi up waited for it to be ${UNTIL_TEXT[target.until]}` });
+          if (target.uid)
+            return finish({
+              failure: `the pod was deleted while pulumi up waited for it to be ${UNTIL_TEXT[target.until]}`,
+            });
         } else {
           pods.set(pod.metadata.uid!, pod);
         }

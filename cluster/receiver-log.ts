@@ -11,20 +11,40 @@ export function parseReceiverLog(log: string, path: string, notBefore?: string):
     const m = /^(?:(\d{4}-\d\d-\d\dT\S+Z) )?(\S+) \S+ \S+ \[[^\]]*\] "(GET (\S+) HTTP\/[\d.]+)" (\d{3}) /.exec(raw);
     if (!m || m[4]!.split("?")[0] !== path) continue;
     if (notBefore && m[1] && Date.parse(m[1]) < Date.parse(notBefore) - 1000) continue;
-    found.push({ ...(m[1] ? { at: m[1] } : {}), client: m[2]!, request: m[3]!, status: Number(m[5]), line: (m[1] ? raw.slice(m[1].length + 1) : raw).trim() });
+    found.push({
+      ...(m[1] ? { at: m[1] } : {}),
+      client: m[2]!,
+      request: m[3]!,
+      status: Number(m[5]),
+      line: (m[1] ? raw.slice(m[1].length + 1) : raw).trim(),
+    });
   }
   return found;
 }
 
 export type ReceiverAnswer = { receiver: string; request: LoggedRequest } | { receiverPods: number };
 
-/** The first request for `path` that a receiver pod (by label `selector`) logged since `notBefore`, or how many receiver pods there were. */
-export async function findLoggedRequest(kube: KubeClient, namespace: string, selector: string, path: string, notBefore: string | undefined): Promise<ReceiverAnswer> {
+/**
+ * The first request for `path` that a receiver pod (by label `selector`) logged since `notBefore`, or how many receiver
+ * pods there were.
+ */
+export async function findLoggedRequest(
+  kube: KubeClient,
+  namespace: string,
+  selector: string,
+  path: string,
+  notBefore: string | undefined,
+): Promise<ReceiverAnswer> {
   const ns = encodeURIComponent(namespace);
-  const list = (await kube.get(`/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`)) as { items: { metadata: { name: string } }[] } | undefined;
+  const list = (await kube.get(`/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`)) as
+    | { items: { metadata: { name: string } }[] }
+    | undefined;
   const pods = list?.items ?? [];
   for (const receiver of pods) {
-    const answer = await kube.request("GET", `/api/v1/namespaces/${ns}/pods/${receiver.metadata.name}/log?timestamps=true&tailLines=1000`);
+    const answer = await kube.request(
+      "GET",
+      `/api/v1/namespaces/${ns}/pods/${receiver.metadata.name}/log?timestamps=true&tailLines=1000`,
+    );
     if (answer.status !== 200) throw new Error(`the log of ${receiver.metadata.name}: ${statusMessage(answer)}`);
     const request = parseReceiverLog(String(answer.body), path, notBefore)[0];
     if (request) return { receiver: receiver.metadata.name, request };

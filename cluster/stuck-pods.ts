@@ -25,7 +25,10 @@ export interface StuckPodOptions {
   say: (line: string) => void;
 }
 
-/** Watches the namespace's pods until `stop` is called; `sayAgain` repeats at once what holds them (when an update is cancelled). */
+/**
+ * Watches the namespace's pods until `stop` is called; `sayAgain` repeats at once what holds them (when an update is
+ * cancelled).
+ */
 export function watchStuckPods(kube: KubeClient, options: StuckPodOptions): { stop: () => void; sayAgain: () => void } {
   const { namespace, say } = options;
   const pods = new Map<string, RawPod>();
@@ -56,12 +59,14 @@ export function watchStuckPods(kube: KubeClient, options: StuckPodOptions): { st
               ? `${why} ${options.forced}: deleted it with grace period 0 (the container runs on the node until its hook returns; the kubelet then removes it)`
               : `${why} Deleting it with grace period 0 failed: ${statusMessage(answer)}. Free it: ${forceDeleteCommand(pod)}`,
           ),
-        (e: Error) => say(`${why} Deleting it with grace period 0 failed: ${e.message}. Free it: ${forceDeleteCommand(pod)}`),
+        (e: Error) =>
+          say(`${why} Deleting it with grace period 0 failed: ${e.message}. Free it: ${forceDeleteCommand(pod)}`),
       );
     }
   };
 
-  const ownPod = (pod: RawPod & { metadata: { annotations?: Record<string, string> } }) => pod.metadata.annotations?.[options.annotation] === options.owner;
+  const ownPod = (pod: RawPod & { metadata: { annotations?: Record<string, string> } }) =>
+    pod.metadata.annotations?.[options.annotation] === options.owner;
   const unwatchPods = kube.watch(
     `${path}/pods`,
     {},

@@ -12,7 +12,10 @@ export interface PodArgs {
   name?: string;
   /** The namespace; the default is the Kubernetes provider's namespace, usually `default` (the book sets none). */
   namespace?: string;
-  /** The container image; the default is the book's `nginx:alpine`. An image that already has `sh`, `curl` and `fortune` runs without the internet. */
+  /**
+   * The container image; the default is the book's `nginx:alpine`. An image that already has `sh`, `curl` and `fortune`
+   * runs without the internet.
+   */
   image?: string;
   /** `Always`, `IfNotPresent` or `Never`; the default is Kubernetes' own (the book sets none). */
   imagePullPolicy?: string;
@@ -27,13 +30,22 @@ export interface PodArgs {
 
 /** The quote-poststart pod's arguments. */
 export interface QuotePostStartPodArgs extends PodArgs {
-  /** The command that installs `fortune`, default `["apk", "add", "fortune"]`; `[]` skips the step, for an image that has it already. */
+  /**
+   * The command that installs `fortune`, default `["apk", "add", "fortune"]`; `[]` skips the step, for an image that
+   * has it already.
+   */
   installCommand?: string[];
-  /** The quotes file in fortune format, default the book's `https://luksa.github.io/kiada/book-quotes.txt`; its strfile index is fetched from the same URL plus `.dat`. */
+  /**
+   * The quotes file in fortune format, default the book's `https://luksa.github.io/kiada/book-quotes.txt`; its strfile
+   * index is fetched from the same URL plus `.dat`.
+   */
   quotesUrl?: string;
   /** Where nginx finds the quote, default `/usr/share/nginx/html/quote`. */
   quotePath?: string;
-  /** Keep the hook's output in this file in the container (`kubectl exec <pod> -- cat <file>`); the default keeps none, as the book. */
+  /**
+   * Keep the hook's output in this file in the container (`kubectl exec <pod> -- cat <file>`); the default keeps none,
+   * as the book.
+   */
   hookOutputFile?: string;
 }
 
@@ -49,7 +61,10 @@ export interface FailingHookPodArgs extends PodArgs {
   message?: string;
   /** The hook's exit code, 1 to 255; default 1. */
   exitCode?: number;
-  /** `Always`, `OnFailure` or `Never`; `Never` shows the pod ending `Failed` instead of restarting. The default is Kubernetes' own, `Always` (the book sets none). */
+  /**
+   * `Always`, `OnFailure` or `Never`; `Never` shows the pod ending `Failed` instead of restarting. The default is
+   * Kubernetes' own, `Always` (the book sets none).
+   */
   restartPolicy?: string;
 }
 
@@ -75,15 +90,23 @@ export interface HttpGetTarget {
   httpHeaders?: HttpHeader[];
 }
 
-/** The receiver deployed with an httpGet hook's pod: the book's `myservice`, which the hook notifies at its ClusterIP. */
+/**
+ * The receiver deployed with an httpGet hook's pod: the book's `myservice`, which the hook notifies at its ClusterIP.
+ */
 export interface ReceiverSettings {
   /** The Service's name, default the book's `myservice`. */
   name?: string;
-  /** The Service's fixed ClusterIP, from the cluster's service range; default `10.96.100.100` (kind's and minikube's range). */
+  /**
+   * The Service's fixed ClusterIP, from the cluster's service range; default `10.96.100.100` (kind's and minikube's
+   * range).
+   */
   clusterIP?: string;
   /** The one path it answers `200` to (every other gets `404`); default the hook's path. */
   path?: string;
-  /** With scheme `HTTPS`: install cert-manager for its certificate; `false` where cert-manager runs already. Default `true`. */
+  /**
+   * With scheme `HTTPS`: install cert-manager for its certificate; `false` where cert-manager runs already. Default
+   * `true`.
+   */
   installCertManager?: boolean;
   /** The receiver's image, default `nginx:alpine`. */
   image?: string;
@@ -95,9 +118,15 @@ export interface ReceiverSettings {
 export interface HttpGetHookPodArgs extends PodArgs {
   /** Where the hook sends its GET. */
   hook?: HttpGetTarget;
-  /** A receiver to deploy with the pod (`{}` for the book's `myservice`); the hook then goes to its ClusterIP, port and scheme. The default deploys none. */
+  /**
+   * A receiver to deploy with the pod (`{}` for the book's `myservice`); the hook then goes to its ClusterIP, port and
+   * scheme. The default deploys none.
+   */
   receiver?: ReceiverSettings;
-  /** The book warns never to point this hook at the pod itself: without a host or receiver, that is refused unless this is `true`. Default `false`. */
+  /**
+   * The book warns never to point this hook at the pod itself: without a host or receiver, that is refused unless this
+   * is `true`. Default `false`.
+   */
   targetOwnPod?: boolean;
   /** Start nginx this many seconds late (`sleep N` before nginx); the default is the image's own command. */
   serverStartDelaySeconds?: number;
@@ -111,7 +140,10 @@ export interface HookReceiverArgs extends ReceiverSettings {
   port?: number;
   /** `HTTP` (the default) or `HTTPS` (a certificate from a self-signed cert-manager issuer). */
   scheme?: string;
-  /** `true`: `pulumi up` waits for the receiver's pod on the cluster of the component's Kubernetes provider and fails within seconds when it cannot start. Default `false`. */
+  /**
+   * `true`: `pulumi up` waits for the receiver's pod on the cluster of the component's Kubernetes provider and fails
+   * within seconds when it cannot start. Default `false`.
+   */
   failFast?: boolean;
 }
 
@@ -147,22 +179,41 @@ export class QuotePostStartPod extends pulumi.ComponentResource {
   constructor(name: string, args: QuotePostStartPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart:index:QuotePostStartPod", name, {}, opts);
     const watch = args.failFast ? failFastWatch(this) : undefined;
-    const { outputs } = new infra.QuotePostStartPod(name, { ...bookPodArgs(args, watch), ...quoteArgs(args) }, { parent: this });
+    const { outputs } = new infra.QuotePostStartPod(
+      name,
+      { ...bookPodArgs(args, watch), ...quoteArgs(args) },
+      { parent: this },
+    );
     this.podName = outputs.podName;
     this.namespace = outputs.namespace;
     this.readiness = pulumi.output(outputs.readiness);
     this.state = unlessFailed(watch, outputs.state) as pulumi.Output<string>;
     this.portForward = outputs.portForward;
     this.quoteUrl = pulumi.output(outputs.quoteUrl);
-    this.registerOutputs({ podName: this.podName, namespace: this.namespace, readiness: this.readiness, state: this.state, portForward: this.portForward, quoteUrl: this.quoteUrl });
+    this.registerOutputs({
+      podName: this.podName,
+      namespace: this.namespace,
+      readiness: this.readiness,
+      state: this.state,
+      portForward: this.portForward,
+      quoteUrl: this.quoteUrl,
+    });
   }
 }
 
 function quoteArgs(args: QuotePostStartPodArgs): Omit<infra.QuotePostStartPodArgs, keyof infra.BookPodArgs> {
-  return { installCommand: args.installCommand, quotesUrl: args.quotesUrl, quotePath: args.quotePath, hookOutputFile: args.hookOutputFile };
+  return {
+    installCommand: args.installCommand,
+    quotesUrl: args.quotesUrl,
+    quotePath: args.quotePath,
+    hookOutputFile: args.hookOutputFile,
+  };
 }
 
-/** The slow hook: the quote pod with a `sleep` in its hook, so the container stays `ContainerCreating` while nginx already runs. */
+/**
+ * The slow hook: the quote pod with a `sleep` in its hook, so the container stays `ContainerCreating` while nginx
+ * already runs.
+ */
 export class SlowHookPod extends pulumi.ComponentResource {
   /** The pod's name. */
   public readonly podName: pulumi.Output<string>;
@@ -180,18 +231,31 @@ export class SlowHookPod extends pulumi.ComponentResource {
   constructor(name: string, args: SlowHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart:index:SlowHookPod", name, {}, opts);
     const watch = args.failFast ? failFastWatch(this) : undefined;
-    const { outputs } = new infra.SlowHookPod(name, { ...bookPodArgs(args, watch), ...quoteArgs(args), delaySeconds: args.delaySeconds }, { parent: this });
+    const { outputs } = new infra.SlowHookPod(
+      name,
+      { ...bookPodArgs(args, watch), ...quoteArgs(args), delaySeconds: args.delaySeconds },
+      { parent: this },
+    );
     this.podName = outputs.podName;
     this.namespace = outputs.namespace;
     this.readiness = pulumi.output(outputs.readiness);
     this.state = unlessFailed(watch, outputs.state) as pulumi.Output<string>;
     this.portForward = outputs.portForward;
     this.quoteUrl = pulumi.output(outputs.quoteUrl);
-    this.registerOutputs({ podName: this.podName, namespace: this.namespace, readiness: this.readiness, state: this.state, portForward: this.portForward, quoteUrl: this.quoteUrl });
+    this.registerOutputs({
+      podName: this.podName,
+      namespace: this.namespace,
+      readiness: this.readiness,
+      state: this.state,
+      portForward: this.portForward,
+      quoteUrl: this.quoteUrl,
+    });
   }
 }
 
-/** The failing hook: the kubelet kills the container when its hook exits non-zero, then restarts it (CrashLoopBackOff). */
+/**
+ * The failing hook: the kubelet kills the container when its hook exits non-zero, then restarts it (CrashLoopBackOff).
+ */
 export class FailingHookPod extends pulumi.ComponentResource {
   /** The pod's name. */
   public readonly podName: pulumi.Output<string>;
@@ -199,7 +263,10 @@ export class FailingHookPod extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   /** What `pulumi up` waited for: the hook's failure, as the book predicts. */
   public readonly readiness: pulumi.Output<string>;
-  /** The pod's state when `pulumi up` went on, e.g. the hook's PostStartHookError message (absent where failFast stopped it). */
+  /**
+   * The pod's state when `pulumi up` went on, e.g. the hook's PostStartHookError message (absent where failFast stopped
+   * it).
+   */
   public readonly state?: pulumi.Output<string>;
 
   constructor(name: string, args: FailingHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
@@ -207,18 +274,31 @@ export class FailingHookPod extends pulumi.ComponentResource {
     const watch = args.failFast ? failFastWatch(this) : undefined;
     const { outputs } = new infra.FailingHookPod(
       name,
-      { ...bookPodArgs(args, watch), message: args.message, exitCode: args.exitCode, restartPolicy: args.restartPolicy as infra.RestartPolicy | undefined },
+      {
+        ...bookPodArgs(args, watch),
+        message: args.message,
+        exitCode: args.exitCode,
+        restartPolicy: args.restartPolicy as infra.RestartPolicy | undefined,
+      },
       { parent: this },
     );
     this.podName = outputs.podName;
     this.namespace = outputs.namespace;
     this.readiness = pulumi.output(outputs.readiness);
     this.state = unlessFailed(watch, outputs.state) as pulumi.Output<string>;
-    this.registerOutputs({ podName: this.podName, namespace: this.namespace, readiness: this.readiness, state: this.state });
+    this.registerOutputs({
+      podName: this.podName,
+      namespace: this.namespace,
+      readiness: this.readiness,
+      state: this.state,
+    });
   }
 }
 
-/** The httpGet hook: the kubelet sends a GET from the node when the container starts, here to the receiver it deploys (the book's `myservice`). */
+/**
+ * The httpGet hook: the kubelet sends a GET from the node when the container starts, here to the receiver it deploys
+ * (the book's `myservice`).
+ */
 export class HttpGetHookPod extends pulumi.ComponentResource {
   /** The pod's name. */
   public readonly podName: pulumi.Output<string>;
@@ -230,7 +310,10 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
   public readonly state?: pulumi.Output<string>;
   /** The URL the hook requests. */
   public readonly hookUrl: pulumi.Output<string>;
-  /** With a receiver and failFast, in `pulumi up`: what the receiver answered the hook, read from its log (a 404 shows here and nowhere in Kubernetes). */
+  /**
+   * With a receiver and failFast, in `pulumi up`: what the receiver answered the hook, read from its log (a 404 shows
+   * here and nowhere in Kubernetes).
+   */
   public readonly receiverAnswer?: pulumi.Output<string>;
 
   constructor(name: string, args: HttpGetHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
@@ -243,7 +326,10 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
       {
         ...bookPodArgs(args, watch),
         hook: hook && { ...hook, scheme: hook.scheme as infra.HookScheme | undefined },
-        receiver: receiver && { ...receiver, imagePullPolicy: receiver.imagePullPolicy as infra.PullPolicy | undefined },
+        receiver: receiver && {
+          ...receiver,
+          imagePullPolicy: receiver.imagePullPolicy as infra.PullPolicy | undefined,
+        },
         targetOwnPod: args.targetOwnPod,
         serverStartDelaySeconds: args.serverStartDelaySeconds,
       },
@@ -254,12 +340,23 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
     this.readiness = pulumi.output(outputs.readiness);
     this.state = unlessFailed(watch, outputs.state) as pulumi.Output<string>;
     this.hookUrl = pulumi.output(outputs.hookUrl);
-    this.receiverAnswer = outputs.receiverAnswer && (unlessFailed(watch, outputs.receiverAnswer) as pulumi.Output<string>);
-    this.registerOutputs({ podName: this.podName, namespace: this.namespace, readiness: this.readiness, state: this.state, hookUrl: this.hookUrl, receiverAnswer: this.receiverAnswer });
+    this.receiverAnswer =
+      outputs.receiverAnswer && (unlessFailed(watch, outputs.receiverAnswer) as pulumi.Output<string>);
+    this.registerOutputs({
+      podName: this.podName,
+      namespace: this.namespace,
+      readiness: this.readiness,
+      state: this.state,
+      hookUrl: this.hookUrl,
+      receiverAnswer: this.receiverAnswer,
+    });
   }
 }
 
-/** The service an httpGet hook notifies (the book's `myservice`): nginx answering 200 to its one path and 404 to every other, logging each request. */
+/**
+ * The service an httpGet hook notifies (the book's `myservice`): nginx answering 200 to its one path and 404 to every
+ * other, logging each request.
+ */
 export class HookReceiver extends pulumi.ComponentResource {
   /** The Service's name. */
   public readonly serviceName: pulumi.Output<string>;
@@ -293,6 +390,12 @@ export class HookReceiver extends pulumi.ComponentResource {
     this.port = ready.apply(() => receiver.port);
     this.scheme = ready.apply(() => receiver.scheme);
     this.expectedPath = ready.apply(() => receiver.expectedPath);
-    this.registerOutputs({ serviceName: this.serviceName, clusterIP: this.clusterIP, port: this.port, scheme: this.scheme, expectedPath: this.expectedPath });
+    this.registerOutputs({
+      serviceName: this.serviceName,
+      clusterIP: this.clusterIP,
+      port: this.port,
+      scheme: this.scheme,
+      expectedPath: this.expectedPath,
+    });
   }
 }

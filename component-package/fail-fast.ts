@@ -27,10 +27,16 @@ export async function providerContext(component: pulumi.Resource): Promise<strin
   return state?.context || undefined;
 }
 
-/** A PodWatch on the cluster of `component`'s Kubernetes provider, connected at the first wait; `failure` is the first error it stopped at. */
-export function failFastWatch(component: pulumi.Resource): PodWatch & { readonly failure: pulumi.ResourceError | undefined } {
+/**
+ * A PodWatch on the cluster of `component`'s Kubernetes provider, connected at the first wait; `failure` is the first
+ * error it stopped at.
+ */
+export function failFastWatch(
+  component: pulumi.Resource,
+): PodWatch & { readonly failure: pulumi.ResourceError | undefined } {
   let watch: Promise<PodWatch> | undefined;
-  const connected = () => (watch ??= providerContext(component).then((context) => clusterPodWatch(KubeClient.connect(context))));
+  const connected = () =>
+    (watch ??= providerContext(component).then((context) => clusterPodWatch(KubeClient.connect(context))));
   let failure: pulumi.ResourceError | undefined;
   return {
     get failure() {
@@ -46,7 +52,10 @@ export function failFastWatch(component: pulumi.Resource): PodWatch & { readonly
  * `value` once the component's pods got where they should; rejected with the watch's failure, if it
  * stopped at one. Outputs of a pod that is not there are not worth reporting.
  */
-export function unlessFailed<T>(watch: ReturnType<typeof failFastWatch> | undefined, value: pulumi.Output<T>): pulumi.Output<T> {
+export function unlessFailed<T>(
+  watch: ReturnType<typeof failFastWatch> | undefined,
+  value: pulumi.Output<T>,
+): pulumi.Output<T> {
   return value.apply((v) => {
     if (watch?.failure) throw watch.failure;
     return v;

@@ -4,8 +4,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { checkDnsLabel, checkImage, checkPullPolicy, checkSeconds, type PullPolicy } from "./checks";
 import { checkHook, type Hook } from "./hooks";
-import { type PodWatch, reach } from "./pod-watch";
 import { describePodState, formatDuration, type Until } from "./pod-state";
+import { type PodWatch, reach } from "./pod-watch";
 
 export const BOOK_IMAGE = "nginx:alpine";
 
@@ -15,7 +15,10 @@ export interface BookPodArgs {
   readonly name?: string;
   /** The namespace. @default the provider's namespace, usually `default` (the book sets none) */
   readonly namespace?: string;
-  /** The container image; an image that already has `sh`, `curl` and `fortune` can run without internet. @default "nginx:alpine" */
+  /**
+   * The container image; an image that already has `sh`, `curl` and `fortune` can run without internet. @default
+   * "nginx:alpine"
+   */
   readonly image?: string;
   /** @default Kubernetes' own default (the book sets none) */
   readonly imagePullPolicy?: PullPolicy;
@@ -64,7 +67,10 @@ export function waitBound(readiness: Readiness, marginSeconds = DEFAULT_WAIT_MAR
   const design = readiness.byDesign;
   const seconds = (design?.seconds ?? 0) + marginSeconds;
   const margin = `${formatDuration(marginSeconds * 1000)} (waitMarginSeconds)`;
-  return { seconds, words: `at most ${formatDuration(seconds * 1000)}: ${design ? `${design.note}, plus a margin of ${margin}` : `a margin of ${margin}`}` };
+  return {
+    seconds,
+    words: `at most ${formatDuration(seconds * 1000)}: ${design ? `${design.note}, plus a margin of ${margin}` : `a margin of ${margin}`}`,
+  };
 }
 
 /** The provider's own await, where no PodWatch waits: a JSONPath condition per state waited for. */
@@ -80,10 +86,18 @@ const PROVIDER_WAIT_FOR: Record<Until, string | undefined> = {
  * pods and Deployments it also skips waiting for a delete, and a replacement of a pod with a fixed
  * name would then be created while the old one still terminates.
  */
-export function awaitAnnotations(readiness: Readiness, args: Pick<BookPodArgs, "podWatch" | "waitMarginSeconds">): Record<string, string> | undefined {
+export function awaitAnnotations(
+  readiness: Readiness,
+  args: Pick<BookPodArgs, "podWatch" | "waitMarginSeconds">,
+): Record<string, string> | undefined {
   if (args.podWatch) return { "pulumi.com/waitFor": "jsonpath={.metadata.uid}" };
   const waitFor = PROVIDER_WAIT_FOR[readiness.until];
-  return waitFor ? { "pulumi.com/waitFor": waitFor, "pulumi.com/timeoutSeconds": String(waitBound(readiness, args.waitMarginSeconds).seconds) } : undefined;
+  return waitFor
+    ? {
+        "pulumi.com/waitFor": waitFor,
+        "pulumi.com/timeoutSeconds": String(waitBound(readiness, args.waitMarginSeconds).seconds),
+      }
+    : undefined;
 }
 
 export interface HookPodSpec {
@@ -104,7 +118,9 @@ export function checkArgs<T>(component: pulumi.Resource, check: () => T): T {
   try {
     return check();
   } catch (e) {
-    throw pulumi.ResourceError.isInstance(e) || !(e instanceof Error) ? e : new pulumi.ResourceError(e.message, component, true);
+    throw pulumi.ResourceError.isInstance(e) || !(e instanceof Error)
+      ? e
+      : new pulumi.ResourceError(e.message, component, true);
   }
 }
 
@@ -159,7 +175,9 @@ export function podOutputs(pod: k8s.core.v1.Pod, readiness: Readiness, args: Boo
       readiness.until === "ready"
         ? `pulumi up waits until the pod is ready, ${bound.words}`
         : `pulumi up does not wait for the pod to be ready (it never is): it waits for ${readiness.expected}, ${bound.words}`,
-    /** The state of the pod this update created when `pulumi up` went on, e.g. the hook's PostStartHookError message. */
+    /**
+     * The state of the pod this update created when `pulumi up` went on, e.g. the hook's PostStartHookError message.
+     */
     state: podState(pod, readiness, bound, args.podWatch),
   };
 }
@@ -168,14 +186,23 @@ export function podOutputs(pod: k8s.core.v1.Pod, readiness: Readiness, args: Boo
  * With a PodWatch, `pulumi up` waits here and fails with the cause (the output is then absent: it
  * would describe no pod that exists); a preview only describes what the provider last read.
  */
-function podState(pod: k8s.core.v1.Pod, readiness: Readiness, bound: WaitBound, podWatch: PodWatch | undefined): pulumi.Output<string | undefined> {
+function podState(
+  pod: k8s.core.v1.Pod,
+  readiness: Readiness,
+  bound: WaitBound,
+  podWatch: PodWatch | undefined,
+): pulumi.Output<string | undefined> {
   if (!podWatch || pulumi.runtime.isDryRun()) return pod.status.apply(describePodState);
   const { until, byDesign } = readiness;
-  return pulumi.all([namespaceOf(pod), pod.metadata.name, pod.metadata.uid]).apply(([namespace, name, uid]) =>
-    reach(podWatch, { namespace, name, uid, until, timeoutSeconds: bound.seconds, ...(byDesign ? { note: byDesign.note } : {}) }, pod).then((r) =>
-      "state" in r ? r.state : undefined,
-    ),
-  );
+  return pulumi
+    .all([namespaceOf(pod), pod.metadata.name, pod.metadata.uid])
+    .apply(([namespace, name, uid]) =>
+      reach(
+        podWatch,
+        { namespace, name, uid, until, timeoutSeconds: bound.seconds, ...(byDesign ? { note: byDesign.note } : {}) },
+        pod,
+      ).then((r) => ("state" in r ? r.state : undefined)),
+    );
 }
 
 /** Where the pod is; the API server fills in `default` for a pod created without a namespace. */

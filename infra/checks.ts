@@ -18,7 +18,10 @@ export const SHOWN_MAX = 200;
 /** The credentials of a URL (`scheme://userinfo@`): a password, or a token standing as the user. */
 const URL_USERINFO = /(:\/\/)([^/?#@\s"]*)@/g;
 
-/** Characters JSON leaves as they are that a terminal or an editor would act on: DEL, C1 controls, line and paragraph separators, bidi overrides. */
+/**
+ * Characters JSON leaves as they are that a terminal or an editor would act on: DEL, C1 controls, line and paragraph
+ * separators, bidi overrides.
+ */
 const UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** `text` cut after SHOWN_MAX characters, saying how long it was. */
@@ -28,7 +31,11 @@ function cut(text: string, shown: (t: string) => string): string {
 
 /** `text` with a URL's password (or a user that is a token) as ***: a message never repeats one. */
 export function hidePasswords(text: string): string {
-  return text.replace(URL_USERINFO, (_m, slashes: string, userinfo: string) => `${slashes}${userinfo.includes(":") ? `${userinfo.slice(0, userinfo.indexOf(":"))}:***` : "***"}@`);
+  return text.replace(
+    URL_USERINFO,
+    (_m, slashes: string, userinfo: string) =>
+      `${slashes}${userinfo.includes(":") ? `${userinfo.slice(0, userinfo.indexOf(":"))}:***` : "***"}@`,
+  );
 }
 
 const escaped = (json: string) => json.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
@@ -40,7 +47,12 @@ const escaped = (json: string) => json.replace(UNSAFE, (c) => `\\u${c.charCodeAt
 export function showValue(value: unknown): string {
   if (typeof value === "string") return cut(hidePasswords(value), (t) => escaped(JSON.stringify(t)));
   if (typeof value === "number" || value === undefined) return String(value);
-  return cut(hidePasswords(JSON.stringify(value, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v)) ?? String(value)), escaped);
+  return cut(
+    hidePasswords(
+      JSON.stringify(value, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v)) ?? String(value),
+    ),
+    escaped,
+  );
 }
 
 /** A name (a setting, a key) as a message shows it: without quotes, control characters escaped, cut. */
@@ -74,7 +86,10 @@ export function checkImage(setting: string, image: string): string {
 
 /** Linux's limit on one argument of a process, such as the script of `sh -c` (MAX_ARG_STRLEN: 32 pages of 4 KiB). */
 export const ARGUMENT_MAX_BYTES = 131_072;
-/** The longest quotes URL: three copies in the hook's script, each up to 4 bytes a character once shell-quoted, plus an output file, stay under ARGUMENT_MAX_BYTES. */
+/**
+ * The longest quotes URL: three copies in the hook's script, each up to 4 bytes a character once shell-quoted, plus an
+ * output file, stay under ARGUMENT_MAX_BYTES.
+ */
 export const QUOTES_URL_MAX = 8192;
 /** The longest path Linux opens (PATH_MAX, with its closing NUL). */
 export const PATH_MAX = 4096;
@@ -109,7 +124,8 @@ export function quotesFileName(setting: string, url: string): string {
   if (authority.includes("@")) {
     throw new ArgumentError(setting, url, "a URL without user:password@: the URL stands in the pod spec in plain text");
   }
-  if (new URL(url).port === "0") throw new ArgumentError(setting, url, "a URL whose port, if it names one, is from 1 to 65535");
+  if (new URL(url).port === "0")
+    throw new ArgumentError(setting, url, "a URL whose port, if it names one, is from 1 to 65535");
   if (!URL_FILE_NAME.test(fileName) || fileName === "." || fileName === "..") {
     throw new ArgumentError(
       setting,
@@ -118,7 +134,11 @@ export function quotesFileName(setting: string, url: string): string {
     );
   }
   if (fileName.startsWith("-")) {
-    throw new ArgumentError(setting, url, "a file name that does not start with '-': fortune would read it as an option");
+    throw new ArgumentError(
+      setting,
+      url,
+      "a file name that does not start with '-': fortune would read it as an option",
+    );
   }
   return fileName;
 }
@@ -130,11 +150,20 @@ export const SERVED_DIRECTORY = "/usr/share/nginx/html";
 export function checkOutputFile(setting: string, file: string): string {
   const segments = file.split("/").slice(1);
   if (!file.startsWith("/") || segments.some((s) => s === "" || s === "." || s === "..") || /[\s\p{Cc}]/u.test(file)) {
-    throw new ArgumentError(setting, file, "an absolute path of a file: not '/' nor ending in '/', no '.' or '..' or empty segments, no whitespace or control characters");
+    throw new ArgumentError(
+      setting,
+      file,
+      "an absolute path of a file: not '/' nor ending in '/', no '.' or '..' or empty segments, no whitespace or control characters",
+    );
   }
-  if (file.length >= PATH_MAX) throw new ArgumentError(setting, file, `a path shorter than ${PATH_MAX} characters (Linux's PATH_MAX)`);
+  if (file.length >= PATH_MAX)
+    throw new ArgumentError(setting, file, `a path shorter than ${PATH_MAX} characters (Linux's PATH_MAX)`);
   if (file === SERVED_DIRECTORY || file.startsWith(`${SERVED_DIRECTORY}/`)) {
-    throw new ArgumentError(setting, file, `a path outside ${SERVED_DIRECTORY}: nginx serves that directory to anyone who asks`);
+    throw new ArgumentError(
+      setting,
+      file,
+      `a path outside ${SERVED_DIRECTORY}: nginx serves that directory to anyone who asks`,
+    );
   }
   return file;
 }
@@ -145,7 +174,11 @@ export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** Throws unless `value` is a DNS-1123 label, as pod and namespace names must be. */
 export function checkDnsLabel(setting: string, value: string): string {
   if (!DNS_LABEL.test(value)) {
-    throw new ArgumentError(setting, value, "1 to 63 lower-case letters, digits or '-', starting and ending with a letter or digit");
+    throw new ArgumentError(
+      setting,
+      value,
+      "1 to 63 lower-case letters, digits or '-', starting and ending with a letter or digit",
+    );
   }
   return value;
 }
@@ -165,7 +198,6 @@ export function checkPullPolicy(setting: string, value: string | undefined): Pul
   return value as PullPolicy | undefined;
 }
 
-
 export const PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
 export type PullPolicy = (typeof PULL_POLICIES)[number];
 
@@ -173,7 +205,6 @@ export type PullPolicy = (typeof PULL_POLICIES)[number];
 export function checkDelaySeconds(setting: string, seconds: number): number {
   return checkSeconds(setting, seconds, 0, 3600);
 }
-
 
 export const HOOK_SCHEMES = ["HTTP", "HTTPS"] as const;
 export type HookScheme = (typeof HOOK_SCHEMES)[number];
@@ -192,13 +223,21 @@ const NEVER_CLUSTER_IPS: [base: string, bits: number, what: string][] = [
 
 const ipNumber = (ip: string) => ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
 
-/** Throws unless `ip` is an IPv4 address that can be a Service ClusterIP (the cluster's range is checked against the cluster). */
+/**
+ * Throws unless `ip` is an IPv4 address that can be a Service ClusterIP (the cluster's range is checked against the
+ * cluster).
+ */
 export function checkClusterIP(setting: string, ip: string): string {
-  if (!IPV4.test(ip)) throw new ArgumentError(setting, ip, "an IPv4 address from the cluster's service range, e.g. 10.96.100.100");
+  if (!IPV4.test(ip))
+    throw new ArgumentError(setting, ip, "an IPv4 address from the cluster's service range, e.g. 10.96.100.100");
   for (const [base, bits, what] of NEVER_CLUSTER_IPS) {
     const size = 2 ** (32 - bits);
     if (Math.floor(ipNumber(ip) / size) === Math.floor(ipNumber(base) / size)) {
-      throw new ArgumentError(setting, ip, `an IPv4 address from the cluster's service range: ${base}/${bits} (${what}) is never a Service's ClusterIP`);
+      throw new ArgumentError(
+        setting,
+        ip,
+        `an IPv4 address from the cluster's service range: ${base}/${bits} (${what}) is never a Service's ClusterIP`,
+      );
     }
   }
   return ip;
@@ -218,12 +257,12 @@ export function checkScheme(setting: string, scheme: string): HookScheme {
   return scheme as HookScheme;
 }
 
-
 export const RESTART_POLICIES = ["Always", "OnFailure", "Never"] as const;
 export type RestartPolicy = (typeof RESTART_POLICIES)[number];
 
 export function checkRestartPolicy(setting: string, value: string | undefined): RestartPolicy | undefined {
-  if (value !== undefined && !(RESTART_POLICIES as readonly string[]).includes(value)) throw new ArgumentError(setting, value, `one of ${RESTART_POLICIES.join(", ")}`);
+  if (value !== undefined && !(RESTART_POLICIES as readonly string[]).includes(value))
+    throw new ArgumentError(setting, value, `one of ${RESTART_POLICIES.join(", ")}`);
   return value as RestartPolicy | undefined;
 }
 
@@ -233,14 +272,19 @@ export function checkHttpPath(setting: string, path: string): string {
   return path;
 }
 
-/** Throws unless `path` can stand in nginx's config as it is (nginx compares the decoded path: no `%XX`, no `;` or quotes). */
+/**
+ * Throws unless `path` can stand in nginx's config as it is (nginx compares the decoded path: no `%XX`, no `;` or
+ * quotes).
+ */
 export function checkPlainPath(setting: string, path: string): string {
-  if (!/^\/[A-Za-z0-9._~\/-]*$/.test(path)) throw new ArgumentError(setting, path, "a path of '/' and letters, digits, '-', '.', '_', '~'");
+  if (!/^\/[A-Za-z0-9._~/-]*$/.test(path))
+    throw new ArgumentError(setting, path, "a path of '/' and letters, digits, '-', '.', '_', '~'");
   return path;
 }
 
 /** Throws unless `code` can be a failing command's exit status. */
 export function checkExitCode(setting: string, code: number): number {
-  if (!Number.isInteger(code) || code < 1 || code > 255) throw new ArgumentError(setting, code, "an integer from 1 to 255: a failing hook exits non-zero");
+  if (!Number.isInteger(code) || code < 1 || code > 255)
+    throw new ArgumentError(setting, code, "an integer from 1 to 255: a failing hook exits non-zero");
   return code;
 }

@@ -15,7 +15,10 @@ export interface FailingHookPodArgs extends BookPodArgs {
   readonly message?: string;
   /** @default 1 */
   readonly exitCode?: number;
-  /** `Never` shows the pod ending `Failed` instead of restarting. @default Kubernetes' default, `Always` (the book sets none) */
+  /**
+   * `Never` shows the pod ending `Failed` instead of restarting. @default Kubernetes' default, `Always` (the book sets
+   * none)
+   */
   readonly restartPolicy?: RestartPolicy;
 }
 

@@ -45,7 +45,10 @@ export interface SleepHook {
 export type Hook = ExecHook | HttpGetHook | SleepHook;
 
 export interface ScriptOptions {
-  /** Keep the hook's output (stdout and stderr) in this file in the container; a successful hook's output is logged nowhere else. */
+  /**
+   * Keep the hook's output (stdout and stderr) in this file in the container; a successful hook's output is logged
+   * nowhere else.
+   */
   outputFile?: string;
 }
 
@@ -76,7 +79,10 @@ export const hooks = {
   },
 };
 
-/** `echo` as in the book where `sh`'s echo prints the message verbatim; `printf` where echo would read escapes or options. */
+/**
+ * `echo` as in the book where `sh`'s echo prints the message verbatim; `printf` where echo would read escapes or
+ * options.
+ */
 function printLine(message: string): string {
   const echoSafe = !message.includes("\\") && !message.startsWith("-");
   return echoSafe ? shellCommand(["echo", message]) : shellCommand(["printf", "%s\\n", message]);
@@ -84,7 +90,9 @@ function printLine(message: string): string {
 
 /** For untyped callers: a handler must have exactly one of exec, httpGet and sleep. */
 export function checkHook(hook: Hook, setting: string): LifecycleHandler {
-  const actions = (["exec", "httpGet", "sleep"] as const).filter((a) => (hook as unknown as Record<string, unknown>)[a] !== undefined);
+  const actions = (["exec", "httpGet", "sleep"] as const).filter(
+    (a) => (hook as unknown as Record<string, unknown>)[a] !== undefined,
+  );
   if (actions.length !== 1) {
     throw new Error(
       `${setting}: a lifecycle hook takes exactly one of exec, httpGet and sleep; got ${actions.length === 0 ? "none" : actions.join(" and ")}`,

@@ -3,7 +3,15 @@
 // and the container restarts forever, which the book warns against.
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type BookPodArgs, checkArgs, createHookPod, namespaceOf, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
+import {
+  type BookPodArgs,
+  checkArgs,
+  createHookPod,
+  namespaceOf,
+  type PodOutputs,
+  podOutputs,
+  type Readiness,
+} from "./book-pod";
 import { checkHttpPath, checkPort, checkScheme, checkSeconds, type HookScheme } from "./checks";
 import { BOOK_HOOK_PATH, HookReceiver, type HookReceiverArgs } from "./hook-receiver";
 import { hooks } from "./hooks";
@@ -30,9 +38,14 @@ export interface HttpGetHookPodArgs extends BookPodArgs {
    * @default none
    */
   readonly receiver?: HookReceiver | Omit<HookReceiverArgs, "port" | "scheme" | "namespace">;
-  /** The book warns never to point this hook at the pod itself: that is refused unless this is `true`. @default false */
+  /**
+   * The book warns never to point this hook at the pod itself: that is refused unless this is `true`. @default false
+   */
   readonly targetOwnPod?: boolean;
-  /** Start nginx this many seconds late (`sleep N` before nginx, in the foreground). @default none: the image's own command */
+  /**
+   * Start nginx this many seconds late (`sleep N` before nginx, in the foreground). @default none: the image's own
+   * command
+   */
   readonly serverStartDelaySeconds?: number;
 }
 
@@ -55,13 +68,19 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
     const ownReceiver = args.receiver instanceof HookReceiver ? undefined : args.receiver;
     const { port, scheme, path, delay } = checkArgs(this, () => {
       if (args.receiver && hook.host !== undefined) {
-        throw new Error(`hook.host: ${JSON.stringify(hook.host)} is not allowed together with receiver: the receiver's ClusterIP is the host`);
+        throw new Error(
+          `hook.host: ${JSON.stringify(hook.host)} is not allowed together with receiver: the receiver's ClusterIP is the host`,
+        );
       }
       if (shared && hook.port !== undefined && hook.port !== shared.port) {
-        throw new Error(`hook.port: ${hook.port} is not allowed with the receiver ${shared.serviceName}: it listens on ${shared.port}`);
+        throw new Error(
+          `hook.port: ${hook.port} is not allowed with the receiver ${shared.serviceName}: it listens on ${shared.port}`,
+        );
       }
       if (shared && hook.scheme !== undefined && hook.scheme !== shared.scheme) {
-        throw new Error(`hook.scheme: ${JSON.stringify(hook.scheme)} is not allowed with the receiver ${shared.serviceName}: it serves ${shared.scheme}`);
+        throw new Error(
+          `hook.scheme: ${JSON.stringify(hook.scheme)} is not allowed with the receiver ${shared.serviceName}: it serves ${shared.scheme}`,
+        );
       }
       const seconds = args.serverStartDelaySeconds;
       return {
@@ -75,7 +94,19 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
     this.receiver =
       shared ??
       (ownReceiver
-        ? new HookReceiver(`${name}-receiver`, { path, ...ownReceiver, namespace: args.namespace, port, scheme, podWatch: args.podWatch, waitMarginSeconds: args.waitMarginSeconds }, { parent: this })
+        ? new HookReceiver(
+            `${name}-receiver`,
+            {
+              path,
+              ...ownReceiver,
+              namespace: args.namespace,
+              port,
+              scheme,
+              podWatch: args.podWatch,
+              waitMarginSeconds: args.waitMarginSeconds,
+            },
+            { parent: this },
+          )
         : undefined);
     const host = this.receiver?.clusterIP ?? hook.host;
     const targetsOwnPod = host === undefined;
@@ -87,23 +118,35 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
         );
       }
       if (!targetsOwnPod && args.targetOwnPod) {
-        throw new Error(`targetOwnPod: true is not allowed with hook.host ${JSON.stringify(host)}: leave the host out to target the pod itself`);
+        throw new Error(
+          `targetOwnPod: true is not allowed with hook.host ${JSON.stringify(host)}: leave the host out to target the pod itself`,
+        );
       }
     });
     if (host === "localhost" || host === "127.0.0.1") {
-      pulumi.log.warn(`hook.host: ${host} is the node that runs the pod, not the pod: the kubelet sends the hook from the node`, this);
+      pulumi.log.warn(
+        `hook.host: ${host} is the node that runs the pod, not the pod: the kubelet sends the hook from the node`,
+        this,
+      );
     }
     const readiness: Readiness = targetsOwnPod
       ? { until: "hook-failed", expected: "PostStartHookError: its hook reached the pod before nginx listened" }
-      : { until: "ready", expected: "the pod to be ready", ...(delay ? { byDesign: { seconds: delay, note: `nginx starts ${delay} s late` } } : {}) };
+      : {
+          until: "ready",
+          expected: "the pod to be ready",
+          ...(delay ? { byDesign: { seconds: delay, note: `nginx starts ${delay} s late` } } : {}),
+        };
     this.pod = createHookPod(this, args, {
       name: args.name ?? "poststart-httpget",
       // HTTP is the Kubernetes default; like the book, leave it out.
-      postStart: hooks.httpGet({ host, port, path, scheme: scheme === "HTTP" ? undefined : scheme, httpHeaders: hook.httpHeaders?.map((h) => ({ ...h })) }),
-      command:
-        delay === undefined
-          ? undefined
-          : ["sh", "-c", `sleep ${delay} && exec nginx -g 'daemon off;'`],
+      postStart: hooks.httpGet({
+        host,
+        port,
+        path,
+        scheme: scheme === "HTTP" ? undefined : scheme,
+        httpHeaders: hook.httpHeaders?.map((h) => ({ ...h })),
+      }),
+      command: delay === undefined ? undefined : ["sh", "-c", `sleep ${delay} && exec nginx -g 'daemon off;'`],
       readiness,
       // The receiver must answer before the hook fires.
       dependsOn: this.receiver ? this.receiver.ready.apply(() => [this.receiver!]) : [],
@@ -120,20 +163,34 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
   }
 }
 
-/** The receiver's answer to the hook, in words, once the pod got ready (`state` resolves); undefined when it did not. */
-function receiverAnswer(pod: k8s.core.v1.Pod, receiver: HookReceiver, path: string, podWatch: PodWatch, state: pulumi.Output<string | undefined>) {
-  const selector = Object.entries(receiver.selector).map(([k, v]) => `${k}=${v}`).join(",");
-  return pulumi.all([state, namespaceOf(pod), pod.metadata.creationTimestamp]).apply(async ([reached, namespace, since]) => {
-    if (reached === undefined) return undefined;
-    const name = receiver.serviceName;
-    try {
-      const logged = await podWatch.loggedRequest({ namespace, selector, path, since });
-      if (!logged) return `${name} logged no GET ${path}`;
-      const answer = `${name} answered ${logged.status} to GET ${path}`;
-      return logged.status >= 400 ? `${answer}: the hook missed its mark, though Kubernetes counted it as successful` : answer;
-    } catch (e) {
-      // Only a report: what the hook did is not in question, so the update goes on.
-      return `${name}'s log not read: ${e instanceof Error ? e.message : String(e)}`;
-    }
-  });
+/**
+ * The receiver's answer to the hook, in words, once the pod got ready (`state` resolves); undefined when it did not.
+ */
+function receiverAnswer(
+  pod: k8s.core.v1.Pod,
+  receiver: HookReceiver,
+  path: string,
+  podWatch: PodWatch,
+  state: pulumi.Output<string | undefined>,
+) {
+  const selector = Object.entries(receiver.selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+  return pulumi
+    .all([state, namespaceOf(pod), pod.metadata.creationTimestamp])
+    .apply(async ([reached, namespace, since]) => {
+      if (reached === undefined) return undefined;
+      const name = receiver.serviceName;
+      try {
+        const logged = await podWatch.loggedRequest({ namespace, selector, path, since });
+        if (!logged) return `${name} logged no GET ${path}`;
+        const answer = `${name} answered ${logged.status} to GET ${path}`;
+        return logged.status >= 400
+          ? `${answer}: the hook missed its mark, though Kubernetes counted it as successful`
+          : answer;
+      } catch (e) {
+        // Only a report: what the hook did is not in question, so the update goes on.
+        return `${name}'s log not read: ${e instanceof Error ? e.message : String(e)}`;
+      }
+    });
 }

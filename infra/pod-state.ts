@@ -24,7 +24,13 @@ export interface RawCondition {
 }
 export interface RawPod {
   metadata: { name: string; namespace?: string; uid?: string; creationTimestamp?: string; deletionTimestamp?: string };
-  status?: { phase?: string; reason?: string; message?: string; conditions?: RawCondition[]; containerStatuses?: RawContainerStatus[] };
+  status?: {
+    phase?: string;
+    reason?: string;
+    message?: string;
+    conditions?: RawCondition[];
+    containerStatuses?: RawContainerStatus[];
+  };
 }
 export interface RawEvent {
   metadata: { uid?: string; name?: string };
@@ -39,7 +45,9 @@ export interface RawEvent {
   series?: { count?: number; lastObservedTime?: string } | null;
 }
 
-/** What a failed post-start hook reported: parsed from a `FailedPostStartHook` event or a `PostStartHookError` status. */
+/**
+ * What a failed post-start hook reported: parsed from a `FailedPostStartHook` event or a `PostStartHookError` status.
+ */
 export interface HookFailure {
   handler: "exec" | "httpGet";
   /** exec: the command as the kubelet quotes it */
@@ -50,7 +58,9 @@ export interface HookFailure {
   output?: string;
   /** httpGet: the path requested */
   path?: string;
-  /** the error, e.g. `command '...' exited with 1: ` or `Get "http://...": dial tcp ...: connect: connection refused` */
+  /**
+   * the error, e.g. `command '...' exited with 1: ` or `Get "http://...": dial tcp ...: connect: connection refused`
+   */
   error: string;
 }
 
@@ -70,14 +80,19 @@ function unquoteGo(quoted: string): string {
 
 /**
  * Parses the kubelet's message about a failed post-start hook (lifecycle/handlers.go):
- * `Exec lifecycle hook ([sh -c ...]) for Container "nginx" in Pod "p_ns(uid)" failed - error: command '...' exited with 1: , message: "...\n"`
- * or `HTTP lifecycle hook (/path) for Container ... failed - error: Get "http://...": dial tcp ...: connect: connection refused`.
+ * `Exec lifecycle hook ([sh -c ...]) for Container "nginx" in Pod "p_ns(uid)" failed - error: command '...' exited with
+ * 1: , message: "...\n"`
+ * or `HTTP lifecycle hook (/path) for Container ... failed - error: Get "http://...": dial tcp ...: connect: connection
+ * refused`.
  * Kubernetes >= 1.26 no longer puts it in the `FailedPostStartHook` event (that says `PostStartHook failed`),
  * only in the container's `PostStartHookError` waiting state; either way, undefined when there is nothing to parse.
  */
 export function parseHookFailure(message: string | undefined): HookFailure | undefined {
   if (!message) return undefined;
-  const exec = /^Exec lifecycle hook \((.*)\) for Container ".*" in Pod ".*" failed - error: (.*), message: ("(?:[^"\\]|\\.)*")\s*$/s.exec(message);
+  const exec =
+    /^Exec lifecycle hook \((.*)\) for Container ".*" in Pod ".*" failed - error: (.*), message: ("(?:[^"\\]|\\.)*")\s*$/s.exec(
+      message,
+    );
   if (exec) {
     const [, , error, quotedOutput] = exec as unknown as [string, string, string, string];
     const exited = /command '(.*)' exited with (\d+)/s.exec(error);
@@ -93,30 +108,46 @@ export function parseHookFailure(message: string | undefined): HookFailure | und
   return undefined;
 }
 
-
 // ---------------------------------------------------------------- what `pulumi up` waits for
 
-/** What `pulumi up` waits for a pod to reach: ready, its post-start hook's failure (the book's failing pods), or its end. */
+/**
+ * What `pulumi up` waits for a pod to reach: ready, its post-start hook's failure (the book's failing pods), or its
+ * end.
+ */
 export type Until = "ready" | "hook-failed" | "terminated";
 
 /** Waiting reasons the kubelet gives up on, or that cannot change without a new pod: final when first seen. */
 const FINAL_REASONS = ["ErrImageNeverPull", "InvalidImageName"];
 /** Waiting reasons the kubelet retries (a pull that works on the next try, a ConfigMap created a moment later). */
-const RETRIED_REASONS = ["ErrImagePull", "ImagePullBackOff", "CreateContainerConfigError", "CreateContainerError", "RunContainerError"];
+const RETRIED_REASONS = [
+  "ErrImagePull",
+  "ImagePullBackOff",
+  "CreateContainerConfigError",
+  "CreateContainerError",
+  "RunContainerError",
+];
 /** How long a retried reason may last before it counts as final: the kubelet retries after 10 s, then 20 s. */
 export const RETRY_GRACE_SECONDS = 20;
 
-/** What was seen of one pod across its updates: the hook's last failure, and since when the kubelet has been retrying. */
+/**
+ * What was seen of one pod across its updates: the hook's last failure, and since when the kubelet has been retrying.
+ */
 export interface PodHistory {
   hookFailure?: string;
-  /** since when the container has been waiting with retried reasons (they alternate: ErrImagePull, ImagePullBackOff, ...) */
+  /**
+   * since when the container has been waiting with retried reasons (they alternate: ErrImagePull, ImagePullBackOff,
+   * ...)
+   */
   retryingSince?: number;
 }
 
 /** The pod reached what was waited for (`state` describes it), failed for good (`failure`), or neither yet. */
 export type Judgement = { state: string } | { failure: string } | undefined;
 
-/** The kubelet's message about a failed hook in a sentence, e.g. `the post-start hook failed (exit 7): curl: (7) Failed to connect ...`. */
+/**
+ * The kubelet's message about a failed hook in a sentence, e.g. `the post-start hook failed (exit 7): curl: (7) Failed
+ * to connect ...`.
+ */
 export function describeHookFailure(message: string | undefined): string {
   const hook = parseHookFailure(message);
   return hook ? describeHook(hook) : `the post-start hook failed${message ? `: ${message.trim()}` : ""}`;
@@ -132,12 +163,17 @@ export function describeHook(hook: HookFailure): string {
 /** The hook's output on one line, without the progress meter `curl -O` prints (its header and its lines of figures). */
 function withoutProgressMeter(output: string): string {
   const meter = /^\s*(% Total\b.*|Dload\s+Upload\b.*|[\d\s.:%kMG-]*)$/;
-  return output.split(/\r\n|\r|\n/).filter((line) => !meter.test(line)).map((line) => line.trim()).join(" ");
+  return output
+    .split(/\r\n|\r|\n/)
+    .filter((line) => !meter.test(line))
+    .map((line) => line.trim())
+    .join(" ");
 }
 
 function describeWaiting(reason: string, message: string | undefined, image: string | undefined): string {
   const detail = message?.trim() ? `: ${message.trim()}` : "";
-  if (reason === "ErrImageNeverPull") return `the image ${JSON.stringify(image)} is not on the node and imagePullPolicy is Never (${reason})${detail}`;
+  if (reason === "ErrImageNeverPull")
+    return `the image ${JSON.stringify(image)} is not on the node and imagePullPolicy is Never (${reason})${detail}`;
   if (reason === "ErrImagePull" || reason === "ImagePullBackOff" || reason === "InvalidImageName") {
     return `the image ${JSON.stringify(image)} cannot be pulled (${reason})${detail}`;
   }
@@ -158,24 +194,38 @@ export function judgePod(pod: RawPod, until: Until, history: PodHistory, now: nu
   const waiting = container?.state?.waiting;
   const terminated = container?.state?.terminated;
   if (waiting?.reason === "PostStartHookError") history.hookFailure = describeHookFailure(waiting.message);
-  const retrying = !!waiting?.reason && (RETRIED_REASONS.includes(waiting.reason) || (waiting.reason === "CrashLoopBackOff" && !history.hookFailure));
+  const retrying =
+    !!waiting?.reason &&
+    (RETRIED_REASONS.includes(waiting.reason) || (waiting.reason === "CrashLoopBackOff" && !history.hookFailure));
   if (retrying) history.retryingSince ??= now;
   // The retries are over once the container runs or ends; between two of them it may wait for other reasons.
   else if (container?.state?.running || terminated) history.retryingSince = undefined;
   const state = () => ({ state: describePodState(pod.status) });
   const image = container?.image;
 
-  if (until === "ready" && container?.ready && pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")) return state();
+  if (
+    until === "ready" &&
+    container?.ready &&
+    pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")
+  )
+    return state();
   // The book's failing pods: the hook's failure, then restarts and CrashLoopBackOff (seen as such by a later `up`).
-  if (until === "hook-failed" && (waiting?.reason === "PostStartHookError" || waiting?.reason === "CrashLoopBackOff")) return state();
+  if (until === "hook-failed" && (waiting?.reason === "PostStartHookError" || waiting?.reason === "CrashLoopBackOff"))
+    return state();
   if (until === "terminated" && terminated) return state();
 
-  if (waiting?.reason === "PostStartHookError" || (waiting?.reason === "CrashLoopBackOff" && history.hookFailure)) return { failure: history.hookFailure! };
-  if (waiting?.reason && FINAL_REASONS.includes(waiting.reason)) return { failure: describeWaiting(waiting.reason, waiting.message, image) };
+  if (waiting?.reason === "PostStartHookError" || (waiting?.reason === "CrashLoopBackOff" && history.hookFailure))
+    return { failure: history.hookFailure! };
+  if (waiting?.reason && FINAL_REASONS.includes(waiting.reason))
+    return { failure: describeWaiting(waiting.reason, waiting.message, image) };
   if (retrying && now - history.retryingSince! >= RETRY_GRACE_SECONDS * 1000) {
     const last = container?.lastState?.terminated;
-    const lastRun = last ? `; its last run ended with exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ""}` : "";
-    return { failure: `${describeWaiting(waiting!.reason!, waiting!.message, image)} (still after ${RETRY_GRACE_SECONDS} s)${lastRun}` };
+    const lastRun = last
+      ? `; its last run ended with exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ""}`
+      : "";
+    return {
+      failure: `${describeWaiting(waiting!.reason!, waiting!.message, image)} (still after ${RETRY_GRACE_SECONDS} s)${lastRun}`,
+    };
   }
   if (phase === "Failed" || phase === "Succeeded" || terminated) {
     return { failure: history.hookFailure ?? `the pod ended: ${describePodState(pod.status)}` };
@@ -212,7 +262,10 @@ export function eventTime(e: RawEvent): number | undefined {
 
 /** When the newest event of `reason` about the pod happened (ms). */
 function lastEvent(events: readonly RawEvent[], reason: string): number | undefined {
-  const times = events.filter((e) => e.reason === reason).map(eventTime).filter((t): t is number => t !== undefined);
+  const times = events
+    .filter((e) => e.reason === reason)
+    .map(eventTime)
+    .filter((t): t is number => t !== undefined);
   return times.length ? Math.max(...times) : undefined;
 }
 
@@ -234,20 +287,24 @@ export function hookRunningSince(pod: RawPod, events: readonly RawEvent[]): numb
  */
 export function describeProgress(pod: RawPod | undefined, events: readonly RawEvent[], now: number): string {
   if (!pod) return "no pod yet";
-  const since = (at: number | string | undefined) => formatDuration(now - (typeof at === "string" ? Date.parse(at) : (at ?? now)));
+  const since = (at: number | string | undefined) =>
+    formatDuration(now - (typeof at === "string" ? Date.parse(at) : (at ?? now)));
   const created = pod.metadata.creationTimestamp;
   const scheduled = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
-  if (scheduled?.status === "False") return `not scheduled for ${since(created)}${scheduled.message ? `: ${scheduled.message}` : ""}`;
+  if (scheduled?.status === "False")
+    return `not scheduled for ${since(created)}${scheduled.message ? `: ${scheduled.message}` : ""}`;
   const hook = hookRunningSince(pod, events);
   if (hook !== undefined) return `post-start hook running for ${since(hook)}`;
   const container = pod.status?.containerStatuses?.[0];
   const state = container?.state;
   const pulling = lastEvent(events, "Pulling");
-  if (pulling !== undefined && !state?.running && (lastEvent(events, "Pulled") ?? 0) < pulling) return `image pulling for ${since(pulling)}`;
+  if (pulling !== undefined && !state?.running && (lastEvent(events, "Pulled") ?? 0) < pulling)
+    return `image pulling for ${since(pulling)}`;
   if (state?.running) {
     return container!.ready ? "ready" : `container running for ${since(state.running.startedAt)}, not ready yet`;
   }
-  if (state?.waiting?.reason && state.waiting.reason !== "ContainerCreating") return `container waiting: ${state.waiting.reason}`;
+  if (state?.waiting?.reason && state.waiting.reason !== "ContainerCreating")
+    return `container waiting: ${state.waiting.reason}`;
   if (state?.terminated) return `container terminated: ${describePodState(pod.status)}`;
   return `container creating for ${since(created)}`;
 }

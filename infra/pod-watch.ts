@@ -4,7 +4,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Until } from "./pod-state";
 
-/** A receiver's request as nginx logs it (`combined`/`main` format; with `timestamps=true`, the kubelet's RFC 3339 prefix). */
+/**
+ * A receiver's request as nginx logs it (`combined`/`main` format; with `timestamps=true`, the kubelet's RFC 3339
+ * prefix).
+ */
 export interface LoggedRequest {
   at?: string;
   client: string;
@@ -22,7 +25,10 @@ export interface WaitTarget {
   uid?: string;
   /** a Deployment: its pods, by label selector (`app=myservice`) */
   selector?: string;
-  /** the Service in front of them: ready only once it has a ready endpoint, and the node's kube-proxy had time to route to it */
+  /**
+   * the Service in front of them: ready only once it has a ready endpoint, and the node's kube-proxy had time to route
+   * to it
+   */
   service?: string;
   until: Until;
   /** how long `pulumi up` waits at most; past it, it fails naming what it still waited for */
@@ -41,8 +47,16 @@ export interface PodWatch {
   wait(target: WaitTarget, progress?: (message: string) => void): Promise<string>;
   /** Stops `pulumi up` with this error (the first one only); resolves with the error reported, once it is. */
   fail(error: pulumi.ResourceError): Promise<Error>;
-  /** The first GET `path` that the pods of `selector` logged since `since`, waiting a few seconds for the line; undefined if none. */
-  loggedRequest(target: { namespace: string; selector: string; path: string; since: string }): Promise<LoggedRequest | undefined>;
+  /**
+   * The first GET `path` that the pods of `selector` logged since `since`, waiting a few seconds for the line;
+   * undefined if none.
+   */
+  loggedRequest(target: {
+    namespace: string;
+    selector: string;
+    path: string;
+    since: string;
+  }): Promise<LoggedRequest | undefined>;
 }
 
 /**
@@ -50,7 +64,11 @@ export interface PodWatch {
  * `resource` (so that the CLI prints the cause under that resource, once, without a stack trace;
  * a rejected output would print it wrapped in the outputs' serialization), the error reported.
  */
-export function reach(podWatch: PodWatch, target: WaitTarget, resource: pulumi.Resource): Promise<{ state: string } | { failed: Error }> {
+export function reach(
+  podWatch: PodWatch,
+  target: WaitTarget,
+  resource: pulumi.Resource,
+): Promise<{ state: string } | { failed: Error }> {
   // An ephemeral message: the status column of Pulumi's progress display, not a diagnostic kept at the end.
   const progress = (message: string) => void pulumi.log.info(message, resource, undefined, true);
   return podWatch.wait(target, progress).then(

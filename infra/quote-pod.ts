@@ -1,7 +1,15 @@
 // The book's quote service: nginx serves a quote that the post-start hook writes with `fortune`.
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type BookPodArgs, checkArgs, createHookPod, namespaceOf, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
+import {
+  type BookPodArgs,
+  checkArgs,
+  createHookPod,
+  namespaceOf,
+  type PodOutputs,
+  podOutputs,
+  type Readiness,
+} from "./book-pod";
 import { checkOutputFile, quotesFileName } from "./checks";
 import { hooks, type ScriptStep } from "./hooks";
 
@@ -14,15 +22,24 @@ export interface QuotePostStartPodArgs extends BookPodArgs {
   readonly name?: string;
   /** Installs `fortune`; `[]` skips the step, for an image that already has it. @default ["apk", "add", "fortune"] */
   readonly installCommand?: readonly string[];
-  /** The quotes file in fortune format; its strfile index is fetched from the same URL plus `.dat`. @default "https://luksa.github.io/kiada/book-quotes.txt" */
+  /**
+   * The quotes file in fortune format; its strfile index is fetched from the same URL plus `.dat`. @default
+   * "https://luksa.github.io/kiada/book-quotes.txt"
+   */
   readonly quotesUrl?: string;
   /** Where nginx finds the quote. @default "/usr/share/nginx/html/quote" */
   readonly quotePath?: string;
-  /** Keep the hook's output in this file in the container (read it with `kubectl exec <pod> -- cat <file>`). @default none, as in the book */
+  /**
+   * Keep the hook's output in this file in the container (read it with `kubectl exec <pod> -- cat <file>`). @default
+   * none, as in the book
+   */
   readonly hookOutputFile?: string;
 }
 
-/** The quote script's steps; `delaySeconds` adds the slow hook's `sleep` after the install step. Checks the quotes URL and output file. */
+/**
+ * The quote script's steps; `delaySeconds` adds the slow hook's `sleep` after the install step. Checks the quotes URL
+ * and output file.
+ */
 export function quoteScriptSteps(args: QuotePostStartPodArgs, delaySeconds?: number): ScriptStep[] {
   const quotesUrl = args.quotesUrl ?? BOOK_QUOTES_URL;
   const quotesFile = quotesFileName("quotesUrl", quotesUrl);

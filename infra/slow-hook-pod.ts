@@ -5,7 +5,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { checkArgs, createHookPod, podOutputs, type Readiness } from "./book-pod";
 import { checkDelaySeconds } from "./checks";
 import { hooks } from "./hooks";
-import { QUOTE_SERVED, quoteAccess, type QuotePodOutputs, type QuotePostStartPodArgs, quoteScriptSteps } from "./quote-pod";
+import {
+  QUOTE_SERVED,
+  type QuotePodOutputs,
+  type QuotePostStartPodArgs,
+  quoteAccess,
+  quoteScriptSteps,
+} from "./quote-pod";
 
 export const BOOK_SLOW_HOOK_DELAY_SECONDS = 60;
 
@@ -26,12 +32,20 @@ export class SlowHookPod extends pulumi.ComponentResource {
 
   constructor(name: string, args: SlowHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart-lab:index:SlowHookPod", name, {}, opts);
-    const delaySeconds = checkArgs(this, () => checkDelaySeconds("delaySeconds", args.delaySeconds ?? BOOK_SLOW_HOOK_DELAY_SECONDS));
+    const delaySeconds = checkArgs(this, () =>
+      checkDelaySeconds("delaySeconds", args.delaySeconds ?? BOOK_SLOW_HOOK_DELAY_SECONDS),
+    );
     // The pod does get ready once the hook is done, so pulumi up waits: it returns when the quote is served.
-    const readiness: Readiness = { until: "ready", expected: "the pod to be ready", byDesign: { seconds: delaySeconds, note: `the slow hook sleeps ${delaySeconds} s` } };
+    const readiness: Readiness = {
+      until: "ready",
+      expected: "the pod to be ready",
+      byDesign: { seconds: delaySeconds, note: `the slow hook sleeps ${delaySeconds} s` },
+    };
     this.pod = createHookPod(this, args, {
       name: args.name ?? "quote-poststart-slow",
-      postStart: checkArgs(this, () => hooks.script(quoteScriptSteps(args, delaySeconds), { outputFile: args.hookOutputFile })),
+      postStart: checkArgs(this, () =>
+        hooks.script(quoteScriptSteps(args, delaySeconds), { outputFile: args.hookOutputFile }),
+      ),
       readiness,
     });
     this.hookOutputFile = args.hookOutputFile;

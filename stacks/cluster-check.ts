@@ -8,7 +8,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { type ApiAnswer, statusMessage } from "../cluster/kube";
 import { PROJECT } from "./settings";
 
-/** Marks what a stack instance created, with its `stackMark`. Objects without it, or with another instance's, are not ours. */
+/**
+ * Marks what a stack instance created, with its `stackMark`. Objects without it, or with another instance's, are not
+ * ours.
+ */
 export const OWNER_ANNOTATION = `${PROJECT}/stack`;
 
 /**
@@ -36,7 +39,9 @@ export interface PlannedObject {
   namespace?: string;
   /** a Service's fixed ClusterIP */
   clusterIP?: string;
-  /** a Pod as it will be created, when all of it is known before anything is created: what the server's dry run checks */
+  /**
+   * a Pod as it will be created, when all of it is known before anything is created: what the server's dry run checks
+   */
   manifest?: object;
 }
 
@@ -50,12 +55,17 @@ const ownedBy = (object: any, owner: string) => {
 };
 
 /**
- * Whether the namespace exists, and whether this stack instance (`owner`, its mark) created it. `default` is never ours.
+ * Whether the namespace exists, and whether this stack instance (`owner`, its mark) created it. `default` is never
+ * ours.
  * A user who may not read it (a role in that namespace only can lack `get namespaces`) cannot
  * create it either: it is taken as existing, used and never owned; the pods' dry run then says
  * if it is missing.
  */
-export async function namespaceOwner(cluster: ClusterReader, namespace: string, owner: string): Promise<NamespaceOwner> {
+export async function namespaceOwner(
+  cluster: ClusterReader,
+  namespace: string,
+  owner: string,
+): Promise<NamespaceOwner> {
   const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}`;
   const answer = await cluster.request("GET", path);
   if (answer.status === 404) return "absent";
@@ -64,7 +74,9 @@ export async function namespaceOwner(cluster: ClusterReader, namespace: string, 
   return namespace !== "default" && ownedBy(answer.body, owner) ? "ours" : "theirs";
 }
 
-/** The REST path of an object: core `v1` under /api, groups under /apis; every kind we create pluralizes with an `s`. */
+/**
+ * The REST path of an object: core `v1` under /api, groups under /apis; every kind we create pluralizes with an `s`.
+ */
 export function objectPath(o: PlannedObject, defaultNamespace: string): string {
   const base = o.apiVersion.includes("/") ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`;
   const plural = `${o.kind.toLowerCase()}s`;
@@ -77,7 +89,8 @@ function dryRunPath(o: PlannedObject, defaultNamespace: string): string {
   return `${objectPath(o, defaultNamespace).replace(/\/[^/]+$/, "")}?dryRun=All`;
 }
 
-const describe = (o: PlannedObject, ns: string) => `${o.kind} ${JSON.stringify(o.name)}${o.kind === "Namespace" ? "" : ` in namespace ${JSON.stringify(o.namespace ?? ns)}`}`;
+const describe = (o: PlannedObject, ns: string) =>
+  `${o.kind} ${JSON.stringify(o.name)}${o.kind === "Namespace" ? "" : ` in namespace ${JSON.stringify(o.namespace ?? ns)}`}`;
 
 /**
  * Throws, naming the object and the way out, if the user may not use the namespace; if one of
@@ -87,7 +100,12 @@ const describe = (o: PlannedObject, ns: string) => `${o.kind} ${JSON.stringify(o
  * Service's fixed ClusterIP is taken or outside the service range. Returns, in words, what the
  * user may not check, which the API server checks when it creates the object.
  */
-export async function checkPlanned(cluster: ClusterReader, planned: PlannedObject[], owner: string, adoptExisting: boolean): Promise<string[]> {
+export async function checkPlanned(
+  cluster: ClusterReader,
+  planned: PlannedObject[],
+  owner: string,
+  adoptExisting: boolean,
+): Promise<string[]> {
   const ns = cluster.defaultNamespace;
   const existing = await Promise.all(planned.map((o) => readPlanned(cluster, o)));
   planned.forEach((o, i) => {
@@ -96,7 +114,10 @@ export async function checkPlanned(cluster: ClusterReader, planned: PlannedObjec
     const made = ownerOf(found)
       ? `was created by the stack instance ${ownerOf(found)}, not by this one, ${owner} (a stack's id: its provider's in \`pulumi stack --show-ids\`)`
       : "was not created by this stack";
-    const remove = o.kind === "Namespace" ? `kubectl delete namespace ${o.name}` : `kubectl delete ${o.kind.toLowerCase()} ${o.name} -n ${o.namespace ?? ns}`;
+    const remove =
+      o.kind === "Namespace"
+        ? `kubectl delete namespace ${o.name}`
+        : `kubectl delete ${o.kind.toLowerCase()} ${o.name} -n ${o.namespace ?? ns}`;
     throw new Error(
       `${describe(o, ns)} already exists and ${made}; the stack would take it over and delete it on destroy. ` +
         `Delete it (${remove}) or set ${PROJECT}:adoptExisting to true to let the stack take it over`,
@@ -105,7 +126,11 @@ export async function checkPlanned(cluster: ClusterReader, planned: PlannedObjec
   const newNamespace = planned.find((o, i) => o.kind === "Namespace" && !existing[i]);
   if (newNamespace) await checkNamespaceCreate(cluster, newNamespace);
   // Pods in a namespace this update creates cannot be tried before it exists.
-  else await checkPods(cluster, planned.filter((o) => o.kind === "Pod"));
+  else
+    await checkPods(
+      cluster,
+      planned.filter((o) => o.kind === "Pod"),
+    );
   const notes: string[] = [];
   for (const service of planned.filter((o) => o.kind === "Service" && o.clusterIP)) {
     const own = existing[planned.indexOf(service)];
@@ -134,7 +159,11 @@ async function readPlanned(cluster: ClusterReader, o: PlannedObject): Promise<an
 
 /** A namespace the stack would create: the user must be allowed to, else it must be made by someone who is. */
 async function checkNamespaceCreate(cluster: ClusterReader, namespace: PlannedObject): Promise<void> {
-  const answer = await cluster.request("POST", "/api/v1/namespaces?dryRun=All", { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace.name } });
+  const answer = await cluster.request("POST", "/api/v1/namespaces?dryRun=All", {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: namespace.name },
+  });
   if (answer.status < 300) return;
   const setting = `${PROJECT}:namespace: ${JSON.stringify(namespace.name)}`;
   if (answer.status === 403) {
@@ -159,7 +188,10 @@ async function checkPods(cluster: ClusterReader, pods: PlannedObject[]): Promise
   const ns = cluster.defaultNamespace;
   const answers = await Promise.all(
     pods.map((p) => {
-      if (!p.manifest) throw new Error(`the pod ${p.name}'s spec is not known before anything is registered, so the cluster cannot check it in a dry run`);
+      if (!p.manifest)
+        throw new Error(
+          `the pod ${p.name}'s spec is not known before anything is registered, so the cluster cannot check it in a dry run`,
+        );
       return cluster.request("POST", dryRunPath(p, ns), p.manifest);
     }),
   );
@@ -178,7 +210,9 @@ async function checkPods(cluster: ClusterReader, pods: PlannedObject[]): Promise
       ];
     }
     if (answer.status === 404 && answer.body?.details?.kind === "namespaces") {
-      return [`the namespace ${namespace} does not exist, and this user may not read or create namespaces: ask the cluster's administrator to create it, or set ${PROJECT}:namespace to a namespace you may use`];
+      return [
+        `the namespace ${namespace} does not exist, and this user may not read or create namespaces: ask the cluster's administrator to create it, or set ${PROJECT}:namespace to a namespace you may use`,
+      ];
     }
     return [`the cluster refuses ${scenario}'s pod: ${causes(answer) ?? message}`];
   });
@@ -198,9 +232,18 @@ async function checkPods(cluster: ClusterReader, pods: PlannedObject[]): Promise
  * check that the address is free: measured on Kubernetes 1.34). What the user may not check is
  * left to the API server when it creates the Service, and the returned note says so.
  */
-async function checkClusterIP(cluster: ClusterReader, service: PlannedObject, owner: string, existing: any, newNamespace: string | undefined): Promise<string | undefined> {
+async function checkClusterIP(
+  cluster: ClusterReader,
+  service: PlannedObject,
+  owner: string,
+  existing: any,
+  newNamespace: string | undefined,
+): Promise<string | undefined> {
   const ip = service.clusterIP!;
-  const mine = existing && ownedBy(existing, owner) && (existing.spec?.clusterIP === ip || existing.spec?.clusterIPs?.includes(ip));
+  const mine =
+    existing &&
+    ownedBy(existing, owner) &&
+    (existing.spec?.clusterIP === ip || existing.spec?.clusterIPs?.includes(ip));
   if (mine) return undefined;
   const setting = `${PROJECT}:hookReceiverClusterIP: ${JSON.stringify(ip)}`;
   const unchecked: { what: string; why: string }[] = [];
@@ -210,16 +253,32 @@ async function checkClusterIP(cluster: ClusterReader, service: PlannedObject, ow
   else {
     const holder = (list.body.items as any[]).find((s) => s.spec?.clusterIP === ip || s.spec?.clusterIPs?.includes(ip));
     if (holder) {
-      throw new Error(`${setting} is not allowed: it is the ClusterIP of the Service ${holder.metadata.namespace}/${holder.metadata.name}; choose a free address in the cluster's service range`);
+      throw new Error(
+        `${setting} is not allowed: it is the ClusterIP of the Service ${holder.metadata.namespace}/${holder.metadata.name}; choose a free address in the cluster's service range`,
+      );
     }
   }
   const namespace = service.namespace ?? cluster.defaultNamespace;
   // A namespace this update creates does not exist yet: the probe goes to `default`.
   const probeNamespace = namespace === newNamespace ? "default" : namespace;
-  const probe = { apiVersion: "v1", kind: "Service", metadata: { generateName: "clusterip-check-" }, spec: { clusterIP: ip, ports: [{ port: 80 }] } };
-  const answer = await cluster.request("POST", `/api/v1/namespaces/${encodeURIComponent(probeNamespace)}/services?dryRun=All`, probe);
-  if (answer.status === 403) unchecked.push({ what: "in the service range", why: `create Services in the namespace ${JSON.stringify(probeNamespace)}` });
-  else if (answer.status >= 300) throw new Error(`${setting} is not allowed: the cluster answered: ${causes(answer) ?? statusMessage(answer)}`);
+  const probe = {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { generateName: "clusterip-check-" },
+    spec: { clusterIP: ip, ports: [{ port: 80 }] },
+  };
+  const answer = await cluster.request(
+    "POST",
+    `/api/v1/namespaces/${encodeURIComponent(probeNamespace)}/services?dryRun=All`,
+    probe,
+  );
+  if (answer.status === 403)
+    unchecked.push({
+      what: "in the service range",
+      why: `create Services in the namespace ${JSON.stringify(probeNamespace)}`,
+    });
+  else if (answer.status >= 300)
+    throw new Error(`${setting} is not allowed: the cluster answered: ${causes(answer) ?? statusMessage(answer)}`);
   if (unchecked.length === 0) return undefined;
   return (
     `${setting}: whether it is ${unchecked.map((u) => u.what).join(" and ")} is not checked before, as this user may not ${unchecked.map((u) => u.why).join(" nor ")}; ` +
@@ -239,11 +298,19 @@ function causes(answer: ApiAnswer): string | undefined {
  */
 export function ownAndRecord(owner: string, planned: PlannedObject[]): pulumi.ResourceTransformation {
   return ({ type, props, opts }) => {
-    if (!type.startsWith("kubernetes:") || type === "pulumi:providers:kubernetes" || !props.metadata?.name) return undefined;
+    if (!type.startsWith("kubernetes:") || type === "pulumi:providers:kubernetes" || !props.metadata?.name)
+      return undefined;
     const m = props.metadata;
     const owned = { ...props, metadata: { ...m, annotations: { ...m.annotations, [OWNER_ANNOTATION]: owner } } };
     const manifest = props.kind === "Pod" && isPlain(owned) ? owned : undefined;
-    planned.push({ apiVersion: props.apiVersion, kind: props.kind, name: m.name, namespace: m.namespace, clusterIP: props.spec?.clusterIP, manifest });
+    planned.push({
+      apiVersion: props.apiVersion,
+      kind: props.kind,
+      name: m.name,
+      namespace: m.namespace,
+      clusterIP: props.spec?.clusterIP,
+      manifest,
+    });
     return { props: owned, opts };
   };
 }

@@ -5,9 +5,9 @@ import { KubeClient } from "../cluster/kube";
 import { clusterPodWatch } from "../cluster/pod-watch";
 import type { PodOutputs } from "../infra";
 import { checkPlanned, namespaceOwner, ownAndRecord, type PlannedObject } from "./cluster-check";
-import { stackInstanceMark } from "./stack-instance";
 import { clusterProvider, deploy } from "./program";
 import { CLUSTER_CONTEXTS, parseSettings } from "./settings";
+import { stackInstanceMark } from "./stack-instance";
 
 type Outputs = Record<string, PodOutputs | pulumi.Output<unknown>>;
 
@@ -24,7 +24,13 @@ async function main(): Promise<Outputs> {
   let refuse!: (e: Error) => void;
   const checked = new Promise<pulumi.Resource[]>((resolve, reject) => ((open = resolve), (refuse = reject)));
   const podWatch = clusterPodWatch(cluster);
-  const outputs = deploy(settings, { provider, namespaceExists: namespace === "theirs", podWatch, checked, transformations: [ownAndRecord(owner, planned)] });
+  const outputs = deploy(settings, {
+    provider,
+    namespaceExists: namespace === "theirs",
+    podWatch,
+    checked,
+    transformations: [ownAndRecord(owner, planned)],
+  });
   try {
     for (const note of await checkPlanned(cluster, planned, owner, settings.adoptExisting)) pulumi.log.info(note);
   } catch (e) {
@@ -58,9 +64,14 @@ function ownWords<E extends Error>(error: E): E {
   return error;
 }
 
-/** A bad setting or what the cluster holds is the user's to fix: the message, without a stack trace (a component's own error stays under the component). */
+/**
+ * A bad setting or what the cluster holds is the user's to fix: the message, without a stack trace (a component's own
+ * error stays under the component).
+ */
 function userError(e: unknown): pulumi.RunError | pulumi.ResourceError {
-  return pulumi.RunError.isInstance(e) || pulumi.ResourceError.isInstance(e) ? e : new pulumi.RunError(e instanceof Error ? e.message : String(e));
+  return pulumi.RunError.isInstance(e) || pulumi.ResourceError.isInstance(e)
+    ? e
+    : new pulumi.RunError(e instanceof Error ? e.message : String(e));
 }
 
 export = main().catch((e: unknown) => {

@@ -5,7 +5,10 @@ import type { PodOutputs, PodWatch } from "../infra";
 import { scenarioDeployer } from "./scenarios";
 import { CLUSTER_CONTEXTS, podNamespace, type Settings } from "./settings";
 
-/** What the program learned of the cluster before deploying; without it (offline), everything is created as for an empty cluster. */
+/**
+ * What the program learned of the cluster before deploying; without it (offline), everything is created as for an empty
+ * cluster.
+ */
 export interface ClusterFacts {
   /** the provider, registered before the cluster was read, so that it starts meanwhile */
   provider: k8s.Provider;
@@ -31,9 +34,19 @@ export function deploy(settings: Settings, cluster?: ClusterFacts): Record<strin
   const namespace =
     own === undefined || cluster?.namespaceExists
       ? []
-      : [new k8s.core.v1.Namespace(own, { metadata: { name: own } }, { provider, transformations, dependsOn: cluster?.checked })];
+      : [
+          new k8s.core.v1.Namespace(
+            own,
+            { metadata: { name: own } },
+            { provider, transformations, dependsOn: cluster?.checked },
+          ),
+        ];
   const dependsOn = namespace.length ? namespace : (cluster?.checked ?? []);
-  const deployScenario = scenarioDeployer(settings, { providers: [provider], transformations, dependsOn }, cluster?.podWatch);
+  const deployScenario = scenarioDeployer(
+    settings,
+    { providers: [provider], transformations, dependsOn },
+    cluster?.podWatch,
+  );
   const outputs: Record<string, PodOutputs> = {};
   for (const scenario of settings.scenarios) outputs[scenario] = deployScenario(scenario).outputs;
   return outputs;

@@ -1,15 +1,32 @@
 // The scenario registry: each of the book's pods is one entry, name -> component and its arguments.
 import * as pulumi from "@pulumi/pulumi";
-import { FailingHookPod, HookReceiver, HttpGetHookPod, type PodOutputs, type PodWatch, QuotePostStartPod, type QuotePostStartPodArgs, SlowHookPod } from "../infra";
+import {
+  FailingHookPod,
+  HookReceiver,
+  HttpGetHookPod,
+  type PodOutputs,
+  type PodWatch,
+  QuotePostStartPod,
+  type QuotePostStartPodArgs,
+  SlowHookPod,
+} from "../infra";
 import { BOOK_RECEIVER_NAME } from "../infra/hook-receiver";
 import { podNamespace, type Scenario, type Settings } from "./settings";
 
-/** What the scenarios of one program share: the receiver both httpGet scenarios notify (one Service at one fixed ClusterIP). */
+/**
+ * What the scenarios of one program share: the receiver both httpGet scenarios notify (one Service at one fixed
+ * ClusterIP).
+ */
 interface Shared {
   receiver(): HookReceiver;
 }
 
-type Deploy = (settings: Settings, opts: pulumi.ComponentResourceOptions, podWatch: PodWatch | undefined, shared: Shared) => { outputs: PodOutputs };
+type Deploy = (
+  settings: Settings,
+  opts: pulumi.ComponentResourceOptions,
+  podWatch: PodWatch | undefined,
+  shared: Shared,
+) => { outputs: PodOutputs };
 
 /** A path the receiver does not serve: the book's, mistyped. */
 const WRONG_HOOK_PATH = "/container-start";
@@ -45,11 +62,18 @@ const SCENARIOS = {
       { ...podArgs(s, w), name: "quote-poststart-fail-norestart", restartPolicy: "Never" },
       opts,
     ),
-  "poststart-httpget": (s, opts, w, shared) => new HttpGetHookPod("poststart-httpget", { ...podArgs(s, w), receiver: shared.receiver() }, opts),
+  "poststart-httpget": (s, opts, w, shared) =>
+    new HttpGetHookPod("poststart-httpget", { ...podArgs(s, w), receiver: shared.receiver() }, opts),
   "poststart-httpget-slow": (s, opts, w) =>
     new HttpGetHookPod(
       "poststart-httpget-slow",
-      { ...podArgs(s, w), name: "poststart-httpget-slow", hook: { path: "/" }, targetOwnPod: true, serverStartDelaySeconds: 1 },
+      {
+        ...podArgs(s, w),
+        name: "poststart-httpget-slow",
+        hook: { path: "/" },
+        targetOwnPod: true,
+        serverStartDelaySeconds: 1,
+      },
       opts,
     ),
   "poststart-httpget-404": (s, opts, w, shared) =>
@@ -70,9 +94,25 @@ export function scenarioDeployer(settings: Settings, opts: pulumi.ComponentResou
     receiver: () =>
       (receiver ??= new HookReceiver(
         BOOK_RECEIVER_NAME,
-        { namespace: podNamespace(settings), clusterIP: settings.hookReceiverClusterIP, scheme: settings.hookScheme, image: settings.image, imagePullPolicy: settings.imagePullPolicy, podWatch, waitMarginSeconds: settings.waitMarginSeconds },
+        {
+          namespace: podNamespace(settings),
+          clusterIP: settings.hookReceiverClusterIP,
+          scheme: settings.hookScheme,
+          image: settings.image,
+          imagePullPolicy: settings.imagePullPolicy,
+          podWatch,
+          waitMarginSeconds: settings.waitMarginSeconds,
+        },
         // Until this project shared it, the receiver was poststart-httpget's child: the same objects, not new ones.
-        { ...opts, aliases: [{ name: "poststart-httpget-receiver", parent: pulumi.createUrn("poststart-httpget", "poststart-lab:index:HttpGetHookPod") }] },
+        {
+          ...opts,
+          aliases: [
+            {
+              name: "poststart-httpget-receiver",
+              parent: pulumi.createUrn("poststart-httpget", "poststart-lab:index:HttpGetHookPod"),
+            },
+          ],
+        },
       )),
   };
   return (scenario: Scenario) => SCENARIOS[scenario](settings, opts, podWatch, shared);

@@ -66,7 +66,9 @@ export interface Settings {
   forceDeleteStuckPods: boolean;
 }
 
-/** The defaults: the book's values, the components' own. `Pulumi.yaml` declares the same (a unit test keeps them equal). */
+/**
+ * The defaults: the book's values, the components' own. `Pulumi.yaml` declares the same (a unit test keeps them equal).
+ */
 export const DEFAULTS = {
   scenarios: ["quote-poststart"],
   namespace: DEFAULT_NAMESPACE,
@@ -146,21 +148,29 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
     const [namespace, key] = colon < 0 ? [PROJECT, fullKey] : [fullKey.slice(0, colon), fullKey.slice(colon + 1)];
     if (OTHER_NAMESPACES.includes(namespace)) continue; // read by Pulumi or the Kubernetes provider
     if (namespace !== PROJECT || !(KEYS as string[]).includes(key)) {
-      const hint = `did you mean ${nearest(`${namespace}:${key}`, KEYS.map((k) => `${PROJECT}:${k}`))}?`;
+      const hint = `did you mean ${nearest(
+        `${namespace}:${key}`,
+        KEYS.map((k) => `${PROJECT}:${k}`),
+      )}?`;
       if (namespace !== PROJECT) {
         const others = OTHER_NAMESPACES.map((n) => `${n}:<key>`).join(" or ");
-        throw new Error(`${showText(fullKey)}: no such setting; allowed: ${PROJECT}:<setting>, or ${others} (read by Pulumi and the Kubernetes provider); ${hint}`);
+        throw new Error(
+          `${showText(fullKey)}: no such setting; allowed: ${PROJECT}:<setting>, or ${others} (read by Pulumi and the Kubernetes provider); ${hint}`,
+        );
       }
       fail(key, value, `no such setting; the settings are ${KEYS.join(", ")}; ${hint}`);
     }
     if (isSecret(value)) {
-      throw new Error(`${PROJECT}:${key}: a secret value is not allowed: no setting of this project is secret; set it in plain text (pulumi config set ${key} <value>, without --secret)`);
+      throw new Error(
+        `${PROJECT}:${key}: a secret value is not allowed: no setting of this project is secret; set it in plain text (pulumi config set ${key} <value>, without --secret)`,
+      );
     }
     values[key] = value;
   }
 
   const scenarios = parsed(values.scenarios);
-  if (!Array.isArray(scenarios) || scenarios.length === 0) fail("scenarios", scenarios, `a non-empty list of ${SCENARIO_NAMES.join(", ")}`);
+  if (!Array.isArray(scenarios) || scenarios.length === 0)
+    fail("scenarios", scenarios, `a non-empty list of ${SCENARIO_NAMES.join(", ")}`);
   for (const s of scenarios) oneOf("scenarios", s, SCENARIO_NAMES);
   if (new Set(scenarios).size !== scenarios.length) fail("scenarios", scenarios, "each scenario at most once");
 
@@ -176,9 +186,13 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
   const quotesUrl = text("quotesUrl", values.quotesUrl);
   checked("quotesUrl", (k) => quotesFileName(k, quotesUrl));
 
-  const delay = checked("slowHookDelaySeconds", (k) => checkDelaySeconds(k, parsed(values.slowHookDelaySeconds) as number));
+  const delay = checked("slowHookDelaySeconds", (k) =>
+    checkDelaySeconds(k, parsed(values.slowHookDelaySeconds) as number),
+  );
 
-  const waitMargin = checked("waitMarginSeconds", (k) => checkWaitMargin(k, parsed(values.waitMarginSeconds) as number));
+  const waitMargin = checked("waitMarginSeconds", (k) =>
+    checkWaitMargin(k, parsed(values.waitMarginSeconds) as number),
+  );
 
   const clusterIP = text("hookReceiverClusterIP", values.hookReceiverClusterIP);
   checked("hookReceiverClusterIP", (k) => checkClusterIP(k, clusterIP));

@@ -4,7 +4,10 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stackMark } from "./cluster-check";
 
-/** The engine's id for a provider it has not created yet (a preview of a new stack): pkg/resource/deploy/providers UnknownID. */
+/**
+ * The engine's id for a provider it has not created yet (a preview of a new stack): pkg/resource/deploy/providers
+ * UnknownID.
+ */
 const UNKNOWN_ID = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** The mark of this stack instance, once the engine has registered `provider`. */

@@ -24,17 +24,24 @@ export interface Loopback {
   close(): Promise<void>;
 }
 
-/** An API server on 127.0.0.1: plain http, or https with the fixture server certificate (and `options`, e.g. requestCert). */
+/**
+ * An API server on 127.0.0.1: plain http, or https with the fixture server certificate (and `options`, e.g.
+ * requestCert).
+ */
 export async function loopback(kind: "http" | "https", options: https.ServerOptions = {}): Promise<Loopback> {
   const self: Loopback = {
     url: "",
     handle: (_req, res) => res.end("{}"),
     seen: [],
     server: undefined!,
-    close: () => new Promise<void>((resolve) => (self.server.closeAllConnections(), self.server.close(() => resolve()))),
+    close: () =>
+      new Promise<void>((resolve) => (self.server.closeAllConnections(), self.server.close(() => resolve()))),
   };
   const listener: Handler = (req, res) => (self.seen.push(req), self.handle(req, res));
-  self.server = kind === "http" ? http.createServer(listener) : https.createServer({ cert: pem("server.crt"), key: pem("server.key"), ...options }, listener);
+  self.server =
+    kind === "http"
+      ? http.createServer(listener)
+      : https.createServer({ cert: pem("server.crt"), key: pem("server.key"), ...options }, listener);
   await new Promise<void>((resolve) => self.server.listen(0, "127.0.0.1", resolve));
   self.url = `${kind}://127.0.0.1:${(self.server.address() as AddressInfo).port}`;
   return self;
@@ -52,7 +59,12 @@ export function kubeconfig(dir: string, name: string, doc: Record<string, unknow
 }
 
 /** A kubeconfig with one context "here" of cluster "c" (`cluster` fields added to the server) and user "u". */
-export function oneContext(server: string, user: Record<string, unknown>, cluster: Record<string, unknown> = {}, context: Record<string, unknown> = {}) {
+export function oneContext(
+  server: string,
+  user: Record<string, unknown>,
+  cluster: Record<string, unknown> = {},
+  context: Record<string, unknown> = {},
+) {
   return {
     "current-context": "here",
     contexts: [{ name: "here", context: { cluster: "c", user: "u", ...context } }],

@@ -9,10 +9,12 @@ export interface XmlElement {
 }
 
 const ENTITY = /&(?:lt|gt|amp|quot|apos|#\d+|#x[\da-fA-F]+);/g;
-const decode = (s: string) => s.replace(ENTITY, (e) => ({ "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&apos;": "'" })[e] ?? e);
+const decode = (s: string) =>
+  s.replace(ENTITY, (e) => ({ "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&apos;": "'" })[e] ?? e);
 
 function checkText(s: string): string {
-  if (/[<>]/.test(s) || /&/.test(s.replace(ENTITY, ""))) throw new Error(`not well-formed: ${JSON.stringify(s.slice(0, 80))}`);
+  if (/[<>]/.test(s) || /&/.test(s.replace(ENTITY, "")))
+    throw new Error(`not well-formed: ${JSON.stringify(s.slice(0, 80))}`);
   return decode(s);
 }
 

@@ -4,15 +4,36 @@ import fc from "fast-check";
 
 const pchar = fc.constantFrom(..."AZaz09-._~!$&'()*+,;=:@");
 const hex = fc.constantFrom(..."0123456789abcdefABCDEF");
-const escape = fc.tuple(hex, hex).map(([a, b]) => `%${a}${b}`);
-const other = fc.constantFrom("%", "%Z", "%ZZ", "%2", "#", "?", " ", "/", "\\", '"', "<", "[", "]", "{", "}", "^", "`", "|", "é", "\n");
+const pctEscape = fc.tuple(hex, hex).map(([a, b]) => `%${a}${b}`);
+const other = fc.constantFrom(
+  "%",
+  "%Z",
+  "%ZZ",
+  "%2",
+  "#",
+  "?",
+  " ",
+  "/",
+  "\\",
+  '"',
+  "<",
+  "[",
+  "]",
+  "{",
+  "}",
+  "^",
+  "`",
+  "|",
+  "é",
+  "\n",
+);
 
 /** A segment of RFC 3986 path characters and well-formed escapes. */
-export const wellFormedSegment = fc.string({ unit: fc.oneof(pchar, escape), minLength: 1 });
+export const wellFormedSegment = fc.string({ unit: fc.oneof(pchar, pctEscape), minLength: 1 });
 
 /** Well-formed, well-formed but starting with '-' (fortune's options), or with anything else mixed in. */
 export const segment = fc.oneof(
   wellFormedSegment,
   wellFormedSegment.map((s) => `-${s}`),
-  fc.string({ unit: fc.oneof(pchar, escape, other), minLength: 1 }),
+  fc.string({ unit: fc.oneof(pchar, pctEscape, other), minLength: 1 }),
 );

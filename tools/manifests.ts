@@ -2,7 +2,7 @@
 // offline (tools/offline.ts), its Kubernetes resources as multi-document YAML.
 import YAML from "yaml";
 import { parseSettings } from "../stacks/settings";
-import { runOffline, type RecordedResource } from "./offline";
+import { type RecordedResource, runOffline } from "./offline";
 
 /** The object as `kubectl apply` takes it: Kubernetes resources only, without Pulumi's await annotations. */
 function manifest(resource: RecordedResource): Record<string, unknown> | undefined {
@@ -10,11 +10,32 @@ function manifest(resource: RecordedResource): Record<string, unknown> | undefin
   const { apiVersion, kind, metadata, ...rest } = resource.inputs;
   const annotations = Object.entries(metadata?.annotations ?? {}).filter(([k]) => !k.startsWith("pulumi.com/"));
   const { annotations: _, ...meta } = metadata ?? {};
-  return { apiVersion, kind, metadata: annotations.length ? { ...meta, annotations: Object.fromEntries(annotations) } : meta, ...rest };
+  return {
+    apiVersion,
+    kind,
+    metadata: annotations.length ? { ...meta, annotations: Object.fromEntries(annotations) } : meta,
+    ...rest,
+  };
 }
 
 /** Keys in the order the book writes them; the rest follow alphabetically. */
-const KEY_ORDER = ["apiVersion", "kind", "metadata", "name", "namespace", "labels", "annotations", "image", "imagePullPolicy", "command", "ports", "lifecycle", "host", "port", "path"];
+const KEY_ORDER = [
+  "apiVersion",
+  "kind",
+  "metadata",
+  "name",
+  "namespace",
+  "labels",
+  "annotations",
+  "image",
+  "imagePullPolicy",
+  "command",
+  "ports",
+  "lifecycle",
+  "host",
+  "port",
+  "path",
+];
 
 function ordered(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(ordered);
@@ -29,7 +50,9 @@ export async function render(raw: Record<string, unknown>): Promise<string> {
   const { resources } = await runOffline(parseSettings(raw));
   const docs = resources.flatMap((r) => {
     if (r.type.startsWith("kubernetes-cert-manager:")) {
-      return [`# cert-manager itself: a Helm release installed by @pulumi/kubernetes-cert-manager (${r.name}), not rendered here\n`];
+      return [
+        `# cert-manager itself: a Helm release installed by @pulumi/kubernetes-cert-manager (${r.name}), not rendered here\n`,
+      ];
     }
     const m = manifest(r);
     return m ? [YAML.stringify(ordered(m), { lineWidth: 0 })] : [];

@@ -22,10 +22,17 @@ export function pluginName(): string {
   return JSON.parse(readFileSync(path.join(PACKAGE_DIR, "package.json"), "utf8")).name;
 }
 
-/** A digest of everything the analyzer reads: our sources, the package's settings, and the installed packages (by the lock file). */
+/**
+ * A digest of everything the analyzer reads: our sources, the package's settings, and the installed packages (by the
+ * lock file).
+ */
 function inputsDigest(): string {
   const hash = createHash("sha256");
-  const add = (file: string) => hash.update(`${path.relative(ROOT, file)}\0`).update(readFileSync(file)).update("\0");
+  const add = (file: string) =>
+    hash
+      .update(`${path.relative(ROOT, file)}\0`)
+      .update(readFileSync(file))
+      .update("\0");
   const walk = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const file = path.join(dir, e.name);
@@ -50,7 +57,11 @@ export async function inferredSchema(): Promise<string> {
   } catch {
     // no record yet, or an unreadable one: infer it
   }
-  const provider = new ComponentProvider({ name: pluginName(), dirname: PACKAGE_DIR, components: getPulumiComponents(components) });
+  const provider = new ComponentProvider({
+    name: pluginName(),
+    dirname: PACKAGE_DIR,
+    components: getPulumiComponents(components),
+  });
   const schema = `${JSON.stringify(JSON.parse(await provider.getSchema()), null, 2)}\n`;
   mkdirSync(path.dirname(CACHE_FILE), { recursive: true });
   writeFileSync(CACHE_FILE, JSON.stringify({ digest, schema }));

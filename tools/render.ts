@@ -17,7 +17,11 @@ export async function cli(args: string[], out: (text: string) => void, err: (tex
 }
 
 if (require.main === module) {
-  void cli(process.argv.slice(2), (t) => process.stdout.write(t), (t) => process.stderr.write(t)).then((code) => {
+  void cli(
+    process.argv.slice(2),
+    (t) => process.stdout.write(t),
+    (t) => process.stderr.write(t),
+  ).then((code) => {
     process.exitCode = code;
   });
 }

@@ -14,12 +14,13 @@
 // --dir is the project's directory (default: this project's), its entry point Pulumi.yaml's `main`.
 // --refresh reads the stack's objects from the cluster first, as `pulumi up --refresh` does.
 // The environment is tools/pulumi.sh's (PATH with the CLI, PULUMI_HOME, backend, passphrase).
-"use strict";
+
 require("node:module").enableCompileCache?.(); // the SDK's compiled code kept from run to run
 const path = require("node:path");
 const { CommandError, LocalWorkspace, Stack } = require("@pulumi/pulumi/automation");
 
-const USAGE = "usage: node tools/run.js <preview|up|destroy> --stack <name> [--config-file <file>] [--dir <project>] [--refresh]";
+const USAGE =
+  "usage: node tools/run.js <preview|up|destroy> --stack <name> [--config-file <file>] [--dir <project>] [--refresh]";
 const FLAGS = ["--stack", "--config-file", "--dir"];
 
 /**
@@ -40,7 +41,8 @@ function reportErrorsOnce() {
     return run.call(this, call, (error, response) => {
       if (answered) return; // the SDK's server answers a failed run twice; gRPC takes the first
       answered = true;
-      if (!error || !log.hasErrors() || error.message.startsWith("One or more errors occurred")) return callback(error, response);
+      if (!error || !log.hasErrors() || error.message.startsWith("One or more errors occurred"))
+        return callback(error, response);
       const bail = new RunResponse();
       bail.setBail(true);
       callback(undefined, bail);
@@ -74,7 +76,11 @@ async function main(argv) {
   entry = path.resolve(dir, (await ws.projectSettings()).main ?? ".");
   const stack = await Stack.createOrSelect(flags["--stack"], ws);
   if (command !== "preview" && dir === ROOT) {
-    stuckPods = stuckPodWatch(flags["--stack"], flags["--config-file"] ?? path.join(dir, `Pulumi.${flags["--stack"]}.yaml`), await providerId(stack));
+    stuckPods = stuckPodWatch(
+      flags["--stack"],
+      flags["--config-file"] ?? path.join(dir, `Pulumi.${flags["--stack"]}.yaml`),
+      await providerId(stack),
+    );
   }
   const options = {
     signal: cancel.signal,
@@ -119,9 +125,13 @@ function stuckPodWatch(stackName, configFile, providerId) {
   require("@pulumi/kubernetes");
   require("tsx/cjs");
   try {
-    return require("./stuck-watch.ts").startStuckPodWatch(stackName, configFile, providerId, (line) => process.stdout.write(`${line}\n`));
+    return require("./stuck-watch.ts").startStuckPodWatch(stackName, configFile, providerId, (line) =>
+      process.stdout.write(`${line}\n`),
+    );
   } catch (e) {
-    process.stderr.write(`run.js: pods that stay Terminating are not watched: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(
+      `run.js: pods that stay Terminating are not watched: ${e instanceof Error ? e.message : String(e)}\n`,
+    );
     return { stop: () => {}, sayAgain: () => {} };
   }
 }

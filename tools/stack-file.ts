@@ -20,7 +20,9 @@ export const STACK_FILE_KEYS = ["config", "environment", "secretsprovider", "enc
 /** Throws unless `name` is a plain stack name: letters, digits, '.', '_', '-', and no '..'. */
 export function checkStackName(name: string): string {
   if (!/^[A-Za-z0-9._-]+$/.test(name) || name.includes("..")) {
-    throw new Error(`--stack: ${showValue(name)} is not allowed: use a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path`);
+    throw new Error(
+      `--stack: ${showValue(name)} is not allowed: use a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path`,
+    );
   }
   return name;
 }
@@ -30,7 +32,8 @@ export interface StackFile {
   [key: string]: unknown;
 }
 
-const isMap = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isMap = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The whole stack file of stack `name` in `dir`; throws on a bad name, a missing file or an unknown top-level key. */
 export function readStackFile(name: string, dir = ROOT): StackFile {
@@ -42,7 +45,8 @@ export function readStackFile(name: string, dir = ROOT): StackFile {
     throw new Error(`--stack: ${showValue(name)} has no stack file ${file}`);
   }
   const doc: unknown = YAML.parse(text) ?? {};
-  if (!isMap(doc)) throw new Error(`${file}: ${showValue(doc)} is not allowed: use a map of ${STACK_FILE_KEYS.join(", ")}`);
+  if (!isMap(doc))
+    throw new Error(`${file}: ${showValue(doc)} is not allowed: use a map of ${STACK_FILE_KEYS.join(", ")}`);
   for (const key of Object.keys(doc)) {
     if (!STACK_FILE_KEYS.includes(key)) {
       throw new Error(
@@ -92,7 +96,10 @@ export function withSets(doc: StackFile, sets: string[]): StackFile {
   return withValues(doc, values);
 }
 
-/** What the lab cluster needs of a stack, as the lab stack has it: its local image and pull policy, no `apk add`, its quote mirror. */
+/**
+ * What the lab cluster needs of a stack, as the lab stack has it: its local image and pull policy, no `apk add`, its
+ * quote mirror.
+ */
 export function labValues(dir = ROOT): Record<string, unknown> {
   const config = stackConfig("lab", dir);
   const keys = ["image", "imagePullPolicy", "installFortune", "quotesUrl"];

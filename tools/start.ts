@@ -8,11 +8,11 @@ import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { KubeClient } from "../cluster/kube";
-import { type Scenario, SCENARIO_NAMES } from "../stacks/settings";
+import { SCENARIO_NAMES, type Scenario } from "../stacks/settings";
 import { Observer, type Seen } from "./observe/observer";
 import { plan } from "./observe/plan";
 import { SEE_IT_WITH } from "./see-it-with";
-import { readStackFile, ROOT, withSets } from "./stack-file";
+import { ROOT, readStackFile, withSets } from "./stack-file";
 
 const STACK = "dev";
 const UP_LOG = path.join(ROOT, ".lab", "start", "pulumi-up.log");
@@ -22,7 +22,9 @@ const OBSERVE_SECONDS = 300;
 
 function checkScenario(name: string | undefined): Scenario {
   if (!SCENARIO_NAMES.includes(name as Scenario)) {
-    throw new Error(`start: ${JSON.stringify(name ?? "")} is not a scenario; the scenarios: ${SCENARIO_NAMES.join(", ")}`);
+    throw new Error(
+      `start: ${JSON.stringify(name ?? "")} is not a scenario; the scenarios: ${SCENARIO_NAMES.join(", ")}`,
+    );
   }
   return name as Scenario;
 }
@@ -31,17 +33,24 @@ function checkScenario(name: string | undefined): Scenario {
 function setsOf(args: string[]): string[] {
   const sets: string[] = [];
   for (let i = 0; i < args.length; i += 2) {
-    if (args[i] !== "--set" || args[i + 1] === undefined) throw new Error(`start: expected --set <key>=<value>, got ${JSON.stringify(args.slice(i).join(" "))}`);
+    if (args[i] !== "--set" || args[i + 1] === undefined)
+      throw new Error(`start: expected --set <key>=<value>, got ${JSON.stringify(args.slice(i).join(" "))}`);
     sets.push(args[i + 1]!);
   }
   return sets;
 }
 
-/** `pulumi up` of the dev stack with `sets`, its output to UP_LOG (the observer has the terminal); resolves with its exit status. */
+/**
+ * `pulumi up` of the dev stack with `sets`, its output to UP_LOG (the observer has the terminal); resolves with its
+ * exit status.
+ */
 function pulumiUp(sets: string[]): Promise<number> {
   mkdirSync(path.dirname(UP_LOG), { recursive: true });
   const log = openSync(UP_LOG, "w");
-  const child = spawn("bash", ["tools/pulumi.sh", "up", "--stack", STACK, ...sets.flatMap((s) => ["--set", s])], { cwd: ROOT, stdio: ["ignore", log, log] });
+  const child = spawn("bash", ["tools/pulumi.sh", "up", "--stack", STACK, ...sets.flatMap((s) => ["--set", s])], {
+    cwd: ROOT,
+    stdio: ["ignore", log, log],
+  });
   closeSync(log);
   return new Promise((resolve) => child.on("close", (status) => resolve(status ?? 1)));
 }
@@ -59,15 +68,21 @@ async function up(scenario: Scenario, sets: string[]): Promise<number> {
   const kube = KubeClient.connect(p.context);
   await kube.get(`/api/v1/namespaces/${encodeURIComponent(p.namespace)}/pods?limit=1`); // the cluster answers
   const live = process.stdout.isTTY === true;
-  console.log(`start: ${scenario} on context ${kube.context} (${kube.server}), namespace ${p.namespace}; pulumi up's output: ${path.relative(process.cwd(), UP_LOG)}`);
+  console.log(
+    `start: ${scenario} on context ${kube.context} (${kube.server}), namespace ${p.namespace}; pulumi up's output: ${path.relative(process.cwd(), UP_LOG)}`,
+  );
   let observed!: (result: { code: number; seen: Seen[] }) => void;
   const verdict = new Promise<{ code: number; seen: Seen[] }>((resolve) => (observed = resolve));
-  const observer = new Observer(kube, p, { timeoutSeconds: OBSERVE_SECONDS, json: false, live }, (code, seen) => observed({ code, seen }));
+  const observer = new Observer(kube, p, { timeoutSeconds: OBSERVE_SECONDS, json: false, live }, (code, seen) =>
+    observed({ code, seen }),
+  );
   process.once("SIGINT", () => observer.stop());
   observer.run(); // its watches are open before pulumi up creates anything
   const upStatus = await pulumiUp(all);
   if (upStatus !== 0) {
-    process.stdout.write(`${live ? "\r\x1b[K" : ""}start: pulumi up failed (exit ${upStatus}):\n${readFileSync(UP_LOG, "utf8")}`);
+    process.stdout.write(
+      `${live ? "\r\x1b[K" : ""}start: pulumi up failed (exit ${upStatus}):\n${readFileSync(UP_LOG, "utf8")}`,
+    );
     observer.stop();
     await verdict;
     return upStatus;
@@ -76,10 +91,14 @@ async function up(scenario: Scenario, sets: string[]): Promise<number> {
   const outputs = upOutputs();
   if (outputs) console.log(`\npulumi up's outputs:\n${outputs}`);
   const { writePictures } = await import("./observe/picture.js"); // vega, loaded only to draw
-  for (const file of await writePictures(PICTURES, seen)) console.log(`\nThe picture of what the observer saw: ${path.relative(process.cwd(), file)}`);
+  for (const file of await writePictures(PICTURES, seen))
+    console.log(`\nThe picture of what the observer saw: ${path.relative(process.cwd(), file)}`);
   console.log(`\nExplore it in context ${kube.context}; the pods stay until \`npm start -- --down\`:`);
   // The lab's kubectl and kubeconfig are the project's own, in .lab/.
-  if (kube.context === "lab") console.log(`  export KUBECONFIG=${path.join(ROOT, ".lab", "kubeconfig")} PATH=${path.join(ROOT, ".lab", "bin")}:$PATH`);
+  if (kube.context === "lab")
+    console.log(
+      `  export KUBECONFIG=${path.join(ROOT, ".lab", "kubeconfig")} PATH=${path.join(ROOT, ".lab", "bin")}:$PATH`,
+    );
   for (const command of SEE_IT_WITH[scenario]) console.log(`  ${command}`);
   return observerStatus;
 }

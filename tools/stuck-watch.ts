@@ -6,10 +6,15 @@ import YAML from "yaml";
 import { KubeClient } from "../cluster/kube";
 import { watchStuckPods } from "../cluster/stuck-pods";
 import { OWNER_ANNOTATION, stackMark } from "../stacks/cluster-check";
-import { CLUSTER_CONTEXTS, DEFAULT_NAMESPACE, parseSettings, PROJECT } from "../stacks/settings";
+import { CLUSTER_CONTEXTS, DEFAULT_NAMESPACE, PROJECT, parseSettings } from "../stacks/settings";
 
 /** Starts the watch. Throws when the config or the kubeconfig cannot be read (the CLI then says why). */
-export function startStuckPodWatch(stack: string, configFile: string, providerId: string | undefined, say: (line: string) => void): ReturnType<typeof watchStuckPods> {
+export function startStuckPodWatch(
+  stack: string,
+  configFile: string,
+  providerId: string | undefined,
+  say: (line: string) => void,
+): ReturnType<typeof watchStuckPods> {
   const settings = parseSettings(YAML.parse(readFileSync(configFile, "utf8"))?.config ?? {});
   const kube = KubeClient.connect(CLUSTER_CONTEXTS[settings.cluster]);
   // Pods that name no namespace land in the context's (the program leaves `default` out, as the book does).

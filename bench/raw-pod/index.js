@@ -1,6 +1,6 @@
 // One raw Pod, the spec of the dev stack's render, through a Provider with the lab's context.
 // The packages come from the project's node_modules (Node finds them up the directory tree).
-const fs = require("fs");
+const fs = require("node:fs");
 const k8s = require("@pulumi/kubernetes");
 
 const pod = JSON.parse(fs.readFileSync(process.env.BENCH_POD_JSON, "utf8"));

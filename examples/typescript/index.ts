@@ -24,7 +24,12 @@ const quote = new QuotePostStartPod(
 
 const httpget = new HttpGetHookPod(
   "poststart-httpget",
-  { image, imagePullPolicy, receiver: { image, imagePullPolicy, clusterIP: config.require("receiverClusterIP") }, failFast: true },
+  {
+    image,
+    imagePullPolicy,
+    receiver: { image, imagePullPolicy, clusterIP: config.require("receiverClusterIP") },
+    failFast: true,
+  },
   { providers: [provider] },
 );
 

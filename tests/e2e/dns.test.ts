@@ -14,10 +14,17 @@ let pod = "";
 function rcode(name: string): Promise<number> {
   const question = name.split(".").flatMap((label) => [Buffer.from([label.length]), Buffer.from(label)]);
   // header: id 0x1234, flags RD, one question; then QNAME, QTYPE A, QCLASS IN
-  const query = Buffer.concat([Buffer.from([0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]), ...question, Buffer.from([0, 0, 1, 0, 1])]);
+  const query = Buffer.concat([
+    Buffer.from([0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]),
+    ...question,
+    Buffer.from([0, 0, 1, 0, 1]),
+  ]);
   return new Promise((resolve, reject) => {
     const socket = createSocket("udp4");
-    const timer = setTimeout(() => (socket.close(), reject(new Error(`no answer from ${DNS}:53 for ${name} within 5 s`))), 5000);
+    const timer = setTimeout(
+      () => (socket.close(), reject(new Error(`no answer from ${DNS}:53 for ${name} within 5 s`))),
+      5000,
+    );
     socket.on("message", (answer) => (clearTimeout(timer), socket.close(), resolve(answer[3]! & 0x0f)));
     socket.send(query, 53, DNS);
   });
@@ -28,7 +35,16 @@ const inPod = (...command: string[]): Run => kubectl("-n", "lab-system", "exec",
 
 beforeAll(() => {
   ensureLab();
-  const found = kubectl("-n", "lab-system", "get", "pod", "-l", "app=quote-mirror", "-o", "jsonpath={.items[0].metadata.name}");
+  const found = kubectl(
+    "-n",
+    "lab-system",
+    "get",
+    "pod",
+    "-l",
+    "app=quote-mirror",
+    "-o",
+    "jsonpath={.items[0].metadata.name}",
+  );
   expect(found.status, found.output).toBe(0);
   pod = found.output.trim();
 }, 60 * 60_000);
@@ -45,12 +61,24 @@ describe("cluster DNS", () => {
     for (const name of [SERVICE, "quote-mirror"]) {
       const lookup = inPod("getent", "hosts", name);
       expect(lookup.status, `getent hosts ${name}: ${lookup.output}`).toBe(0);
-      expect(lookup.output).toMatch(new RegExp(`^${SERVICE_IP.replace(/\./g, "\\.")}\\s+${SERVICE.replace(/\./g, "\\.")}`));
+      expect(lookup.output).toMatch(
+        new RegExp(`^${SERVICE_IP.replace(/\./g, "\\.")}\\s+${SERVICE.replace(/\./g, "\\.")}`),
+      );
     }
   });
 
   it("a pod reaches the Service by its name", () => {
-    const got = inPod("curl", "-fsS", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code} %{remote_ip}", `http://${SERVICE}/book-quotes.txt`);
+    const got = inPod(
+      "curl",
+      "-fsS",
+      "--max-time",
+      "10",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code} %{remote_ip}",
+      `http://${SERVICE}/book-quotes.txt`,
+    );
     expect(got.output).toBe(`200 ${SERVICE_IP}`);
   });
 

@@ -24,23 +24,27 @@ function files(dir: string): string[] {
     .map((e) => path.join(e.parentPath, e.name));
 }
 
-it("runs a stack transform and a resource hook through tools/run.js", () => {
-  rmSync(WORK, { recursive: true, force: true });
-  cpSync(path.join(ROOT, "tests", "e2e", "fixtures", "features"), WORK, { recursive: true });
-  mkdirSync(path.join(WORK, "state"), { recursive: true });
-  mkdirSync(OUT);
-  writeFileSync(path.join(WORK, "Pulumi.test.yaml"), `config:\n  features:out: ${JSON.stringify(OUT)}\n`);
+it(
+  "runs a stack transform and a resource hook through tools/run.js",
+  () => {
+    rmSync(WORK, { recursive: true, force: true });
+    cpSync(path.join(ROOT, "tests", "e2e", "fixtures", "features"), WORK, { recursive: true });
+    mkdirSync(path.join(WORK, "state"), { recursive: true });
+    mkdirSync(OUT);
+    writeFileSync(path.join(WORK, "Pulumi.test.yaml"), `config:\n  features:out: ${JSON.stringify(OUT)}\n`);
 
-  const up = runFixture("up");
-  expect(up.output).not.toMatch(/warning|error/i);
-  expect(up.status).toBe(0);
-  // the transform: the label is in the manifest the provider rendered
-  const manifests = files(path.join(OUT, "yaml")).map((f) => readFileSync(f, "utf8"));
-  expect(manifests.join("\n")).toMatch(/kind: ConfigMap[\s\S]*transformed: "?yes"?/);
-  // the hook: its file names the ConfigMap
-  expect(readFileSync(path.join(OUT, "created"), "utf8")).toBe("features\n");
+    const up = runFixture("up");
+    expect(up.output).not.toMatch(/warning|error/i);
+    expect(up.status).toBe(0);
+    // the transform: the label is in the manifest the provider rendered
+    const manifests = files(path.join(OUT, "yaml")).map((f) => readFileSync(f, "utf8"));
+    expect(manifests.join("\n")).toMatch(/kind: ConfigMap[\s\S]*transformed: "?yes"?/);
+    // the hook: its file names the ConfigMap
+    expect(readFileSync(path.join(OUT, "created"), "utf8")).toBe("features\n");
 
-  const destroy = runFixture("destroy");
-  expect(destroy.status).toBe(0);
-  expect(existsSync(path.join(OUT, "yaml")) ? files(path.join(OUT, "yaml")) : []).toEqual([]);
-}, 60 * 60_000);
+    const destroy = runFixture("destroy");
+    expect(destroy.status).toBe(0);
+    expect(existsSync(path.join(OUT, "yaml")) ? files(path.join(OUT, "yaml")) : []).toEqual([]);
+  },
+  60 * 60_000,
+);

@@ -27,7 +27,11 @@ export function run(command: string, args: string[], env: Record<string, string>
 /** `run`, without blocking: other checks go on while it runs. */
 export function runAsync(command: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
@@ -44,11 +48,20 @@ export function ensureLab(): void {
 }
 
 /** `npm run <command> -- --stack <stack> [--set key=value ...]` against the lab cluster. */
-export function pulumi(command: "preview" | "up" | "destroy", stack: string, sets: Record<string, unknown> = {}, flags: string[] = []): Run {
+export function pulumi(
+  command: "preview" | "up" | "destroy",
+  stack: string,
+  sets: Record<string, unknown> = {},
+  flags: string[] = [],
+): Run {
   return run("bash", pulumiArgs(command, stack, sets, flags), { KUBECONFIG: path.join(ROOT, ".lab", "kubeconfig") });
 }
 
-export function pulumiAsync(command: "preview" | "up" | "destroy", stack: string, sets: Record<string, unknown> = {}): Promise<Run> {
+export function pulumiAsync(
+  command: "preview" | "up" | "destroy",
+  stack: string,
+  sets: Record<string, unknown> = {},
+): Promise<Run> {
   return runAsync("bash", pulumiArgs(command, stack, sets), { KUBECONFIG: path.join(ROOT, ".lab", "kubeconfig") });
 }
 
@@ -65,11 +78,21 @@ export function kubectl(...args: string[]): Run {
 
 /** kubectl of the lab cluster, with `input` on its stdin (`apply -f -`). */
 export function kubectlWithInput(input: string | undefined, ...args: string[]): Run {
-  return run(path.join(ROOT, ".lab", "bin", "kubectl"), ["--kubeconfig", path.join(ROOT, ".lab", "kubeconfig"), ...args], {}, input);
+  return run(
+    path.join(ROOT, ".lab", "bin", "kubectl"),
+    ["--kubeconfig", path.join(ROOT, ".lab", "kubeconfig"), ...args],
+    {},
+    input,
+  );
 }
 
 /** `pulumi()` as the user of `kubeconfig` instead of the lab's admin. */
-export function pulumiAs(kubeconfig: string, command: "preview" | "up" | "destroy", stack: string, sets: Record<string, unknown> = {}): Run {
+export function pulumiAs(
+  kubeconfig: string,
+  command: "preview" | "up" | "destroy",
+  stack: string,
+  sets: Record<string, unknown> = {},
+): Run {
   return run("bash", pulumiArgs(command, stack, sets), { KUBECONFIG: kubeconfig });
 }
 
@@ -79,10 +102,19 @@ export function pulumiAs(kubeconfig: string, command: "preview" | "up" | "destro
  * namespaces are created, labelled with `labels[namespace]`), and a kubeconfig file in `dir` with
  * its token (an hour), its context `lab` current, in the first namespace. Returns the file's path.
  */
-export function namespaceUser(dir: string, name: string, namespaces: string[], labels: Record<string, Record<string, string>> = {}): string {
+export function namespaceUser(
+  dir: string,
+  name: string,
+  namespaces: string[],
+  labels: Record<string, Record<string, string>> = {},
+): string {
   const home = namespaces[0];
   const objects = [
-    ...namespaces.map((ns) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: labels[ns] ?? {} } })),
+    ...namespaces.map((ns) => ({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: ns, labels: labels[ns] ?? {} },
+    })),
     { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: home } },
     ...namespaces.map((ns) => ({
       apiVersion: "rbac.authorization.k8s.io/v1",
@@ -92,8 +124,14 @@ export function namespaceUser(dir: string, name: string, namespaces: string[], l
       subjects: [{ kind: "ServiceAccount", name, namespace: home }],
     })),
   ];
-  const applied = kubectlWithInput(JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }), "apply", "-f", "-");
-  if (applied.status !== 0) throw new Error(`kubectl apply of the user ${name}'s namespaces and bindings failed:\n${applied.output}`);
+  const applied = kubectlWithInput(
+    JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }),
+    "apply",
+    "-f",
+    "-",
+  );
+  if (applied.status !== 0)
+    throw new Error(`kubectl apply of the user ${name}'s namespaces and bindings failed:\n${applied.output}`);
   const token = kubectl("-n", home, "create", "token", name, "--duration", "1h");
   if (token.status !== 0) throw new Error(`kubectl create token ${name} failed:\n${token.output}`);
   const admin = YAML.parse(readFileSync(path.join(ROOT, ".lab", "kubeconfig"), "utf8"));
@@ -119,8 +157,15 @@ export interface Started {
   exited: Promise<Run>;
 }
 
-/** `npm run <command> -- --stack <stack> [--set ...]` against the lab, in the background; npm leads its process group. */
-export function startPulumi(command: "up" | "destroy", stack: string, sets: Record<string, unknown> = {}, flags: string[] = []): Started {
+/**
+ * `npm run <command> -- --stack <stack> [--set ...]` against the lab, in the background; npm leads its process group.
+ */
+export function startPulumi(
+  command: "up" | "destroy",
+  stack: string,
+  sets: Record<string, unknown> = {},
+  flags: string[] = [],
+): Started {
   const child = spawn("npm", ["run", "--silent", command, "--", ...pulumiArgs(command, stack, sets, flags).slice(2)], {
     cwd: ROOT,
     detached: true,
@@ -144,9 +189,13 @@ export function startPulumi(command: "up" | "destroy", stack: string, sets: Reco
       if (match) return match;
       if (ended) throw new Error(`ended before it said: ${pattern}\n--- output:\n${output}`);
       if (Date.now() > until) {
-        // Not left running for the next test to meet its lock: cancelled as Ctrl-C would, killed if that does not end it.
+        // Not left running for the next test to meet its lock: cancelled as Ctrl-C would, killed if that does not end
+        // it.
         process.kill(-child.pid!, "SIGINT");
-        const stopped = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 90_000))]);
+        const stopped = await Promise.race([
+          exited.then(() => true),
+          new Promise((r) => setTimeout(() => r(false), 90_000)),
+        ]);
         if (!stopped) process.kill(-child.pid!, "SIGKILL");
         throw new Error(`not said within ${seconds} s: ${pattern}\n--- output:\n${output}`);
       }

@@ -46,62 +46,68 @@ beforeAll(() => {
 
 afterAll(() => cleanUp(), 10 * MINUTES);
 
-it("login, stack init, config set, preview, up and destroy with the CLI itself", () => {
-  const devFile = committed("Pulumi.dev.yaml");
-  // The route runs through the toolchain's language host, not tools/run.js.
-  expect(run("bash", ["-c", "command -v pulumi pulumi-language-nodejs"], ENV).output).toBe(
-    `${ROOT}/.lab/bin/pulumi\n${ROOT}/.lab/bin/pulumi-language-nodejs\n`,
-  );
+it(
+  "login, stack init, config set, preview, up and destroy with the CLI itself",
+  () => {
+    const devFile = committed("Pulumi.dev.yaml");
+    // The route runs through the toolchain's language host, not tools/run.js.
+    expect(run("bash", ["-c", "command -v pulumi pulumi-language-nodejs"], ENV).output).toBe(
+      `${ROOT}/.lab/bin/pulumi\n${ROOT}/.lab/bin/pulumi-language-nodejs\n`,
+    );
 
-  mkdirSync(BACKEND, { recursive: true }); // the README's `mkdir -p`: a file backend's directory must exist
-  const login = pulumi("login", `file://${BACKEND}`);
-  expect(login.output).toContain(`Logged in to`);
-  expect(login.status).toBe(0);
-  const init = pulumi("stack", "init", STACK);
-  expect(init.output).not.toContain("incorrect passphrase");
-  expect(init.status).toBe(0);
-  // The user's own salt goes into the user's stack file; the committed ones stay as they are.
-  expect(readFileSync(STACK_FILE, "utf8")).toMatch(/^encryptionsalt: v1:/m);
-  expect(committed("Pulumi.dev.yaml")).toBe(devFile);
+    mkdirSync(BACKEND, { recursive: true }); // the README's `mkdir -p`: a file backend's directory must exist
+    const login = pulumi("login", `file://${BACKEND}`);
+    expect(login.output).toContain(`Logged in to`);
+    expect(login.status).toBe(0);
+    const init = pulumi("stack", "init", STACK);
+    expect(init.output).not.toContain("incorrect passphrase");
+    expect(init.status).toBe(0);
+    // The user's own salt goes into the user's stack file; the committed ones stay as they are.
+    expect(readFileSync(STACK_FILE, "utf8")).toMatch(/^encryptionsalt: v1:/m);
+    expect(committed("Pulumi.dev.yaml")).toBe(devFile);
 
-  const settings: [string, string][] = [
-    ["poststart-lab:cluster", "lab"],
-    ["poststart-lab:image", "lab.local/nginx-fortune:1"],
-    ["poststart-lab:imagePullPolicy", "Never"],
-    ["poststart-lab:installFortune", "false"],
-    ["poststart-lab:quotesUrl", "http://10.96.100.101/book-quotes.txt"],
-  ];
-  for (const [key, value] of settings) expect(pulumi("config", "set", key, value).status).toBe(0);
-  expect(pulumi("config", "set", "--path", "poststart-lab:scenarios[0]", "quote-poststart").status).toBe(0);
-  expect(pulumi("config", "set", "--path", "poststart-lab:scenarios[1]", "quote-poststart-fail").status).toBe(0);
+    const settings: [string, string][] = [
+      ["poststart-lab:cluster", "lab"],
+      ["poststart-lab:image", "lab.local/nginx-fortune:1"],
+      ["poststart-lab:imagePullPolicy", "Never"],
+      ["poststart-lab:installFortune", "false"],
+      ["poststart-lab:quotesUrl", "http://10.96.100.101/book-quotes.txt"],
+    ];
+    for (const [key, value] of settings) expect(pulumi("config", "set", key, value).status).toBe(0);
+    expect(pulumi("config", "set", "--path", "poststart-lab:scenarios[0]", "quote-poststart").status).toBe(0);
+    expect(pulumi("config", "set", "--path", "poststart-lab:scenarios[1]", "quote-poststart-fail").status).toBe(0);
 
-  const preview = pulumi("preview");
-  expect(preview.output).toMatch(/\+\s+kubernetes:core\/v1:Pod\s+quote-poststart\s+create/);
-  expect(preview.output).toMatch(/\+\s+kubernetes:core\/v1:Pod\s+quote-poststart-fail\s+create/);
-  expect(preview.status, preview.output).toBe(0);
+    const preview = pulumi("preview");
+    expect(preview.output).toMatch(/\+\s+kubernetes:core\/v1:Pod\s+quote-poststart\s+create/);
+    expect(preview.output).toMatch(/\+\s+kubernetes:core\/v1:Pod\s+quote-poststart-fail\s+create/);
+    expect(preview.status, preview.output).toBe(0);
 
-  const up = pulumi("up", "--yes");
-  expect(up.output).toContain("PostStartHookError"); // quote-poststart-fail's state: the book's failure
-  expect(up.status, up.output).toBe(0);
-  // The resource transformation marked the pods with this stack instance: its provider's id in the state.
-  const exported = path.join(BACKEND, "export.json");
-  expect(pulumi("stack", "export", "--file", exported).status).toBe(0);
-  const state = JSON.parse(readFileSync(exported, "utf8"));
-  const provider = state.deployment.resources.find((r: any) => r.type === "pulumi:providers:kubernetes" && r.urn.endsWith("::cluster"));
-  expect(provider.id).toMatch(/^[0-9a-f-]{36}$/);
-  for (const pod of ["quote-poststart", "quote-poststart-fail"]) {
-    const annotations = JSON.parse(kubectl("get", "pod", pod, "-o", "json").output).metadata.annotations;
-    expect(annotations["poststart-lab/stack"]).toBe(`poststart-lab/${STACK}@${provider.id}`);
-  }
+    const up = pulumi("up", "--yes");
+    expect(up.output).toContain("PostStartHookError"); // quote-poststart-fail's state: the book's failure
+    expect(up.status, up.output).toBe(0);
+    // The resource transformation marked the pods with this stack instance: its provider's id in the state.
+    const exported = path.join(BACKEND, "export.json");
+    expect(pulumi("stack", "export", "--file", exported).status).toBe(0);
+    const state = JSON.parse(readFileSync(exported, "utf8"));
+    const provider = state.deployment.resources.find(
+      (r: any) => r.type === "pulumi:providers:kubernetes" && r.urn.endsWith("::cluster"),
+    );
+    expect(provider.id).toMatch(/^[0-9a-f-]{36}$/);
+    for (const pod of ["quote-poststart", "quote-poststart-fail"]) {
+      const annotations = JSON.parse(kubectl("get", "pod", pod, "-o", "json").output).metadata.annotations;
+      expect(annotations["poststart-lab/stack"]).toBe(`poststart-lab/${STACK}@${provider.id}`);
+    }
 
-  // A renamed stack is the same instance (the id is in its state): its objects stay its own.
-  expect(pulumi("stack", "rename", RENAMED).status).toBe(0);
-  const renamed = pulumi("preview");
-  expect(renamed.output).not.toContain("already exists");
-  expect(renamed.status, renamed.output).toBe(0);
+    // A renamed stack is the same instance (the id is in its state): its objects stay its own.
+    expect(pulumi("stack", "rename", RENAMED).status).toBe(0);
+    const renamed = pulumi("preview");
+    expect(renamed.output).not.toContain("already exists");
+    expect(renamed.status, renamed.output).toBe(0);
 
-  const destroy = pulumi("destroy", "--yes");
-  expect(destroy.status, destroy.output).toBe(0);
-  const gone = kubectl("get", "pod", "quote-poststart", "quote-poststart-fail", "--ignore-not-found", "-o", "name");
-  expect(gone.output).toBe("");
-}, 20 * MINUTES);
+    const destroy = pulumi("destroy", "--yes");
+    expect(destroy.status, destroy.output).toBe(0);
+    const gone = kubectl("get", "pod", "quote-poststart", "quote-poststart-fail", "--ignore-not-found", "-o", "name");
+    expect(gone.output).toBe("");
+  },
+  20 * MINUTES,
+);

@@ -61,71 +61,109 @@ function expectNothingIn(namespace: string) {
 }
 
 describe("a user with the admin role in one namespace only", () => {
-  it("may not list the cluster's Services or create namespaces (the premise)", () => {
-    const asUser = (...args: string[]) => run(path.join(ROOT, ".lab", "bin", "kubectl"), ["--kubeconfig", kubeconfig, ...args]);
-    // kubectl's answer is the first line (a warning may follow: namespaces are not namespaced).
-    const answer = (...args: string[]) => asUser("auth", "can-i", ...args).output.trim().split("\n")[0];
-    expect(answer("list", "services", "--all-namespaces")).toBe("no");
-    expect(answer("create", "namespaces")).toBe("no");
-    expect(answer("create", "pods", "-n", HOME)).toBe("yes");
-  }, 2 * MINUTES);
+  it(
+    "may not list the cluster's Services or create namespaces (the premise)",
+    () => {
+      const asUser = (...args: string[]) =>
+        run(path.join(ROOT, ".lab", "bin", "kubectl"), ["--kubeconfig", kubeconfig, ...args]);
+      // kubectl's answer is the first line (a warning may follow: namespaces are not namespaced).
+      const answer = (...args: string[]) =>
+        asUser("auth", "can-i", ...args)
+          .output.trim()
+          .split("\n")[0];
+      expect(answer("list", "services", "--all-namespaces")).toBe("no");
+      expect(answer("create", "namespaces")).toBe("no");
+      expect(answer("create", "pods", "-n", HOME)).toBe("yes");
+    },
+    2 * MINUTES,
+  );
 
-  it("deploys all seven scenarios into its namespace and destroys them, the namespace kept", () => {
-    const up = pulumiAs(kubeconfig, "up", "lab", into(HOME));
-    expect(up.output).not.toMatch(/forbidden/i);
-    expect(up.status, up.output).toBe(0);
-    // What it may not check (it may not list the cluster's Services) is said once, among the diagnostics.
-    const note = `poststart-lab:hookReceiverClusterIP: "10.96.100.100": whether it is free is not checked before, as this user may not list the cluster's Services`;
-    const diagnostics = up.output.slice(up.output.lastIndexOf("\nDiagnostics:"));
-    expect(count(diagnostics, note), up.output).toBe(1);
-    const pods = kubectl("-n", HOME, "get", "pods", "-o", "jsonpath={.items[*].metadata.name}").output.split(" ");
-    for (const scenario of SCENARIO_NAMES) expect(pods).toContain(scenario);
-    expect(pods.some((p) => p.startsWith("myservice-"))).toBe(true);
+  it(
+    "deploys all seven scenarios into its namespace and destroys them, the namespace kept",
+    () => {
+      const up = pulumiAs(kubeconfig, "up", "lab", into(HOME));
+      expect(up.output).not.toMatch(/forbidden/i);
+      expect(up.status, up.output).toBe(0);
+      // What it may not check (it may not list the cluster's Services) is said once, among the diagnostics.
+      const note = `poststart-lab:hookReceiverClusterIP: "10.96.100.100": whether it is free is not checked before, as this user may not list the cluster's Services`;
+      const diagnostics = up.output.slice(up.output.lastIndexOf("\nDiagnostics:"));
+      expect(count(diagnostics, note), up.output).toBe(1);
+      const pods = kubectl("-n", HOME, "get", "pods", "-o", "jsonpath={.items[*].metadata.name}").output.split(" ");
+      for (const scenario of SCENARIO_NAMES) expect(pods).toContain(scenario);
+      expect(pods.some((p) => p.startsWith("myservice-"))).toBe(true);
 
-    const destroy = pulumiAs(kubeconfig, "destroy", "lab", into(HOME));
-    expect(destroy.output).not.toMatch(/forbidden/i);
-    expect(destroy.status, destroy.output).toBe(0);
-    expectNothingIn(HOME);
-    expect(kubectl("get", "namespace", HOME, "-o", "name").output.trim()).toBe(`namespace/${HOME}`);
-  }, 20 * MINUTES);
+      const destroy = pulumiAs(kubeconfig, "destroy", "lab", into(HOME));
+      expect(destroy.output).not.toMatch(/forbidden/i);
+      expect(destroy.status, destroy.output).toBe(0);
+      expectNothingIn(HOME);
+      expect(kubectl("get", "namespace", HOME, "-o", "name").output.trim()).toBe(`namespace/${HOME}`);
+    },
+    20 * MINUTES,
+  );
 
-  it("is told, once, that it may not use another namespace, and that the stack cannot create one for it", () => {
-    const preview = pulumiAs(kubeconfig, "preview", "lab", into("team-b"));
-    expect(preview.status).not.toBe(0);
-    expectOnce(preview, `poststart-lab:namespace: "team-b" is not allowed: this user may not use it (`);
-    expect(preview.output).toContain(`(a namespace it may not read it cannot create either): set poststart-lab:namespace to one of them`);
-  }, 10 * MINUTES);
+  it(
+    "is told, once, that it may not use another namespace, and that the stack cannot create one for it",
+    () => {
+      const preview = pulumiAs(kubeconfig, "preview", "lab", into("team-b"));
+      expect(preview.status).not.toBe(0);
+      expectOnce(preview, `poststart-lab:namespace: "team-b" is not allowed: this user may not use it (`);
+      expect(preview.output).toContain(
+        `(a namespace it may not read it cannot create either): set poststart-lab:namespace to one of them`,
+      );
+    },
+    10 * MINUTES,
+  );
 });
 
 describe("a namespace that enforces Pod Security", () => {
   const refusal = (level: string, scenario: string) =>
     `enforces the Pod Security level "${level}:latest" (label pod-security.kubernetes.io/enforce), which refuses the scenario ${scenario}'s pod:`;
 
-  it("baseline: preview fails, naming the level, the lifecycle host and the two httpGet scenarios that set one; once each", () => {
-    const preview = pulumiAs(kubeconfig, "preview", "lab", into(BASELINE));
-    expect(preview.status).not.toBe(0);
-    for (const scenario of HOST_SCENARIOS) {
-      expectOnce(preview, `${refusal("baseline", scenario)} probe or lifecycle host (container "nginx" uses probe or lifecycle host "10.96.100.100")`);
-    }
-    for (const scenario of SCENARIO_NAMES.filter((s) => !HOST_SCENARIOS.includes(s))) expect(preview.output).not.toContain(`scenario ${scenario}'s pod`);
-  }, 10 * MINUTES);
+  it(
+    "baseline: preview fails, naming the level, the lifecycle host and the two httpGet scenarios that set one; once each",
+    () => {
+      const preview = pulumiAs(kubeconfig, "preview", "lab", into(BASELINE));
+      expect(preview.status).not.toBe(0);
+      for (const scenario of HOST_SCENARIOS) {
+        expectOnce(
+          preview,
+          `${refusal("baseline", scenario)} probe or lifecycle host (container "nginx" uses probe or lifecycle host "10.96.100.100")`,
+        );
+      }
+      for (const scenario of SCENARIO_NAMES.filter((s) => !HOST_SCENARIOS.includes(s)))
+        expect(preview.output).not.toContain(`scenario ${scenario}'s pod`);
+    },
+    10 * MINUTES,
+  );
 
-  it("baseline: up refuses before anything is created", () => {
-    const up = pulumiAs(kubeconfig, "up", "lab", into(BASELINE));
-    expect(up.status).not.toBe(0);
-    expectOnce(up, refusal("baseline", "poststart-httpget"));
-    expect(up.output).not.toMatch(/kubernetes:\S+\s+\S+\s+created/);
-    expectNothingIn(BASELINE);
-  }, 10 * MINUTES);
+  it(
+    "baseline: up refuses before anything is created",
+    () => {
+      const up = pulumiAs(kubeconfig, "up", "lab", into(BASELINE));
+      expect(up.status).not.toBe(0);
+      expectOnce(up, refusal("baseline", "poststart-httpget"));
+      expect(up.output).not.toMatch(/kubernetes:\S+\s+\S+\s+created/);
+      expectNothingIn(BASELINE);
+    },
+    10 * MINUTES,
+  );
 
-  it("restricted: preview fails, naming every one of the seven scenarios once", () => {
-    const preview = pulumiAs(kubeconfig, "preview", "lab", into(RESTRICTED));
-    expect(preview.status).not.toBe(0);
-    for (const scenario of SCENARIO_NAMES) expectOnce(preview, refusal("restricted", scenario));
-  }, 10 * MINUTES);
+  it(
+    "restricted: preview fails, naming every one of the seven scenarios once",
+    () => {
+      const preview = pulumiAs(kubeconfig, "preview", "lab", into(RESTRICTED));
+      expect(preview.status).not.toBe(0);
+      for (const scenario of SCENARIO_NAMES) expectOnce(preview, refusal("restricted", scenario));
+    },
+    10 * MINUTES,
+  );
 
-  it("the quote pod alone passes baseline: preview is green", () => {
-    const preview = pulumiAs(kubeconfig, "preview", "lab", { ...into(BASELINE), scenarios: ["quote-poststart"] });
-    expect(preview.status, preview.output).toBe(0);
-  }, 10 * MINUTES);
+  it(
+    "the quote pod alone passes baseline: preview is green",
+    () => {
+      const preview = pulumiAs(kubeconfig, "preview", "lab", { ...into(BASELINE), scenarios: ["quote-poststart"] });
+      expect(preview.status, preview.output).toBe(0);
+    },
+    10 * MINUTES,
+  );
 });

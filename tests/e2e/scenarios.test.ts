@@ -24,19 +24,43 @@ interface Entry {
   [key: string]: unknown;
 }
 
-/** `npm run observe -- --stack lab --json --svg <dir>` in the background; resolves with its JSON lines when it exits. */
+/**
+ * `npm run observe -- --stack lab --json --svg <dir>` in the background; resolves with its JSON lines when it exits.
+ */
 function observe(timeoutSeconds: number): Promise<{ status: number; entries: Entry[]; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "tools/observe/cli.ts", "--stack", "lab", "--json", "--svg", PICTURES, "--timeout", String(timeoutSeconds)], {
-      cwd: ROOT,
-      env: { ...process.env, KUBECONFIG },
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "tools/observe/cli.ts",
+        "--stack",
+        "lab",
+        "--json",
+        "--svg",
+        PICTURES,
+        "--timeout",
+        String(timeoutSeconds),
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, KUBECONFIG },
+      },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     child.on("close", (status) =>
-      resolve({ status: status ?? -1, stderr, entries: stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Entry) }),
+      resolve({
+        status: status ?? -1,
+        stderr,
+        entries: stdout
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Entry),
+      }),
     );
   });
 }
@@ -46,12 +70,23 @@ let observed: Awaited<ReturnType<typeof observe>>;
 /** What kubectl said while the slow hook held its container. */
 let duringSlowHook: { logs: Run; ps: Run } | undefined;
 
-/** Once quote-poststart-slow waits in ContainerCreating with its hook running (`sleep` in `ps x`): `kubectl logs` and `ps x`. */
+/**
+ * Once quote-poststart-slow waits in ContainerCreating with its hook running (`sleep` in `ps x`): `kubectl logs` and
+ * `ps x`.
+ */
 async function whileSlowHookRuns(until: Promise<unknown>): Promise<typeof duringSlowHook> {
   let done = false;
   void until.then(() => (done = true));
   while (!done) {
-    const reason = kubectl("-n", NAMESPACE, "get", "pod", "quote-poststart-slow", "-o", "jsonpath={.status.containerStatuses[0].state.waiting.reason}");
+    const reason = kubectl(
+      "-n",
+      NAMESPACE,
+      "get",
+      "pod",
+      "quote-poststart-slow",
+      "-o",
+      "jsonpath={.status.containerStatuses[0].state.waiting.reason}",
+    );
     if (reason.output === "ContainerCreating") {
       // ContainerCreating starts before the container does: wait until the hook is running.
       const ps = kubectl("-n", NAMESPACE, "exec", "quote-poststart-slow", "--", "ps", "x");
@@ -101,7 +136,9 @@ describe("pulumi up of the lab stack on a real node", () => {
     expect(duringSlowHook, "the slow pod's container was never seen waiting in ContainerCreating").toBeDefined();
     const { logs, ps } = duringSlowHook!;
     expect(logs.status).not.toBe(0);
-    expect(logs.output).toContain(`container "nginx" in pod "quote-poststart-slow" is waiting to start: ContainerCreating`);
+    expect(logs.output).toContain(
+      `container "nginx" in pod "quote-poststart-slow" is waiting to start: ContainerCreating`,
+    );
     // As the book's `kubectl exec quote-poststart-slow -- ps x`: nginx, the hook's shell and its sleep.
     expect(ps.output).toMatch(/^\s*1 .*nginx: master process nginx -g daemon off;$/m);
     expect(ps.output).toMatch(/sh -c .*sleep 15 && \\ curl -fO /);
@@ -123,18 +160,34 @@ describe("pulumi up of the lab stack on a real node", () => {
   });
 
   it("pulumi up prints no warning that is not part of a scenario's story", () => {
-    const unexpected = up.output.split("\n").filter((line) => /warning/i.test(line) && !STORY_WARNINGS.some((story) => story.test(line)));
-    expect(unexpected, `pulumi up of the lab stack printed warnings no scenario explains:\n${unexpected.join("\n")}`).toEqual([]);
+    const unexpected = up.output
+      .split("\n")
+      .filter((line) => /warning/i.test(line) && !STORY_WARNINGS.some((story) => story.test(line)));
+    expect(
+      unexpected,
+      `pulumi up of the lab stack printed warnings no scenario explains:\n${unexpected.join("\n")}`,
+    ).toEqual([]);
   });
 
   it("no scenario pod got a MissingClusterDNS event: the kubelet has the lab's cluster DNS", () => {
-    const events = kubectl("-n", NAMESPACE, "get", "events", "--field-selector", "reason=MissingClusterDNS", "-o", "name");
+    const events = kubectl(
+      "-n",
+      NAMESPACE,
+      "get",
+      "events",
+      "--field-selector",
+      "reason=MissingClusterDNS",
+      "-o",
+      "name",
+    );
     expect(events.status).toBe(0);
     expect(events.output.trim()).toBe("");
   });
 
   it("poststart-httpget-404: pulumi up succeeds (the kubelet counts a 404 as success); its outputs and the receiver's log show the 404", () => {
-    expect(up.output).toContain("myservice answered 404 to GET /container-start: the hook missed its mark, though Kubernetes counted it as successful");
+    expect(up.output).toContain(
+      "myservice answered 404 to GET /container-start: the hook missed its mark, though Kubernetes counted it as successful",
+    );
     expect(up.output).toContain("myservice answered 200 to GET /container-started");
     const log = kubectl("-n", NAMESPACE, "logs", "deploy/myservice");
     expect(log.output).toMatch(/"GET \/container-start HTTP\/1\.1" 404 /);
@@ -147,8 +200,18 @@ describe("pulumi up of the lab stack on a real node", () => {
   });
 
   it("quote-poststart: kubectl port-forward 1080:80 and GET /quote answer one quote of the mirrored file", async () => {
-    const quotes = readFileSync(path.join(ROOT, "lab", "images", "quotes", "book-quotes.txt"), "utf8").split(/^%\n/m).map((q) => q.trim());
-    const forward = spawn(path.join(ROOT, ".lab", "bin", "kubectl"), ["--kubeconfig", KUBECONFIG, "-n", NAMESPACE, "port-forward", "quote-poststart", "1080:80"]);
+    const quotes = readFileSync(path.join(ROOT, "lab", "images", "quotes", "book-quotes.txt"), "utf8")
+      .split(/^%\n/m)
+      .map((q) => q.trim());
+    const forward = spawn(path.join(ROOT, ".lab", "bin", "kubectl"), [
+      "--kubeconfig",
+      KUBECONFIG,
+      "-n",
+      NAMESPACE,
+      "port-forward",
+      "quote-poststart",
+      "1080:80",
+    ]);
     try {
       // kubectl starts slowly on a loaded machine: up to 60 s for the tunnel and the first answer.
       let body = "";
@@ -169,28 +232,49 @@ describe("pulumi up of the lab stack on a real node", () => {
 });
 
 describe("updates and clean-up", () => {
-  it("a second pulumi up with no change reports no changes", () => {
-    const again = pulumi("up", "lab");
-    expect(again.status).toBe(0);
-    expect(again.output).toMatch(/\d+ unchanged/);
-    expect(again.output).not.toMatch(/\d+ (created|updated|replaced|deleted)/);
-  }, 20 * MINUTES);
+  it(
+    "a second pulumi up with no change reports no changes",
+    () => {
+      const again = pulumi("up", "lab");
+      expect(again.status).toBe(0);
+      expect(again.output).toMatch(/\d+ unchanged/);
+      expect(again.output).not.toMatch(/\d+ (created|updated|replaced|deleted)/);
+    },
+    20 * MINUTES,
+  );
 
-  it("changing a hook's setting replaces the pod with a plain pulumi up", () => {
-    const changed = pulumi("up", "lab", { slowHookDelaySeconds: 5 });
-    expect(changed.status).toBe(0);
-    expect(changed.output).toMatch(/kubernetes:core\/v1:Pod\s+quote-poststart-slow\s+replaced/);
-    expect(changed.output).toMatch(/1 replaced/);
-    const script = kubectl("-n", NAMESPACE, "get", "pod", "quote-poststart-slow", "-o", "jsonpath={.spec.containers[0].lifecycle.postStart.exec.command[2]}");
-    expect(script.output).toContain("sleep 5 && \\");
-  }, 20 * MINUTES);
+  it(
+    "changing a hook's setting replaces the pod with a plain pulumi up",
+    () => {
+      const changed = pulumi("up", "lab", { slowHookDelaySeconds: 5 });
+      expect(changed.status).toBe(0);
+      expect(changed.output).toMatch(/kubernetes:core\/v1:Pod\s+quote-poststart-slow\s+replaced/);
+      expect(changed.output).toMatch(/1 replaced/);
+      const script = kubectl(
+        "-n",
+        NAMESPACE,
+        "get",
+        "pod",
+        "quote-poststart-slow",
+        "-o",
+        "jsonpath={.spec.containers[0].lifecycle.postStart.exec.command[2]}",
+      );
+      expect(script.output).toContain("sleep 5 && \\");
+    },
+    20 * MINUTES,
+  );
 
-  it("pulumi destroy leaves no object behind", () => {
-    const destroyed = pulumi("destroy", "lab");
-    expect(destroyed.status).toBe(0);
-    const left = kubectl("get", "namespace", NAMESPACE, "--ignore-not-found", "-o", "name");
-    expect(left.output.trim()).toBe("");
-    const pods = kubectl("get", "pods", "-A", "-o", "jsonpath={.items[*].metadata.name}");
-    for (const pod of ["quote-poststart", "poststart-httpget", "poststart-httpget-404", "myservice"]) expect(pods.output).not.toContain(pod);
-  }, 20 * MINUTES);
+  it(
+    "pulumi destroy leaves no object behind",
+    () => {
+      const destroyed = pulumi("destroy", "lab");
+      expect(destroyed.status).toBe(0);
+      const left = kubectl("get", "namespace", NAMESPACE, "--ignore-not-found", "-o", "name");
+      expect(left.output.trim()).toBe("");
+      const pods = kubectl("get", "pods", "-A", "-o", "jsonpath={.items[*].metadata.name}");
+      for (const pod of ["quote-poststart", "poststart-httpget", "poststart-httpget-404", "myservice"])
+        expect(pods.output).not.toContain(pod);
+    },
+    20 * MINUTES,
+  );
 });

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SCENARIO_NAMES } from "../../stacks/settings";
-import { ensureLab, kubectl, ROOT, run, type Run } from "./lab";
+import { ensureLab, kubectl, ROOT, type Run, run } from "./lab";
 
 const MINUTES = 60_000;
 const start = (...args: string[]): Run => run("bash", ["tools/quickstart.sh", ...args]);
@@ -30,32 +30,54 @@ describe("npm start -- <scenario> on the lab", () => {
   it("poststart-httpget-404: the verdict names the 404, the pod is ready and stays, the README's commands follow", () => {
     expect(deployed.status, deployed.output).toBe(0);
     expect(deployed.output).toContain("poststart-httpget-404: behaved as the book says");
-    expect(deployed.output).toMatch(/ok {3}the receiver answered 404 Not Found: the hook missed its mark, and nothing in Kubernetes says so: answered 404/);
-    expect(deployed.output).toMatch(/ok {3}Kubernetes counted the hook as successful: pod Ready, no FailedPostStartHook event: Ready, 0 FailedPostStartHook events/);
+    expect(deployed.output).toMatch(
+      /ok {3}the receiver answered 404 Not Found: the hook missed its mark, and nothing in Kubernetes says so: answered 404/,
+    );
+    expect(deployed.output).toMatch(
+      /ok {3}Kubernetes counted the hook as successful: pod Ready, no FailedPostStartHook event: Ready, 0 FailedPostStartHook events/,
+    );
     // The observer saw the pod from its creation: it was watching before pulumi up created it.
     expect(deployed.output).toMatch(/poststart-httpget-404 +phase Pending/);
     expect(deployed.output).toContain("myservice answered 404 to GET /container-start: the hook missed its mark");
     const picture = /The picture of what the observer saw: (\S+\.svg)/.exec(deployed.output);
     expect(picture, "npm start names the picture it drew").not.toBeNull();
     expect(readFileSync(path.resolve(ROOT, picture![1]!), "utf8")).toMatch(/^<svg [^>]*width="800"/);
-    expect(deployed.output).toMatch(/Explore it in context lab[^\n]*\n {2}export KUBECONFIG=\S+ PATH=\S+:\$PATH\n {2}kubectl get pod poststart-httpget-404\n {2}kubectl logs deploy\/myservice\n/);
-    const ready = kubectl("-n", "default", "get", "pod", "poststart-httpget-404", "-o", 'jsonpath={.status.conditions[?(@.type=="Ready")].status}');
+    expect(deployed.output).toMatch(
+      /Explore it in context lab[^\n]*\n {2}export KUBECONFIG=\S+ PATH=\S+:\$PATH\n {2}kubectl get pod poststart-httpget-404\n {2}kubectl logs deploy\/myservice\n/,
+    );
+    const ready = kubectl(
+      "-n",
+      "default",
+      "get",
+      "pod",
+      "poststart-httpget-404",
+      "-o",
+      'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+    );
     expect(ready.output).toBe("True");
-    expect(kubectl("-n", "default", "logs", "deploy/myservice").output).toMatch(/"GET \/container-start HTTP\/1\.1" 404 /);
+    expect(kubectl("-n", "default", "logs", "deploy/myservice").output).toMatch(
+      /"GET \/container-start HTTP\/1\.1" 404 /,
+    );
   });
 
   it("an unknown name fails before anything is created, listing the scenarios", () => {
     const before = podsInDefault();
     const refused = start("poststart-httpget-405");
     expect(refused.status).toBe(2);
-    expect(refused.output).toBe(`start: "poststart-httpget-405" is not a scenario; the scenarios: ${SCENARIO_NAMES.join(", ")}\n`);
+    expect(refused.output).toBe(
+      `start: "poststart-httpget-405" is not a scenario; the scenarios: ${SCENARIO_NAMES.join(", ")}\n`,
+    );
     expect(podsInDefault()).toBe(before);
   });
 
-  it("npm start -- --down removes the scenario's pods and the receiver", () => {
-    const down = start("--down");
-    expect(down.status, down.output).toBe(0);
-    const left = podsInDefault();
-    for (const pod of ["poststart-httpget-404", "myservice"]) expect(left).not.toContain(pod);
-  }, 10 * MINUTES);
+  it(
+    "npm start -- --down removes the scenario's pods and the receiver",
+    () => {
+      const down = start("--down");
+      expect(down.status, down.output).toBe(0);
+      const left = podsInDefault();
+      for (const pod of ["poststart-httpget-404", "myservice"]) expect(left).not.toContain(pod);
+    },
+    10 * MINUTES,
+  );
 });

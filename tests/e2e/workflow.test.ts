@@ -3,10 +3,14 @@ import * as path from "node:path";
 import { expect, it } from "vitest";
 import { ROOT, run } from "./lab";
 
-it("actionlint accepts the preview workflow", () => {
-  const toolchain = run("bash", ["toolchain/toolchain.sh"]);
-  expect(toolchain.status).toBe(0);
-  const { status, output } = run(path.join(ROOT, ".lab", "bin", "actionlint"), [".github/workflows/preview.yml"]);
-  expect(output).toBe("");
-  expect(status).toBe(0);
-}, 60 * 60_000);
+it(
+  "actionlint accepts the preview workflow",
+  () => {
+    const toolchain = run("bash", ["toolchain/toolchain.sh"]);
+    expect(toolchain.status).toBe(0);
+    const { status, output } = run(path.join(ROOT, ".lab", "bin", "actionlint"), [".github/workflows/preview.yml"]);
+    expect(output).toBe("");
+    expect(status).toBe(0);
+  },
+  60 * 60_000,
+);

@@ -4,7 +4,17 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { KubeClient, type Limits } from "../../cluster/kube";
-import { kubeconfig, type Loopback, loopback, oneContext, pem, restoreKubeconfig, tempDir, tlsFile, useKubeconfig } from "../kube-server";
+import {
+  kubeconfig,
+  type Loopback,
+  loopback,
+  oneContext,
+  pem,
+  restoreKubeconfig,
+  tempDir,
+  tlsFile,
+  useKubeconfig,
+} from "../kube-server";
 
 const V1 = "client.authentication.k8s.io/v1";
 const V1BETA1 = "client.authentication.k8s.io/v1beta1";
@@ -36,18 +46,29 @@ function script(name: string, body: string): string {
   return file;
 }
 
-/** A plugin that counts its runs in `<name>.runs` and prints `status` (JSON, `$N` is the run's number) as an ExecCredential of `apiVersion`. */
+/**
+ * A plugin that counts its runs in `<name>.runs` and prints `status` (JSON, `$N` is the run's number) as an
+ * ExecCredential of `apiVersion`.
+ */
 function countingPlugin(status: string, apiVersion = V1BETA1): { command: string; runs: () => number } {
   const name = `plugin-${++n}.sh`;
   const runs = path.join(dir, `${name}.runs`);
   writeFileSync(runs, "");
-  const command = script(name, `echo x >> '${runs}'\nN=$(wc -l < '${runs}' | tr -d ' ')\ncat <<EOF\n{"kind":"ExecCredential","apiVersion":"${apiVersion}","status":${status}}\nEOF`);
+  const command = script(
+    name,
+    `echo x >> '${runs}'\nN=$(wc -l < '${runs}' | tr -d ' ')\ncat <<EOF\n{"kind":"ExecCredential","apiVersion":"${apiVersion}","status":${status}}\nEOF`,
+  );
   return { command, runs: () => readFileSync(runs, "utf8").split("\n").filter(Boolean).length };
 }
 
 const CA = { "certificate-authority": tlsFile("ca.crt") };
 
-function clientOf(exec: Record<string, unknown>, limits: Partial<Limits> = {}, server = tls.url, configName = `config-${++n}.yaml`): KubeClient {
+function clientOf(
+  exec: Record<string, unknown>,
+  limits: Partial<Limits> = {},
+  server = tls.url,
+  configName = `config-${++n}.yaml`,
+): KubeClient {
   useKubeconfig(kubeconfig(dir, configName, oneContext(server, { exec: { apiVersion: V1BETA1, ...exec } }, CA)));
   return KubeClient.connect(undefined, limits);
 }
@@ -57,34 +78,71 @@ const authorization = () => tls.seen.at(-1)!.headers.authorization;
 describe("exec plugins", () => {
   it("sends the plugin's token; the plugin gets its args, its env and KUBERNETES_EXEC_INFO (with the cluster when asked)", async () => {
     const seen = path.join(dir, "info.json");
-    const command = script("info.sh", `printf '%s' "$KUBERNETES_EXEC_INFO" > '${seen}'\necho '{"kind":"ExecCredential","apiVersion":"'"$API"'","status":{"token":"'"$TOKEN_FROM_ENV-$1"'"}}'`);
-    const client = clientOf({ command, apiVersion: V1, interactiveMode: "Never", args: ["arg"], env: [{ name: "TOKEN_FROM_ENV", value: "env" }, { name: "API", value: V1 }], provideClusterInfo: true });
+    const command = script(
+      "info.sh",
+      `printf '%s' "$KUBERNETES_EXEC_INFO" > '${seen}'\necho '{"kind":"ExecCredential","apiVersion":"'"$API"'","status":{"token":"'"$TOKEN_FROM_ENV-$1"'"}}'`,
+    );
+    const client = clientOf({
+      command,
+      apiVersion: V1,
+      interactiveMode: "Never",
+      args: ["arg"],
+      env: [
+        { name: "TOKEN_FROM_ENV", value: "env" },
+        { name: "API", value: V1 },
+      ],
+      provideClusterInfo: true,
+    });
     await client.get("/api");
     expect(authorization()).toBe("Bearer env-arg");
     expect(JSON.parse(readFileSync(seen, "utf8"))).toEqual({
       apiVersion: V1,
       kind: "ExecCredential",
-      spec: { interactive: false, cluster: { server: tls.url, "certificate-authority-data": pem("ca.crt").toString("base64") } },
+      spec: {
+        interactive: false,
+        cluster: { server: tls.url, "certificate-authority-data": pem("ca.crt").toString("base64") },
+      },
     });
     await clientOf({ command, env: [{ name: "API", value: V1BETA1 }] }).get("/api");
-    expect(JSON.parse(readFileSync(seen, "utf8"))).toEqual({ apiVersion: V1BETA1, kind: "ExecCredential", spec: { interactive: false } });
+    expect(JSON.parse(readFileSync(seen, "utf8"))).toEqual({
+      apiVersion: V1BETA1,
+      kind: "ExecCredential",
+      spec: { interactive: false },
+    });
   });
 
   it("gives the cluster without a CA, as the kubeconfig has it", async () => {
     const seen = path.join(dir, "info-insecure.json");
-    const command = script("info-insecure.sh", `printf '%s' "$KUBERNETES_EXEC_INFO" > '${seen}'\necho '{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{"token":"t"}}'`);
-    const doc = oneContext(tls.url, { exec: { apiVersion: V1BETA1, command, provideClusterInfo: true } }, { "insecure-skip-tls-verify": true, "tls-server-name": "api.lab.test" });
+    const command = script(
+      "info-insecure.sh",
+      `printf '%s' "$KUBERNETES_EXEC_INFO" > '${seen}'\necho '{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{"token":"t"}}'`,
+    );
+    const doc = oneContext(
+      tls.url,
+      { exec: { apiVersion: V1BETA1, command, provideClusterInfo: true } },
+      { "insecure-skip-tls-verify": true, "tls-server-name": "api.lab.test" },
+    );
     useKubeconfig(kubeconfig(dir, "insecure.yaml", doc));
     await KubeClient.connect(undefined).get("/api");
-    expect(JSON.parse(readFileSync(seen, "utf8")).spec.cluster).toEqual({ server: tls.url, "tls-server-name": "api.lab.test", "insecure-skip-tls-verify": true });
+    expect(JSON.parse(readFileSync(seen, "utf8")).spec.cluster).toEqual({
+      server: tls.url,
+      "tls-server-name": "api.lab.test",
+      "insecure-skip-tls-verify": true,
+    });
   });
 
   it("resolves a command with a '/' against the kubeconfig's directory, and looks a bare name up on PATH", async () => {
     // It reads its input to the end (there is none) and says how many arguments it got.
-    script("configs/bin/relative.sh", `cat > /dev/null\necho '{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{"token":"relative-'$#'"}}'`);
+    script(
+      "configs/bin/relative.sh",
+      `cat > /dev/null\necho '{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{"token":"relative-'$#'"}}'`,
+    );
     await clientOf({ command: "./bin/relative.sh" }, {}, tls.url, "configs/config.yaml").get("/api");
     expect(authorization()).toBe("Bearer relative-0");
-    script("path-bin/on-path-plugin", `echo '{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{"token":"on-path"}}'`);
+    script(
+      "path-bin/on-path-plugin",
+      `echo '{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{"token":"on-path"}}'`,
+    );
     const saved = process.env.PATH;
     process.env.PATH = `${path.join(dir, "path-bin")}${path.delimiter}${saved}`;
     try {
@@ -98,26 +156,37 @@ describe("exec plugins", () => {
   it("names a plugin it cannot find, with the kubeconfig's install hint", async () => {
     const client = clientOf({ command: "./no-such-plugin", installHint: "install it with: apt-get install helper\n" });
     await expect(client.get("/api")).rejects.toThrow(
-      new RegExp(`^the exec plugin ${dir}/no-such-plugin of the kubeconfig user "u" \\(${dir}/config-\\d+\\.yaml\\) was not found: install it with: apt-get install helper$`),
+      new RegExp(
+        `^the exec plugin ${dir}/no-such-plugin of the kubeconfig user "u" \\(${dir}/config-\\d+\\.yaml\\) was not found: install it with: apt-get install helper$`,
+      ),
     );
-    await expect(clientOf({ command: "no-such-plugin-on-path" }).get("/api")).rejects.toThrow(/the exec plugin no-such-plugin-on-path of the kubeconfig user "u" .* was not found$/);
+    await expect(clientOf({ command: "no-such-plugin-on-path" }).get("/api")).rejects.toThrow(
+      /the exec plugin no-such-plugin-on-path of the kubeconfig user "u" .* was not found$/,
+    );
   });
 
   it("reports a failing plugin with its stderr, and runs it again on the next request", async () => {
     const flag = path.join(dir, "fail-once");
     writeFileSync(flag, "");
-    const command = script("fail-once.sh", `if [ -e '${flag}' ]; then rm '${flag}'; echo 'login expired: run helper login' >&2; exit 3; fi\necho '{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{"token":"second"}}'`);
+    const command = script(
+      "fail-once.sh",
+      `if [ -e '${flag}' ]; then rm '${flag}'; echo 'login expired: run helper login' >&2; exit 3; fi\necho '{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{"token":"second"}}'`,
+    );
     const client = clientOf({ command });
     await expect(client.get("/api")).rejects.toThrow(`the exec plugin ${command} of the kubeconfig user "u"`);
     await expect(client.get("/api")).resolves.toEqual({});
     expect(authorization()).toBe("Bearer second");
     const silent = clientOf({ command: script("silent-fail.sh", "exit 2") });
     await expect(silent.get("/api")).rejects.toThrow(/failed: Command failed: .*silent-fail\.sh/);
-    await expect(clientOf({ command: script("says-why.sh", "echo 'no login' >&2; exit 1") }).get("/api")).rejects.toThrow(/says-why\.sh of the kubeconfig user "u" \(.*\) failed: no login$/);
+    await expect(
+      clientOf({ command: script("says-why.sh", "echo 'no login' >&2; exit 1") }).get("/api"),
+    ).rejects.toThrow(/says-why\.sh of the kubeconfig user "u" \(.*\) failed: no login$/);
   });
 
   it("runs once for all requests while its credential lasts", async () => {
-    const plugin = countingPlugin(`{"token":"t$N","expirationTimestamp":"${new Date(Date.now() + 3_600_000).toISOString()}"}`);
+    const plugin = countingPlugin(
+      `{"token":"t$N","expirationTimestamp":"${new Date(Date.now() + 3_600_000).toISOString()}"}`,
+    );
     const client = clientOf({ command: plugin.command });
     await Promise.all([client.get("/a"), client.get("/b"), client.get("/c")]);
     await client.get("/d");
@@ -143,7 +212,11 @@ describe("exec plugins", () => {
       res.end(JSON.stringify({ kind: "Status", message: "Unauthorized" }));
     };
     await expect(client.get("/second")).resolves.toEqual({ kind: "Status", message: "Unauthorized" });
-    expect(tls.seen.map((r) => `${r.url} ${r.headers.authorization}`)).toEqual(["/first Bearer t1", "/second Bearer t1", "/second Bearer t2"]);
+    expect(tls.seen.map((r) => `${r.url} ${r.headers.authorization}`)).toEqual([
+      "/first Bearer t1",
+      "/second Bearer t1",
+      "/second Bearer t2",
+    ]);
     // A server that refuses every token: one new run per request, no loop.
     tls.handle = (_req, res) => ((res.statusCode = 401), res.end(JSON.stringify({ message: "Unauthorized" })));
     await expect(client.get("/third")).rejects.toThrow("GET /third: Unauthorized");
@@ -172,7 +245,12 @@ describe("exec plugins", () => {
       } else res.write('{"type":"ADDED","object":{"metadata":{"name":"p"}}}\n');
     };
     await new Promise<void>((resolve) => {
-      const stop = clientOf({ command: forbidden.command }, { watchBackoffMs: 10 }).watch("/api/v1/pods", {}, () => (stop(), resolve()), () => {});
+      const stop = clientOf({ command: forbidden.command }, { watchBackoffMs: 10 }).watch(
+        "/api/v1/pods",
+        {},
+        () => (stop(), resolve()),
+        () => {},
+      );
     });
     expect(forbidden.runs()).toBe(1);
     tls.seen.length = 0;
@@ -189,7 +267,12 @@ describe("exec plugins", () => {
     };
     const errors: string[] = [];
     await new Promise<void>((resolve) => {
-      const stop = client.watch("/api/v1/pods", {}, () => (stop(), resolve()), (e) => errors.push(e.message));
+      const stop = client.watch(
+        "/api/v1/pods",
+        {},
+        () => (stop(), resolve()),
+        (e) => errors.push(e.message),
+      );
     });
     expect(errors).toEqual(["watch /api/v1/pods: Unauthorized"]);
     expect(plugin.runs()).toBe(2);
@@ -199,7 +282,9 @@ describe("exec plugins", () => {
     const client = clientOf({ command: script("slow.sh", "sleep 5") }, { execMs: 500 });
     let ticks = 0;
     const ticker = setInterval(() => ticks++, 20);
-    await expect(client.get("/api")).rejects.toThrow(/slow\.sh of the kubeconfig user "u" \(.*\) did not finish in 0\.5 s$/);
+    await expect(client.get("/api")).rejects.toThrow(
+      /slow\.sh of the kubeconfig user "u" \(.*\) did not finish in 0\.5 s$/,
+    );
     clearInterval(ticker);
     expect(ticks).toBeGreaterThan(0);
   });
@@ -208,26 +293,55 @@ describe("exec plugins", () => {
     const client = clientOf({ command: script("watch-fails.sh", "exit 1") }, { watchBackoffMs: 10 });
     const errors: string[] = [];
     await new Promise<void>((resolve) => {
-      const stop = client.watch("/api/v1/pods", {}, () => {}, (e) => {
-        errors.push(e.message);
-        if (errors.length === 2) (stop(), resolve());
-      });
+      const stop = client.watch(
+        "/api/v1/pods",
+        {},
+        () => {},
+        (e) => {
+          errors.push(e.message);
+          if (errors.length === 2) stop(), resolve();
+        },
+      );
     });
     expect(errors[1]).toMatch(/watch-fails\.sh of the kubeconfig user "u" .* failed/);
   });
 
   const refused: [string, string, RegExp][] = [
-    ["an empty status", `{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{}}`, /didn't return a token or cert\/key pair$/],
+    [
+      "an empty status",
+      `{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{}}`,
+      /didn't return a token or cert\/key pair$/,
+    ],
     ["no status", `{"kind":"ExecCredential","apiVersion":"${V1BETA1}"}`, /didn't return a token or cert\/key pair$/],
-    ["another kind", `{"kind":"Secret","apiVersion":"${V1BETA1}","status":{"token":"t"}}`, /printed kind "Secret", not an ExecCredential$/],
+    [
+      "another kind",
+      `{"kind":"Secret","apiVersion":"${V1BETA1}","status":{"token":"t"}}`,
+      /printed kind "Secret", not an ExecCredential$/,
+    ],
     ["no kind", `{"apiVersion":"${V1BETA1}","status":{"token":"t"}}`, /printed kind undefined, not an ExecCredential$/],
-    ["another apiVersion", `{"kind":"ExecCredential","apiVersion":"${V1}","status":{"token":"t"}}`, new RegExp(`printed apiVersion "${V1}", not the kubeconfig's ${V1BETA1}$`)],
+    [
+      "another apiVersion",
+      `{"kind":"ExecCredential","apiVersion":"${V1}","status":{"token":"t"}}`,
+      new RegExp(`printed apiVersion "${V1}", not the kubeconfig's ${V1BETA1}$`),
+    ],
     ["no JSON", "token: t", /printed no JSON ExecCredential$/],
     ["nothing", "", /printed no JSON ExecCredential$/],
     ["null", "null", /printed kind undefined/],
-    ["a certificate without its key", `{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{"clientCertificateData":"c"}}`, /returned only a certificate or a key, not both$/],
-    ["a key without its certificate", `{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{"token":"t","clientKeyData":"k"}}`, /returned only a certificate or a key, not both$/],
-    ["an expiry that is no time", `{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{"token":"t","expirationTimestamp":"soon"}}`, /returned expirationTimestamp "soon", which is not a time$/],
+    [
+      "a certificate without its key",
+      `{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{"clientCertificateData":"c"}}`,
+      /returned only a certificate or a key, not both$/,
+    ],
+    [
+      "a key without its certificate",
+      `{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{"token":"t","clientKeyData":"k"}}`,
+      /returned only a certificate or a key, not both$/,
+    ],
+    [
+      "an expiry that is no time",
+      `{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{"token":"t","expirationTimestamp":"soon"}}`,
+      /returned expirationTimestamp "soon", which is not a time$/,
+    ],
   ];
   it.each(refused)("refuses an answer with %s, by name", async (_what, output, message) => {
     const command = script(`answer-${++n}.sh`, `cat <<'EOF'\n${output}\nEOF`);
@@ -248,8 +362,13 @@ describe("exec plugins", () => {
     };
     const json = (file: string) => JSON.stringify(readFileSync(tlsFile(file), "utf8"));
     const status = `{"clientCertificateData":${json("client.crt")},"clientKeyData":${json("client.key")}}`;
-    const command = script("cert.sh", `cat <<'EOF'\n{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":${status}}\nEOF`);
-    useKubeconfig(kubeconfig(dir, "cert.yaml", oneContext(mtls.url, { exec: { apiVersion: V1BETA1, command }, as: "jane" }, CA)));
+    const command = script(
+      "cert.sh",
+      `cat <<'EOF'\n{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":${status}}\nEOF`,
+    );
+    useKubeconfig(
+      kubeconfig(dir, "cert.yaml", oneContext(mtls.url, { exec: { apiVersion: V1BETA1, command }, as: "jane" }, CA)),
+    );
     await KubeClient.connect(undefined).get("/api");
     expect(subject).toBe("client");
     expect(impersonate).toBe("jane");

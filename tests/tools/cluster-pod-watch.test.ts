@@ -2,8 +2,9 @@
 // standing in for the API server: pod watches, EndpointSlices and a receiver's log. In the tools
 // suite, not the unit suite: its waits run in real time (the watch's tick, its bounds, kube-proxy's
 // sync pause), seconds in all, which `npm test` must not spend.
-import type * as http from "node:http";
+
 import { rmSync } from "node:fs";
+import type * as http from "node:http";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { KubeClient } from "../../cluster/kube";
@@ -11,7 +12,16 @@ import { clusterPodWatch } from "../../cluster/pod-watch";
 import { findLoggedRequest, parseReceiverLog } from "../../cluster/receiver-log";
 import type { RawPod } from "../../infra/pod-state";
 import type { WaitTarget } from "../../infra/pod-watch";
-import { kubeconfig, type Loopback, loopback, oneContext, restoreKubeconfig, tempDir, tlsFile, useKubeconfig } from "../kube-server";
+import {
+  kubeconfig,
+  type Loopback,
+  loopback,
+  oneContext,
+  restoreKubeconfig,
+  tempDir,
+  tlsFile,
+  useKubeconfig,
+} from "../kube-server";
 
 const dir = tempDir("pod-watch-test-");
 let api: Loopback;
@@ -19,7 +29,9 @@ let kube: KubeClient;
 
 beforeAll(async () => {
   api = await loopback("https");
-  useKubeconfig(kubeconfig(dir, "config.yaml", oneContext(api.url, { token: "t" }, { "certificate-authority": tlsFile("ca.crt") })));
+  useKubeconfig(
+    kubeconfig(dir, "config.yaml", oneContext(api.url, { token: "t" }, { "certificate-authority": tlsFile("ca.crt") })),
+  );
   kube = KubeClient.connect(undefined, { watchBackoffMs: 20 });
 });
 afterAll(async () => {
@@ -41,13 +53,23 @@ function pod(uid: string, state: Record<string, unknown>, ready = false, name = 
 }
 const line = (type: string, object: unknown) => `${JSON.stringify({ type, object })}\n`;
 
-/** Serves pod watches from `events` (written a few ms apart), an event watch with none, lists of EndpointSlices and pods, and logs. */
-function serve(routes: { events?: string[]; slices?: () => unknown[]; pods?: string[]; log?: (pod: string) => string | undefined }) {
+/**
+ * Serves pod watches from `events` (written a few ms apart), an event watch with none, lists of EndpointSlices and
+ * pods, and logs.
+ */
+function serve(routes: {
+  events?: string[];
+  slices?: () => unknown[];
+  pods?: string[];
+  log?: (pod: string) => string | undefined;
+}) {
   api.handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url!, "https://x");
     if (url.searchParams.get("watch") === "true") {
       if (url.pathname.endsWith("/events")) return; // the pods' events: none (they only add progress detail)
-      (routes.events ?? []).forEach((e, i) => setTimeout(() => res.writable && res.write(e), 10 * (i + 1)));
+      (routes.events ?? []).forEach((e, i) => {
+        setTimeout(() => res.writable && res.write(e), 10 * (i + 1));
+      });
       return;
     }
     const logOf = /\/pods\/([^/]+)\/log$/.exec(url.pathname);
@@ -60,24 +82,49 @@ function serve(routes: { events?: string[]; slices?: () => unknown[]; pods?: str
   };
 }
 
-const target = (t: Partial<WaitTarget>): WaitTarget => ({ namespace: "book", name: "p", until: "ready", timeoutSeconds: 30, ...t });
+const target = (t: Partial<WaitTarget>): WaitTarget => ({
+  namespace: "book",
+  name: "p",
+  until: "ready",
+  timeoutSeconds: 30,
+  ...t,
+});
 
 describe("clusterPodWatch: wait", () => {
   it("resolves with the pod's state once it is ready, watching it by name", async () => {
-    serve({ events: [line("ADDED", pod("u1", { waiting: { reason: "ContainerCreating" } })), line("MODIFIED", pod("u1", { running: {} }, true))] });
+    serve({
+      events: [
+        line("ADDED", pod("u1", { waiting: { reason: "ContainerCreating" } })),
+        line("MODIFIED", pod("u1", { running: {} }, true)),
+      ],
+    });
     const watch = clusterPodWatch(kube);
     await expect(watch.wait(target({}))).resolves.toBe("Running; nginx running; restarts: 0");
-    expect(api.seen[0]!.url).toBe("/api/v1/namespaces/book/pods?resourceVersion=0&fieldSelector=metadata.name%3Dp&watch=true");
+    expect(api.seen[0]!.url).toBe(
+      "/api/v1/namespaces/book/pods?resourceVersion=0&fieldSelector=metadata.name%3Dp&watch=true",
+    );
   });
 
   it("follows only the pod of its uid, and fails when that pod is deleted", async () => {
-    serve({ events: [line("ADDED", pod("old", { running: {} }, true)), line("ADDED", pod("u2", { waiting: { reason: "ContainerCreating" } })), line("DELETED", pod("u2", {}))] });
-    await expect(clusterPodWatch(kube).wait(target({ uid: "u2" }))).rejects.toThrow("p: the pod was deleted while pulumi up waited for it to be ready");
+    serve({
+      events: [
+        line("ADDED", pod("old", { running: {} }, true)),
+        line("ADDED", pod("u2", { waiting: { reason: "ContainerCreating" } })),
+        line("DELETED", pod("u2", {})),
+      ],
+    });
+    await expect(clusterPodWatch(kube).wait(target({ uid: "u2" }))).rejects.toThrow(
+      "p: the pod was deleted while pulumi up waited for it to be ready",
+    );
   });
 
   it("watches a Deployment's pods by selector; a deleted one is forgotten", async () => {
     serve({
-      events: [line("ADDED", pod("a", { waiting: { reason: "ContainerCreating" } }, false, "a")), line("DELETED", pod("a", {}, false, "a")), line("ADDED", pod("b", { running: {} }, true, "b"))],
+      events: [
+        line("ADDED", pod("a", { waiting: { reason: "ContainerCreating" } }, false, "a")),
+        line("DELETED", pod("a", {}, false, "a")),
+        line("ADDED", pod("b", { running: {} }, true, "b")),
+      ],
     });
     await expect(clusterPodWatch(kube).wait(target({ name: "web", selector: "app=web" }))).resolves.toMatch(/^Running/);
     expect(api.seen[0]!.url).toBe("/api/v1/namespaces/book/pods?resourceVersion=0&labelSelector=app%3Dweb&watch=true");
@@ -105,18 +152,23 @@ describe("clusterPodWatch: wait", () => {
       "p: not ready within its bound of 1 s; still waiting for: container creating for 0 s; last seen: Pending; nginx waiting: ContainerCreating; restarts: 0; watch: watch /api/v1/namespaces/book/pods: pods is forbidden",
     );
     serve({});
-    await expect(clusterPodWatch(kube).wait(target({ timeoutSeconds: 1, until: "terminated" }))).rejects.toThrow("p: not terminated within its bound of 1 s; still waiting for: no pod yet; last seen: no pod seen");
+    await expect(clusterPodWatch(kube).wait(target({ timeoutSeconds: 1, until: "terminated" }))).rejects.toThrow(
+      "p: not terminated within its bound of 1 s; still waiting for: no pod yet; last seen: no pod seen",
+    );
   });
 
   it("waits for a Service's ready endpoint after the pod is ready", async () => {
     let asked = 0;
     serve({
       events: [line("ADDED", pod("u6", { running: {} }, true))],
-      slices: () => (++asked < 3 ? [{ endpoints: [{ conditions: { ready: false } }] }] : [{ endpoints: [{ conditions: {} }] }]),
+      slices: () =>
+        ++asked < 3 ? [{ endpoints: [{ conditions: { ready: false } }] }] : [{ endpoints: [{ conditions: {} }] }],
     });
     await expect(clusterPodWatch(kube).wait(target({ service: "svc" }))).resolves.toMatch(/^Running/);
     expect(asked).toBe(3);
-    expect(api.seen.at(-1)!.url).toBe("/apis/discovery.k8s.io/v1/namespaces/book/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dsvc");
+    expect(api.seen.at(-1)!.url).toBe(
+      "/apis/discovery.k8s.io/v1/namespaces/book/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dsvc",
+    );
   });
 
   it("says when the Service never gets a ready endpoint", async () => {
@@ -168,7 +220,8 @@ describe("clusterPodWatch: Services and pods that go away", () => {
     let asked = 0;
     api.handle = (req, res) => {
       const url = new URL(req.url!, "https://x");
-      if (url.searchParams.get("watch") === "true") return void res.write(line("ADDED", pod("u10", { running: {} }, true)));
+      if (url.searchParams.get("watch") === "true")
+        return void res.write(line("ADDED", pod("u10", { running: {} }, true)));
       asked++;
       if (asked === 1) return void ((res.statusCode = 404), res.end("{}"));
       if (asked === 2) return void res.end(JSON.stringify({ items: [{}] }));
@@ -180,11 +233,29 @@ describe("clusterPodWatch: Services and pods that go away", () => {
   });
 
   it("does not judge a pod that is being deleted, and forgets a deleted one", async () => {
-    const leaving = { ...pod("d1", { running: {} }, true), metadata: { name: "p", uid: "d1", deletionTimestamp: "2026-12-01T00:00:00Z" } };
-    serve({ events: [line("ADDED", leaving), line("ADDED", pod("d2", { waiting: { reason: "ContainerCreating" } }, false, "d2")), line("DELETED", pod("d2", {}, false, "d2"))] });
-    await expect(clusterPodWatch(kube).wait(target({ name: "web", selector: "app=web", timeoutSeconds: 1 }))).rejects.toThrow("web: not ready within its bound of 1 s; still waiting for: no pod yet; last seen: no pod seen");
-    serve({ events: [line("ADDED", pod("e1", { waiting: { reason: "A" } }, false, "e1")), line("ADDED", pod("e2", { waiting: { reason: "B" } }, false, "e2"))] });
-    await expect(clusterPodWatch(kube).wait(target({ name: "web", selector: "app=web", timeoutSeconds: 1, until: "hook-failed" }))).rejects.toThrow(
+    const leaving = {
+      ...pod("d1", { running: {} }, true),
+      metadata: { name: "p", uid: "d1", deletionTimestamp: "2026-12-01T00:00:00Z" },
+    };
+    serve({
+      events: [
+        line("ADDED", leaving),
+        line("ADDED", pod("d2", { waiting: { reason: "ContainerCreating" } }, false, "d2")),
+        line("DELETED", pod("d2", {}, false, "d2")),
+      ],
+    });
+    await expect(
+      clusterPodWatch(kube).wait(target({ name: "web", selector: "app=web", timeoutSeconds: 1 })),
+    ).rejects.toThrow("web: not ready within its bound of 1 s; still waiting for: no pod yet; last seen: no pod seen");
+    serve({
+      events: [
+        line("ADDED", pod("e1", { waiting: { reason: "A" } }, false, "e1")),
+        line("ADDED", pod("e2", { waiting: { reason: "B" } }, false, "e2")),
+      ],
+    });
+    await expect(
+      clusterPodWatch(kube).wait(target({ name: "web", selector: "app=web", timeoutSeconds: 1, until: "hook-failed" })),
+    ).rejects.toThrow(
       "web: not at its post-start hook's failure within its bound of 1 s; still waiting for: container waiting: A; last seen: Pending; nginx waiting: A; restarts: 0; Pending; nginx waiting: B; restarts: 0",
     );
   });
@@ -193,7 +264,9 @@ describe("clusterPodWatch: Services and pods that go away", () => {
 describe("the receiver's log", () => {
   it("parses only whole log lines, with or without the kubelet's timestamp", () => {
     const plain = '10.0.0.9 - - [01/Dec/2026:10:00:05 +0000] "GET /a HTTP/1.1" 404 12 "-" "kube-lifecycle/1.34"  ';
-    expect(parseReceiverLog(plain, "/a")).toEqual([{ client: "10.0.0.9", request: "GET /a HTTP/1.1", status: 404, line: plain.trim() }]);
+    expect(parseReceiverLog(plain, "/a")).toEqual([
+      { client: "10.0.0.9", request: "GET /a HTTP/1.1", status: 404, line: plain.trim() },
+    ]);
     expect(parseReceiverLog(`junk ${plain}`, "/a")).toEqual([]);
     expect(parseReceiverLog('10.0.0.9 id - [x] "GET /a HTTP/1.1" 200 1', "/a")).toHaveLength(1); // any ident and user
     expect(parseReceiverLog('10.0.0.9 - me [x] "GET /a HTTP/1.1" 200 1', "/a")).toHaveLength(1);
@@ -211,27 +284,40 @@ describe("the receiver's log", () => {
     expect(await findLoggedRequest(kube, "book", "app=receiver", "/x", undefined)).toEqual({ receiverPods: 0 });
   });
 
-  const LOG = '2026-12-01T10:00:05.000000000Z 10.0.0.9 - - [01/Dec/2026:10:00:05 +0000] "GET /container-started HTTP/1.1" 200 12 "-" "kube-lifecycle/1.34"\n';
+  const LOG =
+    '2026-12-01T10:00:05.000000000Z 10.0.0.9 - - [01/Dec/2026:10:00:05 +0000] "GET /container-started HTTP/1.1" 200 12 "-" "kube-lifecycle/1.34"\n';
 
   it("finds the first logged request of a receiver pod, asking the log of each pod in turn", async () => {
     serve({ pods: ["r1", "r2"], log: (p) => (p === "r2" ? LOG : "") });
     const found = await findLoggedRequest(kube, "book", "app=receiver", "/container-started", "2026-12-01T10:00:00Z");
-    expect(found).toEqual({ receiver: "r2", request: expect.objectContaining({ request: "GET /container-started HTTP/1.1", status: 200, client: "10.0.0.9" }) });
+    expect(found).toEqual({
+      receiver: "r2",
+      request: expect.objectContaining({ request: "GET /container-started HTTP/1.1", status: 200, client: "10.0.0.9" }),
+    });
     expect(api.seen.map((r) => r.url)).toEqual([
       "/api/v1/namespaces/book/pods?labelSelector=app%3Dreceiver",
       "/api/v1/namespaces/book/pods/r1/log?timestamps=true&tailLines=1000",
       "/api/v1/namespaces/book/pods/r2/log?timestamps=true&tailLines=1000",
     ]);
     serve({ pods: ["r1"], log: () => "" });
-    expect(await findLoggedRequest(kube, "book", "app=receiver", "/container-started", undefined)).toEqual({ receiverPods: 1 });
+    expect(await findLoggedRequest(kube, "book", "app=receiver", "/container-started", undefined)).toEqual({
+      receiverPods: 1,
+    });
     serve({ pods: ["r1"], log: () => undefined });
-    await expect(findLoggedRequest(kube, "book", "app=receiver", "/x", undefined)).rejects.toThrow("the log of r1: logs are forbidden");
+    await expect(findLoggedRequest(kube, "book", "app=receiver", "/x", undefined)).rejects.toThrow(
+      "the log of r1: logs are forbidden",
+    );
   });
 
   it("loggedRequest waits for the line to reach the log", async () => {
     let asked = 0;
     serve({ pods: ["r1"], log: () => (++asked < 2 ? "" : LOG) });
-    const request = await clusterPodWatch(kube).loggedRequest({ namespace: "book", selector: "app=receiver", path: "/container-started", since: "2026-12-01T10:00:00Z" });
+    const request = await clusterPodWatch(kube).loggedRequest({
+      namespace: "book",
+      selector: "app=receiver",
+      path: "/container-started",
+      since: "2026-12-01T10:00:00Z",
+    });
     expect(request?.status).toBe(200);
     expect(asked).toBe(2);
   });

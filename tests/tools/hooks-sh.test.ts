@@ -3,7 +3,7 @@
 import { execFile } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -31,7 +31,8 @@ describe("the quote hook under the real /bin/sh and the real curl", () => {
   // Like the real fortune: an argument starting with '-' is an option, anything else a file it reads.
   stub("fortune", 'case $1 in -*) echo "fortune: unknown option $1" >&2; exit 2 ;; esac\nexec cat -- "$1"\n');
 
-  // The quotes server, on loopback: every path answers with its own request line, so a file's content tells which URL it came from.
+  // The quotes server, on loopback: every path answers with its own request line, so a file's content tells which URL
+  // it came from.
   let server: Server;
   let base = "";
   beforeAll(async () => {
@@ -44,20 +45,48 @@ describe("the quote hook under the real /bin/sh and the real curl", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Runs the script in a fresh directory; returns the calls the stubs recorded and the files left in that directory. */
+  /**
+   * Runs the script in a fresh directory; returns the calls the stubs recorded and the files left in that directory.
+   */
   const run = async (script: string) => {
     const cwd = mkdtempSync(path.join(dir, "run-"));
     rmSync(log, { force: true });
-    const { stdout } = await execFileAsync("/bin/sh", ["-c", script], { cwd, env: { PATH: `${bin}${path.delimiter}${process.env.PATH}`, CALLS: log } });
+    const { stdout } = await execFileAsync("/bin/sh", ["-c", script], {
+      cwd,
+      env: { PATH: `${bin}${path.delimiter}${process.env.PATH}`, CALLS: log },
+    });
     const fields = readFileSync(log, "utf8").split("\0").slice(0, -1);
     const calls: string[][] = [];
-    for (let i = 0; i < fields.length; i += Number(fields[i]) + 2) calls.push(fields.slice(i + 1, i + 2 + Number(fields[i])));
+    for (let i = 0; i < fields.length; i += Number(fields[i]) + 2)
+      calls.push(fields.slice(i + 1, i + 2 + Number(fields[i])));
     return { stdout, calls, cwd, files: readdirSync(cwd).sort() };
   };
 
   // Anything a user could put in a setting: quotes, $(), backticks, ;, newlines, unicode.
   const nasty = fc.oneof(
-    fc.string({ unit: fc.constantFrom("'", '"', "$", "(", ")", "`", ";", "\n", " ", "\\", "&", "|", "*", "~", "#", "é", "💥", "a", "-") }),
+    fc.string({
+      unit: fc.constantFrom(
+        "'",
+        '"',
+        "$",
+        "(",
+        ")",
+        "`",
+        ";",
+        "\n",
+        " ",
+        "\\",
+        "&",
+        "|",
+        "*",
+        "~",
+        "#",
+        "é",
+        "💥",
+        "a",
+        "-",
+      ),
+    }),
     fc.string({ unit: "grapheme" }),
   );
   const word = nasty.filter((s) => !s.includes("\0"));
@@ -67,7 +96,7 @@ describe("the quote hook under the real /bin/sh and the real curl", () => {
       fc.asyncProperty(word, segment, fc.integer({ min: 0, max: 3600 }), word, async (pkg, name, delay, outName) => {
         const quotesUrl = `${base}/quotes/${name}`;
         const quotePath = path.join(dir, `${outName.replaceAll("/", "_")}-quote`);
-        let steps;
+        let steps: ReturnType<typeof quoteScriptSteps>;
         try {
           steps = quoteScriptSteps({ installCommand: ["apk", "add", pkg], quotesUrl, quotePath }, delay);
         } catch (e) {
@@ -96,7 +125,10 @@ describe("the quote hook under the real /bin/sh and the real curl", () => {
   });
 
   it("the failing hook prints its message verbatim and exits with its code", async () => {
-    const messages = fc.oneof(word, fc.constantFrom("-n", "-e", "-E", "-n x", "--", "-", "\\c", "a\\nb", "\\\\", "%s", "%d %%"));
+    const messages = fc.oneof(
+      word,
+      fc.constantFrom("-n", "-e", "-E", "-n x", "--", "-", "\\c", "a\\nb", "\\\\", "%s", "%d %%"),
+    );
     await fc.assert(
       fc.asyncProperty(messages, fc.integer({ min: 1, max: 255 }), async (message, code) => {
         const [, , script] = hooks.failure(message, code).exec.command;

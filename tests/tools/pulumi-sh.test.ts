@@ -14,13 +14,20 @@ describe("tools/pulumi.sh", () => {
       stdout: "",
       stderr: `--stack: "x/../../elsewhere" is not allowed: use a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path\n`,
     });
-    expect(await pulumiSh("--stack", "dev", "--stack", "prod")).toEqual({ status: 2, stdout: "", stderr: `--stack: "prod" has no stack file Pulumi.prod.yaml\n` });
+    expect(await pulumiSh("--stack", "dev", "--stack", "prod")).toEqual({
+      status: 2,
+      stdout: "",
+      stderr: `--stack: "prod" has no stack file Pulumi.prod.yaml\n`,
+    });
     const name = `tools-${process.pid}`;
     const file = path.join(ROOT, `Pulumi.${name}.yaml`);
     writeFileSync(file, "confg:\n  poststart-lab:scenarios: [quote-poststart-fail]\n");
     try {
       const { status, stderr } = await pulumiSh("--stack", name);
-      expect([status, stderr]).toEqual([2, `Pulumi.${name}.yaml: the top-level key "confg" is not allowed: use config, environment, secretsprovider, encryptedkey, encryptionsalt (Pulumi would ignore it); did you mean config?\n`]);
+      expect([status, stderr]).toEqual([
+        2,
+        `Pulumi.${name}.yaml: the top-level key "confg" is not allowed: use config, environment, secretsprovider, encryptedkey, encryptionsalt (Pulumi would ignore it); did you mean config?\n`,
+      ]);
     } finally {
       rmSync(file);
     }

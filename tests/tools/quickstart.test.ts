@@ -11,7 +11,11 @@ const start = (...args: string[]) => run("bash", ["tools/quickstart.sh", ...args
 
 describe("npm start -- <scenario>", () => {
   it("refuses an unknown name, listing the scenarios, and more than one argument, before choosing a cluster", async () => {
-    expect(await start("quote-postart")).toEqual({ status: 2, stdout: "", stderr: `start: "quote-postart" is not a scenario; the scenarios: ${SCENARIO_NAMES.join(", ")}\n` });
+    expect(await start("quote-postart")).toEqual({
+      status: 2,
+      stdout: "",
+      stderr: `start: "quote-postart" is not a scenario; the scenarios: ${SCENARIO_NAMES.join(", ")}\n`,
+    });
     const usage = "usage: npm start [-- <scenario> | --down]\n";
     expect(await start("quote-poststart", "poststart-httpget")).toEqual({ status: 2, stdout: "", stderr: usage });
     expect(await start("--up")).toEqual({ status: 2, stdout: "", stderr: usage });
@@ -23,10 +27,17 @@ describe("npm start's plan (tools/first-run-plan.sh)", () => {
     .split("\n")
     .filter((l) => l && !l.startsWith("#"))
     .map((l) => l.split("\t"))
-    .map(([step, track, beside, alone, what]) => ({ step: step!, track: track!, seconds: Number(beside), alone: Number(alone), what: what! }));
+    .map(([step, track, beside, alone, what]) => ({
+      step: step!,
+      track: track!,
+      seconds: Number(beside),
+      alone: Number(alone),
+      what: what!,
+    }));
   const minutes = (s: number) => Math.floor((s + 30) / 60);
   /** The wait for these steps: the lab's and the tools' tracks build side by side, so the longer track's sum. */
-  const wait = (steps: typeof figures) => Math.max(...["lab", "tools"].map((t) => steps.filter((f) => f.track === t).reduce((sum, f) => sum + f.seconds, 0)));
+  const wait = (steps: typeof figures) =>
+    Math.max(...["lab", "tools"].map((t) => steps.filter((f) => f.track === t).reduce((sum, f) => sum + f.seconds, 0)));
   // A PATH with bash, awk and coreutils but no Pulumi CLI, host or provider of the machine's.
   const env = { ...process.env, PATH: "/usr/bin:/bin" };
   let lab = "";
@@ -36,13 +47,22 @@ describe("npm start's plan (tools/first-run-plan.sh)", () => {
   afterEach(() => rmSync(lab, { recursive: true, force: true }));
 
   it("names, on a fresh machine, every build with its first-run minutes, the longer track's sum, and what the lab changes", async () => {
-    expect(figures.map((f) => f.step)).toEqual(["kube-apiserver", "coredns", "images", "pulumi", "pulumi-language-nodejs-host", "pulumi-resource-kubernetes"]);
+    expect(figures.map((f) => f.step)).toEqual([
+      "kube-apiserver",
+      "coredns",
+      "images",
+      "pulumi",
+      "pulumi-language-nodejs-host",
+      "pulumi-resource-kubernetes",
+    ]);
     const r = await run("bash", ["tools/first-run-plan.sh", "lab", lab], { env });
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^start: the lab runs as root: .*apt-get.*bridge lab0, iptables.*npm run lab:down/);
     expect(lines.slice(2, 8)).toEqual(figures.map((f) => `start:   ${f.what}: about ${minutes(f.seconds)} min`));
-    expect(lines[8]).toBe(`start: about ${minutes(wait(figures))} min in all before the deploy (the lab and the tools build side by side); later runs reuse the builds`);
+    expect(lines[8]).toBe(
+      `start: about ${minutes(wait(figures))} min in all before the deploy (the lab and the tools build side by side); later runs reuse the builds`,
+    );
   });
 
   it("leaves out what is built, and for a cluster of the user's the lab's steps, with the tools' figures alone", async () => {

@@ -16,7 +16,10 @@ describe.concurrent("render CLI as a process", () => {
   });
 
   const bad: [string[], string][] = [
-    [["--scenario", "quote-postart"], `render: poststart-lab:scenarios: "quote-postart" is not allowed; allowed: quote-poststart,`],
+    [
+      ["--scenario", "quote-postart"],
+      `render: poststart-lab:scenarios: "quote-postart" is not allowed; allowed: quote-poststart,`,
+    ],
     [[], "render: usage: npm run render -- --scenario <name> | --stack <name>"],
   ];
   for (const [args, message] of bad) {

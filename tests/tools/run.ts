@@ -8,7 +8,8 @@ export const ROOT = path.join(__dirname, "..", "..");
 export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   return new Promise<{ status: number; stdout: string; stderr: string }>((resolve, reject) =>
     execFile(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== "number") reject(new Error(`${command} did not run to an exit status: ${error.message}`));
+      if (error && typeof error.code !== "number")
+        reject(new Error(`${command} did not run to an exit status: ${error.message}`));
       else resolve({ status: error ? (error.code as number) : 0, stdout, stderr });
     }),
   );

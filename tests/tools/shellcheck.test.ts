@@ -7,7 +7,10 @@ import { describe, expect, it } from "vitest";
 const root = path.join(__dirname, "..", "..");
 
 const scripts = [
-  ...execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.sh"], { cwd: root, encoding: "utf8" })
+  ...execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.sh"], {
+    cwd: root,
+    encoding: "utf8",
+  })
     .split("\n")
     .filter(Boolean),
   ".ci/run",
@@ -19,7 +22,11 @@ function shellcheck(script: string): Promise<string> {
   return new Promise((resolve, reject) =>
     execFile("shellcheck", ["-x", "--format=gcc", script], { cwd: root }, (error, stdout, stderr) => {
       if (error && (error as NodeJS.ErrnoException).code === "ENOENT") {
-        reject(new Error("shellcheck is not installed: run `npm run toolchain` (as root it installs Debian's shellcheck), or `apt-get install shellcheck`"));
+        reject(
+          new Error(
+            "shellcheck is not installed: run `npm run toolchain` (as root it installs Debian's shellcheck), or `apt-get install shellcheck`",
+          ),
+        );
       } else if (error && !stdout) {
         reject(new Error(`shellcheck ${script} failed: ${stderr || error.message}`));
       } else {

@@ -1,5 +1,6 @@
 // The tools suite (npm run test:tools): the checks that run other programs (shellcheck, bash, the
-// real sh and curl, the render CLI as a node process), and the pod watch's real-time waits. They must be on PATH: npm run test:tools
+// real sh and curl, the render CLI as a node process), and the pod watch's real-time waits. They must be on PATH: npm
+// run test:tools
 // checks that first (tests/tools/tools-on-path.mts).
 import * as path from "node:path";
 import { defineConfig } from "vitest/config";

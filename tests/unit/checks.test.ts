@@ -1,7 +1,14 @@
 // The shared checks, value by value: what passes, what is refused, and the message that names the
 // setting, the bad value and what is allowed. Boundaries on both sides.
 import { describe, expect, it } from "vitest";
-import { ArgumentError, checkClusterIP, checkImage, checkOutputFile, quotesFileName, showValue } from "../../infra/checks";
+import {
+  ArgumentError,
+  checkClusterIP,
+  checkImage,
+  checkOutputFile,
+  quotesFileName,
+  showValue,
+} from "../../infra/checks";
 
 /** The error `check` throws, or a failure when it throws none. */
 function refusal(check: () => unknown): ArgumentError {
@@ -36,13 +43,13 @@ describe("checkImage: the docker reference grammar the kubelet parses", () => {
     "[::1]:5000/nginx",
     "[fd00::1]/nginx",
     "a.b_c__d---e:v",
-    "nginx@sha256:" + "0".repeat(64),
-    "nginx:alpine@sha256:" + "abcdef0123456789".repeat(4),
-    "x:" + "t".repeat(128),
+    `nginx@sha256:${"0".repeat(64)}`,
+    `nginx:alpine@sha256:${"abcdef0123456789".repeat(4)}`,
+    `x:${"t".repeat(128)}`,
     "a:x",
     "n:_tag",
     "a".repeat(255),
-    "r.io/" + "a".repeat(250),
+    `r.io/${"a".repeat(250)}`,
   ];
   for (const image of good) {
     it(`accepts ${JSON.stringify(image.length > 60 ? `${image.slice(0, 40)}…(${image.length})` : image)}`, () => {
@@ -63,11 +70,11 @@ describe("checkImage: the docker reference grammar the kubelet parses", () => {
     ":alpine",
     "nginx:-tag",
     "nginx:.tag",
-    "x:" + "t".repeat(129),
-    "nginx@sha256:" + "0".repeat(63),
-    "nginx@sha256:" + "0".repeat(65),
-    "nginx@sha256:" + "A".repeat(64),
-    "nginx@md5:" + "0".repeat(64),
+    `x:${"t".repeat(129)}`,
+    `nginx@sha256:${"0".repeat(63)}`,
+    `nginx@sha256:${"0".repeat(65)}`,
+    `nginx@sha256:${"A".repeat(64)}`,
+    `nginx@md5:${"0".repeat(64)}`,
     "-nginx",
     "nginx-",
     "nginx.",
@@ -84,7 +91,7 @@ describe("checkImage: the docker reference grammar the kubelet parses", () => {
     "[g::1]/a",
     "xnginx:al pine",
     "a".repeat(256),
-    "r.io/" + "a".repeat(251),
+    `r.io/${"a".repeat(251)}`,
     "nginx:alpine\n",
     "\nnginx",
   ];
@@ -121,7 +128,8 @@ describe("quotesFileName: the name curl -O saves, which fortune is given", () =>
     });
   }
 
-  const shape = "an http:// or https:// URL of a quotes file, in printable ASCII, with no query (?), fragment (#), backslash or [ ] { } (curl globs them)";
+  const shape =
+    "an http:// or https:// URL of a quotes file, in printable ASCII, with no query (?), fragment (#), backslash or [ ] { } (curl globs them)";
   const fileName =
     "a URL whose last path segment names the file: letters, digits, -._~!$&'()*+,;=:@ and well-formed %XX escapes (curl -O saves the name escaped as written)";
   const bad: [string, string][] = [
@@ -151,7 +159,7 @@ describe("quotesFileName: the name curl -O saves, which fortune is given", () =>
     ["http://x/a%2", fileName],
     ["http://x/%", fileName],
     ["http://x/a%G0", fileName],
-    ["http://x/a\"b", fileName],
+    ['http://x/a"b', fileName],
     ["http://x/a<b", fileName],
     ["http://x/a|b", fileName],
     ["http://x/a^b", fileName],
@@ -163,18 +171,31 @@ describe("quotesFileName: the name curl -O saves, which fortune is given", () =>
   ];
   for (const [url, allowed] of bad) {
     it(`refuses ${JSON.stringify(url)}`, () => {
-      expect(refusal(() => quotesFileName("quotesUrl", url)).message).toBe(`quotesUrl: ${showValue(url)} is not allowed: use ${allowed}`);
+      expect(refusal(() => quotesFileName("quotesUrl", url)).message).toBe(
+        `quotesUrl: ${showValue(url)} is not allowed: use ${allowed}`,
+      );
     });
   }
 });
 
 describe("checkOutputFile: a file, outside what nginx serves", () => {
-  for (const file of ["/tmp/hook.log", "/x", "/var/log/post-start", "/usr/share/nginx/htmlx", "/usr/share/nginx/log", "/a/...", "/a/.b", "/a/b..", "/ä"]) {
+  for (const file of [
+    "/tmp/hook.log",
+    "/x",
+    "/var/log/post-start",
+    "/usr/share/nginx/htmlx",
+    "/usr/share/nginx/log",
+    "/a/...",
+    "/a/.b",
+    "/a/b..",
+    "/ä",
+  ]) {
     it(`accepts ${file}`, () => {
       expect(checkOutputFile("hookOutputFile", file)).toBe(file);
     });
   }
-  const shape = "an absolute path of a file: not '/' nor ending in '/', no '.' or '..' or empty segments, no whitespace or control characters";
+  const shape =
+    "an absolute path of a file: not '/' nor ending in '/', no '.' or '..' or empty segments, no whitespace or control characters";
   const served = "a path outside /usr/share/nginx/html: nginx serves that directory to anyone who asks";
   const bad: [string, string][] = [
     ["", shape],
@@ -201,13 +222,27 @@ describe("checkOutputFile: a file, outside what nginx serves", () => {
   ];
   for (const [file, allowed] of bad) {
     it(`refuses ${JSON.stringify(file)}`, () => {
-      expect(refusal(() => checkOutputFile("hookOutputFile", file)).message).toBe(`hookOutputFile: ${showValue(file)} is not allowed: use ${allowed}`);
+      expect(refusal(() => checkOutputFile("hookOutputFile", file)).message).toBe(
+        `hookOutputFile: ${showValue(file)} is not allowed: use ${allowed}`,
+      );
     });
   }
 });
 
 describe("checkClusterIP: never a Service's ClusterIP, whatever the cluster", () => {
-  const ok = ["10.96.100.100", "10.96.0.10", "1.0.0.0", "126.255.255.255", "128.0.0.0", "169.253.255.255", "169.255.0.0", "223.255.255.255", "240.0.0.0", "255.255.255.254", "192.168.0.1"];
+  const ok = [
+    "10.96.100.100",
+    "10.96.0.10",
+    "1.0.0.0",
+    "126.255.255.255",
+    "128.0.0.0",
+    "169.253.255.255",
+    "169.255.0.0",
+    "223.255.255.255",
+    "240.0.0.0",
+    "255.255.255.254",
+    "192.168.0.1",
+  ];
   for (const ip of ok) {
     it(`accepts ${ip}`, () => {
       expect(checkClusterIP("receiver.clusterIP", ip)).toBe(ip);
@@ -233,7 +268,21 @@ describe("checkClusterIP: never a Service's ClusterIP, whatever the cluster", ()
       );
     });
   }
-  for (const ip of ["10.96.300.1", "10.96.0", "10.96.0.1.2", "010.96.0.1", "10.96.0.1 ", " 10.96.0.1", "x10.96.0.1", "10.96.0.1x", "my-ip", "", "::1", "256.0.0.1", "10.96.0.-1"]) {
+  for (const ip of [
+    "10.96.300.1",
+    "10.96.0",
+    "10.96.0.1.2",
+    "010.96.0.1",
+    "10.96.0.1 ",
+    " 10.96.0.1",
+    "x10.96.0.1",
+    "10.96.0.1x",
+    "my-ip",
+    "",
+    "::1",
+    "256.0.0.1",
+    "10.96.0.-1",
+  ]) {
     it(`refuses ${JSON.stringify(ip)}: not an IPv4 address`, () => {
       expect(refusal(() => checkClusterIP("receiver.clusterIP", ip)).message).toBe(
         `receiver.clusterIP: ${JSON.stringify(ip)} is not allowed: use an IPv4 address from the cluster's service range, e.g. 10.96.100.100`,

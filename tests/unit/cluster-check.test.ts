@@ -2,10 +2,19 @@
 // lost; and the program deploying into an existing namespace without owning it.
 import { describe, expect, it } from "vitest";
 import type { ApiAnswer } from "../../cluster/kube";
-import { type ClusterReader, checkPlanned, namespaceOwner, objectPath, OWNER_ANNOTATION, ownAndRecord, type PlannedObject, stackMark } from "../../stacks/cluster-check";
-import { record } from "../../tools/offline";
+import {
+  type ClusterReader,
+  checkPlanned,
+  namespaceOwner,
+  OWNER_ANNOTATION,
+  objectPath,
+  ownAndRecord,
+  type PlannedObject,
+  stackMark,
+} from "../../stacks/cluster-check";
 import { clusterProvider, deploy } from "../../stacks/program";
 import { parseSettings, SCENARIO_NAMES } from "../../stacks/settings";
+import { record } from "../../tools/offline";
 
 const OWNER = stackMark("poststart-lab/dev", "5d2c9f0e-1111-4a4a-8b8b-000000000001");
 /** The `dev` stack of another backend or clone: the same name, another instance. */
@@ -26,7 +35,10 @@ function cluster(objects: Record<string, any>, services: any[] = [], answers: Re
       const named = answers[`${method} ${path}`];
       if (named) return named;
       if (method === "GET" && path === "/api/v1/services") return { status: 200, body: { items: services } };
-      if (method === "GET") return objects[path] ? { status: 200, body: objects[path] } : { status: 404, body: { kind: "Status", message: "not found" } };
+      if (method === "GET")
+        return objects[path]
+          ? { status: 200, body: objects[path] }
+          : { status: 404, body: { kind: "Status", message: "not found" } };
       return { status: 201, body: {} };
     },
   };
@@ -34,13 +46,37 @@ function cluster(objects: Record<string, any>, services: any[] = [], answers: Re
   return Object.assign(reader, { requests, bodies });
 }
 
-const forbidden = (message: string): ApiAnswer => ({ status: 403, body: { kind: "Status", reason: "Forbidden", message } });
-const ours = (name: string, namespace?: string) => ({ metadata: { name, namespace, annotations: { [OWNER_ANNOTATION]: OWNER } } });
-const theirs = (name: string, namespace?: string, annotations?: Record<string, string>) => ({ metadata: { name, namespace, annotations } });
-const manifest = (name: string) => ({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "kia-ch06" }, spec: { containers: [{ name: "nginx", image: "nginx:alpine" }] } });
-const pod: PlannedObject = { apiVersion: "v1", kind: "Pod", name: "quote-poststart", namespace: "kia-ch06", manifest: manifest("quote-poststart") };
+const forbidden = (message: string): ApiAnswer => ({
+  status: 403,
+  body: { kind: "Status", reason: "Forbidden", message },
+});
+const ours = (name: string, namespace?: string) => ({
+  metadata: { name, namespace, annotations: { [OWNER_ANNOTATION]: OWNER } },
+});
+const theirs = (name: string, namespace?: string, annotations?: Record<string, string>) => ({
+  metadata: { name, namespace, annotations },
+});
+const manifest = (name: string) => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name, namespace: "kia-ch06" },
+  spec: { containers: [{ name: "nginx", image: "nginx:alpine" }] },
+});
+const pod: PlannedObject = {
+  apiVersion: "v1",
+  kind: "Pod",
+  name: "quote-poststart",
+  namespace: "kia-ch06",
+  manifest: manifest("quote-poststart"),
+};
 const httpget: PlannedObject = { ...pod, name: "poststart-httpget", manifest: manifest("poststart-httpget") };
-const service: PlannedObject = { apiVersion: "v1", kind: "Service", name: "myservice", namespace: "kia-ch06", clusterIP: "10.96.100.100" };
+const service: PlannedObject = {
+  apiVersion: "v1",
+  kind: "Service",
+  name: "myservice",
+  namespace: "kia-ch06",
+  clusterIP: "10.96.100.100",
+};
 const namespace: PlannedObject = { apiVersion: "v1", kind: "Namespace", name: "kia-ch06" };
 const POD_DRY_RUN = "POST /api/v1/namespaces/kia-ch06/pods?dryRun=All";
 const SERVICE_DRY_RUN = "POST /api/v1/namespaces/kia-ch06/services?dryRun=All";
@@ -64,12 +100,18 @@ describe("namespaceOwner", () => {
   });
 
   it("takes a namespace the user may not read as theirs: used, never created or deleted", async () => {
-    const c = cluster({}, [], { "GET /api/v1/namespaces/team-a": forbidden(`namespaces "team-a" is forbidden: User "student" cannot get resource "namespaces"`) });
+    const c = cluster({}, [], {
+      "GET /api/v1/namespaces/team-a": forbidden(
+        `namespaces "team-a" is forbidden: User "student" cannot get resource "namespaces"`,
+      ),
+    });
     expect(await namespaceOwner(c, "team-a", OWNER)).toBe("theirs");
   });
 
   it("stops at any other refusal, with the server's message", async () => {
-    const c = cluster({}, [], { "GET /api/v1/namespaces/team-a": { status: 401, body: { kind: "Status", message: "Unauthorized" } } });
+    const c = cluster({}, [], {
+      "GET /api/v1/namespaces/team-a": { status: 401, body: { kind: "Status", message: "Unauthorized" } },
+    });
     await expect(namespaceOwner(c, "team-a", OWNER)).rejects.toThrow("GET /api/v1/namespaces/team-a: Unauthorized");
   });
 });
@@ -77,14 +119,25 @@ describe("namespaceOwner", () => {
 describe("objectPath", () => {
   it("core objects under /api, groups under /apis, namespaces cluster-wide, the context's namespace when none is set", () => {
     expect(objectPath(pod, "default")).toBe("/api/v1/namespaces/kia-ch06/pods/quote-poststart");
-    expect(objectPath({ apiVersion: "apps/v1", kind: "Deployment", name: "myservice" }, "team")).toBe("/apis/apps/v1/namespaces/team/deployments/myservice");
-    expect(objectPath({ apiVersion: "v1", kind: "Namespace", name: "kia-ch06" }, "default")).toBe("/api/v1/namespaces/kia-ch06");
+    expect(objectPath({ apiVersion: "apps/v1", kind: "Deployment", name: "myservice" }, "team")).toBe(
+      "/apis/apps/v1/namespaces/team/deployments/myservice",
+    );
+    expect(objectPath({ apiVersion: "v1", kind: "Namespace", name: "kia-ch06" }, "default")).toBe(
+      "/api/v1/namespaces/kia-ch06",
+    );
   });
 });
 
 describe("checkPlanned: what exists", () => {
   it("passes objects that do not exist yet, or that this stack made", async () => {
-    await expect(checkPlanned(cluster({ [objectPath(pod, "default")]: ours("quote-poststart", "kia-ch06") }), [pod, { ...pod, name: "other" }], OWNER, false)).resolves.toEqual([]);
+    await expect(
+      checkPlanned(
+        cluster({ [objectPath(pod, "default")]: ours("quote-poststart", "kia-ch06") }),
+        [pod, { ...pod, name: "other" }],
+        OWNER,
+        false,
+      ),
+    ).resolves.toEqual([]);
   });
 
   it("stops at an object it did not make, naming it and the two ways out", async () => {
@@ -96,22 +149,34 @@ describe("checkPlanned: what exists", () => {
   });
 
   it("names the other stack instance that made it, and this one", async () => {
-    const c = cluster({ [objectPath(pod, "default")]: theirs("quote-poststart", "kia-ch06", { [OWNER_ANNOTATION]: TWIN }) });
+    const c = cluster({
+      [objectPath(pod, "default")]: theirs("quote-poststart", "kia-ch06", { [OWNER_ANNOTATION]: TWIN }),
+    });
     await expect(checkPlanned(c, [pod], OWNER, false)).rejects.toThrow(
       `already exists and was created by the stack instance ${TWIN}, not by this one, ${OWNER} (a stack's id: its provider's in \`pulumi stack --show-ids\`);`,
     );
   });
 
   it("tells stack instances apart by their id alone: a renamed stack keeps its objects, a namesake or an old mark does not", async () => {
-    const at = (mark: string) => cluster({ [objectPath(pod, "default")]: theirs("quote-poststart", "kia-ch06", { [OWNER_ANNOTATION]: mark }) });
+    const at = (mark: string) =>
+      cluster({ [objectPath(pod, "default")]: theirs("quote-poststart", "kia-ch06", { [OWNER_ANNOTATION]: mark }) });
     await expect(checkPlanned(at(OWNER.replace("/dev@", "/renamed@")), [pod], OWNER, false)).resolves.toEqual([]);
     await expect(checkPlanned(at(TWIN), [pod], OWNER, false)).rejects.toThrow("was created by the stack instance");
-    await expect(checkPlanned(at("poststart-lab/dev"), [pod], OWNER, false)).rejects.toThrow("was created by the stack instance poststart-lab/dev,");
-    // A stack that never deployed (a preview; its provider has no id yet) owns nothing, not even what carries its own placeholder.
+    await expect(checkPlanned(at("poststart-lab/dev"), [pod], OWNER, false)).rejects.toThrow(
+      "was created by the stack instance poststart-lab/dev,",
+    );
+    // A stack that never deployed (a preview; its provider has no id yet) owns nothing, not even what carries its own
+    // placeholder.
     const fresh = stackMark("poststart-lab/dev");
     expect(fresh).toBe("poststart-lab/dev@not-deployed-yet");
     await expect(checkPlanned(at(fresh), [pod], fresh, false)).rejects.toThrow("was created by the stack instance");
-    expect(await namespaceOwner(cluster({ "/api/v1/namespaces/kia-ch06": theirs("kia-ch06", undefined, { [OWNER_ANNOTATION]: TWIN }) }), "kia-ch06", OWNER)).toBe("theirs");
+    expect(
+      await namespaceOwner(
+        cluster({ "/api/v1/namespaces/kia-ch06": theirs("kia-ch06", undefined, { [OWNER_ANNOTATION]: TWIN }) }),
+        "kia-ch06",
+        OWNER,
+      ),
+    ).toBe("theirs");
   });
 
   it("takes it over only when adoptExisting is set", async () => {
@@ -129,7 +194,9 @@ describe("checkPlanned: the pods, in the API server's dry run", () => {
   });
 
   it("a pod that exists passes (the server answers AlreadyExists once admission let it through)", async () => {
-    const c = cluster({ [objectPath(pod, "default")]: ours("quote-poststart", "kia-ch06") }, [], { [POD_DRY_RUN]: { status: 409, body: { kind: "Status", reason: "AlreadyExists" } } });
+    const c = cluster({ [objectPath(pod, "default")]: ours("quote-poststart", "kia-ch06") }, [], {
+      [POD_DRY_RUN]: { status: 409, body: { kind: "Status", reason: "AlreadyExists" } },
+    });
     await expect(checkPlanned(c, [pod], OWNER, false)).resolves.toEqual([]);
   });
 
@@ -151,28 +218,44 @@ describe("checkPlanned: the pods, in the API server's dry run", () => {
   it("lists every refused scenario once", async () => {
     const what = `allowPrivilegeEscalation != false (container "nginx" must set securityContext.allowPrivilegeEscalation=false)`;
     const c = cluster({}, [], { [POD_DRY_RUN]: podSecurity("x", "restricted", what) });
-    const message = ((await checkPlanned(c, [pod, httpget, pod], OWNER, false).catch((e: Error) => e)) as Error).message;
+    const message = ((await checkPlanned(c, [pod, httpget, pod], OWNER, false).catch((e: Error) => e)) as Error)
+      .message;
     expect(message.match(/scenario quote-poststart's pod/g)).toHaveLength(1);
     expect(message.match(/scenario poststart-httpget's pod/g)).toHaveLength(1);
     expect(message).toContain(`"restricted:latest"`);
   });
 
   it("passes on any other refusal with the server's own words (a user who may not create pods)", async () => {
-    const c = cluster({}, [], { [POD_DRY_RUN]: forbidden(`pods is forbidden: User "viewer" cannot create resource "pods" in API group "" in the namespace "kia-ch06"`) });
+    const c = cluster({}, [], {
+      [POD_DRY_RUN]: forbidden(
+        `pods is forbidden: User "viewer" cannot create resource "pods" in API group "" in the namespace "kia-ch06"`,
+      ),
+    });
     await expect(checkPlanned(c, [pod], OWNER, false)).rejects.toThrow(
       `the cluster refuses the scenario quote-poststart's pod: pods is forbidden: User "viewer" cannot create resource "pods" in API group "" in the namespace "kia-ch06". Nothing was created.`,
     );
   });
 
   it("says that a namespace the user cannot read does not exist", async () => {
-    const c = cluster({}, [], { [POD_DRY_RUN]: { status: 404, body: { kind: "Status", message: `namespaces "kia-ch06" not found`, details: { name: "kia-ch06", kind: "namespaces" } } } });
+    const c = cluster({}, [], {
+      [POD_DRY_RUN]: {
+        status: 404,
+        body: {
+          kind: "Status",
+          message: `namespaces "kia-ch06" not found`,
+          details: { name: "kia-ch06", kind: "namespaces" },
+        },
+      },
+    });
     await expect(checkPlanned(c, [pod], OWNER, false)).rejects.toThrow(
       `the namespace "kia-ch06" does not exist, and this user may not read or create namespaces: ask the cluster's administrator to create it, or set poststart-lab:namespace to a namespace you may use`,
     );
   });
 
   it("a pod whose spec is not known before registration cannot be checked: said, not skipped", async () => {
-    await expect(checkPlanned(cluster({}), [{ ...pod, manifest: undefined }], OWNER, false)).rejects.toThrow("the pod quote-poststart's spec is not known before anything is registered");
+    await expect(checkPlanned(cluster({}), [{ ...pod, manifest: undefined }], OWNER, false)).rejects.toThrow(
+      "the pod quote-poststart's spec is not known before anything is registered",
+    );
   });
 });
 
@@ -188,8 +271,12 @@ describe("checkPlanned: a namespace the user may not use", () => {
   });
 
   it("any other refusal of a read stops with the server's message", async () => {
-    const c = cluster({}, [], { [`GET ${objectPath(pod, "default")}`]: { status: 401, body: { kind: "Status", message: "Unauthorized" } } });
-    await expect(checkPlanned(c, [pod], OWNER, false)).rejects.toThrow(`GET ${objectPath(pod, "default")}: Unauthorized`);
+    const c = cluster({}, [], {
+      [`GET ${objectPath(pod, "default")}`]: { status: 401, body: { kind: "Status", message: "Unauthorized" } },
+    });
+    await expect(checkPlanned(c, [pod], OWNER, false)).rejects.toThrow(
+      `GET ${objectPath(pod, "default")}: Unauthorized`,
+    );
   });
 });
 
@@ -214,7 +301,11 @@ describe("checkPlanned: a namespace to create", () => {
 describe("checkPlanned: the receiver's fixed ClusterIP", () => {
   const LIST = "GET /api/v1/services";
   const kubernetes = { metadata: { name: "kubernetes", namespace: "default" }, spec: { clusterIP: "10.96.0.1" } };
-  const mayNotList = { [LIST]: forbidden(`services is forbidden: User "system:serviceaccount:team-a:student" cannot list resource "services" in API group "" at the cluster scope`) };
+  const mayNotList = {
+    [LIST]: forbidden(
+      `services is forbidden: User "system:serviceaccount:team-a:student" cannot list resource "services" in API group "" at the cluster scope`,
+    ),
+  };
 
   it("a free address: not among the cluster's Services, and in range (a dry-run create of a Service with it, in the Service's namespace)", async () => {
     const c = cluster({}, [kubernetes]);
@@ -225,7 +316,10 @@ describe("checkPlanned: the receiver's fixed ClusterIP", () => {
   it("a namespace this update creates does not exist yet: the dry run goes to `default`", async () => {
     const c = cluster({});
     await checkPlanned(c, [namespace, service], OWNER, false);
-    expect(c.requests.filter((r) => r.startsWith("POST"))).toEqual(["POST /api/v1/namespaces?dryRun=All", "POST /api/v1/namespaces/default/services?dryRun=All"]);
+    expect(c.requests.filter((r) => r.startsWith("POST"))).toEqual([
+      "POST /api/v1/namespaces?dryRun=All",
+      "POST /api/v1/namespaces/default/services?dryRun=All",
+    ]);
   });
 
   it("refuses a ClusterIP another Service holds (the API server's own), naming it, without a dry run (which would pass it)", async () => {
@@ -254,7 +348,11 @@ describe("checkPlanned: the receiver's fixed ClusterIP", () => {
 
   it("refuses a ClusterIP outside the service range with the server's own message", async () => {
     const invalid = `Invalid value: ["10.97.0.5"]: failed to allocate IP 10.97.0.5: the provided IP (10.97.0.5) is not in the valid range. The range of valid IPs is 10.96.0.0/16`;
-    const body = { kind: "Status", message: `Service "clusterip-check-x7k2p" is invalid: spec.clusterIPs: ${invalid}`, details: { causes: [{ field: "spec.clusterIPs", message: invalid }] } };
+    const body = {
+      kind: "Status",
+      message: `Service "clusterip-check-x7k2p" is invalid: spec.clusterIPs: ${invalid}`,
+      details: { causes: [{ field: "spec.clusterIPs", message: invalid }] },
+    };
     const c = cluster({}, [], { [SERVICE_DRY_RUN]: { status: 422, body } });
     await expect(checkPlanned(c, [{ ...service, clusterIP: "10.97.0.5" }], OWNER, false)).rejects.toThrow(
       `poststart-lab:hookReceiverClusterIP: "10.97.0.5" is not allowed: the cluster answered: spec.clusterIPs: ${invalid}`,
@@ -271,8 +369,12 @@ describe("checkPlanned: the receiver's fixed ClusterIP", () => {
   });
 
   it("any other answer to the list stops, with the server's message", async () => {
-    const c = cluster({}, [], { [LIST]: { status: 500, body: { kind: "Status", message: "etcdserver: request timed out" } } });
-    await expect(checkPlanned(c, [service], OWNER, false)).rejects.toThrow("listing the cluster's Services: etcdserver: request timed out");
+    const c = cluster({}, [], {
+      [LIST]: { status: 500, body: { kind: "Status", message: "etcdserver: request timed out" } },
+    });
+    await expect(checkPlanned(c, [service], OWNER, false)).rejects.toThrow(
+      "listing the cluster's Services: etcdserver: request timed out",
+    );
   });
 });
 
@@ -294,15 +396,20 @@ describe("the program on a cluster", () => {
 
   it("creates a namespace that does not exist, and marks everything it creates as its own", async () => {
     const planned: PlannedObject[] = [];
-    const { resources } = await record(() => deploy(parseSettings({ namespace: "kia-ch06", scenarios: ["poststart-httpget"] }), facts(false, planned)));
+    const { resources } = await record(() =>
+      deploy(parseSettings({ namespace: "kia-ch06", scenarios: ["poststart-httpget"] }), facts(false, planned)),
+    );
     expect(planned.map((o) => o.kind)).toEqual(["Namespace", "ConfigMap", "Deployment", "Service", "Pod"]);
     expect(planned.find((o) => o.kind === "Service")?.clusterIP).toBe("10.96.100.100");
-    for (const r of resources.filter((r) => r.type.startsWith("kubernetes:"))) expect(r.inputs.metadata.annotations[OWNER_ANNOTATION]).toBe(OWNER);
+    for (const r of resources.filter((r) => r.type.startsWith("kubernetes:")))
+      expect(r.inputs.metadata.annotations[OWNER_ANNOTATION]).toBe(OWNER);
   });
 
   it("knows each scenario's whole pod before anything is registered, as it will be created: what the server's dry run checks", async () => {
     const planned: PlannedObject[] = [];
-    const { resources } = await record(() => deploy(parseSettings({ namespace: "kia-ch06", scenarios: [...SCENARIO_NAMES] }), facts(true, planned)));
+    const { resources } = await record(() =>
+      deploy(parseSettings({ namespace: "kia-ch06", scenarios: [...SCENARIO_NAMES] }), facts(true, planned)),
+    );
     const pods = planned.filter((o) => o.kind === "Pod");
     // Each scenario's pod has its scenario's name: the checks' messages name the scenario by it.
     expect(pods.map((o) => o.name)).toEqual([...SCENARIO_NAMES]);

@@ -1,12 +1,20 @@
 // The components used directly, as a platform engineer would: defaults, arguments, guards.
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
-import { FailingHookPod, HookReceiver, type HookReceiverArgs, HttpGetHookPod, QuotePostStartPod, SlowHookPod } from "../../infra";
+import {
+  FailingHookPod,
+  HookReceiver,
+  type HookReceiverArgs,
+  HttpGetHookPod,
+  QuotePostStartPod,
+  SlowHookPod,
+} from "../../infra";
 import { namespaceOf } from "../../infra/book-pod";
 import { describePodState } from "../../infra/pod-state";
 import { record } from "../../tools/offline";
 
-const podOf = (resources: { type: string; inputs: any }[]) => resources.find((r) => r.type === "kubernetes:core/v1:Pod")!.inputs;
+const podOf = (resources: { type: string; inputs: any }[]) =>
+  resources.find((r) => r.type === "kubernetes:core/v1:Pod")!.inputs;
 
 describe("components", () => {
   it("register the component, then its pod", async () => {
@@ -15,14 +23,20 @@ describe("components", () => {
   });
 
   it("QuotePostStartPod keeps its hook's output in a file when asked", async () => {
-    const { resources } = await record(() => new QuotePostStartPod("quote", { hookOutputFile: "/tmp/hook.log" }).outputs);
-    expect(podOf(resources).spec.containers[0].lifecycle.postStart.exec.command[2]).toMatch(/^exec > \/tmp\/hook\.log 2>&1 && \\\napk add fortune/);
+    const { resources } = await record(
+      () => new QuotePostStartPod("quote", { hookOutputFile: "/tmp/hook.log" }).outputs,
+    );
+    expect(podOf(resources).spec.containers[0].lifecycle.postStart.exec.command[2]).toMatch(
+      /^exec > \/tmp\/hook\.log 2>&1 && \\\napk add fortune/,
+    );
   });
 
   it("SlowHookPod takes its delay as an argument, 0 to 3600 seconds, and refuses a bad one", async () => {
     for (const delay of [0, 5, 3600]) {
       const { resources } = await record(() => new SlowHookPod("slow", { delaySeconds: delay }).outputs);
-      expect(podOf(resources).spec.containers[0].lifecycle.postStart.exec.command[2]).toContain(`apk add fortune && \\\nsleep ${delay} && \\\n`);
+      expect(podOf(resources).spec.containers[0].lifecycle.postStart.exec.command[2]).toContain(
+        `apk add fortune && \\\nsleep ${delay} && \\\n`,
+      );
     }
     for (const delay of [-1, 3601, 1.5]) {
       await expect(record(() => new SlowHookPod("slow", { delaySeconds: delay }))).rejects.toThrow(
@@ -32,7 +46,9 @@ describe("components", () => {
   });
 
   it("FailingHookPod takes the message, exit code and restart policy", async () => {
-    const { resources } = await record(() => new FailingHookPod("f", { message: "no luck", exitCode: 3, restartPolicy: "OnFailure" }).outputs);
+    const { resources } = await record(
+      () => new FailingHookPod("f", { message: "no luck", exitCode: 3, restartPolicy: "OnFailure" }).outputs,
+    );
     const pod = podOf(resources);
     expect(pod.spec.restartPolicy).toBe("OnFailure");
     expect(pod.spec.containers[0].lifecycle.postStart.exec.command).toEqual(["sh", "-c", "echo 'no luck'; exit 3"]);
@@ -42,7 +58,11 @@ describe("components", () => {
   });
 
   it("fail on a bad argument with a ResourceError of the component, which the CLI prints under it", async () => {
-    const thrown = (build: () => unknown) => record(build).then(() => undefined, (e: unknown) => e as pulumi.ResourceError);
+    const thrown = (build: () => unknown) =>
+      record(build).then(
+        () => undefined,
+        (e: unknown) => e as pulumi.ResourceError,
+      );
     for (const [component, build] of [
       [QuotePostStartPod, () => new QuotePostStartPod("q", { name: "Quote" })],
       [SlowHookPod, () => new SlowHookPod("s", { delaySeconds: -1 })],
@@ -57,8 +77,12 @@ describe("components", () => {
   });
 
   it("refuses a bad pod name or quotes URL with the argument's name", async () => {
-    await expect(record(() => new QuotePostStartPod("q", { name: "Quote" }))).rejects.toThrow(`name: "Quote" is not allowed`);
-    await expect(record(() => new QuotePostStartPod("q", { quotesUrl: "https://x/" }))).rejects.toThrow(`quotesUrl: "https://x/" is not allowed`);
+    await expect(record(() => new QuotePostStartPod("q", { name: "Quote" }))).rejects.toThrow(
+      `name: "Quote" is not allowed`,
+    );
+    await expect(record(() => new QuotePostStartPod("q", { quotesUrl: "https://x/" }))).rejects.toThrow(
+      `quotesUrl: "https://x/" is not allowed`,
+    );
     await expect(record(() => new QuotePostStartPod("q", { quotesUrl: "https://x/a.txt?x=1" }))).rejects.toThrow(
       `quotesUrl: "https://x/a.txt?x=1" is not allowed: use an http:// or https:// URL of a quotes file`,
     );
@@ -66,22 +90,38 @@ describe("components", () => {
 
   it("takes names of 1 to 63 characters, refuses 64, and checks the namespace, image and output file too", async () => {
     const long = "q".repeat(63);
-    const { resources } = await record(() => new QuotePostStartPod("q", { name: long, namespace: "n".repeat(63) }).outputs);
+    const { resources } = await record(
+      () => new QuotePostStartPod("q", { name: long, namespace: "n".repeat(63) }).outputs,
+    );
     expect(podOf(resources).metadata).toMatchObject({ name: long, namespace: "n".repeat(63) });
     const label = "use 1 to 63 lower-case letters, digits or '-', starting and ending with a letter or digit";
-    await expect(record(() => new QuotePostStartPod("q", { name: `${long}q` }))).rejects.toThrow(`name: "${long}q" is not allowed: ${label}`);
-    await expect(record(() => new QuotePostStartPod("q", { namespace: "Hooks" }))).rejects.toThrow(`namespace: "Hooks" is not allowed: ${label}`);
-    await expect(record(() => new QuotePostStartPod("q", { namespace: "" }))).rejects.toThrow(`namespace: "" is not allowed`);
-    await expect(record(() => new QuotePostStartPod("q", { image: "" }))).rejects.toThrow(`image: "" is not allowed: use an image reference`);
-    await expect(record(() => new QuotePostStartPod("q", { image: "NGINX::Bad" }))).rejects.toThrow(`image: "NGINX::Bad" is not allowed`);
+    await expect(record(() => new QuotePostStartPod("q", { name: `${long}q` }))).rejects.toThrow(
+      `name: "${long}q" is not allowed: ${label}`,
+    );
+    await expect(record(() => new QuotePostStartPod("q", { namespace: "Hooks" }))).rejects.toThrow(
+      `namespace: "Hooks" is not allowed: ${label}`,
+    );
+    await expect(record(() => new QuotePostStartPod("q", { namespace: "" }))).rejects.toThrow(
+      `namespace: "" is not allowed`,
+    );
+    await expect(record(() => new QuotePostStartPod("q", { image: "" }))).rejects.toThrow(
+      `image: "" is not allowed: use an image reference`,
+    );
+    await expect(record(() => new QuotePostStartPod("q", { image: "NGINX::Bad" }))).rejects.toThrow(
+      `image: "NGINX::Bad" is not allowed`,
+    );
     await expect(record(() => new QuotePostStartPod("q", { imagePullPolicy: "never" as never }))).rejects.toThrow(
       `imagePullPolicy: "never" is not allowed: use one of Always, IfNotPresent, Never`,
     );
-    await expect(record(() => new SlowHookPod("q", { hookOutputFile: "/" }))).rejects.toThrow(`hookOutputFile: "/" is not allowed`);
+    await expect(record(() => new SlowHookPod("q", { hookOutputFile: "/" }))).rejects.toThrow(
+      `hookOutputFile: "/" is not allowed`,
+    );
   });
 
   it("pod spec: the book's one container, image and pull policy as given, deleted before it is replaced", async () => {
-    const { resources } = await record(() => new QuotePostStartPod("q", { image: "lab.local/nginx-fortune:1", imagePullPolicy: "Never" }).outputs);
+    const { resources } = await record(
+      () => new QuotePostStartPod("q", { image: "lab.local/nginx-fortune:1", imagePullPolicy: "Never" }).outputs,
+    );
     const pod = podOf(resources);
     expect(pod.metadata).toEqual({ name: "quote-poststart" });
     expect(pod.spec.containers.map((c: any) => [c.name, c.image, c.imagePullPolicy, c.ports])).toEqual([
@@ -97,15 +137,17 @@ describe("HttpGetHookPod guards the book's warnings", () => {
     await expect(record(() => new HttpGetHookPod("h", { hook: { path: "/" } }))).rejects.toThrow(
       "hook.host: not set, so the hook targets the pod itself, which the book warns can restart the container forever; set hook.host, or a receiver, or opt in with targetOwnPod: true",
     );
-    const { resources, outputs } = await record(() => new HttpGetHookPod("h", { hook: { path: "/" }, targetOwnPod: true }).outputs);
+    const { resources, outputs } = await record(
+      () => new HttpGetHookPod("h", { hook: { path: "/" }, targetOwnPod: true }).outputs,
+    );
     expect(podOf(resources).spec.containers[0].lifecycle.postStart).toEqual({ httpGet: { port: 80, path: "/" } });
     expect(outputs.hookUrl).toBe("http://<pod IP>:80/");
   });
 
   it("refuses targetOwnPod with a host, and a host with a receiver", async () => {
-    await expect(record(() => new HttpGetHookPod("h", { hook: { host: "10.0.0.1" }, targetOwnPod: true }))).rejects.toThrow(
-      `targetOwnPod: true is not allowed with hook.host "10.0.0.1"`,
-    );
+    await expect(
+      record(() => new HttpGetHookPod("h", { hook: { host: "10.0.0.1" }, targetOwnPod: true })),
+    ).rejects.toThrow(`targetOwnPod: true is not allowed with hook.host "10.0.0.1"`);
     await expect(record(() => new HttpGetHookPod("h", { hook: { host: "x" }, receiver: {} }))).rejects.toThrow(
       `hook.host: "x" is not allowed together with receiver`,
     );
@@ -114,24 +156,35 @@ describe("HttpGetHookPod guards the book's warnings", () => {
   it("warns that localhost is the node", async () => {
     const warn = vi.spyOn(pulumi.log, "warn").mockResolvedValue();
     await record(() => new HttpGetHookPod("h", { hook: { host: "localhost" } }).outputs);
-    expect(warn).toHaveBeenCalledWith(expect.stringContaining("hook.host: localhost is the node that runs the pod"), expect.anything());
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringContaining("hook.host: localhost is the node that runs the pod"),
+      expect.anything(),
+    );
     warn.mockRestore();
   });
 
   it("sends headers, scheme and port as given, and refuses a bad port or scheme", async () => {
-    const hook = { host: "10.0.0.1", port: 8443, path: "/hi", scheme: "HTTPS" as const, httpHeaders: [{ name: "X-Pod", value: "1" }] };
+    const hook = {
+      host: "10.0.0.1",
+      port: 8443,
+      path: "/hi",
+      scheme: "HTTPS" as const,
+      httpHeaders: [{ name: "X-Pod", value: "1" }],
+    };
     const { resources } = await record(() => new HttpGetHookPod("h", { hook }).outputs);
     expect(podOf(resources).spec.containers[0].lifecycle.postStart.httpGet).toEqual(hook);
     await expect(record(() => new HttpGetHookPod("h", { hook: { host: "x", port: 70000 } }))).rejects.toThrow(
       "hook.port: 70000 is not allowed: use a port number from 1 to 65535",
     );
-    await expect(record(() => new HttpGetHookPod("h", { hook: { host: "x", scheme: "FTP" as never } }))).rejects.toThrow(
-      `hook.scheme: "FTP" is not allowed: use one of HTTP, HTTPS`,
-    );
+    await expect(
+      record(() => new HttpGetHookPod("h", { hook: { host: "x", scheme: "FTP" as never } })),
+    ).rejects.toThrow(`hook.scheme: "FTP" is not allowed: use one of HTTP, HTTPS`);
   });
 
   it("the receiver's pods are created before the hook's pod, which depends on them", async () => {
-    const { resources } = await record(() => new HttpGetHookPod("h", { receiver: { name: "notify", clusterIP: "10.96.0.50" } }).outputs);
+    const { resources } = await record(
+      () => new HttpGetHookPod("h", { receiver: { name: "notify", clusterIP: "10.96.0.50" } }).outputs,
+    );
     expect(resources.map((r) => r.type).indexOf("kubernetes:core/v1:Pod")).toBe(resources.length - 1);
     expect(podOf(resources).spec.containers[0].lifecycle.postStart.httpGet.host).toBe("10.96.0.50");
     await expect(record(() => new HttpGetHookPod("h", { receiver: { clusterIP: "my-ip" } }))).rejects.toThrow(
@@ -140,9 +193,15 @@ describe("HttpGetHookPod guards the book's warnings", () => {
   });
 
   it("a receiver of its own expects the hook's path; a path nginx's config cannot hold is refused", async () => {
-    const { resources } = await record(() => new HttpGetHookPod("h", { hook: { path: "/hello" }, receiver: {} }).outputs);
-    expect(resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap")!.inputs.data["nginx.conf"]).toContain("location = /hello {");
-    await expect(record(() => new HttpGetHookPod("h", { hook: { path: "/a b" }, receiver: {} }))).rejects.toThrow(`receiver.path: "/a b" is not allowed`);
+    const { resources } = await record(
+      () => new HttpGetHookPod("h", { hook: { path: "/hello" }, receiver: {} }).outputs,
+    );
+    expect(resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap")!.inputs.data["nginx.conf"]).toContain(
+      "location = /hello {",
+    );
+    await expect(record(() => new HttpGetHookPod("h", { hook: { path: "/a b" }, receiver: {} }))).rejects.toThrow(
+      `receiver.path: "/a b" is not allowed`,
+    );
   });
 
   it("several hooks notify one receiver deployed beside them: its ClusterIP, port and scheme; its objects once", async () => {
@@ -154,28 +213,33 @@ describe("HttpGetHookPod guards the book's warnings", () => {
     });
     expect(outputs).toEqual(["http://10.96.0.50:8080/container-started", "http://10.96.0.50:8080/nope", true]);
     expect(resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment")).toHaveLength(1);
-    await expect(record(() => new HttpGetHookPod("h", { hook: { port: 81 }, receiver: new HookReceiver("r", {}) }))).rejects.toThrow(
-      "hook.port: 81 is not allowed with the receiver myservice: it listens on 80",
-    );
-    await expect(record(() => new HttpGetHookPod("h", { hook: { scheme: "HTTPS" }, receiver: new HookReceiver("r", {}) }))).rejects.toThrow(
-      `hook.scheme: "HTTPS" is not allowed with the receiver myservice: it serves HTTP`,
-    );
+    await expect(
+      record(() => new HttpGetHookPod("h", { hook: { port: 81 }, receiver: new HookReceiver("r", {}) })),
+    ).rejects.toThrow("hook.port: 81 is not allowed with the receiver myservice: it listens on 80");
+    await expect(
+      record(() => new HttpGetHookPod("h", { hook: { scheme: "HTTPS" }, receiver: new HookReceiver("r", {}) })),
+    ).rejects.toThrow(`hook.scheme: "HTTPS" is not allowed with the receiver myservice: it serves HTTP`);
   });
 });
 
 describe("describePodState", () => {
   it("tells the phase, the container's state with its reason and message, and restarts", () => {
-    const message = "command 'sh -c echo 'Emulating a post-start hook failure'; exit 1' exited with 1: Emulating a post-start hook failure\n";
+    const message =
+      "command 'sh -c echo 'Emulating a post-start hook failure'; exit 1' exited with 1: Emulating a post-start hook failure\n";
     expect(
       describePodState({
         phase: "Running",
-        containerStatuses: [{ name: "nginx", restartCount: 1, state: { waiting: { reason: "PostStartHookError", message } } }],
+        containerStatuses: [
+          { name: "nginx", restartCount: 1, state: { waiting: { reason: "PostStartHookError", message } } },
+        ],
       } as never),
     ).toBe(`Running; nginx waiting: PostStartHookError, ${message.trim()}; restarts: 1`);
     expect(
       describePodState({
         phase: "Failed",
-        containerStatuses: [{ name: "nginx", restartCount: 0, state: { terminated: { reason: "Error", exitCode: 137 } } }],
+        containerStatuses: [
+          { name: "nginx", restartCount: 0, state: { terminated: { reason: "Error", exitCode: 137 } } },
+        ],
       } as never),
     ).toBe("Failed; nginx terminated: Error, exit code 137; restarts: 0");
     expect(describePodState(undefined)).toBe("unknown");
@@ -193,20 +257,28 @@ describe("namespaceOf", () => {
 describe("HttpGetHookPod's other guards", () => {
   it("starts nginx 0 to 3600 seconds late, refuses -1 and 3601", async () => {
     for (const delay of [0, 3600]) {
-      const { resources } = await record(() => new HttpGetHookPod("h", { targetOwnPod: true, serverStartDelaySeconds: delay }).outputs);
-      expect(podOf(resources).spec.containers[0].command).toEqual(["sh", "-c", `sleep ${delay} && exec nginx -g 'daemon off;'`]);
+      const { resources } = await record(
+        () => new HttpGetHookPod("h", { targetOwnPod: true, serverStartDelaySeconds: delay }).outputs,
+      );
+      expect(podOf(resources).spec.containers[0].command).toEqual([
+        "sh",
+        "-c",
+        `sleep ${delay} && exec nginx -g 'daemon off;'`,
+      ]);
     }
     for (const delay of [-1, 3601]) {
-      await expect(record(() => new HttpGetHookPod("h", { targetOwnPod: true, serverStartDelaySeconds: delay }))).rejects.toThrow(
+      await expect(
+        record(() => new HttpGetHookPod("h", { targetOwnPod: true, serverStartDelaySeconds: delay })),
+      ).rejects.toThrow(
         `serverStartDelaySeconds: ${delay} is not allowed: use a whole number of seconds from 0 to 3600`,
       );
     }
   });
 
   it("refuses a path that does not start with '/'", async () => {
-    await expect(record(() => new HttpGetHookPod("h", { hook: { host: "x", path: "container-started" } }))).rejects.toThrow(
-      `hook.path: "container-started" is not allowed: use a path that starts with '/'`,
-    );
+    await expect(
+      record(() => new HttpGetHookPod("h", { hook: { host: "x", path: "container-started" } })),
+    ).rejects.toThrow(`hook.path: "container-started" is not allowed: use a path that starts with '/'`);
   });
 });
 
@@ -215,13 +287,17 @@ describe("guards and shapes the mutation run found unpinned", () => {
     const { resources } = await record(() => new HookReceiver("r", { name: "notify" }).clusterIP);
     const deployment = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs;
     expect(deployment.spec.selector).toEqual({ matchLabels: { app: "notify" } });
-    expect(deployment.spec.template.metadata).toEqual({ labels: { app: "notify", "poststart-lab/template": expect.stringMatching(/^[0-9a-f]{12}$/) } });
+    expect(deployment.spec.template.metadata).toEqual({
+      labels: { app: "notify", "poststart-lab/template": expect.stringMatching(/^[0-9a-f]{12}$/) },
+    });
   });
 
   it("labels each version of its pod template apart, so that pulumi up waits on this version's pods, not the rollout's old ones", async () => {
     const version = async (args: HookReceiverArgs) => {
       const { resources } = await record(() => new HookReceiver("r", args).clusterIP);
-      return resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs.spec.template.metadata.labels["poststart-lab/template"];
+      return resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs.spec.template.metadata.labels[
+        "poststart-lab/template"
+      ];
     };
     const book = await version({});
     expect(await version({})).toBe(book);
@@ -230,7 +306,9 @@ describe("guards and shapes the mutation run found unpinned", () => {
   });
 
   it("HTTPS: cert-manager with its CRDs in its own namespace, a self-signed Issuer, a Certificate for the Service's names and ClusterIP", async () => {
-    const { resources } = await record(() => new HookReceiver("r", { scheme: "HTTPS", namespace: "hooks", clusterIP: "10.96.0.7" }).clusterIP);
+    const { resources } = await record(
+      () => new HookReceiver("r", { scheme: "HTTPS", namespace: "hooks", clusterIP: "10.96.0.7" }).clusterIP,
+    );
     const byKind = (kind: string) => resources.find((r) => r.inputs.kind === kind)!.inputs;
     expect(resources.find((r) => r.type === "kubernetes-cert-manager:index:CertManager")!.inputs).toEqual({
       installCRDs: true,
@@ -254,13 +332,19 @@ describe("guards and shapes the mutation run found unpinned", () => {
       },
     });
     const { resources: inDefault } = await record(() => new HookReceiver("r", { scheme: "HTTPS" }).clusterIP);
-    expect(inDefault.find((r) => r.inputs.kind === "Certificate")!.inputs.spec.dnsNames).toEqual(["myservice", "myservice.default.svc"]);
+    expect(inDefault.find((r) => r.inputs.kind === "Certificate")!.inputs.spec.dnsNames).toEqual([
+      "myservice",
+      "myservice.default.svc",
+    ]);
   });
 
   it("warns for 127.0.0.1 as for localhost, and for no other host", async () => {
     const warn = vi.spyOn(pulumi.log, "warn").mockResolvedValue();
     await record(() => new HttpGetHookPod("h", { hook: { host: "127.0.0.1" } }).outputs);
-    expect(warn).toHaveBeenCalledWith(expect.stringContaining("hook.host: 127.0.0.1 is the node that runs the pod"), expect.anything());
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringContaining("hook.host: 127.0.0.1 is the node that runs the pod"),
+      expect.anything(),
+    );
     warn.mockClear();
     await record(() => new HttpGetHookPod("h", { hook: { host: "10.0.0.1" } }).outputs);
     expect(warn).not.toHaveBeenCalled();
@@ -268,7 +352,11 @@ describe("guards and shapes the mutation run found unpinned", () => {
   });
 
   it("SlowHookPod keeps its hook's output in a file when asked", async () => {
-    const { resources } = await record(() => new SlowHookPod("slow", { hookOutputFile: "/tmp/hook.log", delaySeconds: 1 }).outputs);
-    expect(podOf(resources).spec.containers[0].lifecycle.postStart.exec.command[2]).toMatch(/^exec > \/tmp\/hook\.log 2>&1 && \\\napk add fortune && \\\nsleep 1/);
+    const { resources } = await record(
+      () => new SlowHookPod("slow", { hookOutputFile: "/tmp/hook.log", delaySeconds: 1 }).outputs,
+    );
+    expect(podOf(resources).spec.containers[0].lifecycle.postStart.exec.command[2]).toMatch(
+      /^exec > \/tmp\/hook\.log 2>&1 && \\\napk add fortune && \\\nsleep 1/,
+    );
   });
 });

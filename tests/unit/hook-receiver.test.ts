@@ -5,10 +5,13 @@ import { nginxConfig } from "../../infra/hook-receiver";
 import { record } from "../../tools/offline";
 
 describe("HookReceiver: ours, so least privilege", () => {
-  const deploymentOf = (resources: { type: string; inputs: any }[]) => resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs;
+  const deploymentOf = (resources: { type: string; inputs: any }[]) =>
+    resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs;
 
   it("runs nginx as a non-root user on a read-only root, with no service-account token, capabilities or escalation, within limits", async () => {
-    const { resources } = await record(() => new HookReceiver("r", { image: "lab.local/nginx-fortune:1", imagePullPolicy: "Never" }).clusterIP);
+    const { resources } = await record(
+      () => new HookReceiver("r", { image: "lab.local/nginx-fortune:1", imagePullPolicy: "Never" }).clusterIP,
+    );
     const pod = deploymentOf(resources).spec.template.spec;
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 101, runAsGroup: 101 });
@@ -19,7 +22,11 @@ describe("HookReceiver: ours, so least privilege", () => {
         imagePullPolicy: "Never",
         command: ["nginx", "-c", "/etc/receiver/nginx.conf", "-e", "stderr", "-g", "daemon off;"],
         ports: [{ name: "http", containerPort: 8080 }],
-        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ["ALL"] },
+        },
         resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
         volumeMounts: [
           { name: "config", mountPath: "/etc/receiver", readOnly: true },
@@ -62,9 +69,15 @@ describe("HookReceiver: ours, so least privilege", () => {
   });
 
   it("mounts the certificate read-only with HTTPS", async () => {
-    const { resources } = await record(() => new HookReceiver("r", { scheme: "HTTPS", installCertManager: false }).clusterIP);
+    const { resources } = await record(
+      () => new HookReceiver("r", { scheme: "HTTPS", installCertManager: false }).clusterIP,
+    );
     const pod = deploymentOf(resources).spec.template.spec;
-    expect(pod.containers[0].volumeMounts).toContainEqual({ name: "tls", mountPath: "/etc/receiver-tls", readOnly: true });
+    expect(pod.containers[0].volumeMounts).toContainEqual({
+      name: "tls",
+      mountPath: "/etc/receiver-tls",
+      readOnly: true,
+    });
     expect(resources.map((r) => r.type)).not.toContain("kubernetes-cert-manager:index:CertManager");
   });
 
@@ -72,21 +85,30 @@ describe("HookReceiver: ours, so least privilege", () => {
     const cases: [HookReceiverArgs, string][] = [
       [{ image: "Nginx" }, `receiver.image: "Nginx" is not allowed: use an image reference`],
       [{ image: "" }, `receiver.image: "" is not allowed`],
-      [{ clusterIP: "127.0.0.1" }, `receiver.clusterIP: "127.0.0.1" is not allowed: use an IPv4 address from the cluster's service range: 127.0.0.0/8 (loopback)`],
+      [
+        { clusterIP: "127.0.0.1" },
+        `receiver.clusterIP: "127.0.0.1" is not allowed: use an IPv4 address from the cluster's service range: 127.0.0.0/8 (loopback)`,
+      ],
       [{ clusterIP: "my-ip" }, `receiver.clusterIP: "my-ip" is not allowed`],
       [{ port: 0 }, "receiver.port: 0 is not allowed: use a port number from 1 to 65535"],
       [{ port: 65536 }, "receiver.port: 65536 is not allowed"],
       [{ port: 80.5 }, "receiver.port: 80.5 is not allowed"],
       [{ scheme: "http" as never }, `receiver.scheme: "http" is not allowed: use one of HTTP, HTTPS`],
       [{ name: "My-Service" }, `receiver.name: "My-Service" is not allowed`],
-      [{ path: "container-started" }, `receiver.path: "container-started" is not allowed: use a path of '/' and letters, digits, '-', '.', '_', '~'`],
+      [
+        { path: "container-started" },
+        `receiver.path: "container-started" is not allowed: use a path of '/' and letters, digits, '-', '.', '_', '~'`,
+      ],
       [{ path: "/a;b" }, `receiver.path: "/a;b" is not allowed`],
       [{ imagePullPolicy: "always" as never }, `receiver.imagePullPolicy: "always" is not allowed`],
     ];
-    for (const [args, message] of cases) await expect(record(() => new HookReceiver("r", args).clusterIP)).rejects.toThrow(message);
+    for (const [args, message] of cases)
+      await expect(record(() => new HookReceiver("r", args).clusterIP)).rejects.toThrow(message);
     for (const port of [1, 65535]) {
       const { resources } = await record(() => new HookReceiver("r", { port }).clusterIP);
-      expect(resources.find((r) => r.type === "kubernetes:core/v1:Service")!.inputs.spec.ports).toEqual([{ name: "http", port, targetPort: "http" }]);
+      expect(resources.find((r) => r.type === "kubernetes:core/v1:Service")!.inputs.spec.ports).toEqual([
+        { name: "http", port, targetPort: "http" },
+      ]);
     }
   });
 });

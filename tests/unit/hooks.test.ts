@@ -20,11 +20,16 @@ describe("shellScript", () => {
   });
 
   it("puts the slow hook's sleep right after the install line", () => {
-    expect(shellScript(quoteScriptSteps({}, 60)).split("\n").slice(0, 2)).toEqual(["apk add fortune && \\", "sleep 60 && \\"]);
+    expect(shellScript(quoteScriptSteps({}, 60)).split("\n").slice(0, 2)).toEqual([
+      "apk add fortune && \\",
+      "sleep 60 && \\",
+    ]);
   });
 
   it("keeps the hook's output in a file when asked, before the first step", () => {
-    expect(shellScript([{ run: ["true"] }], { outputFile: "/var/log/post start.log" })).toBe("exec > '/var/log/post start.log' 2>&1 && \\\ntrue\n");
+    expect(shellScript([{ run: ["true"] }], { outputFile: "/var/log/post start.log" })).toBe(
+      "exec > '/var/log/post start.log' 2>&1 && \\\ntrue\n",
+    );
   });
 
   it("quotes what the shell would read, leaves plain words bare", () => {
@@ -34,7 +39,33 @@ describe("shellScript", () => {
     expect(shellQuote("a=b")).toBe("'a=b'");
     expect(shellQuote("Az09_@%+:,./-")).toBe("Az09_@%+:,./-");
     // Each of these means something to sh in a bare word: home directory, comment, glob, and the rest.
-    for (const c of ["~", "#", "*", "?", "[", "]", "{", "}", "!", "=", "$", "`", '"', "\\", "&", ";", "|", "<", ">", "(", ")", " ", "\t", "\n", "'"]) {
+    for (const c of [
+      "~",
+      "#",
+      "*",
+      "?",
+      "[",
+      "]",
+      "{",
+      "}",
+      "!",
+      "=",
+      "$",
+      "`",
+      '"',
+      "\\",
+      "&",
+      ";",
+      "|",
+      "<",
+      ">",
+      "(",
+      ")",
+      " ",
+      "\t",
+      "\n",
+      "'",
+    ]) {
       expect(shellQuote(`${c}x`), JSON.stringify(c)).toBe(`'${c === "'" ? "'\\''" : c}x'`);
     }
   });
@@ -50,14 +81,18 @@ describe("hooks", () => {
     expect(hooks.failure("Emulating a post-start hook failure", 1)).toEqual({
       exec: { command: ["sh", "-c", "echo 'Emulating a post-start hook failure'; exit 1"] },
     });
-    expect(() => hooks.failure("x", 0)).toThrow("exitCode: 0 is not allowed: use an integer from 1 to 255: a failing hook exits non-zero");
+    expect(() => hooks.failure("x", 0)).toThrow(
+      "exitCode: 0 is not allowed: use an integer from 1 to 255: a failing hook exits non-zero",
+    );
   });
 
   it("takes exit codes 1 to 255: `exit 256` is `exit 0` to sh, a success", () => {
     expect(hooks.failure("x", 1).exec.command[2]).toBe("echo x; exit 1");
     expect(hooks.failure("x", 255).exec.command[2]).toBe("echo x; exit 255");
     for (const code of [0, -1, 256, 1.5, Number.NaN]) {
-      expect(() => hooks.failure("x", code)).toThrow(`exitCode: ${code} is not allowed: use an integer from 1 to 255: a failing hook exits non-zero`);
+      expect(() => hooks.failure("x", code)).toThrow(
+        `exitCode: ${code} is not allowed: use an integer from 1 to 255: a failing hook exits non-zero`,
+      );
     }
   });
 
@@ -68,7 +103,9 @@ describe("hooks", () => {
   });
 
   it("builds httpGet and sleep handlers", () => {
-    expect(hooks.httpGet({ host: "h", port: 443, path: "/p", scheme: "HTTPS", httpHeaders: [{ name: "X", value: "1" }] })).toEqual({
+    expect(
+      hooks.httpGet({ host: "h", port: 443, path: "/p", scheme: "HTTPS", httpHeaders: [{ name: "X", value: "1" }] }),
+    ).toEqual({
       httpGet: { host: "h", port: 443, path: "/p", scheme: "HTTPS", httpHeaders: [{ name: "X", value: "1" }] },
     });
     expect(hooks.sleep(5)).toEqual({ sleep: { seconds: 5 } });
@@ -76,7 +113,9 @@ describe("hooks", () => {
 
   it("refuses exec and httpGet together, or no action at all, from untyped callers", () => {
     const both = { exec: { command: ["true"] }, httpGet: { port: 80 } } as unknown as Hook;
-    expect(() => checkHook(both, "postStart")).toThrow("postStart: a lifecycle hook takes exactly one of exec, httpGet and sleep; got exec and httpGet");
+    expect(() => checkHook(both, "postStart")).toThrow(
+      "postStart: a lifecycle hook takes exactly one of exec, httpGet and sleep; got exec and httpGet",
+    );
     expect(() => checkHook({} as Hook, "postStart")).toThrow("got none");
     // @ts-expect-error: the types forbid a second action too (tsc fails if they stop doing so)
     const typed: Hook = { exec: { command: ["true"] }, sleep: { seconds: 1 } };
@@ -90,7 +129,8 @@ describe("the quotes file's name", () => {
     fc.assert(
       fc.property(wellFormedSegment, (name) => {
         const url = `http://x/${name}`;
-        if (name.startsWith("-") || name === "." || name === "..") expect(() => quotesFileName("quotesUrl", url)).toThrow(ArgumentError);
+        if (name.startsWith("-") || name === "." || name === "..")
+          expect(() => quotesFileName("quotesUrl", url)).toThrow(ArgumentError);
         else expect(quotesFileName("quotesUrl", url)).toBe(name);
       }),
       { numRuns: 300 },

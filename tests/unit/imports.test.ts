@@ -18,11 +18,15 @@ function sources(dir: string): string[] {
 /** The project files a module imports or requires by a relative path. */
 function importsOf(file: string): string[] {
   const text = readFileSync(path.join(root, file), "utf8");
-  const specifiers = [...text.matchAll(/(?:from\s+|import\s+|require\(|import\()\s*["'](\.{1,2}\/[^"']+)["']/g)].map((m) => m[1]);
+  const specifiers = [...text.matchAll(/(?:from\s+|import\s+|require\(|import\()\s*["'](\.{1,2}\/[^"']+)["']/g)].map(
+    (m) => m[1],
+  );
   return specifiers.map((s) => {
     const base = path.join(path.dirname(file), s);
     // `./x.js` names `./x.ts` in an ES-module import under TypeScript's nodenext resolution.
-    const found = [base, `${base}.ts`, `${base}.js`, base.replace(/\.js$/, ".ts"), path.join(base, "index.ts")].find((f) => existsSync(path.join(root, f)) && /\.(ts|js)$/.test(f));
+    const found = [base, `${base}.ts`, `${base}.js`, base.replace(/\.js$/, ".ts"), path.join(base, "index.ts")].find(
+      (f) => existsSync(path.join(root, f)) && /\.(ts|js)$/.test(f),
+    );
     if (!found) throw new Error(`${file}: cannot resolve ${s}`);
     return found;
   });
@@ -50,20 +54,42 @@ describe("imports", () => {
   });
 
   it("never reach into a command-line entry point", () => {
-    const scripts = Object.values(JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).scripts as Record<string, string>);
+    const scripts = Object.values(
+      JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).scripts as Record<string, string>,
+    );
     const entries = files.filter((f) => scripts.some((s) => s.split(/\s+/).includes(f)));
     expect(entries.length).toBeGreaterThan(2); // the render CLI, the observer, the bench at least
-    const offenders = files.flatMap((f) => graph.get(f)!.filter((i) => entries.includes(i)).map((i) => `${f} imports ${i}`));
+    const offenders = files.flatMap((f) =>
+      graph
+        .get(f)!
+        .filter((i) => entries.includes(i))
+        .map((i) => `${f} imports ${i}`),
+    );
     expect(offenders).toEqual([]);
   });
 
   it("keep the component library free of I/O: no file, network or process module, no cluster/, no Kubernetes client", () => {
-    const IO = ["fs", "fs/promises", "http", "https", "http2", "net", "tls", "dgram", "dns", "child_process", "os", "worker_threads"];
+    const IO = [
+      "fs",
+      "fs/promises",
+      "http",
+      "https",
+      "http2",
+      "net",
+      "tls",
+      "dgram",
+      "dns",
+      "child_process",
+      "os",
+      "worker_threads",
+    ];
     const offenders = files
       .filter((f) => f.startsWith("infra/"))
       .flatMap((f) => {
         const text = readFileSync(path.join(root, f), "utf8");
-        const packages = [...text.matchAll(/(?:from\s+|import\s+|require\(|import\()\s*["']([^"'.][^"']*)["']/g)].map((m) => m[1]!);
+        const packages = [...text.matchAll(/(?:from\s+|import\s+|require\(|import\()\s*["']([^"'.][^"']*)["']/g)].map(
+          (m) => m[1]!,
+        );
         const io = packages.filter((p) => p.startsWith("@kubernetes/") || IO.includes(p.replace(/^node:/, "")));
         const local = graph.get(f)!.filter((i) => !i.startsWith("infra/"));
         return [...io, ...local].map((i) => `${f} imports ${i}`);

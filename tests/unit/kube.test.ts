@@ -10,7 +10,17 @@ import * as path from "node:path";
 import type { TLSSocket } from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS, KubeClient, type Limits, statusMessage } from "../../cluster/kube";
-import { kubeconfig, type Loopback, loopback, oneContext, pem, restoreKubeconfig, tempDir, tlsFile, useKubeconfig } from "../kube-server";
+import {
+  kubeconfig,
+  type Loopback,
+  loopback,
+  oneContext,
+  pem,
+  restoreKubeconfig,
+  tempDir,
+  tlsFile,
+  useKubeconfig,
+} from "../kube-server";
 
 const dir = tempDir();
 let plain: Loopback;
@@ -87,12 +97,16 @@ describe("kubeconfig files", () => {
   });
 
   it("names the missing context and the contexts there are", () => {
-    expect(() => clientOf(oneContext(tls.url, {}), {}, "kind-kind")).toThrow(/^the kubeconfig context "kind-kind" is not in \$KUBECONFIG \(.*config-\d+\.yaml\); its contexts: here$/);
+    expect(() => clientOf(oneContext(tls.url, {}), {}, "kind-kind")).toThrow(
+      /^the kubeconfig context "kind-kind" is not in \$KUBECONFIG \(.*config-\d+\.yaml\); its contexts: here$/,
+    );
   });
 
   it("says when there are no contexts at all, or no current one", () => {
     useKubeconfig(path.join(dir, "nothing-here.yaml"));
-    expect(() => KubeClient.connect(undefined)).toThrow(/^the kubeconfig context "" is not in .*; it has no contexts \(is the cluster created\? e\.g\. kind create cluster\)$/);
+    expect(() => KubeClient.connect(undefined)).toThrow(
+      /^the kubeconfig context "" is not in .*; it has no contexts \(is the cluster created\? e\.g\. kind create cluster\)$/,
+    );
     const { "current-context": _, ...noCurrent } = oneContext(tls.url, {});
     expect(() => clientOf(noCurrent)).toThrow(/^the kubeconfig context "" is not in .*; its contexts: here$/);
   });
@@ -104,7 +118,9 @@ describe("kubeconfig files", () => {
     try {
       kubeconfig(dir, "home/.kube/config", oneContext(tls.url, {}, CA));
       expect(KubeClient.connect(undefined).context).toBe("here");
-      expect(() => KubeClient.connect("nope")).toThrow('the kubeconfig context "nope" is not in ~/.kube/config; its contexts: here');
+      expect(() => KubeClient.connect("nope")).toThrow(
+        'the kubeconfig context "nope" is not in ~/.kube/config; its contexts: here',
+      );
     } finally {
       process.env.HOME = home;
     }
@@ -114,21 +130,33 @@ describe("kubeconfig files", () => {
     const folder = path.join(dir, "a-folder");
     mkdirSync(folder, { recursive: true });
     useKubeconfig(folder);
-    expect(() => KubeClient.connect(undefined)).toThrow(`the kubeconfig file ${folder} cannot be read: it is a directory`);
+    expect(() => KubeClient.connect(undefined)).toThrow(
+      `the kubeconfig file ${folder} cannot be read: it is a directory`,
+    );
   });
 
   it("names an entry it cannot read for another reason, with the system's message", () => {
     const file = kubeconfig(dir, "a-file.yaml", oneContext(tls.url, {}));
     useKubeconfig(`${file}/inside`);
-    expect(() => KubeClient.connect(undefined)).toThrow(`the kubeconfig file ${file}/inside cannot be read: ENOTDIR: not a directory, open '${file}/inside'`);
+    expect(() => KubeClient.connect(undefined)).toThrow(
+      `the kubeconfig file ${file}/inside cannot be read: ENOTDIR: not a directory, open '${file}/inside'`,
+    );
   });
 
   it("reads a file of comments as empty, skips entries without a name, and takes the first of a name within one file too", () => {
     const empty = kubeconfig(dir, "comments.yaml", "# nothing yet\n");
     const doc = {
       "current-context": "here",
-      contexts: [null, { context: { cluster: "c" } }, { name: "here", context: { cluster: "c" } }, { name: "there", context: { cluster: "c" } }],
-      clusters: [{ name: "c", cluster: { server: tls.url, ...CA } }, { name: "c", cluster: { server: "https://192.0.2.9" } }],
+      contexts: [
+        null,
+        { context: { cluster: "c" } },
+        { name: "here", context: { cluster: "c" } },
+        { name: "there", context: { cluster: "c" } },
+      ],
+      clusters: [
+        { name: "c", cluster: { server: tls.url, ...CA } },
+        { name: "c", cluster: { server: "https://192.0.2.9" } },
+      ],
       users: { not: "a list" },
     };
     useKubeconfig([empty, kubeconfig(dir, "names.yaml", doc)].join(path.delimiter));
@@ -137,15 +165,23 @@ describe("kubeconfig files", () => {
   });
 
   it("names the file of a YAML error, and of a document that is not a map", () => {
-    expect(refusal("clusters: [\n  - name: a\n  bad")).toMatch(/^the kubeconfig file .*config-\d+\.yaml is not valid YAML: /);
-    expect(refusal("- a list")).toMatch(/^the kubeconfig file .*config-\d+\.yaml is not a map of clusters, contexts and users$/);
+    expect(refusal("clusters: [\n  - name: a\n  bad")).toMatch(
+      /^the kubeconfig file .*config-\d+\.yaml is not valid YAML: /,
+    );
+    expect(refusal("- a list")).toMatch(
+      /^the kubeconfig file .*config-\d+\.yaml is not a map of clusters, contexts and users$/,
+    );
     expect(refusal("42")).toMatch(/is not a map/);
     expect(refusal("")).toMatch(/it has no contexts/);
   });
 
   it("names the context's cluster or user when the files do not define it", () => {
-    expect(refusal(oneContext(tls.url, {}, {}, { cluster: "gone" }))).toMatch(/config-\d+\.yaml: the context "here" names cluster "gone", which \$KUBECONFIG .* does not define with a server$/);
-    expect(refusal(oneContext(tls.url, {}, {}, { user: "nobody" }))).toMatch(/config-\d+\.yaml: the context "here" names user "nobody", which \$KUBECONFIG .* does not define$/);
+    expect(refusal(oneContext(tls.url, {}, {}, { cluster: "gone" }))).toMatch(
+      /config-\d+\.yaml: the context "here" names cluster "gone", which \$KUBECONFIG .* does not define with a server$/,
+    );
+    expect(refusal(oneContext(tls.url, {}, {}, { user: "nobody" }))).toMatch(
+      /config-\d+\.yaml: the context "here" names user "nobody", which \$KUBECONFIG .* does not define$/,
+    );
     const { users: _, ...noUsers } = oneContext(tls.url, {}, CA, { user: undefined });
     expect(clientOf(noUsers).context).toBe("here"); // a context with no user is anonymous
   });
@@ -159,30 +195,145 @@ describe("kubeconfig files", () => {
 
 describe("fields kubectl refuses, or this client does not support, refused by name", () => {
   const refused: [string, Record<string, unknown>, Record<string, unknown>, RegExp][] = [
-    ["a CA file and CA data", {}, { ...CA, "certificate-authority-data": "AAAA" }, /the cluster "c" has both certificate-authority and certificate-authority-data: keep one/],
-    ["insecure-skip-tls-verify with a CA", {}, { ...CA, "insecure-skip-tls-verify": true }, /the cluster "c" has insecure-skip-tls-verify together with a certificate authority: keep one/],
-    ["insecure-skip-tls-verify with CA data", {}, { "certificate-authority-data": "AAAA", "insecure-skip-tls-verify": true }, /insecure-skip-tls-verify together with a certificate authority/],
-    ["a proxy", {}, { "proxy-url": "http://127.0.0.1:3128" }, /the cluster "c" uses a proxy-url, which this program does not support/],
-    ["a server that is no URL", {}, { server: "not a url" }, /the cluster "c" has server "not a url": use an https:\/\/ \(or http:\/\/\) URL/],
+    [
+      "a CA file and CA data",
+      {},
+      { ...CA, "certificate-authority-data": "AAAA" },
+      /the cluster "c" has both certificate-authority and certificate-authority-data: keep one/,
+    ],
+    [
+      "insecure-skip-tls-verify with a CA",
+      {},
+      { ...CA, "insecure-skip-tls-verify": true },
+      /the cluster "c" has insecure-skip-tls-verify together with a certificate authority: keep one/,
+    ],
+    [
+      "insecure-skip-tls-verify with CA data",
+      {},
+      { "certificate-authority-data": "AAAA", "insecure-skip-tls-verify": true },
+      /insecure-skip-tls-verify together with a certificate authority/,
+    ],
+    [
+      "a proxy",
+      {},
+      { "proxy-url": "http://127.0.0.1:3128" },
+      /the cluster "c" uses a proxy-url, which this program does not support/,
+    ],
+    [
+      "a server that is no URL",
+      {},
+      { server: "not a url" },
+      /the cluster "c" has server "not a url": use an https:\/\/ \(or http:\/\/\) URL/,
+    ],
     ["a server of another scheme", {}, { server: "ftp://127.0.0.1" }, /has server "ftp:\/\/127\.0\.0\.1"/],
-    ["a server of a scheme that starts like https", {}, { server: "https-x://127.0.0.1" }, /has server "https-x:\/\/127\.0\.0\.1"/],
-    ["a server of a scheme that ends like http", {}, { server: "xhttp://127.0.0.1" }, /has server "xhttp:\/\/127\.0\.0\.1"/],
-    ["a certificate file and data", { "client-certificate": "a", "client-certificate-data": "AAAA", "client-key-data": "AAAA" }, {}, /the user "u" has both client-certificate and client-certificate-data: keep one/],
-    ["a key file and data", { "client-certificate-data": "AAAA", "client-key": "a", "client-key-data": "AAAA" }, {}, /the user "u" has both client-key and client-key-data: keep one/],
-    ["a certificate without its key", { "client-certificate-data": "AAAA" }, {}, /the user "u" has a client certificate without its key: give both/],
-    ["a key without its certificate", { "client-key": "k" }, {}, /the user "u" has a client key without its certificate: give both/],
-    ["a token and a password", { token: "t", username: "a", password: "p" }, {}, /the user "u" has more than one way to authenticate \(a token, a username and password\): keep one/],
-    ["a token file and an exec plugin", { tokenFile: "t", exec: { command: "x", apiVersion: "client.authentication.k8s.io/v1beta1" } }, {}, /\(a token, an exec plugin\)/],
-    ["a password and an auth-provider", { password: "p", "auth-provider": { name: "oidc" } }, {}, /\(a username and password, an auth-provider\)/],
-    ["an auth-provider", { "auth-provider": { name: "gcp" } }, {}, /the user "u" uses the auth-provider "gcp", which this program does not support: use certificates, a token or an exec plugin/],
-    ["impersonated groups without a user", { "as-groups": ["g"] }, {}, /the user "u" impersonates a uid, groups or extra fields without a user: add as: <user>/],
-    ["an impersonated uid without a user", { "as-uid": "1" }, {}, /impersonates a uid, groups or extra fields without a user/],
-    ["impersonated extra fields without a user", { "as-user-extra": { scopes: ["a"] } }, {}, /impersonates a uid, groups or extra fields without a user/],
-    ["an exec plugin without a command", { exec: { apiVersion: "client.authentication.k8s.io/v1beta1" } }, {}, /the user "u"'s exec plugin has no command/],
-    ["an exec plugin without apiVersion", { exec: { command: "x" } }, {}, /the user "u"'s exec plugin has apiVersion undefined: use client\.authentication\.k8s\.io\/v1 or client\.authentication\.k8s\.io\/v1beta1/],
-    ["an exec plugin of v1alpha1", { exec: { command: "x", apiVersion: "client.authentication.k8s.io/v1alpha1" } }, {}, /has apiVersion "client\.authentication\.k8s\.io\/v1alpha1"/],
-    ["a v1 exec plugin without interactiveMode", { exec: { command: "x", apiVersion: "client.authentication.k8s.io/v1" } }, {}, /exec plugin has no interactiveMode, which apiVersion client\.authentication\.k8s\.io\/v1 requires: use IfAvailable or Never/],
-    ["an exec plugin that needs a terminal", { exec: { command: "x", apiVersion: "client.authentication.k8s.io/v1", interactiveMode: "Always" } }, {}, /asks for interactiveMode Always: this program runs plugins without a terminal/],
+    [
+      "a server of a scheme that starts like https",
+      {},
+      { server: "https-x://127.0.0.1" },
+      /has server "https-x:\/\/127\.0\.0\.1"/,
+    ],
+    [
+      "a server of a scheme that ends like http",
+      {},
+      { server: "xhttp://127.0.0.1" },
+      /has server "xhttp:\/\/127\.0\.0\.1"/,
+    ],
+    [
+      "a certificate file and data",
+      { "client-certificate": "a", "client-certificate-data": "AAAA", "client-key-data": "AAAA" },
+      {},
+      /the user "u" has both client-certificate and client-certificate-data: keep one/,
+    ],
+    [
+      "a key file and data",
+      { "client-certificate-data": "AAAA", "client-key": "a", "client-key-data": "AAAA" },
+      {},
+      /the user "u" has both client-key and client-key-data: keep one/,
+    ],
+    [
+      "a certificate without its key",
+      { "client-certificate-data": "AAAA" },
+      {},
+      /the user "u" has a client certificate without its key: give both/,
+    ],
+    [
+      "a key without its certificate",
+      { "client-key": "k" },
+      {},
+      /the user "u" has a client key without its certificate: give both/,
+    ],
+    [
+      "a token and a password",
+      { token: "t", username: "a", password: "p" },
+      {},
+      /the user "u" has more than one way to authenticate \(a token, a username and password\): keep one/,
+    ],
+    [
+      "a token file and an exec plugin",
+      { tokenFile: "t", exec: { command: "x", apiVersion: "client.authentication.k8s.io/v1beta1" } },
+      {},
+      /\(a token, an exec plugin\)/,
+    ],
+    [
+      "a password and an auth-provider",
+      { password: "p", "auth-provider": { name: "oidc" } },
+      {},
+      /\(a username and password, an auth-provider\)/,
+    ],
+    [
+      "an auth-provider",
+      { "auth-provider": { name: "gcp" } },
+      {},
+      /the user "u" uses the auth-provider "gcp", which this program does not support: use certificates, a token or an exec plugin/,
+    ],
+    [
+      "impersonated groups without a user",
+      { "as-groups": ["g"] },
+      {},
+      /the user "u" impersonates a uid, groups or extra fields without a user: add as: <user>/,
+    ],
+    [
+      "an impersonated uid without a user",
+      { "as-uid": "1" },
+      {},
+      /impersonates a uid, groups or extra fields without a user/,
+    ],
+    [
+      "impersonated extra fields without a user",
+      { "as-user-extra": { scopes: ["a"] } },
+      {},
+      /impersonates a uid, groups or extra fields without a user/,
+    ],
+    [
+      "an exec plugin without a command",
+      { exec: { apiVersion: "client.authentication.k8s.io/v1beta1" } },
+      {},
+      /the user "u"'s exec plugin has no command/,
+    ],
+    [
+      "an exec plugin without apiVersion",
+      { exec: { command: "x" } },
+      {},
+      /the user "u"'s exec plugin has apiVersion undefined: use client\.authentication\.k8s\.io\/v1 or client\.authentication\.k8s\.io\/v1beta1/,
+    ],
+    [
+      "an exec plugin of v1alpha1",
+      { exec: { command: "x", apiVersion: "client.authentication.k8s.io/v1alpha1" } },
+      {},
+      /has apiVersion "client\.authentication\.k8s\.io\/v1alpha1"/,
+    ],
+    [
+      "a v1 exec plugin without interactiveMode",
+      { exec: { command: "x", apiVersion: "client.authentication.k8s.io/v1" } },
+      {},
+      /exec plugin has no interactiveMode, which apiVersion client\.authentication\.k8s\.io\/v1 requires: use IfAvailable or Never/,
+    ],
+    [
+      "an exec plugin that needs a terminal",
+      { exec: { command: "x", apiVersion: "client.authentication.k8s.io/v1", interactiveMode: "Always" } },
+      {},
+      /asks for interactiveMode Always: this program runs plugins without a terminal/,
+    ],
   ];
   it.each(refused)("%s", (_what, user, cluster, message) => {
     const text = refusal(oneContext(tls.url, user, cluster));
@@ -215,13 +366,22 @@ describe("credentials over plain http", () => {
   ];
   it.each(credentials)("are refused for %s, unless the cluster is marked insecure", async (_what, user) => {
     expect(refusal(oneContext(plain.url, user))).toMatch(
-      new RegExp(`the user "u" has credentials and the cluster "c" is served over plain http \\(${plain.url}\\): they would travel in clear; use https, or mark the cluster insecure-skip-tls-verify: true to send them anyway$`),
+      new RegExp(
+        `the user "u" has credentials and the cluster "c" is served over plain http \\(${plain.url}\\): they would travel in clear; use https, or mark the cluster insecure-skip-tls-verify: true to send them anyway$`,
+      ),
     );
     expect(clientOf(oneContext(plain.url, user, { "insecure-skip-tls-verify": true })).server).toBe(plain.url);
   });
 
   it("are sent when the cluster is marked insecure, and a user without credentials talks plain http", async () => {
-    expect((await headersSeen(clientOf(oneContext(plain.url, { token: "abc" }, { "insecure-skip-tls-verify": true })), plain)).authorization).toBe("Bearer abc");
+    expect(
+      (
+        await headersSeen(
+          clientOf(oneContext(plain.url, { token: "abc" }, { "insecure-skip-tls-verify": true })),
+          plain,
+        )
+      ).authorization,
+    ).toBe("Bearer abc");
     expect((await headersSeen(clientOf(oneContext(plain.url, {})), plain)).authorization).toBeUndefined();
   });
 });
@@ -229,21 +389,33 @@ describe("credentials over plain http", () => {
 describe("TLS", () => {
   it("verifies the server against the kubeconfig's CA (a file relative to the kubeconfig, or data)", async () => {
     writeFileSync(path.join(dir, "ca-here.crt"), pem("ca.crt"));
-    await expect(clientOf(oneContext(tls.url, {}, { "certificate-authority": "ca-here.crt" })).get("/api")).resolves.toEqual({});
-    await expect(clientOf(oneContext(tls.url, {}, { "certificate-authority-data": pem("ca.crt").toString("base64") })).get("/api")).resolves.toEqual({});
+    await expect(
+      clientOf(oneContext(tls.url, {}, { "certificate-authority": "ca-here.crt" })).get("/api"),
+    ).resolves.toEqual({});
+    await expect(
+      clientOf(oneContext(tls.url, {}, { "certificate-authority-data": pem("ca.crt").toString("base64") })).get("/api"),
+    ).resolves.toEqual({});
   });
 
   it("refuses a server its CA did not sign, unless the cluster is marked insecure", async () => {
-    await expect(clientOf(oneContext(tls.url, {}, { "certificate-authority": tlsFile("other-ca.crt") })).get("/api")).rejects.toThrow(
+    await expect(
+      clientOf(oneContext(tls.url, {}, { "certificate-authority": tlsFile("other-ca.crt") })).get("/api"),
+    ).rejects.toThrow(
       `cannot reach the cluster of context "here" at ${tls.url}: unable to verify the first certificate`,
     );
-    await expect(clientOf(oneContext(tls.url, {}, { "insecure-skip-tls-verify": true })).get("/api")).resolves.toEqual({});
+    await expect(clientOf(oneContext(tls.url, {}, { "insecure-skip-tls-verify": true })).get("/api")).resolves.toEqual(
+      {},
+    );
   });
 
   it("checks the server's name as tls-server-name says", async () => {
     const wrong = oneContext(tls.url.replace("127.0.0.1", "localhost"), {}, CA);
     await expect(clientOf(wrong).get("/api")).rejects.toThrow(/Hostname\/IP does not match certificate's altnames/);
-    await expect(clientOf(oneContext(tls.url.replace("127.0.0.1", "localhost"), {}, { ...CA, "tls-server-name": "api.lab.test" })).get("/api")).resolves.toEqual({});
+    await expect(
+      clientOf(
+        oneContext(tls.url.replace("127.0.0.1", "localhost"), {}, { ...CA, "tls-server-name": "api.lab.test" }),
+      ).get("/api"),
+    ).resolves.toEqual({});
   });
 
   it("presents the user's client certificate (files or data)", async () => {
@@ -252,22 +424,37 @@ describe("TLS", () => {
       subject = String((req.socket as TLSSocket).getPeerCertificate().subject.CN);
       res.end("{}");
     };
-    await clientOf(oneContext(mtls.url, { "client-certificate": tlsFile("client.crt"), "client-key": tlsFile("client.key") }, CA)).get("/api");
+    await clientOf(
+      oneContext(mtls.url, { "client-certificate": tlsFile("client.crt"), "client-key": tlsFile("client.key") }, CA),
+    ).get("/api");
     expect(subject).toBe("client");
     subject = "";
-    const data = { "client-certificate-data": pem("client.crt").toString("base64"), "client-key-data": pem("client.key").toString("base64") };
+    const data = {
+      "client-certificate-data": pem("client.crt").toString("base64"),
+      "client-key-data": pem("client.key").toString("base64"),
+    };
     await clientOf(oneContext(mtls.url, data, CA)).get("/api");
     expect(subject).toBe("client");
-    await expect(clientOf(oneContext(mtls.url, {}, CA)).get("/api")).rejects.toThrow(/cannot reach the cluster of context "here"/);
+    await expect(clientOf(oneContext(mtls.url, {}, CA)).get("/api")).rejects.toThrow(
+      /cannot reach the cluster of context "here"/,
+    );
   });
 });
 
 describe("credentials", () => {
   it("sends a token, a password, or none", async () => {
-    expect((await headersSeen(clientOf(oneContext(tls.url, { token: "abc" }, CA)), tls)).authorization).toBe("Bearer abc");
-    expect((await headersSeen(clientOf(oneContext(tls.url, { username: "u", password: "p" }, CA)), tls)).authorization).toBe(`Basic ${Buffer.from("u:p").toString("base64")}`);
-    expect((await headersSeen(clientOf(oneContext(tls.url, { username: "u" }, CA)), tls)).authorization).toBe(`Basic ${Buffer.from("u:").toString("base64")}`);
-    expect((await headersSeen(clientOf(oneContext(tls.url, { password: "p" }, CA)), tls)).authorization).toBe(`Basic ${Buffer.from(":p").toString("base64")}`);
+    expect((await headersSeen(clientOf(oneContext(tls.url, { token: "abc" }, CA)), tls)).authorization).toBe(
+      "Bearer abc",
+    );
+    expect(
+      (await headersSeen(clientOf(oneContext(tls.url, { username: "u", password: "p" }, CA)), tls)).authorization,
+    ).toBe(`Basic ${Buffer.from("u:p").toString("base64")}`);
+    expect((await headersSeen(clientOf(oneContext(tls.url, { username: "u" }, CA)), tls)).authorization).toBe(
+      `Basic ${Buffer.from("u:").toString("base64")}`,
+    );
+    expect((await headersSeen(clientOf(oneContext(tls.url, { password: "p" }, CA)), tls)).authorization).toBe(
+      `Basic ${Buffer.from(":p").toString("base64")}`,
+    );
     expect((await headersSeen(clientOf(oneContext(tls.url, {}, CA)), tls)).authorization).toBeUndefined();
   });
 
@@ -289,13 +476,23 @@ describe("credentials", () => {
   });
 
   it("names a token file it cannot read, or an empty one, when connecting", () => {
-    expect(refusal(oneContext(tls.url, { tokenFile: "absent.txt" }, CA))).toMatch(new RegExp(`config-\\d+\\.yaml: the tokenFile ${dir}/absent\\.txt of "u" cannot be read: ENOENT`));
+    expect(refusal(oneContext(tls.url, { tokenFile: "absent.txt" }, CA))).toMatch(
+      new RegExp(`config-\\d+\\.yaml: the tokenFile ${dir}/absent\\.txt of "u" cannot be read: ENOENT`),
+    );
     writeFileSync(path.join(dir, "empty.txt"), "\n");
-    expect(refusal(oneContext(tls.url, { tokenFile: "empty.txt" }, CA))).toMatch(new RegExp(`config-\\d+\\.yaml: the tokenFile ${dir}/empty\\.txt of "u" is empty$`));
+    expect(refusal(oneContext(tls.url, { tokenFile: "empty.txt" }, CA))).toMatch(
+      new RegExp(`config-\\d+\\.yaml: the tokenFile ${dir}/empty\\.txt of "u" is empty$`),
+    );
   });
 
   it("impersonates as kubectl's --as, --as-uid, --as-group and as-user-extra do", async () => {
-    const user = { token: "t", as: "jane", "as-uid": "42", "as-groups": ["devs", "ops"], "as-user-extra": { "reason/why": ["audit"] } };
+    const user = {
+      token: "t",
+      as: "jane",
+      "as-uid": "42",
+      "as-groups": ["devs", "ops"],
+      "as-user-extra": { "reason/why": ["audit"] },
+    };
     const headers = await headersSeen(clientOf(oneContext(tls.url, user, CA)), tls);
     expect(headers["impersonate-user"]).toBe("jane");
     expect(headers["impersonate-uid"]).toBe("42");
@@ -307,7 +504,9 @@ describe("credentials", () => {
     expect(Object.keys(plainUser).filter((h) => h.startsWith("impersonate-"))).toEqual(["impersonate-user"]);
     const file = path.join(dir, "token-as.txt");
     writeFileSync(file, "from-file");
-    expect((await headersSeen(clientOf(oneContext(tls.url, { tokenFile: file, as: "ann" }, CA)), tls))["impersonate-user"]).toBe("ann");
+    expect(
+      (await headersSeen(clientOf(oneContext(tls.url, { tokenFile: file, as: "ann" }, CA)), tls))["impersonate-user"],
+    ).toBe("ann");
   });
 });
 
@@ -319,9 +518,17 @@ describe("requests", () => {
       req.on("end", () => res.end(req.method === "POST" ? '{"created":true}' : "plain text"));
     };
     const client = clientOf(oneContext(tls.url, {}, CA));
-    expect(await client.request("POST", "/api/v1/namespaces", { metadata: { name: "x" } })).toEqual({ status: 200, body: { created: true } });
+    expect(await client.request("POST", "/api/v1/namespaces", { metadata: { name: "x" } })).toEqual({
+      status: 200,
+      body: { created: true },
+    });
     const post = tls.seen.at(-1)!;
-    expect([post.method, post.url, post.headers.accept, post.headers["content-type"]]).toEqual(["POST", "/api/v1/namespaces", "application/json", "application/json"]);
+    expect([post.method, post.url, post.headers.accept, post.headers["content-type"]]).toEqual([
+      "POST",
+      "/api/v1/namespaces",
+      "application/json",
+      "application/json",
+    ]);
     expect(JSON.parse(body)).toEqual({ metadata: { name: "x" } });
     expect(await client.request("GET", "/healthz")).toEqual({ status: 200, body: "plain text" });
   });
@@ -333,7 +540,9 @@ describe("requests", () => {
     };
     const client = clientOf(oneContext(tls.url, {}, CA));
     expect(await client.get("/api/v1/namespaces/default/pods/missing")).toBeUndefined();
-    await expect(client.get("/api/v1/namespaces/default/pods/secret")).rejects.toThrow("GET /api/v1/namespaces/default/pods/secret: pods is forbidden: User cannot get");
+    await expect(client.get("/api/v1/namespaces/default/pods/secret")).rejects.toThrow(
+      "GET /api/v1/namespaces/default/pods/secret: pods is forbidden: User cannot get",
+    );
     tls.handle = (_req, res) => ((res.statusCode = 300), res.end());
     await expect(client.get("/x")).rejects.toThrow("GET /x: HTTP 300: ");
     tls.handle = (_req, res) => ((res.statusCode = 299), res.end("{}"));
@@ -342,7 +551,10 @@ describe("requests", () => {
 
   it("asks once with a token the server refuses (nothing can renew it)", async () => {
     tls.handle = (_req, res) => ((res.statusCode = 401), res.end(JSON.stringify({ message: "Unauthorized" })));
-    await expect(clientOf(oneContext(tls.url, { token: "old" }, CA)).request("GET", "/api")).resolves.toEqual({ status: 401, body: { message: "Unauthorized" } });
+    await expect(clientOf(oneContext(tls.url, { token: "old" }, CA)).request("GET", "/api")).resolves.toEqual({
+      status: 401,
+      body: { message: "Unauthorized" },
+    });
     expect(tls.seen).toHaveLength(1);
   });
 
@@ -353,7 +565,9 @@ describe("requests", () => {
       req.on("data", (chunk: string) => (received += chunk));
       req.on("end", () => res.end("{}"));
     };
-    const answer = await clientOf(oneContext(tls.url, {}, CA)).request("DELETE", "/api/v1/namespaces/default/pods/p", { gracePeriodSeconds: 0 });
+    const answer = await clientOf(oneContext(tls.url, {}, CA)).request("DELETE", "/api/v1/namespaces/default/pods/p", {
+      gracePeriodSeconds: 0,
+    });
     expect(answer.status).toBe(200);
     expect(tls.seen[0]!.headers["content-length"]).toBe(String(received.length));
     expect(JSON.parse(received)).toEqual({ gracePeriodSeconds: 0 });
@@ -364,14 +578,18 @@ describe("requests", () => {
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    await expect(clientOf(oneContext(`http://127.0.0.1:${port}/`, {})).get("/api")).rejects.toThrow(`cannot reach the cluster of context "here" at http://127.0.0.1:${port}: connect ECONNREFUSED`);
+    await expect(clientOf(oneContext(`http://127.0.0.1:${port}/`, {})).get("/api")).rejects.toThrow(
+      `cannot reach the cluster of context "here" at http://127.0.0.1:${port}: connect ECONNREFUSED`,
+    );
   });
 
   it("refuses an answer larger than the limit, with a clear error, and reads one at the limit", async () => {
     tls.handle = (req, res) => res.end(JSON.stringify({ data: "x".repeat(Number(req.url!.slice(1))) }));
     const client = clientOf(oneContext(tls.url, {}, CA), { answerBytes: 100_000 });
     await expect(client.get(`/${100_000 - 11}`)).resolves.toEqual({ data: "x".repeat(100_000 - 11) });
-    await expect(client.get(`/${100_000 - 10}`)).rejects.toThrow(`GET /${100_000 - 10}: the answer is larger than ${100_000 / 1024 / 1024} MiB (the limit of one answer); stopped reading it`);
+    await expect(client.get(`/${100_000 - 10}`)).rejects.toThrow(
+      `GET /${100_000 - 10}: the answer is larger than ${100_000 / 1024 / 1024} MiB (the limit of one answer); stopped reading it`,
+    );
     await expect(client.get("/5000000")).rejects.toThrow("the answer is larger than");
     expect(DEFAULT_LIMITS.answerBytes).toBe(64 * 1024 * 1024);
   });
@@ -394,33 +612,54 @@ describe("requests", () => {
       res.write("{");
       setTimeout(() => res.socket!.destroy(), 20);
     };
-    await expect(clientOf(oneContext(tls.url, {}, CA)).get("/cut")).rejects.toThrow(`cannot reach the cluster of context "here" at ${tls.url}: the connection closed before the whole answer`);
+    await expect(clientOf(oneContext(tls.url, {}, CA)).get("/cut")).rejects.toThrow(
+      `cannot reach the cluster of context "here" at ${tls.url}: the connection closed before the whole answer`,
+    );
   });
 });
 
 describe("watch", () => {
   /** Watches until `count` objects arrived; their "TYPE name" and the errors on the way. */
-  function watchFor(client: KubeClient, count: number, query: Record<string, string> = {}): Promise<{ seen: string[]; errors: string[] }> {
+  function watchFor(
+    client: KubeClient,
+    count: number,
+    query: Record<string, string> = {},
+  ): Promise<{ seen: string[]; errors: string[] }> {
     const seen: string[] = [];
     const errors: string[] = [];
     return new Promise((resolve) => {
-      const stop = client.watch("/api/v1/pods", query, (type, object) => {
-        seen.push(`${type} ${object.metadata.name}`);
-        if (seen.length === count) {
-          stop();
-          resolve({ seen, errors });
-        }
-      }, (e) => errors.push(e.message));
+      const stop = client.watch(
+        "/api/v1/pods",
+        query,
+        (type, object) => {
+          seen.push(`${type} ${object.metadata.name}`);
+          if (seen.length === count) {
+            stop();
+            resolve({ seen, errors });
+          }
+        },
+        (e) => errors.push(e.message),
+      );
     });
   }
 
   it("reports each event of the stream, across chunks split mid-line, skipping ERROR and BOOKMARK events and blank lines", async () => {
     tls.handle = (_req, res) => {
-      res.write('{"type":"ADDED","object":{"metadata":{"name":"a"}}}\n\n{"type":"BOOKMARK","object":{"metadata":{"name":"bm"}}}\n{"type":"MODI');
-      setTimeout(() => res.write('FIED","object":{"metadata":{"name":"a"}}}\n{"type":"ERROR","object":{"code":410}}\nnot json\nnull\n{"type":"DELETED","object":{"metadata":{"name":"é"}}}'), 20);
+      res.write(
+        '{"type":"ADDED","object":{"metadata":{"name":"a"}}}\n\n{"type":"BOOKMARK","object":{"metadata":{"name":"bm"}}}\n{"type":"MODI',
+      );
+      setTimeout(
+        () =>
+          res.write(
+            'FIED","object":{"metadata":{"name":"a"}}}\n{"type":"ERROR","object":{"code":410}}\nnot json\nnull\n{"type":"DELETED","object":{"metadata":{"name":"é"}}}',
+          ),
+        20,
+      );
       setTimeout(() => res.write('\n{"type":"ADDED","object":{"metadata":{"name":"z"}}}\n'), 40);
     };
-    const { seen, errors } = await watchFor(clientOf(oneContext(tls.url, { token: "w" }, CA)), 4, { labelSelector: "app=x" });
+    const { seen, errors } = await watchFor(clientOf(oneContext(tls.url, { token: "w" }, CA)), 4, {
+      labelSelector: "app=x",
+    });
     expect(seen).toEqual(["ADDED a", "MODIFIED a", "DELETED é", "ADDED z"]);
     expect(tls.seen[0]!.method).toBe("GET");
     // resourceVersion 0: from the server's cache as it is, without waiting for it to confirm it caught up with etcd
@@ -449,9 +688,14 @@ describe("watch", () => {
         setTimeout(() => res.write("y".repeat(600)), 10);
       } else res.end('{"type":"ADDED","object":{"metadata":{"name":"c"}}}\n');
     };
-    const { seen, errors } = await watchFor(clientOf(oneContext(tls.url, {}, CA), { watchLineBytes: 1000, watchBackoffMs: 10 }), 2);
+    const { seen, errors } = await watchFor(
+      clientOf(oneContext(tls.url, {}, CA), { watchLineBytes: 1000, watchBackoffMs: 10 }),
+      2,
+    );
     expect(seen).toEqual([`ADDED ${"x".repeat(600)}`, "ADDED c"]);
-    expect(errors).toEqual([`watch /api/v1/pods: an event is longer than ${1000 / 1024 / 1024} MiB (the limit of one watch line); opening the watch again`]);
+    expect(errors).toEqual([
+      `watch /api/v1/pods: an event is longer than ${1000 / 1024 / 1024} MiB (the limit of one watch line); opening the watch again`,
+    ]);
   });
 
   it("takes a line of exactly the limit, after another line of its chunk or split across chunks", async () => {
@@ -477,14 +721,24 @@ describe("watch", () => {
         res.end("e".repeat(5000));
       } else res.end('{"type":"ADDED","object":{"metadata":{"name":"g"}}}\n');
     };
-    const { errors } = await watchFor(clientOf(oneContext(tls.url, {}, CA), { answerBytes: 1000, watchBackoffMs: 10 }), 1);
-    expect(errors).toEqual([`watch /api/v1/pods: the answer is larger than ${1000 / 1024 / 1024} MiB (the limit of one answer); stopped reading it`]);
+    const { errors } = await watchFor(
+      clientOf(oneContext(tls.url, {}, CA), { answerBytes: 1000, watchBackoffMs: 10 }),
+      1,
+    );
+    expect(errors).toEqual([
+      `watch /api/v1/pods: the answer is larger than ${1000 / 1024 / 1024} MiB (the limit of one answer); stopped reading it`,
+    ]);
   });
 
   it("stops a watch still waiting for its answer, reporting nothing", async () => {
     tls.handle = () => {};
     const errors: string[] = [];
-    const stop = clientOf(oneContext(tls.url, {}, CA), { watchBackoffMs: 10 }).watch("/api/v1/pods", {}, () => {}, (e) => errors.push(e.message));
+    const stop = clientOf(oneContext(tls.url, {}, CA), { watchBackoffMs: 10 }).watch(
+      "/api/v1/pods",
+      {},
+      () => {},
+      (e) => errors.push(e.message),
+    );
     await new Promise((resolve) => setTimeout(resolve, 50));
     stop();
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -494,10 +748,14 @@ describe("watch", () => {
 
   it("refuses a line over the limit that arrives whole in one chunk", async () => {
     tls.handle = (_req, res) => {
-      if (tls.seen.length === 1) res.write(`${"z".repeat(2000)}\n{"type":"ADDED","object":{"metadata":{"name":"lost"}}}\n`);
+      if (tls.seen.length === 1)
+        res.write(`${"z".repeat(2000)}\n{"type":"ADDED","object":{"metadata":{"name":"lost"}}}\n`);
       else res.end('{"type":"ADDED","object":{"metadata":{"name":"d"}}}\n');
     };
-    const { seen, errors } = await watchFor(clientOf(oneContext(tls.url, {}, CA), { watchLineBytes: 1000, watchBackoffMs: 10 }), 1);
+    const { seen, errors } = await watchFor(
+      clientOf(oneContext(tls.url, {}, CA), { watchLineBytes: 1000, watchBackoffMs: 10 }),
+      1,
+    );
     expect(seen).toEqual(["ADDED d"]);
     expect(errors).toHaveLength(1);
   });
@@ -512,16 +770,27 @@ describe("watch", () => {
     const seen: string[] = [];
     const errors: string[] = [];
     await new Promise<void>((resolve) => {
-      const stop = client.watch("/api/v1/pods", {}, (type) => seen.push(type), (e) => errors.push(e.message));
+      const stop = client.watch(
+        "/api/v1/pods",
+        {},
+        (type) => seen.push(type),
+        (e) => errors.push(e.message),
+      );
       const check = setInterval(() => opened.length >= 7 && (clearInterval(check), stop(), resolve()), 5);
     });
     const pauses = opened.slice(1).map((t, i) => t - opened[i]!);
     // Lower bounds only: a loaded machine may be late, never early (a timer can fire 1 ms early).
     const expected = [20, 40, 50, 50, 20, 40];
-    pauses.slice(0, 6).forEach((p, i) => expect(p).toBeGreaterThanOrEqual(expected[i]! - 2));
+    pauses.slice(0, 6).forEach((p, i) => {
+      expect(p).toBeGreaterThanOrEqual(expected[i]! - 2);
+    });
     expect(seen).toEqual(["ADDED"]);
     expect(errors).toEqual([]); // a watch the server ends is no error
-    expect([DEFAULT_LIMITS.watchBackoffMs, DEFAULT_LIMITS.watchBackoffMaxMs, DEFAULT_LIMITS.watchLineBytes]).toEqual([1000, 30_000, 16 * 1024 * 1024]);
+    expect([DEFAULT_LIMITS.watchBackoffMs, DEFAULT_LIMITS.watchBackoffMaxMs, DEFAULT_LIMITS.watchLineBytes]).toEqual([
+      1000,
+      30_000,
+      16 * 1024 * 1024,
+    ]);
   });
 
   it("reports an unreachable server and stops when told, opening nothing after", async () => {
@@ -532,15 +801,25 @@ describe("watch", () => {
     const client = clientOf(oneContext(`http://127.0.0.1:${port}`, {}), { watchBackoffMs: 10 });
     const errors: string[] = [];
     await new Promise<void>((resolve) => {
-      const stop = client.watch("/api/v1/pods", {}, () => {}, (e) => {
-        errors.push(e.message);
-        if (errors.length === 2) {
-          stop();
-          setTimeout(resolve, 50);
-        }
-      });
+      const stop = client.watch(
+        "/api/v1/pods",
+        {},
+        () => {},
+        (e) => {
+          errors.push(e.message);
+          if (errors.length === 2) {
+            stop();
+            setTimeout(resolve, 50);
+          }
+        },
+      );
     });
-    expect(errors).toEqual([0, 1].map(() => `cannot reach the cluster of context "here" at http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`));
+    expect(errors).toEqual(
+      [0, 1].map(
+        () =>
+          `cannot reach the cluster of context "here" at http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
+      ),
+    );
   });
 
   it("stops a watch whose stream is open, reporting nothing more", async () => {
@@ -548,7 +827,12 @@ describe("watch", () => {
     const errors: string[] = [];
     const client = clientOf(oneContext(tls.url, {}, CA), { watchBackoffMs: 10 });
     await new Promise<void>((resolve) => {
-      const stop = client.watch("/api/v1/pods", {}, () => (stop(), setTimeout(resolve, 50)), (e) => errors.push(e.message));
+      const stop = client.watch(
+        "/api/v1/pods",
+        {},
+        () => (stop(), setTimeout(resolve, 50)),
+        (e) => errors.push(e.message),
+      );
     });
     expect(tls.seen).toHaveLength(1);
     expect(errors).toEqual([]);
@@ -564,12 +848,19 @@ describe("statusMessage", () => {
   });
 });
 
-/** Answers the next WebSocket upgrade as the API server's exec does (channel.k8s.io): `frames` as [channel, text] binary messages, then closes. */
+/**
+ * Answers the next WebSocket upgrade as the API server's exec does (channel.k8s.io): `frames` as [channel, text] binary
+ * messages, then closes.
+ */
 function execServer(frames: [number, string][]): void {
   tls.server.once("upgrade", (req: http.IncomingMessage, socket: import("node:stream").Duplex) => {
     tls.seen.push(req);
-    const accept = createHash("sha1").update(`${req.headers["sec-websocket-key"]}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n`);
+    const accept = createHash("sha1")
+      .update(`${req.headers["sec-websocket-key"]}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+      .digest("base64");
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n`,
+    );
     for (const [channel, text] of frames) {
       const payload = Buffer.concat([Buffer.from([channel]), Buffer.from(text)]);
       socket.write(Buffer.concat([Buffer.from([0x82, payload.length]), payload])); // one unmasked binary frame (< 126 bytes)
@@ -581,12 +872,24 @@ function execServer(frames: [number, string][]): void {
 describe("exec through @kubernetes/client-node", () => {
   it("gives the command's stdout when it succeeds, its stderr when it fails", async () => {
     const client = clientOf(oneContext(tls.url, { token: "t" }, CA));
-    execServer([[1, "a quote\n"], [1, "second line\n"], [3, JSON.stringify({ status: "Success" })]]);
+    execServer([
+      [1, "a quote\n"],
+      [1, "second line\n"],
+      [3, JSON.stringify({ status: "Success" })],
+    ]);
     await expect(client.exec("ns", "pod", "box", ["cat", "/quote"])).resolves.toBe("a quote\nsecond line\n");
-    execServer([[2, "cat: /quote: No such file\n"], [2, "or directory\n"], [3, JSON.stringify({ status: "Failure", message: "command terminated with non-zero exit code" })]]);
-    await expect(client.exec("ns", "pod", "box", ["cat", "/quote"])).rejects.toThrow(/^cat: \/quote: No such file\nor directory$/);
+    execServer([
+      [2, "cat: /quote: No such file\n"],
+      [2, "or directory\n"],
+      [3, JSON.stringify({ status: "Failure", message: "command terminated with non-zero exit code" })],
+    ]);
+    await expect(client.exec("ns", "pod", "box", ["cat", "/quote"])).rejects.toThrow(
+      /^cat: \/quote: No such file\nor directory$/,
+    );
     execServer([[3, JSON.stringify({ status: "Failure", message: "command terminated with non-zero exit code" })]]);
-    await expect(client.exec("ns", "pod", "box", ["false"])).rejects.toThrow(/^command terminated with non-zero exit code$/);
+    await expect(client.exec("ns", "pod", "box", ["false"])).rejects.toThrow(
+      /^command terminated with non-zero exit code$/,
+    );
     execServer([[3, JSON.stringify({ status: "Failure" })]]);
     await expect(client.exec("ns", "pod", "box", ["false"])).rejects.toThrow(/^false failed$/);
   });
@@ -596,7 +899,13 @@ describe("exec through @kubernetes/client-node", () => {
       res.statusCode = 403;
       res.end(JSON.stringify({ kind: "Status", message: "exec is forbidden" }));
     };
-    const client = clientOf(oneContext(tls.url, { token: "exec-token", as: "jane", "as-groups": ["g1", "g2"] }, { "certificate-authority": "../" + path.relative(path.dirname(dir), tlsFile("ca.crt")) }));
+    const client = clientOf(
+      oneContext(
+        tls.url,
+        { token: "exec-token", as: "jane", "as-groups": ["g1", "g2"] },
+        { "certificate-authority": `../${path.relative(path.dirname(dir), tlsFile("ca.crt"))}` },
+      ),
+    );
     await expect(client.exec("ns", "pod", "box", ["cat", "/etc/hostname"])).rejects.toThrow();
     const req = tls.seen.at(-1)!;
     expect(req.url).toMatch(/^\/api\/v1\/namespaces\/ns\/pods\/pod\/exec\?.*command=cat.*container=box/);
@@ -616,7 +925,11 @@ describe("exec through @kubernetes/client-node", () => {
     await expect(clientOf(oneContext(mtls.url, user, CA)).exec("ns", "p", "c", ["true"])).rejects.toThrow();
     expect(subject).toBe("client");
     const before = tls.seen.length;
-    await expect(clientOf(oneContext(tls.url, {}, { "certificate-authority": tlsFile("other-ca.crt") })).exec("ns", "p", "c", ["true"])).rejects.toThrow();
+    await expect(
+      clientOf(oneContext(tls.url, {}, { "certificate-authority": tlsFile("other-ca.crt") })).exec("ns", "p", "c", [
+        "true",
+      ]),
+    ).rejects.toThrow();
     expect(tls.seen.length).toBe(before);
   });
 });

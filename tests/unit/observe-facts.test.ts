@@ -1,12 +1,25 @@
 // The observer without a cluster: the kubelet's hook messages parsed, pod objects -> timeline
 // facts, and the entries as printed.
 import { describe, expect, it } from "vitest";
+import { parseHookFailure } from "../../infra/pod-state";
 import { podFacts, stamp } from "../../tools/observe/facts";
 import { formatEntry } from "../../tools/observe/format";
 import { newRecord } from "../../tools/observe/record";
 import { waitingFor } from "../../tools/observe/terminal";
-import { parseHookFailure } from "../../infra/pod-state";
-import { at, check, creating, EXEC_FAILURE, HTTP_FAILURE, pending, pod, replay, running, scheduled, up, X } from "./observe-fixtures";
+import {
+  at,
+  check,
+  creating,
+  EXEC_FAILURE,
+  HTTP_FAILURE,
+  pending,
+  pod,
+  replay,
+  running,
+  scheduled,
+  up,
+  X,
+} from "./observe-fixtures";
 
 describe("parseHookFailure", () => {
   it("reads the exit code and the output of the book's failing exec hook", () => {
@@ -25,7 +38,10 @@ describe("parseHookFailure", () => {
   });
 
   it("an exec hook that could not run has an error and no exit code", () => {
-    const msg = EXEC_FAILURE.replace(/error: .*, message/, "error: rpc error: code = Unknown desc = failed to exec in container: exec: \"sh\": executable file not found in $PATH, message");
+    const msg = EXEC_FAILURE.replace(
+      /error: .*, message/,
+      'error: rpc error: code = Unknown desc = failed to exec in container: exec: "sh": executable file not found in $PATH, message',
+    );
     const parsed = parseHookFailure(msg);
     expect(parsed).toMatchObject({ handler: "exec", output: "Emulating a post-start hook failure\n" });
     expect(parsed?.exitCode).toBeUndefined();
@@ -49,16 +65,38 @@ describe("parseHookFailure", () => {
 describe("podFacts", () => {
   it("reports what changed: phase (with the scheduler's reason), container state, readiness, restarts", () => {
     const unschedulable = pod("quote-poststart", "Pending", [
-      { type: "PodScheduled", status: "False", lastProbeTime: null, lastTransitionTime: at(0), reason: "Unschedulable", message: "no nodes available to schedule pods" },
+      {
+        type: "PodScheduled",
+        status: "False",
+        lastProbeTime: null,
+        lastTransitionTime: at(0),
+        reason: "Unschedulable",
+        message: "no nodes available to schedule pods",
+      },
     ]);
     const a = pod("quote-poststart", "Pending", pending(), [creating]);
     const b = pod("quote-poststart", "Running", running(5), [up(1)]);
     expect(podFacts(undefined, unschedulable)).toEqual([
-      { kind: "phase", pod: "quote-poststart", phase: "Pending", ready: false, reason: "Unschedulable", message: "no nodes available to schedule pods" },
+      {
+        kind: "phase",
+        pod: "quote-poststart",
+        phase: "Pending",
+        ready: false,
+        reason: "Unschedulable",
+        message: "no nodes available to schedule pods",
+      },
     ]);
     expect(podFacts(unschedulable, a)).toEqual([
       { kind: "phase", pod: "quote-poststart", phase: "Pending", ready: false },
-      { kind: "container", pod: "quote-poststart", container: "nginx", state: "waiting", reason: "ContainerCreating", ready: false, restartCount: 0 },
+      {
+        kind: "container",
+        pod: "quote-poststart",
+        container: "nginx",
+        state: "waiting",
+        reason: "ContainerCreating",
+        ready: false,
+        restartCount: 0,
+      },
     ]);
     expect(podFacts(a, b)).toEqual([
       { kind: "phase", pod: "quote-poststart", phase: "Running", ready: true },
@@ -70,32 +108,73 @@ describe("podFacts", () => {
   it("reports a restart with how the last run ended", () => {
     const before = pod("quote-poststart-fail", "Running", pending(), [{ state: { running: { startedAt: at(1) } } }]);
     const after = pod("quote-poststart-fail", "Running", pending(), [
-      { restartCount: 1, state: { waiting: { reason: "CrashLoopBackOff", message: "back-off 10s restarting failed container=nginx pod=quote-poststart-fail_kia-ch06(uid)" } }, lastState: { terminated: { exitCode: 0, reason: "Completed", finishedAt: at(2) } } },
+      {
+        restartCount: 1,
+        state: {
+          waiting: {
+            reason: "CrashLoopBackOff",
+            message: "back-off 10s restarting failed container=nginx pod=quote-poststart-fail_kia-ch06(uid)",
+          },
+        },
+        lastState: { terminated: { exitCode: 0, reason: "Completed", finishedAt: at(2) } },
+      },
     ]);
     const facts = podFacts(before, after);
-    expect(facts[0]).toEqual({ kind: "restart", pod: "quote-poststart-fail", container: "nginx", restartCount: 1, lastReason: "Completed", lastExitCode: 0 });
-    expect(facts[1]).toMatchObject({ kind: "container", state: "waiting", reason: "CrashLoopBackOff", restartCount: 1 });
+    expect(facts[0]).toEqual({
+      kind: "restart",
+      pod: "quote-poststart-fail",
+      container: "nginx",
+      restartCount: 1,
+      lastReason: "Completed",
+      lastExitCode: 0,
+    });
+    expect(facts[1]).toMatchObject({
+      kind: "container",
+      state: "waiting",
+      reason: "CrashLoopBackOff",
+      restartCount: 1,
+    });
   });
 });
 
 describe("entries", () => {
   it("are stamped with seconds since the start and the wall clock, and print for people", () => {
     const start = new Date(at(0));
-    const entry = stamp({ kind: "event", pod: "quote-poststart-fail", type: "Warning", reason: "FailedPostStartHook", message: EXEC_FAILURE, count: 1, hook: parseHookFailure(EXEC_FAILURE)! }, new Date(at(12)), start);
+    const entry = stamp(
+      {
+        kind: "event",
+        pod: "quote-poststart-fail",
+        type: "Warning",
+        reason: "FailedPostStartHook",
+        message: EXEC_FAILURE,
+        count: 1,
+        hook: parseHookFailure(EXEC_FAILURE)!,
+      },
+      new Date(at(12)),
+      start,
+    );
     expect(entry).toMatchObject({ t: 12, time: "2025-11-25T16:04:12.000Z", kind: "event" });
     expect(formatEntry(entry)).toContain("-> the post-start hook failed (exit 1): Emulating a post-start hook failure");
     const v = stamp(check("quote-poststart", newRecord("quote-poststart")), new Date(at(180)), start);
-    expect(formatEntry(v)).toMatch(/^quote-poststart: did NOT behave as the book says \(2 of 2 expectations failed\)\n {4}FAIL pod Ready: not Ready: no pod seen/);
+    expect(formatEntry(v)).toMatch(
+      /^quote-poststart: did NOT behave as the book says \(2 of 2 expectations failed\)\n {4}FAIL pod Ready: not Ready: no pod seen/,
+    );
   });
 });
 
 describe("the live status line", () => {
   it("says what the pod is doing, since when, and what its scenario still waits for", () => {
     const name = "quote-poststart-slow";
-    expect(waitingFor(name, newRecord(name), X, at(5))).toBe(`${name}: not created yet, waiting for container Waiting (ContainerCreating) while the pod is Pending`);
+    expect(waitingFor(name, newRecord(name), X, at(5))).toBe(
+      `${name}: not created yet, waiting for container Waiting (ContainerCreating) while the pod is Pending`,
+    );
     const { record } = replay(name, [pod(name, "Pending", scheduled()), pod(name, "Pending", pending(), [creating])]);
-    expect(waitingFor(name, record, X, at(111))).toBe(`${name}: nginx Waiting (ContainerCreating) for 10 s, waiting for pod Ready`);
+    expect(waitingFor(name, record, X, at(111))).toBe(
+      `${name}: nginx Waiting (ContainerCreating) for 10 s, waiting for pod Ready`,
+    );
     const { record: ready } = replay(name, [pod(name, "Running", running(18), [up(2)])], { quote: "q" });
-    expect(waitingFor(name, ready, X, at(100))).toBe(`${name}: nginx Running for 0 s, waiting for container Waiting (ContainerCreating) while the pod is Pending`);
+    expect(waitingFor(name, ready, X, at(100))).toBe(
+      `${name}: nginx Running for 0 s, waiting for container Waiting (ContainerCreating) while the pod is Pending`,
+    );
   });
 });

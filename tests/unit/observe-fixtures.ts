@@ -1,10 +1,11 @@
 // Recorded-looking pod and event objects (JSON as the API server sends them) and the kubelet's hook
 // messages, for the observer's tests; `replay` feeds them to a record as the watches would.
+
+import type { RawContainerStatus, RawEvent, RawPod } from "../../infra/pod-state";
 import type { Scenario } from "../../stacks/settings";
 import { type Expectation, verdict } from "../../tools/observe/book";
 import { type Fact, stamp } from "../../tools/observe/facts";
 import { newRecord, observeEvent, observePod } from "../../tools/observe/record";
-import type { RawContainerStatus, RawEvent, RawPod } from "../../infra/pod-state";
 
 export const NS = "kia-ch06";
 export const at = (s: number) => new Date(Date.UTC(2025, 10, 25, 16, 4, s)).toISOString().replace(".000", "");
@@ -26,7 +27,13 @@ export const cond = (type: string, status: string, s: number, reason?: string) =
   ...(reason ? { reason } : {}),
 });
 
-export function pod(name: string, phase: string, conditions: object[], containerStatuses: Partial<RawContainerStatus>[] = [], uid = `uid-${name}`): RawPod {
+export function pod(
+  name: string,
+  phase: string,
+  conditions: object[],
+  containerStatuses: Partial<RawContainerStatus>[] = [],
+  uid = `uid-${name}`,
+): RawPod {
   return {
     kind: "Pod",
     apiVersion: "v1",
@@ -53,12 +60,30 @@ export function pod(name: string, phase: string, conditions: object[], container
   } as RawPod;
 }
 
-export function event(name: string, reason: string, message: string, s: number, opts: { type?: string; count?: number; uid?: string; podUid?: string } = {}): RawEvent {
+export function event(
+  name: string,
+  reason: string,
+  message: string,
+  s: number,
+  opts: { type?: string; count?: number; uid?: string; podUid?: string } = {},
+): RawEvent {
   return {
     kind: "Event",
     apiVersion: "v1",
-    metadata: { name: `${name}.1879f2a6c4d3e${reason.length}`, namespace: NS, uid: opts.uid ?? `ev-${name}-${reason}`, resourceVersion: "4712" },
-    involvedObject: { kind: "Pod", namespace: NS, name, uid: opts.podUid ?? `uid-${name}`, apiVersion: "v1", fieldPath: "spec.containers{nginx}" },
+    metadata: {
+      name: `${name}.1879f2a6c4d3e${reason.length}`,
+      namespace: NS,
+      uid: opts.uid ?? `ev-${name}-${reason}`,
+      resourceVersion: "4712",
+    },
+    involvedObject: {
+      kind: "Pod",
+      namespace: NS,
+      name,
+      uid: opts.podUid ?? `uid-${name}`,
+      apiVersion: "v1",
+      fieldPath: "spec.containers{nginx}",
+    },
     reason,
     message,
     source: { component: "kubelet", host: "lab-worker" },
@@ -73,15 +98,37 @@ export function event(name: string, reason: string, message: string, s: number, 
 }
 
 export const scheduled = (s = 0) => [cond("PodScheduled", "True", s)];
-export const pending = (s = 0) => [cond("Initialized", "True", s), cond("Ready", "False", s, "ContainersNotReady"), cond("ContainersReady", "False", s, "ContainersNotReady"), ...scheduled(s)];
-export const running = (readyAt: number) => [cond("Initialized", "True", 0), cond("Ready", "True", readyAt), cond("ContainersReady", "True", readyAt), ...scheduled()];
+export const pending = (s = 0) => [
+  cond("Initialized", "True", s),
+  cond("Ready", "False", s, "ContainersNotReady"),
+  cond("ContainersReady", "False", s, "ContainersNotReady"),
+  ...scheduled(s),
+];
+export const running = (readyAt: number) => [
+  cond("Initialized", "True", 0),
+  cond("Ready", "True", readyAt),
+  cond("ContainersReady", "True", readyAt),
+  ...scheduled(),
+];
 export const creating = { state: { waiting: { reason: "ContainerCreating" } } };
-export const up = (s: number, restartCount = 0) => ({ state: { running: { startedAt: at(s) } }, ready: true, started: true, restartCount });
+export const up = (s: number, restartCount = 0) => ({
+  state: { running: { startedAt: at(s) } },
+  ready: true,
+  started: true,
+  restartCount,
+});
 
 export const X: Expectation = { slowHookDelaySeconds: 15, hookPath: "/container-started" };
 
-/** Feeds the objects to a fresh record, in order, as the watches would deliver them, one a second; its timeline as the observer keeps it. */
-export function replay(name: string, objects: (RawPod | RawEvent)[], extra: Partial<ReturnType<typeof newRecord>> = {}) {
+/**
+ * Feeds the objects to a fresh record, in order, as the watches would deliver them, one a second; its timeline as the
+ * observer keeps it.
+ */
+export function replay(
+  name: string,
+  objects: (RawPod | RawEvent)[],
+  extra: Partial<ReturnType<typeof newRecord>> = {},
+) {
   const record = newRecord(name);
   const facts: Fact[] = [];
   objects.forEach((o, i) => {

@@ -8,11 +8,32 @@ import { renderSvg } from "../../tools/observe/picture";
 import { EVENT_LANE, HOOK_LANE, LEGEND, POD_LANE, sceneOf } from "../../tools/observe/picture-data";
 import { closeTogether, fitLabel, groupLabel, labelRows, UNLABELLED } from "../../tools/observe/picture-spec";
 import { findAll, parseXml, type XmlElement } from "../svg-xml";
-import { at, creating, event, EXEC_FAILURE, NS, pending, pod, replay, running, scheduled, up } from "./observe-fixtures";
+import {
+  at,
+  creating,
+  EXEC_FAILURE,
+  event,
+  NS,
+  pending,
+  pod,
+  replay,
+  running,
+  scheduled,
+  up,
+} from "./observe-fixtures";
 
 const FAIL = "quote-poststart-fail";
 const hookError = { state: { waiting: { reason: "PostStartHookError", message: EXEC_FAILURE } } };
-const crashLoop = { restartCount: 1, state: { waiting: { reason: "CrashLoopBackOff", message: `back-off 10s restarting failed container=nginx pod=${FAIL}_${NS}` } }, lastState: { terminated: { exitCode: 0, reason: "Completed" } } };
+const crashLoop = {
+  restartCount: 1,
+  state: {
+    waiting: {
+      reason: "CrashLoopBackOff",
+      message: `back-off 10s restarting failed container=nginx pod=${FAIL}_${NS}`,
+    },
+  },
+  lastState: { terminated: { exitCode: 0, reason: "Completed" } },
+};
 /** The failing hook's pod as the watches deliver it, one object a second: a run, a failure, a restart, the back-off. */
 const failing = replay(FAIL, [
   pod(FAIL, "Pending", pending(), [creating]),
@@ -24,12 +45,20 @@ const failing = replay(FAIL, [
 ]).record;
 
 const SLOW = "quote-poststart-slow";
-const slow = replay(SLOW, [pod(SLOW, "Pending", scheduled()), pod(SLOW, "Pending", pending(), [creating]), event(SLOW, "Started", "Started container nginx", 2), pod(SLOW, "Running", running(18), [up(2)])]).record;
+const slow = replay(SLOW, [
+  pod(SLOW, "Pending", scheduled()),
+  pod(SLOW, "Pending", pending(), [creating]),
+  event(SLOW, "Started", "Started container nginx", 2),
+  pod(SLOW, "Running", running(18), [up(2)]),
+]).record;
 
 /** The texts and the shapes in the SVG's groups whose class names `role` (Vega names each mark's group). */
-const groups = (svg: XmlElement, role: string) => findAll(svg, (e) => e.name === "g" && (e.attributes.class ?? "").includes(role));
-const texts = (svg: XmlElement, role: string) => groups(svg, role).flatMap((g) => findAll(g, (e) => e.name === "text").map((t) => t.text));
-const shapes = (svg: XmlElement, role: string) => groups(svg, role).flatMap((g) => findAll(g, (e) => e.name === "path"));
+const groups = (svg: XmlElement, role: string) =>
+  findAll(svg, (e) => e.name === "g" && (e.attributes.class ?? "").includes(role));
+const texts = (svg: XmlElement, role: string) =>
+  groups(svg, role).flatMap((g) => findAll(g, (e) => e.name === "text").map((t) => t.text));
+const shapes = (svg: XmlElement, role: string) =>
+  groups(svg, role).flatMap((g) => findAll(g, (e) => e.name === "path"));
 
 const served = (t: number, fact: object) => ({ t, time: at(100 + t), ...fact }) as Entry;
 
@@ -49,21 +78,33 @@ describe("the scene of a timeline", () => {
 
   it("the hook's run spans from the Started event to its failure, labelled with the exit code", () => {
     expect(sceneOf(FAIL, FAIL, failing.timeline).bars.filter((b) => b.lane === HOOK_LANE)).toEqual([
-      { lane: HOOK_LANE, from: 1, to: 2, key: "hook failed", label: "failed (exit 1): Emulating a post-start hook failure" },
+      {
+        lane: HOOK_LANE,
+        from: 1,
+        to: 2,
+        key: "hook failed",
+        label: "failed (exit 1): Emulating a post-start hook failure",
+      },
     ]);
   });
 
   it("a successful hook spans its hold; without a Started event, from the pod's own timestamps", () => {
-    expect(sceneOf(SLOW, SLOW, slow.timeline).bars.filter((b) => b.lane === HOOK_LANE)).toEqual([{ lane: HOOK_LANE, from: 2, to: 3, key: "post-start hook", label: "held 16 s" }]);
+    expect(sceneOf(SLOW, SLOW, slow.timeline).bars.filter((b) => b.lane === HOOK_LANE)).toEqual([
+      { lane: HOOK_LANE, from: 2, to: 3, key: "post-start hook", label: "held 16 s" },
+    ]);
     const late = slow.timeline.filter((e) => e.kind !== "event");
-    expect(sceneOf(SLOW, SLOW, late).bars.filter((b) => b.lane === HOOK_LANE)).toEqual([{ lane: HOOK_LANE, from: -98, to: -82, key: "post-start hook", label: "held 16 s" }]);
+    expect(sceneOf(SLOW, SLOW, late).bars.filter((b) => b.lane === HOOK_LANE)).toEqual([
+      { lane: HOOK_LANE, from: -98, to: -82, key: "post-start hook", label: "held 16 s" },
+    ]);
     expect(sceneOf(SLOW, SLOW, late).start).toBe(-98);
   });
 
   it("restarts mark the container's lane; events and what the observer read mark the events' lane", () => {
     const timeline = [...failing.timeline, served(6, { kind: "quote", pod: FAIL, quote: "a quote\n" })];
     const marks = sceneOf(FAIL, FAIL, timeline).marks;
-    expect(marks.filter((m) => m.key === "restart")).toEqual([{ lane: "container nginx", at: 4, key: "restart", label: "#1" }]);
+    expect(marks.filter((m) => m.key === "restart")).toEqual([
+      { lane: "container nginx", at: 4, key: "restart", label: "#1" },
+    ]);
     expect(marks.filter((m) => m.lane === EVENT_LANE).map((m) => [m.at, m.key, m.label])).toEqual([
       [1, "Normal event", "Started"],
       [2, "Warning event", "FailedPostStartHook"],
@@ -75,8 +116,23 @@ describe("the scene of a timeline", () => {
   it("notes the verdict, the quote served and the request the receiver logged", () => {
     const timeline = [
       served(1, { kind: "quote", pod: "p", quote: "Lifecycle hooks\nrun once\n" }),
-      served(2, { kind: "receiver", pod: "p", receiver: "myservice-1", request: "GET /container-started HTTP/1.1", client: "10.244.0.1", line: "" }),
-      served(3, { kind: "verdict", pod: "p", scenario: "poststart-httpget", ok: false, expected: [], observed: [], failed: ["pod Ready"] }),
+      served(2, {
+        kind: "receiver",
+        pod: "p",
+        receiver: "myservice-1",
+        request: "GET /container-started HTTP/1.1",
+        client: "10.244.0.1",
+        line: "",
+      }),
+      served(3, {
+        kind: "verdict",
+        pod: "p",
+        scenario: "poststart-httpget",
+        ok: false,
+        expected: [],
+        observed: [],
+        failed: ["pod Ready"],
+      }),
     ];
     expect(sceneOf("poststart-httpget", "p", timeline).notes).toEqual([
       "did NOT behave as the book says: pod Ready",
@@ -97,17 +153,41 @@ describe("labels that fit", () => {
   it("close events share one label; labels that would overlap go to the next free row", () => {
     const mark = (t: number, label: string) => ({ lane: EVENT_LANE, at: t, key: "Normal event" as const, label });
     const x = (t: number) => t * 10;
-    expect(closeTogether([mark(0, "Pulled"), mark(1.2, "Started"), mark(1, "Created"), mark(3, "Killing")], x).map((g) => g.map((m) => m.label))).toEqual([
-      ["Pulled", "Created"],
-      ["Started"],
-      ["Killing"],
-    ]);
-    expect(labelRows([mark(0, "Scheduled"), mark(3, "Pulled"), mark(6, "Started"), mark(9, "Killing"), mark(100, "BackOff")], (m) => x(m.at))).toEqual([0, 1, 0, 1, 0]);
+    expect(
+      closeTogether([mark(0, "Pulled"), mark(1.2, "Started"), mark(1, "Created"), mark(3, "Killing")], x).map((g) =>
+        g.map((m) => m.label),
+      ),
+    ).toEqual([["Pulled", "Created"], ["Started"], ["Killing"]]);
+    expect(
+      labelRows(
+        [mark(0, "Scheduled"), mark(3, "Pulled"), mark(6, "Started"), mark(9, "Killing"), mark(100, "BackOff")],
+        (m) => x(m.at),
+      ),
+    ).toEqual([0, 1, 0, 1, 0]);
     const warning = (t: number, label: string) => ({ ...mark(t, label), key: "Warning event" as const });
-    const burst = [mark(10, "Pulled"), warning(10, "MissingClusterDNS"), mark(10, "Started"), warning(10, "FailedPostStartHook"), mark(10, "Started")];
-    const all = [...burst, warning(0, "MissingClusterDNS"), warning(0, "FailedPostStartHook"), warning(5, "MissingClusterDNS"), mark(0, "Pulled"), mark(5, "Pulled")];
+    const burst = [
+      mark(10, "Pulled"),
+      warning(10, "MissingClusterDNS"),
+      mark(10, "Started"),
+      warning(10, "FailedPostStartHook"),
+      mark(10, "Started"),
+    ];
+    const all = [
+      ...burst,
+      warning(0, "MissingClusterDNS"),
+      warning(0, "FailedPostStartHook"),
+      warning(5, "MissingClusterDNS"),
+      mark(0, "Pulled"),
+      mark(5, "Pulled"),
+    ];
     expect(groupLabel(burst, all)).toBe("FailedPostStartHook, MissingClusterDNS, Started, Pulled");
-    const crowded = [mark(0, "FailedPostStartHook"), mark(1, "FailedPostStartHook"), mark(2, "FailedPostStartHook"), mark(3, "FailedPostStartHook"), mark(4, "BackOff")];
+    const crowded = [
+      mark(0, "FailedPostStartHook"),
+      mark(1, "FailedPostStartHook"),
+      mark(2, "FailedPostStartHook"),
+      mark(3, "FailedPostStartHook"),
+      mark(4, "BackOff"),
+    ];
     expect(labelRows(crowded, (m) => x(m.at))).toEqual([0, 1, 2, 3, UNLABELLED]);
   });
 });
@@ -118,9 +198,13 @@ describe("the SVG", () => {
     expect(svg.name).toBe("svg");
     expect(svg.attributes.width).toBe("800");
     expect(texts(svg, "role-title-text")).toEqual([`${FAIL} (pod ${FAIL})`]);
-    expect(texts(svg, "role-axis-label")).toEqual(expect.arrayContaining([POD_LANE, "container nginx", HOOK_LANE, EVENT_LANE]));
+    expect(texts(svg, "role-axis-label")).toEqual(
+      expect.arrayContaining([POD_LANE, "container nginx", HOOK_LANE, EVENT_LANE]),
+    );
     expect(shapes(svg, "bars_marks")).toHaveLength(6); // the pod's phases 2, the container's states 3, the hook's run 1
-    expect(texts(svg, "bar_labels_marks")).toEqual(expect.arrayContaining(["Pending", "ContainerCreating", "CrashLoopBackOff"]));
+    expect(texts(svg, "bar_labels_marks")).toEqual(
+      expect.arrayContaining(["Pending", "ContainerCreating", "CrashLoopBackOff"]),
+    );
     expect(shapes(svg, "role-mark marks_marks")).toHaveLength(4); // 3 events, 1 restart
     expect(texts(svg, "mark_labels_")).toEqual(expect.arrayContaining(["Started", "FailedPostStartHook", "BackOff"]));
     expect(texts(svg, "restart_labels_marks")).toEqual(["#1"]);
@@ -140,7 +224,12 @@ describe("the pictures of a recorded run of the lab stack (npm run pictures, Kub
     .split("\n")
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Entry);
-  const sceneOfRun = (scenario: string) => sceneOf(scenario, scenario, entries.filter((e) => e.pod === scenario));
+  const sceneOfRun = (scenario: string) =>
+    sceneOf(
+      scenario,
+      scenario,
+      entries.filter((e) => e.pod === scenario),
+    );
 
   it("quote-poststart-fail: each failed hook run, each restart, the back-off between them, the FailedPostStartHook events", () => {
     const scene = sceneOfRun(FAIL);
@@ -157,27 +246,45 @@ describe("the pictures of a recorded run of the lab stack (npm run pictures, Kub
 
   it("quote-poststart-slow: the hook holds the container in ContainerCreating while the pod is Pending, then the quote", () => {
     const scene = sceneOfRun(SLOW);
-    expect(scene.bars.find((b) => b.lane === HOOK_LANE)).toMatchObject({ key: "post-start hook", label: expect.stringMatching(/^held 1[4-6] s$/) });
-    expect(scene.bars.filter((b) => b.lane === "container nginx").map((b) => b.label)).toEqual(["ContainerCreating", "Running, ready"]);
+    expect(scene.bars.find((b) => b.lane === HOOK_LANE)).toMatchObject({
+      key: "post-start hook",
+      label: expect.stringMatching(/^held 1[4-6] s$/),
+    });
+    expect(scene.bars.filter((b) => b.lane === "container nginx").map((b) => b.label)).toEqual([
+      "ContainerCreating",
+      "Running, ready",
+    ]);
     expect(scene.notes[1]).toMatch(/^quote served: "/);
   });
 
   it("the others: the request the receiver logged, the pod that ended without a restart", () => {
-    expect(sceneOfRun("poststart-httpget").notes[1]).toMatch(/^receiver myservice-\S+ logged "GET \/container-started HTTP\/1.1" from /);
+    expect(sceneOfRun("poststart-httpget").notes[1]).toMatch(
+      /^receiver myservice-\S+ logged "GET \/container-started HTTP\/1.1" from /,
+    );
     const norestart = sceneOfRun("quote-poststart-fail-norestart");
     expect(norestart.bars.filter((b) => b.lane === "container nginx").at(-1)!.label).toBe("Completed (exit 0)");
     expect(norestart.marks.filter((m) => m.key === "restart")).toEqual([]);
   });
 
   it("every scenario's SVG is well-formed and shows its states' labels", async () => {
-    for (const scenario of ["quote-poststart", SLOW, FAIL, "quote-poststart-fail-norestart", "poststart-httpget", "poststart-httpget-slow"]) {
+    for (const scenario of [
+      "quote-poststart",
+      SLOW,
+      FAIL,
+      "quote-poststart-fail-norestart",
+      "poststart-httpget",
+      "poststart-httpget-slow",
+    ]) {
       const svg = parseXml(await renderSvg(sceneOfRun(scenario)));
       expect(svg.attributes.width).toBe("800");
       expect(texts(svg, "role-title-text")).toEqual([`${scenario} (pod ${scenario})`]);
       expect(shapes(svg, "bars_marks").length).toBeGreaterThanOrEqual(3);
-      // What the observer read, or the hook's failure, leads its group's label, before the lab's MissingClusterDNS warnings.
+      // What the observer read, or the hook's failure, leads its group's label, before the lab's MissingClusterDNS
+      // warnings.
       const failing = [FAIL, "quote-poststart-fail-norestart", "poststart-httpget-slow"].includes(scenario);
-      expect(texts(svg, "mark_labels_").join(" ")).toMatch(failing ? /FailedPostStartHook/ : /quote served|request logged/);
+      expect(texts(svg, "mark_labels_").join(" ")).toMatch(
+        failing ? /FailedPostStartHook/ : /quote served|request logged/,
+      );
     }
   });
 });

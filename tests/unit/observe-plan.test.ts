@@ -1,8 +1,7 @@
 // Which pods the observer watches and what it expects of them, read from the program: the
 // scenario registry and what its components expose, built offline.
 import { describe, expect, it } from "vitest";
-import { SCENARIO_NAMES } from "../../stacks/settings";
-import { parseSettings } from "../../stacks/settings";
+import { parseSettings, SCENARIO_NAMES } from "../../stacks/settings";
 import { plan } from "../../tools/observe/plan";
 import { rawConfig } from "../../tools/stack-file";
 
@@ -23,11 +22,21 @@ describe("plan: the pods come from the program", () => {
       ["poststart-httpget-404", "poststart-httpget-404"],
     ]);
     const by = Object.fromEntries(p.targets.map((t) => [t.scenario, t]));
-    expect(by["quote-poststart-slow"]).toMatchObject({ namespace: NS, quote: { port: 80, path: "/quote" }, expectation: { slowHookDelaySeconds: 15 } });
-    expect(by["poststart-httpget"]).toMatchObject({ receiver: { service: "myservice", selector: { app: "myservice" } }, expectation: { hookPath: "/container-started" } });
+    expect(by["quote-poststart-slow"]).toMatchObject({
+      namespace: NS,
+      quote: { port: 80, path: "/quote" },
+      expectation: { slowHookDelaySeconds: 15 },
+    });
+    expect(by["poststart-httpget"]).toMatchObject({
+      receiver: { service: "myservice", selector: { app: "myservice" } },
+      expectation: { hookPath: "/container-started" },
+    });
     expect(by["poststart-httpget-slow"]).toMatchObject({ expectation: { hookPath: "/" } });
     // The same receiver, asked for a path it does not serve.
-    expect(by["poststart-httpget-404"]).toMatchObject({ receiver: { service: "myservice", selector: { app: "myservice" } }, expectation: { hookPath: "/container-start" } });
+    expect(by["poststart-httpget-404"]).toMatchObject({
+      receiver: { service: "myservice", selector: { app: "myservice" } },
+      expectation: { hookPath: "/container-start" },
+    });
     expect(by["poststart-httpget-slow"]!.receiver).toBeUndefined();
     expect(by["quote-poststart-fail"]!.quote).toBeUndefined();
   });
@@ -43,15 +52,31 @@ describe("plan: the pods come from the program", () => {
   it("one scenario with defaults, in another namespace", async () => {
     const p = await plan(rawConfig({ scenario: "quote-poststart-slow" }), "elsewhere");
     expect(p.targets).toEqual([
-      { scenario: "quote-poststart-slow", pod: "quote-poststart-slow", namespace: "elsewhere", expectation: { slowHookDelaySeconds: 60 }, quote: { port: 80, path: "/quote" } },
+      {
+        scenario: "quote-poststart-slow",
+        pod: "quote-poststart-slow",
+        namespace: "elsewhere",
+        expectation: { slowHookDelaySeconds: 60 },
+        quote: { port: 80, path: "/quote" },
+      },
     ]);
   });
 
   it("follows the settings the components take: the receiver at another ClusterIP, the hook output file", async () => {
-    const p = await plan({ scenarios: ["poststart-httpget", "quote-poststart-slow"], hookReceiverClusterIP: "10.96.0.77", hookOutputFile: "/tmp/out" });
-    expect(p.targets[0]).toMatchObject({ receiver: { service: "myservice", selector: { app: "myservice" } }, expectation: { hookPath: "/container-started" } });
+    const p = await plan({
+      scenarios: ["poststart-httpget", "quote-poststart-slow"],
+      hookReceiverClusterIP: "10.96.0.77",
+      hookOutputFile: "/tmp/out",
+    });
+    expect(p.targets[0]).toMatchObject({
+      receiver: { service: "myservice", selector: { app: "myservice" } },
+      expectation: { hookPath: "/container-started" },
+    });
     expect(p.targets[0]!.expectation.hookOutputFile).toBeUndefined();
-    expect(p.targets[1]).toMatchObject({ quote: { port: 80, path: "/quote" }, expectation: { hookOutputFile: "/tmp/out" } });
+    expect(p.targets[1]).toMatchObject({
+      quote: { port: 80, path: "/quote" },
+      expectation: { hookOutputFile: "/tmp/out" },
+    });
   });
 
   it("the plan reads the hook output file of the quote pods only, from the settings", async () => {

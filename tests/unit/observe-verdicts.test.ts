@@ -2,17 +2,48 @@
 // watches would deliver.
 import { describe, expect, it } from "vitest";
 import { parseReceiverLog } from "../../cluster/receiver-log";
-import { newRecord, observeEvent, observePod } from "../../tools/observe/record";
 import type { RawPod } from "../../infra/pod-state";
-import { at, check, cond, creating, event, EXEC_FAILURE, HTTP_FAILURE, NS, pending, pod, replay, running, scheduled, up, X } from "./observe-fixtures";
+import { newRecord, observeEvent, observePod } from "../../tools/observe/record";
+import {
+  at,
+  check,
+  cond,
+  creating,
+  EXEC_FAILURE,
+  event,
+  HTTP_FAILURE,
+  NS,
+  pending,
+  pod,
+  replay,
+  running,
+  scheduled,
+  up,
+  X,
+} from "./observe-fixtures";
 
 describe("quote-poststart", () => {
-  const objects = [pod("quote-poststart", "Pending", pending(), [creating]), event("quote-poststart", "Started", "Started container nginx", 1), pod("quote-poststart", "Running", running(4), [up(1)])];
+  const objects = [
+    pod("quote-poststart", "Pending", pending(), [creating]),
+    event("quote-poststart", "Started", "Started container nginx", 1),
+    pod("quote-poststart", "Running", running(4), [up(1)]),
+  ];
 
   it("passes: Ready, and a quote served", () => {
-    const { record, facts } = replay("quote-poststart", objects, { quote: "The same as with liveness probes, lifecycle hooks can only be applied to regular containers\n" });
-    expect(facts.find((f) => f.kind === "hook")).toMatchObject({ seconds: 3, since: "Started event", until: "ContainersReady" });
-    expect(check("quote-poststart", record)).toMatchObject({ kind: "verdict", scenario: "quote-poststart", ok: true, failed: [] });
+    const { record, facts } = replay("quote-poststart", objects, {
+      quote: "The same as with liveness probes, lifecycle hooks can only be applied to regular containers\n",
+    });
+    expect(facts.find((f) => f.kind === "hook")).toMatchObject({
+      seconds: 3,
+      since: "Started event",
+      until: "ContainersReady",
+    });
+    expect(check("quote-poststart", record)).toMatchObject({
+      kind: "verdict",
+      scenario: "quote-poststart",
+      ok: true,
+      failed: [],
+    });
   });
 
   it("with a hook output file, passes only once the file was read", () => {
@@ -44,7 +75,16 @@ describe("quote-poststart-slow", () => {
   it("passes: ContainerCreating while Pending, Ready after the hook's 15 s, a quote", () => {
     const { record, facts } = replay(name, watched, { quote: "quote\n" });
     expect(facts.filter((f) => f.kind === "hook")).toEqual([
-      { kind: "hook", pod: name, container: "nginx", seconds: 16, from: at(2), since: "Started event", to: at(18), until: "ContainersReady" },
+      {
+        kind: "hook",
+        pod: name,
+        container: "nginx",
+        seconds: 16,
+        from: at(2),
+        since: "Started event",
+        to: at(18),
+        until: "ContainersReady",
+      },
     ]);
     expect(check(name, record)).toMatchObject({ ok: true });
   });
@@ -70,10 +110,18 @@ describe("quote-poststart-slow", () => {
 
 describe("quote-poststart-fail", () => {
   const name = "quote-poststart-fail";
-  const hookError = { state: { waiting: { reason: "PostStartHookError", message: EXEC_FAILURE } }, lastState: { terminated: { exitCode: 0, reason: "Completed", finishedAt: at(2) } } };
+  const hookError = {
+    state: { waiting: { reason: "PostStartHookError", message: EXEC_FAILURE } },
+    lastState: { terminated: { exitCode: 0, reason: "Completed", finishedAt: at(2) } },
+  };
   const crashLoop = {
     restartCount: 1,
-    state: { waiting: { reason: "CrashLoopBackOff", message: `back-off 10s restarting failed container=nginx pod=${name}_${NS}(uid-${name})` } },
+    state: {
+      waiting: {
+        reason: "CrashLoopBackOff",
+        message: `back-off 10s restarting failed container=nginx pod=${name}_${NS}(uid-${name})`,
+      },
+    },
     lastState: { terminated: { exitCode: 0, reason: "Completed", finishedAt: at(3) } },
   };
   const modern = [
@@ -87,22 +135,34 @@ describe("quote-poststart-fail", () => {
 
   it("passes on Kubernetes >= 1.26: the event, the exit code and output from the PostStartHookError status, a restart, CrashLoopBackOff", () => {
     const { record, facts } = replay(name, modern);
-    expect(facts.find((f) => f.kind === "container" && f.reason === "PostStartHookError")).toMatchObject({ hook: { exitCode: 1, output: "Emulating a post-start hook failure\n" } });
+    expect(facts.find((f) => f.kind === "container" && f.reason === "PostStartHookError")).toMatchObject({
+      hook: { exitCode: 1, output: "Emulating a post-start hook failure\n" },
+    });
     const v = check(name, record);
     expect(v).toMatchObject({ ok: true, failed: [] });
     expect(v.observed[1]).toBe('exited with 1, output "Emulating a post-start hook failure" (from the status)');
   });
 
   it("passes with the book's event, which carries the message and exit code itself", () => {
-    const book = [modern[0]!, event(name, "FailedPostStartHook", EXEC_FAILURE, 2, { type: "Warning" }), pod(name, "Running", pending(), [crashLoop])];
+    const book = [
+      modern[0]!,
+      event(name, "FailedPostStartHook", EXEC_FAILURE, 2, { type: "Warning" }),
+      pod(name, "Running", pending(), [crashLoop]),
+    ];
     const { record, facts } = replay(name, book);
-    expect(facts.find((f) => f.kind === "event")).toMatchObject({ type: "Warning", reason: "FailedPostStartHook", hook: { exitCode: 1, output: "Emulating a post-start hook failure\n" } });
+    expect(facts.find((f) => f.kind === "event")).toMatchObject({
+      type: "Warning",
+      reason: "FailedPostStartHook",
+      hook: { exitCode: 1, output: "Emulating a post-start hook failure\n" },
+    });
     expect(check(name, record).ok).toBe(true);
   });
 
   it("fails when the exit code was seen nowhere (a bare event, the PostStartHookError status missed)", () => {
     const v = check(name, replay(name, [modern[0]!, modern[2]!, modern[5]!]).record);
-    expect(v.failed).toEqual(["the hook's exit code and output (in the event, or in the PostStartHookError status on Kubernetes >= 1.26)"]);
+    expect(v.failed).toEqual([
+      "the hook's exit code and output (in the event, or in the PostStartHookError status on Kubernetes >= 1.26)",
+    ]);
   });
 
   it("fails with neither a FailedPostStartHook event, nor a restart, nor CrashLoopBackOff", () => {
@@ -130,9 +190,17 @@ describe("quote-poststart-fail", () => {
 describe("quote-poststart-fail-norestart", () => {
   const name = "quote-poststart-fail-norestart";
   const ended = (phase: string, exitCode: number) =>
-    pod(name, phase, [cond("Initialized", "True", 0), cond("Ready", "False", 3, "PodFailed"), cond("ContainersReady", "False", 3, "PodFailed"), ...scheduled()], [
-      { state: { terminated: { exitCode, reason: exitCode ? "Error" : "Completed", finishedAt: at(3) } } },
-    ]);
+    pod(
+      name,
+      phase,
+      [
+        cond("Initialized", "True", 0),
+        cond("Ready", "False", 3, "PodFailed"),
+        cond("ContainersReady", "False", 3, "PodFailed"),
+        ...scheduled(),
+      ],
+      [{ state: { terminated: { exitCode, reason: exitCode ? "Error" : "Completed", finishedAt: at(3) } } }],
+    );
   const failedEvent = event(name, "FailedPostStartHook", "PostStartHook failed", 2, { type: "Warning" });
 
   it("passes: phase Failed, no restart, the event", () => {
@@ -142,7 +210,10 @@ describe("quote-poststart-fail-norestart", () => {
   });
 
   it("passes when the pod ends Succeeded (nginx exited 0 on the stop signal the kubelet sent after the hook failed)", () => {
-    const v = check(name, replay(name, [pod(name, "Pending", pending(), [creating]), failedEvent, ended("Succeeded", 0)]).record);
+    const v = check(
+      name,
+      replay(name, [pod(name, "Pending", pending(), [creating]), failedEvent, ended("Succeeded", 0)]).record,
+    );
     expect(v.failed).toEqual([]);
     expect(v.observed[0]).toBe("phase Succeeded");
   });
@@ -191,7 +262,10 @@ describe("poststart-httpget", () => {
 
   it("fails when the receiver logged nothing for this pod", () => {
     const v = check(name, replay(name, [pod(name, "Running", running(2), [up(1)])]).record);
-    expect(v.failed).toEqual(["the receiver logged GET /container-started", "the receiver answered 200: the hook reached its mark"]);
+    expect(v.failed).toEqual([
+      "the receiver logged GET /container-started",
+      "the receiver answered 200: the hook reached its mark",
+    ]);
   });
 
   it("fails when the receiver answered 404: the hook missed its mark", () => {
@@ -220,17 +294,33 @@ describe("poststart-httpget-404", () => {
       "the receiver logged GET /container-start",
       "the receiver answered 404 Not Found: the hook missed its mark, and nothing in Kubernetes says so",
     ]);
-    expect(v.observed).toEqual(["Ready, 0 FailedPostStartHook events", expect.stringMatching(/^from 10\.244\.0\.1: /), "answered 404"]);
+    expect(v.observed).toEqual([
+      "Ready, 0 FailedPostStartHook events",
+      expect.stringMatching(/^from 10\.244\.0\.1: /),
+      "answered 404",
+    ]);
   });
 
   it("fails when the receiver answered 200 (the path was right after all), or the kubelet reported the hook failed", () => {
     const [hit] = parseReceiverLog(LOG.replace('HTTP/1.1" 404', 'HTTP/1.1" 200'), "/container-start");
-    const v = check(name, replay(name, [pod(name, "Running", running(2), [up(1)])], { request: hit }).record, expectation);
-    expect(v.failed).toEqual(["the receiver answered 404 Not Found: the hook missed its mark, and nothing in Kubernetes says so"]);
+    const v = check(
+      name,
+      replay(name, [pod(name, "Running", running(2), [up(1)])], { request: hit }).record,
+      expectation,
+    );
+    expect(v.failed).toEqual([
+      "the receiver answered 404 Not Found: the hook missed its mark, and nothing in Kubernetes says so",
+    ]);
     const [missed] = parseReceiverLog(LOG, "/container-start");
     const failedHook = event(name, "FailedPostStartHook", "PostStartHook failed", 2, { type: "Warning", count: 1 });
-    const refused = check(name, replay(name, [pod(name, "Running", running(2), [up(1)]), failedHook], { request: missed }).record, expectation);
-    expect(refused.failed).toEqual(["Kubernetes counted the hook as successful: pod Ready, no FailedPostStartHook event"]);
+    const refused = check(
+      name,
+      replay(name, [pod(name, "Running", running(2), [up(1)]), failedHook], { request: missed }).record,
+      expectation,
+    );
+    expect(refused.failed).toEqual([
+      "Kubernetes counted the hook as successful: pod Ready, no FailedPostStartHook event",
+    ]);
   });
 });
 
@@ -238,12 +328,25 @@ describe("poststart-httpget-slow", () => {
   const name = "poststart-httpget-slow";
   const looping = (restartCount: number) =>
     pod(name, "Running", pending(), [
-      { restartCount, state: { waiting: { reason: "PostStartHookError", message: HTTP_FAILURE } }, lastState: { terminated: { exitCode: 0, reason: "Completed", finishedAt: at(2) } } },
+      {
+        restartCount,
+        state: { waiting: { reason: "PostStartHookError", message: HTTP_FAILURE } },
+        lastState: { terminated: { exitCode: 0, reason: "Completed", finishedAt: at(2) } },
+      },
     ]);
-  const failed = (count: number) => event(name, "FailedPostStartHook", "PostStartHook failed", 2 + count, { type: "Warning", count });
+  const failed = (count: number) =>
+    event(name, "FailedPostStartHook", "PostStartHook failed", 2 + count, { type: "Warning", count });
 
   it("passes: FailedPostStartHook events, connection refused, two restarts", () => {
-    const { record } = replay(name, [pod(name, "Pending", pending(), [creating]), failed(1), looping(0), failed(2), looping(1), failed(3), looping(2)]);
+    const { record } = replay(name, [
+      pod(name, "Pending", pending(), [creating]),
+      failed(1),
+      looping(0),
+      failed(2),
+      looping(1),
+      failed(3),
+      looping(2),
+    ]);
     const v = check(name, record, { slowHookDelaySeconds: 15, hookPath: "/" });
     expect(v).toMatchObject({ ok: true });
     expect(v.observed).toEqual([

@@ -4,8 +4,8 @@ import { readFileSync } from "node:fs";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { FailingHookPod, HookReceiver, HttpGetHookPod, QuotePostStartPod } from "../../component-package/index";
 import { failFastWatch, providerContext, unlessFailed } from "../../component-package/fail-fast";
+import { FailingHookPod, HookReceiver, HttpGetHookPod, QuotePostStartPod } from "../../component-package/index";
 import { inferredSchema, pluginName, SCHEMA_FILE } from "../../tools/package-schema";
 
 const COMPONENTS = ["FailingHookPod", "HookReceiver", "HttpGetHookPod", "QuotePostStartPod", "SlowHookPod"];
@@ -16,22 +16,33 @@ interface Registered {
   inputs: Record<string, any>;
 }
 
-/** The value of output `o`; a rejection reaches the caller once, not as unhandled rejections of the output's other promises. */
-function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
+/**
+ * The value of output `o`; a rejection reaches the caller once, not as unhandled rejections of the output's other
+ * promises.
+ */
+function outputValue<T>(o: pulumi.Output<T>): Promise<T> {
   const internal = o as any;
   for (const p of [internal.isKnown, internal.isSecret]) p?.catch?.(() => undefined);
   return internal.promise();
 }
 
-/** Runs `create` with mocks, as a preview (`dryRun`) or an update; returns the registrations and `create`'s result, resolved. */
-async function mocked<T>(create: () => pulumi.Output<T> | Promise<T>, { dryRun = true, config = {} as Record<string, string> } = {}) {
+/**
+ * Runs `create` with mocks, as a preview (`dryRun`) or an update; returns the registrations and `create`'s result,
+ * resolved.
+ */
+async function mocked<T>(
+  create: () => pulumi.Output<T> | Promise<T>,
+  { dryRun = true, config = {} as Record<string, string> } = {},
+) {
   const resources: Registered[] = [];
   pulumi.runtime.setAllConfig(config);
   await pulumi.runtime.setMocks(
     {
       newResource: ({ type, name, inputs }) => {
         resources.push({ type, name, inputs });
-        const state = type.startsWith("kubernetes:") ? { ...inputs, metadata: { namespace: "default", uid: `${name}-uid`, ...inputs.metadata } } : inputs;
+        const state = type.startsWith("kubernetes:")
+          ? { ...inputs, metadata: { namespace: "default", uid: `${name}-uid`, ...inputs.metadata } }
+          : inputs;
         return { id: `${name}-id`, state };
       },
       call: ({ inputs }) => inputs,
@@ -42,7 +53,7 @@ async function mocked<T>(create: () => pulumi.Output<T> | Promise<T>, { dryRun =
   );
   try {
     const created = create();
-    const result = await (pulumi.Output.isInstance(created) ? valueOf(created) : created);
+    const result = await (pulumi.Output.isInstance(created) ? outputValue(created) : created);
     return { resources, result };
   } finally {
     await pulumi.runtime.disconnect();
@@ -81,16 +92,29 @@ describe("the component package's schema", () => {
     expect(Object.keys(schema.resources["poststart:index:QuotePostStartPod"].inputProperties)).toEqual(
       expect.arrayContaining(["quotesUrl", "image", "imagePullPolicy", "failFast"]),
     );
-    expect(Object.keys(schema.resources["poststart:index:HttpGetHookPod"].properties)).toEqual(expect.arrayContaining(["state", "hookUrl", "receiverAnswer"]));
-    expect(Object.keys(schema.types)).toEqual(expect.arrayContaining(["poststart:index:HttpGetTarget", "poststart:index:ReceiverSettings", "poststart:index:HttpHeader"]));
+    expect(Object.keys(schema.resources["poststart:index:HttpGetHookPod"].properties)).toEqual(
+      expect.arrayContaining(["state", "hookUrl", "receiverAnswer"]),
+    );
+    expect(Object.keys(schema.types)).toEqual(
+      expect.arrayContaining([
+        "poststart:index:HttpGetTarget",
+        "poststart:index:ReceiverSettings",
+        "poststart:index:HttpHeader",
+      ]),
+    );
   });
 
   it("takes plain values only: no argument is an object the other languages cannot pass", () => {
     const kinds = new Set<string>();
     for (const r of Object.values<any>(schema.resources)) {
-      for (const p of Object.values<any>(r.inputProperties)) kinds.add(p.type ?? p.$ref.replace(/^#\/types\/poststart:index:/, "type "));
+      for (const p of Object.values<any>(r.inputProperties))
+        kinds.add(p.type ?? p.$ref.replace(/^#\/types\/poststart:index:/, "type "));
     }
-    expect([...kinds].sort()).toEqual(["array", "boolean", "integer", "number", "string", "type HttpGetTarget", "type ReceiverSettings"].filter((k) => kinds.has(k)));
+    expect([...kinds].sort()).toEqual(
+      ["array", "boolean", "integer", "number", "string", "type HttpGetTarget", "type ReceiverSettings"].filter((k) =>
+        kinds.has(k),
+      ),
+    );
     expect(kinds.has("type HttpGetTarget")).toBe(true);
   });
 });
@@ -98,33 +122,57 @@ describe("the component package's schema", () => {
 describe("the package's components", () => {
   it("register under the package's type, wrapping infra's component and its pod, with the arguments passed on", async () => {
     const { resources, result } = await mocked(() => {
-      const q = new QuotePostStartPod("quote", { quotesUrl: "http://10.96.100.101/book-quotes.txt", image: "lab.local/nginx-fortune:1", imagePullPolicy: "Never", installCommand: [] });
+      const q = new QuotePostStartPod("quote", {
+        quotesUrl: "http://10.96.100.101/book-quotes.txt",
+        image: "lab.local/nginx-fortune:1",
+        imagePullPolicy: "Never",
+        installCommand: [],
+      });
       return pulumi.output({ podName: q.podName, quoteUrl: q.quoteUrl, readiness: q.readiness });
     });
-    expect(resources.map((r) => r.type)).toEqual(["poststart:index:QuotePostStartPod", "poststart-lab:index:QuotePostStartPod", "kubernetes:core/v1:Pod"]);
+    expect(resources.map((r) => r.type)).toEqual([
+      "poststart:index:QuotePostStartPod",
+      "poststart-lab:index:QuotePostStartPod",
+      "kubernetes:core/v1:Pod",
+    ]);
     const container = podOf(resources).spec.containers[0];
     expect(container).toMatchObject({ image: "lab.local/nginx-fortune:1", imagePullPolicy: "Never" });
-    expect(container.lifecycle.postStart.exec.command[2]).toMatch(/^curl -fO http:\/\/10\.96\.100\.101\/book-quotes\.txt/);
-    expect(result).toEqual({ podName: "quote-poststart", quoteUrl: "http://localhost:1080/quote", readiness: "pulumi up waits until the pod is ready, at most 5m00s: a margin of 5m00s (waitMarginSeconds)" });
+    expect(container.lifecycle.postStart.exec.command[2]).toMatch(
+      /^curl -fO http:\/\/10\.96\.100\.101\/book-quotes\.txt/,
+    );
+    expect(result).toEqual({
+      podName: "quote-poststart",
+      quoteUrl: "http://localhost:1080/quote",
+      readiness: "pulumi up waits until the pod is ready, at most 5m00s: a margin of 5m00s (waitMarginSeconds)",
+    });
   });
 
   it("refuse a bad plain setting with infra's message naming it", async () => {
     await expect(mocked(() => new FailingHookPod("f", { restartPolicy: "Sometimes" }).podName)).rejects.toThrow(
       'restartPolicy: "Sometimes" is not allowed: use one of Always, OnFailure, Never',
     );
-    await expect(mocked(() => new QuotePostStartPod("q", { imagePullPolicy: "sometimes" }).podName)).rejects.toThrow('imagePullPolicy: "sometimes" is not allowed');
+    await expect(mocked(() => new QuotePostStartPod("q", { imagePullPolicy: "sometimes" }).podName)).rejects.toThrow(
+      'imagePullPolicy: "sometimes" is not allowed',
+    );
   });
 
   it("choose the fail-fast watch with failFast: the pod then waits only to exist in the provider", async () => {
-    const annotations = async (failFast: boolean) => podOf((await mocked(() => new QuotePostStartPod("q", { failFast }).podName)).resources).metadata.annotations;
+    const annotations = async (failFast: boolean) =>
+      podOf((await mocked(() => new QuotePostStartPod("q", { failFast }).podName)).resources).metadata.annotations;
     expect(await annotations(true)).toEqual({ "pulumi.com/waitFor": "jsonpath={.metadata.uid}" });
     expect(await annotations(false)).toBeUndefined();
   });
 
   it("HttpGetHookPod deploys the receiver it is given as settings, and sends the hook to its ClusterIP", async () => {
-    const { resources, result } = await mocked(() => new HttpGetHookPod("h", { receiver: { image: "lab.local/nginx-fortune:1" } }).hookUrl);
+    const { resources, result } = await mocked(
+      () => new HttpGetHookPod("h", { receiver: { image: "lab.local/nginx-fortune:1" } }).hookUrl,
+    );
     expect(resources.map((r) => r.type)).toContain("poststart-lab:index:HookReceiver");
-    expect(podOf(resources).spec.containers[0].lifecycle.postStart.httpGet).toMatchObject({ host: "10.96.100.100", port: 80, path: "/container-started" });
+    expect(podOf(resources).spec.containers[0].lifecycle.postStart.httpGet).toMatchObject({
+      host: "10.96.100.100",
+      port: 80,
+      path: "/container-started",
+    });
     expect(result).toBe("http://10.96.100.100:80/container-started");
   });
 
@@ -152,7 +200,9 @@ describe("the fail-fast watch", () => {
 
   it("without an explicit provider, the default provider's setting kubernetes:context", async () => {
     const context = (config: Record<string, string>) =>
-      mocked(() => providerContext(new pulumi.ComponentResource("test:index:C", "c", {})), { config }).then((r) => r.result);
+      mocked(() => providerContext(new pulumi.ComponentResource("test:index:C", "c", {})), { config }).then(
+        (r) => r.result,
+      );
     expect(await context({ "kubernetes:context": "kind-kind" })).toBe("kind-kind");
     expect(await context({})).toBeUndefined();
   });
@@ -162,7 +212,7 @@ describe("the fail-fast watch", () => {
     const first = new pulumi.ResourceError("quote: PostStartHookError: curl: (7) Failed to connect", undefined);
     expect(await watch.fail(first)).toBe(first);
     expect(await watch.fail(new pulumi.ResourceError("later", undefined))).toBe(first);
-    await expect(valueOf(unlessFailed(watch, pulumi.output("ready")))).rejects.toBe(first);
-    await expect(valueOf(unlessFailed(undefined, pulumi.output("ready")))).resolves.toBe("ready");
+    await expect(outputValue(unlessFailed(watch, pulumi.output("ready")))).rejects.toBe(first);
+    await expect(outputValue(unlessFailed(undefined, pulumi.output("ready")))).resolves.toBe("ready");
   });
 });

@@ -1,32 +1,66 @@
 // What `pulumi up` says while it waits, without a cluster: what a pod is on its way through and for
 // how long, why a pod being deleted stays, each wait's bound; and the cluster watch that says it.
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { KubeClient } from "../../cluster/kube";
 import { clusterPodWatch } from "../../cluster/pod-watch";
 import { watchStuckPods } from "../../cluster/stuck-pods";
-import type { KubeClient } from "../../cluster/kube";
 import { DEFAULT_WAIT_MARGIN_SECONDS, waitBound } from "../../infra/book-pod";
-import { describeProgress, describeStuckPod, forceDeleteCommand, formatDuration, hookRunningSince, TERMINATING_GRACE_MS, type RawContainerState, type RawEvent, type RawPod } from "../../infra/pod-state";
+import {
+  describeProgress,
+  describeStuckPod,
+  forceDeleteCommand,
+  formatDuration,
+  hookRunningSince,
+  type RawContainerState,
+  type RawEvent,
+  type RawPod,
+  TERMINATING_GRACE_MS,
+} from "../../infra/pod-state";
 
 const T0 = Date.parse("2026-12-01T12:00:00Z");
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
 
-function pod(state: RawContainerState | undefined, extra: { ready?: boolean; deletedAt?: number; unscheduled?: string } = {}): RawPod {
+function pod(
+  state: RawContainerState | undefined,
+  extra: { ready?: boolean; deletedAt?: number; unscheduled?: string } = {},
+): RawPod {
   return {
-    metadata: { name: "quote-poststart-slow", namespace: "kia", uid: "u1", creationTimestamp: at(0), ...(extra.deletedAt === undefined ? {} : { deletionTimestamp: at(extra.deletedAt) }) },
+    metadata: {
+      name: "quote-poststart-slow",
+      namespace: "kia",
+      uid: "u1",
+      creationTimestamp: at(0),
+      ...(extra.deletedAt === undefined ? {} : { deletionTimestamp: at(extra.deletedAt) }),
+    },
     status: {
       phase: state?.running ? "Running" : "Pending",
-      conditions: extra.unscheduled ? [{ type: "PodScheduled", status: "False", message: extra.unscheduled }] : [{ type: "PodScheduled", status: "True" }],
+      conditions: extra.unscheduled
+        ? [{ type: "PodScheduled", status: "False", message: extra.unscheduled }]
+        : [{ type: "PodScheduled", status: "True" }],
       containerStatuses: state ? [{ name: "nginx", ready: extra.ready ?? false, restartCount: 0, state }] : undefined,
     },
   };
 }
 const creating = pod({ waiting: { reason: "ContainerCreating" } });
-const event = (reason: string, s: number): RawEvent => ({ metadata: { uid: `${reason}-${s}` }, involvedObject: { kind: "Pod", uid: "u1" }, reason, lastTimestamp: at(s) });
+const event = (reason: string, s: number): RawEvent => ({
+  metadata: { uid: `${reason}-${s}` },
+  involvedObject: { kind: "Pod", uid: "u1" },
+  reason,
+  lastTimestamp: at(s),
+});
 
 describe("formatDuration", () => {
   it("seconds under a minute, minutes and seconds under an hour, then hours and minutes", () => {
     expect([0, 999, 20_000, 59_999, 60_000, 90_000, 3_599_000, 3_600_000, 3_900_000].map(formatDuration)).toEqual([
-      "0 s", "0 s", "20 s", "59 s", "1m00s", "1m30s", "59m59s", "1h00m", "1h05m",
+      "0 s",
+      "0 s",
+      "20 s",
+      "59 s",
+      "1m00s",
+      "1m30s",
+      "59m59s",
+      "1h00m",
+      "1h05m",
     ]);
     expect(formatDuration(-5000)).toBe("0 s");
   });
@@ -34,20 +68,30 @@ describe("formatDuration", () => {
 
 describe("describeProgress: what the pod is on its way through, and for how long", () => {
   it("the post-start hook, from the kubelet's Started event, while the container is still ContainerCreating", () => {
-    expect(describeProgress(creating, [event("Pulled", 2), event("Started", 3)], T0 + 93_000)).toBe("post-start hook running for 1m30s");
+    expect(describeProgress(creating, [event("Pulled", 2), event("Started", 3)], T0 + 93_000)).toBe(
+      "post-start hook running for 1m30s",
+    );
     expect(hookRunningSince(creating, [event("Started", 3), event("Started", 40)])).toBe(T0 + 40_000);
   });
 
   it("an image pull, from Pulling until Pulled", () => {
     expect(describeProgress(creating, [event("Pulling", 1)], T0 + 21_000)).toBe("image pulling for 20 s");
-    expect(describeProgress(creating, [event("Pulling", 1), event("Pulled", 9)], T0 + 21_000)).toBe("container creating for 21 s");
+    expect(describeProgress(creating, [event("Pulling", 1), event("Pulled", 9)], T0 + 21_000)).toBe(
+      "container creating for 21 s",
+    );
   });
 
   it("a pod not scheduled, a container running but not ready, a waiting reason, no pod", () => {
-    expect(describeProgress(pod(undefined, { unscheduled: "0/1 nodes are available" }), [], T0 + 5000)).toBe("not scheduled for 5 s: 0/1 nodes are available");
-    expect(describeProgress(pod({ running: { startedAt: at(10) } }), [event("Started", 10)], T0 + 15_000)).toBe("container running for 5 s, not ready yet");
+    expect(describeProgress(pod(undefined, { unscheduled: "0/1 nodes are available" }), [], T0 + 5000)).toBe(
+      "not scheduled for 5 s: 0/1 nodes are available",
+    );
+    expect(describeProgress(pod({ running: { startedAt: at(10) } }), [event("Started", 10)], T0 + 15_000)).toBe(
+      "container running for 5 s, not ready yet",
+    );
     expect(describeProgress(pod({ running: { startedAt: at(10) } }, { ready: true }), [], T0 + 15_000)).toBe("ready");
-    expect(describeProgress(pod({ waiting: { reason: "CrashLoopBackOff" } }), [event("Started", 10)], T0 + 15_000)).toBe("container waiting: CrashLoopBackOff");
+    expect(
+      describeProgress(pod({ waiting: { reason: "CrashLoopBackOff" } }), [event("Started", 10)], T0 + 15_000),
+    ).toBe("container waiting: CrashLoopBackOff");
     expect(describeProgress(undefined, [], T0)).toBe("no pod yet");
   });
 
@@ -65,7 +109,9 @@ describe("describeStuckPod: why a pod being deleted stays, and how to free it", 
       "pod quote-poststart-slow is being deleted (for 7 s) but stays Terminating: its post-start hook has run for 10m02s, " +
         "and the kubelet stops the container only once the hook returns.",
     );
-    expect(forceDeleteCommand(deleting)).toBe("kubectl delete pod quote-poststart-slow -n kia --grace-period=0 --force");
+    expect(forceDeleteCommand(deleting)).toBe(
+      "kubectl delete pod quote-poststart-slow -n kia --grace-period=0 --force",
+    );
   });
 
   it("without the hook's Started event (expired), a container still being created once the grace has passed", () => {
@@ -79,28 +125,43 @@ describe("describeStuckPod: why a pod being deleted stays, and how to free it", 
 
   it("nothing to say for a pod not being deleted, or whose hook returned", () => {
     expect(describeStuckPod(creating, [event("Started", 5)], T0 + 10_000)).toBeUndefined();
-    expect(describeStuckPod(pod({ running: {} }, { deletedAt: 5 }), [event("Started", 5)], T0 + 10_000)).toBeUndefined();
+    expect(
+      describeStuckPod(pod({ running: {} }, { deletedAt: 5 }), [event("Started", 5)], T0 + 10_000),
+    ).toBeUndefined();
   });
 });
 
 describe("waitBound: each wait's bound in words", () => {
   it("what the pod takes by design plus the margin", () => {
-    expect(waitBound({ until: "ready", expected: "", byDesign: { seconds: 60, note: "the slow hook sleeps 60 s" } })).toEqual({
+    expect(
+      waitBound({ until: "ready", expected: "", byDesign: { seconds: 60, note: "the slow hook sleeps 60 s" } }),
+    ).toEqual({
       seconds: 60 + DEFAULT_WAIT_MARGIN_SECONDS,
       words: "at most 6m00s: the slow hook sleeps 60 s, plus a margin of 5m00s (waitMarginSeconds)",
     });
-    expect(waitBound({ until: "terminated", expected: "" }, 45)).toEqual({ seconds: 45, words: "at most 45 s: a margin of 45 s (waitMarginSeconds)" });
+    expect(waitBound({ until: "terminated", expected: "" }, 45)).toEqual({
+      seconds: 45,
+      words: "at most 45 s: a margin of 45 s (waitMarginSeconds)",
+    });
   });
 });
 
 describe("clusterPodWatch: the progress while it waits, and the bound", () => {
   afterEach(() => vi.useRealTimers());
 
-  /** A KubeClient whose watches get what the test sends, and whose pod list (the watch's periodic read) holds the pods sent. */
+  /**
+   * A KubeClient whose watches get what the test sends, and whose pod list (the watch's periodic read) holds the pods
+   * sent.
+   */
   function fakeKube() {
     const watches = new Map<string, (type: string, object: any) => void>();
     const pods: unknown[] = [];
-    const kube = { get: async () => ({ items: pods }), watch: (path: string, _q: unknown, on: (type: string, object: any) => void) => (watches.set(path.split("/").pop()!, on), () => {}) };
+    const kube = {
+      get: async () => ({ items: pods }),
+      watch: (path: string, _q: unknown, on: (type: string, object: any) => void) => (
+        watches.set(path.split("/").pop()!, on), () => {}
+      ),
+    };
     const send = (kind: "pods" | "events", object: any) => {
       if (kind === "pods") pods.push(object);
       watches.get(kind)!("ADDED", object);
@@ -112,13 +173,24 @@ describe("clusterPodWatch: the progress while it waits, and the bound", () => {
     vi.useFakeTimers({ now: T0 });
     const { kube, send } = fakeKube();
     const said: string[] = [];
-    const target = { namespace: "kia", name: "quote-poststart-slow", uid: "u1", until: "ready" as const, timeoutSeconds: 30, note: "the slow hook sleeps 3600 s" };
-    const waited = clusterPodWatch(kube).wait(target, (m) => said.push(m)).catch((e: Error) => e);
+    const target = {
+      namespace: "kia",
+      name: "quote-poststart-slow",
+      uid: "u1",
+      until: "ready" as const,
+      timeoutSeconds: 30,
+      note: "the slow hook sleeps 3600 s",
+    };
+    const waited = clusterPodWatch(kube)
+      .wait(target, (m) => said.push(m))
+      .catch((e: Error) => e);
     send("pods", creating);
     send("events", event("Started", 2));
     await vi.advanceTimersByTimeAsync(20_000);
     expect(said).toHaveLength(5); // at 0, 5, 10, 15 and 20 s
-    expect(said.at(-1)).toBe("waiting until ready: post-start hook running for 18 s (the slow hook sleeps 3600 s); 20 s of at most 30 s");
+    expect(said.at(-1)).toBe(
+      "waiting until ready: post-start hook running for 18 s (the slow hook sleeps 3600 s); 20 s of at most 30 s",
+    );
     await vi.advanceTimersByTimeAsync(11_000);
     expect(((await waited) as Error).message).toBe(
       "quote-poststart-slow: not ready within its bound of 30 s (the slow hook sleeps 3600 s); still waiting for: post-start hook running for 28 s; " +
@@ -129,8 +201,16 @@ describe("clusterPodWatch: the progress while it waits, and the bound", () => {
   it("fails at its first read when the pod the stack's state records is not on the cluster, saying to refresh", async () => {
     vi.useFakeTimers({ now: T0 });
     const { kube } = fakeKube();
-    const target = { namespace: "kia", name: "quote-poststart-slow", uid: "u1", until: "ready" as const, timeoutSeconds: 3900 };
-    const waited = clusterPodWatch(kube).wait(target, () => {}).catch((e: Error) => e);
+    const target = {
+      namespace: "kia",
+      name: "quote-poststart-slow",
+      uid: "u1",
+      until: "ready" as const,
+      timeoutSeconds: 3900,
+    };
+    const waited = clusterPodWatch(kube)
+      .wait(target, () => {})
+      .catch((e: Error) => e);
     await vi.advanceTimersByTimeAsync(6_000);
     expect(((await waited) as Error).message).toMatch(
       /^quote-poststart-slow: the pod is not on the cluster: it was deleted outside this update .* Run the update with --refresh \(npm run up -- --stack <name> --refresh, or pulumi up --refresh\)/,
@@ -145,13 +225,30 @@ describe("watchStuckPods: a pod of the stack that stays Terminating", () => {
     const watches = new Map<string, (type: string, object: any) => void>();
     const deleted: { path: string; body: unknown }[] = [];
     const kube = {
-      watch: (path: string, _q: unknown, on: (type: string, object: any) => void) => (watches.set(path.split("/").pop()!, on), () => {}),
-      request: async (method: string, path: string, body: unknown) => (deleted.push({ path: `${method} ${path}`, body }), { status: 200, body: {} }),
+      watch: (path: string, _q: unknown, on: (type: string, object: any) => void) => (
+        watches.set(path.split("/").pop()!, on), () => {}
+      ),
+      request: async (method: string, path: string, body: unknown) => (
+        deleted.push({ path: `${method} ${path}`, body }), { status: 200, body: {} }
+      ),
     };
-    return { kube: kube as unknown as KubeClient, deleted, send: (kind: "pods" | "events", object: any) => watches.get(kind)!("MODIFIED", object) };
+    return {
+      kube: kube as unknown as KubeClient,
+      deleted,
+      send: (kind: "pods" | "events", object: any) => watches.get(kind)!("MODIFIED", object),
+    };
   }
-  const owned = (p: RawPod, owner = "poststart-lab/dev") => ({ ...p, metadata: { ...p.metadata, annotations: { "poststart-lab/stack": owner } } });
-  const options = { namespace: "kia", annotation: "poststart-lab/stack", owner: "poststart-lab/dev", settingHint: "set the setting", forced: "the setting is on" };
+  const owned = (p: RawPod, owner = "poststart-lab/dev") => ({
+    ...p,
+    metadata: { ...p.metadata, annotations: { "poststart-lab/stack": owner } },
+  });
+  const options = {
+    namespace: "kia",
+    annotation: "poststart-lab/stack",
+    owner: "poststart-lab/dev",
+    settingHint: "set the setting",
+    forced: "the setting is on",
+  };
 
   it("says at once why, for how long the hook has run and how to free it; again every 30 s, not more often", async () => {
     vi.useFakeTimers({ now: T0 + 600_000 });
@@ -183,8 +280,17 @@ describe("watchStuckPods: a pod of the stack that stays Terminating", () => {
     send("events", event("Started", 5));
     send("pods", owned(pod({ waiting: { reason: "ContainerCreating" } }, { deletedAt: 599 })));
     await vi.advanceTimersByTimeAsync(10_000);
-    expect(deleted).toEqual([{ path: "DELETE /api/v1/namespaces/kia/pods/quote-poststart-slow", body: { gracePeriodSeconds: 0, preconditions: { uid: "u1" } } }]);
-    expect(said).toEqual([expect.stringMatching(/stays Terminating: .* the setting is on: deleted it with grace period 0 \(the container runs on the node until its hook returns/)]);
+    expect(deleted).toEqual([
+      {
+        path: "DELETE /api/v1/namespaces/kia/pods/quote-poststart-slow",
+        body: { gracePeriodSeconds: 0, preconditions: { uid: "u1" } },
+      },
+    ]);
+    expect(said).toEqual([
+      expect.stringMatching(
+        /stays Terminating: .* the setting is on: deleted it with grace period 0 \(the container runs on the node until its hook returns/,
+      ),
+    ]);
     stop();
   });
 
@@ -195,7 +301,10 @@ describe("watchStuckPods: a pod of the stack that stays Terminating", () => {
     const { stop } = watchStuckPods(kube, { ...options, force: true, say: (l) => said.push(l) });
     send("events", event("Started", 5));
     send("pods", owned(pod({ waiting: { reason: "ContainerCreating" } }, { deletedAt: 599 }), "poststart-lab/other"));
-    send("pods", { ...owned(pod({ waiting: { reason: "ContainerCreating" } })), metadata: { ...owned(creating).metadata, uid: "u2" } });
+    send("pods", {
+      ...owned(pod({ waiting: { reason: "ContainerCreating" } })),
+      metadata: { ...owned(creating).metadata, uid: "u2" },
+    });
     await vi.advanceTimersByTimeAsync(10_000);
     expect([said, deleted]).toEqual([[], []]);
     stop();

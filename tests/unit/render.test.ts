@@ -8,7 +8,11 @@ import { cli } from "../../tools/render";
 async function renderInProcess(...args: string[]) {
   let stdout = "";
   let stderr = "";
-  const status = await cli(args, (t) => (stdout += t), (t) => (stderr += t));
+  const status = await cli(
+    args,
+    (t) => (stdout += t),
+    (t) => (stderr += t),
+  );
   return { status, stdout, stderr };
 }
 
@@ -23,14 +27,25 @@ describe("render CLI", () => {
   it("prints every resource of a scenario as its own YAML document", async () => {
     const { status, stdout } = await renderInProcess("--scenario", "poststart-httpget");
     expect(status).toBe(0);
-    expect(YAML.parseAllDocuments(stdout).map((d) => d.toJS().kind)).toEqual(["ConfigMap", "Deployment", "Service", "Pod"]);
+    expect(YAML.parseAllDocuments(stdout).map((d) => d.toJS().kind)).toEqual([
+      "ConfigMap",
+      "Deployment",
+      "Service",
+      "Pod",
+    ]);
   });
 
   const bad: [string[], string][] = [
-    [["--scenario", "quote-postart"], `render: poststart-lab:scenarios: "quote-postart" is not allowed; allowed: quote-poststart,`],
+    [
+      ["--scenario", "quote-postart"],
+      `render: poststart-lab:scenarios: "quote-postart" is not allowed; allowed: quote-poststart,`,
+    ],
     [[], "render: usage: npm run render -- --scenario <name> | --stack <name>"],
     [["--stack", "prod"], `render: --stack: "prod" has no stack file Pulumi.prod.yaml`],
-    [["--stack", "x/../../elsewhere"], `render: --stack: "x/../../elsewhere" is not allowed: use a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path`],
+    [
+      ["--stack", "x/../../elsewhere"],
+      `render: --stack: "x/../../elsewhere" is not allowed: use a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path`,
+    ],
     [["--stack", "../Pulumi.dev"], `render: --stack: "../Pulumi.dev" is not allowed`],
     [["--stack", ".."], `render: --stack: ".." is not allowed`],
     [["--scenario", "quote-poststart", "--stack", "dev"], "render: usage:"],

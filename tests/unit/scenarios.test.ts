@@ -3,11 +3,12 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
+import { parseSettings, SCENARIO_NAMES } from "../../stacks/settings";
 import { render } from "../../tools/manifests";
 import { runOffline } from "../../tools/offline";
-import { parseSettings, SCENARIO_NAMES } from "../../stacks/settings";
 
-const book = (scenario: string) => YAML.parse(readFileSync(path.join(__dirname, "book", `pod.${scenario}.yaml`), "utf8"));
+const book = (scenario: string) =>
+  YAML.parse(readFileSync(path.join(__dirname, "book", `pod.${scenario}.yaml`), "utf8"));
 const docs = async (raw: Record<string, unknown>) => YAML.parseAllDocuments(await render(raw)).map((d) => d.toJS());
 const pods = (all: any[]) => all.filter((d) => d.kind === "Pod");
 
@@ -39,7 +40,11 @@ describe("render with default settings equals the book's manifest", () => {
       "Pod/poststart-httpget",
     ]);
     const service = all.find((d) => d.kind === "Service");
-    expect(service.spec).toMatchObject({ clusterIP: "10.96.100.100", ports: [{ port: 80, targetPort: "http" }], selector: { app: "myservice" } });
+    expect(service.spec).toMatchObject({
+      clusterIP: "10.96.100.100",
+      ports: [{ port: 80, targetPort: "http" }],
+      selector: { app: "myservice" },
+    });
     const config = all.find((d) => d.kind === "ConfigMap").data["nginx.conf"];
     expect(config).toContain("access_log /dev/stdout combined;");
     expect(config).toContain("listen 8080;");
@@ -49,14 +54,21 @@ describe("render with default settings equals the book's manifest", () => {
   it("poststart-httpget-404 (ours): the book's hook with a path the receiver does not serve, the same receiver", async () => {
     const expected = book("poststart-httpget");
     expected.metadata.name = "poststart-httpget-404";
-    expected.spec.containers[0].lifecycle.postStart.httpGet = { host: "10.96.100.100", port: 80, path: "/container-start" };
+    expected.spec.containers[0].lifecycle.postStart.httpGet = {
+      host: "10.96.100.100",
+      port: 80,
+      path: "/container-start",
+    };
     const all = await docs({ scenarios: ["poststart-httpget-404"] });
     expect(pods(all)).toEqual([expected]);
     expect(all.find((d) => d.kind === "ConfigMap").data["nginx.conf"]).toContain("location = /container-started {");
   });
 
   it("both httpGet scenarios notify one receiver: its objects once, at one ClusterIP", async () => {
-    const all = await docs({ scenarios: ["poststart-httpget", "poststart-httpget-404"], hookReceiverClusterIP: "10.96.0.60" });
+    const all = await docs({
+      scenarios: ["poststart-httpget", "poststart-httpget-404"],
+      hookReceiverClusterIP: "10.96.0.60",
+    });
     expect(all.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual([
       "ConfigMap/myservice-nginx",
       "Deployment/myservice",
@@ -64,7 +76,10 @@ describe("render with default settings equals the book's manifest", () => {
       "Pod/poststart-httpget",
       "Pod/poststart-httpget-404",
     ]);
-    expect(pods(all).map((p) => p.spec.containers[0].lifecycle.postStart.httpGet.host)).toEqual(["10.96.0.60", "10.96.0.60"]);
+    expect(pods(all).map((p) => p.spec.containers[0].lifecycle.postStart.httpGet.host)).toEqual([
+      "10.96.0.60",
+      "10.96.0.60",
+    ]);
   });
 });
 
@@ -121,17 +136,27 @@ describe("the stack program", () => {
     expect(outputs["quote-poststart-fail-norestart"].readiness).toBe(
       "pulumi up does not wait for the pod to be ready (it never is): it waits for its container to be terminated, not restarted, at most 5m00s: a margin of 5m00s (waitMarginSeconds)",
     );
-    expect(outputs["poststart-httpget-slow"].readiness).toMatch(/it waits for PostStartHookError: .*, at most 5m00s: a margin of 5m00s \(waitMarginSeconds\)$/);
+    expect(outputs["poststart-httpget-slow"].readiness).toMatch(
+      /it waits for PostStartHookError: .*, at most 5m00s: a margin of 5m00s \(waitMarginSeconds\)$/,
+    );
     expect(outputs["quote-poststart-slow"].readiness).toBe(
       "pulumi up waits until the pod is ready, at most 6m00s: the slow hook sleeps 60 s, plus a margin of 5m00s (waitMarginSeconds)",
     );
   });
 
   it("each scenario's bound: what it takes by design plus the margin the setting waitMarginSeconds changes", async () => {
-    const { resources, outputs } = await runOffline(parseSettings({ scenarios: SCENARIO_NAMES, waitMarginSeconds: 30, slowHookDelaySeconds: 3600 }));
-    expect(outputs["quote-poststart-slow"].readiness).toBe("pulumi up waits until the pod is ready, at most 1h00m: the slow hook sleeps 3600 s, plus a margin of 30 s (waitMarginSeconds)");
-    expect(outputs["quote-poststart"].readiness).toBe("pulumi up waits until the pod is ready, at most 30 s: a margin of 30 s (waitMarginSeconds)");
-    const fail = resources.find((r) => r.type === "kubernetes:core/v1:Pod" && r.inputs.metadata.name === "quote-poststart-fail");
+    const { resources, outputs } = await runOffline(
+      parseSettings({ scenarios: SCENARIO_NAMES, waitMarginSeconds: 30, slowHookDelaySeconds: 3600 }),
+    );
+    expect(outputs["quote-poststart-slow"].readiness).toBe(
+      "pulumi up waits until the pod is ready, at most 1h00m: the slow hook sleeps 3600 s, plus a margin of 30 s (waitMarginSeconds)",
+    );
+    expect(outputs["quote-poststart"].readiness).toBe(
+      "pulumi up waits until the pod is ready, at most 30 s: a margin of 30 s (waitMarginSeconds)",
+    );
+    const fail = resources.find(
+      (r) => r.type === "kubernetes:core/v1:Pod" && r.inputs.metadata.name === "quote-poststart-fail",
+    );
     expect(fail?.inputs.metadata.annotations["pulumi.com/timeoutSeconds"]).toBe("30");
   });
 
@@ -158,11 +183,23 @@ describe("the stack program", () => {
     const issuer = resources.find((r) => r.inputs.kind === "Issuer");
     expect(issuer?.inputs.spec).toEqual({ selfSigned: {} });
     const cert = resources.find((r) => r.inputs.kind === "Certificate");
-    expect(cert?.inputs.spec).toMatchObject({ secretName: "myservice-tls", ipAddresses: ["10.96.100.100"], issuerRef: { name: "myservice-selfsigned" } });
+    expect(cert?.inputs.spec).toMatchObject({
+      secretName: "myservice-tls",
+      ipAddresses: ["10.96.100.100"],
+      issuerRef: { name: "myservice-selfsigned" },
+    });
     const deployment = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment");
-    expect(deployment?.inputs.spec.template.spec.volumes).toContainEqual({ name: "tls", secret: { secretName: "myservice-tls" } });
+    expect(deployment?.inputs.spec.template.spec.volumes).toContainEqual({
+      name: "tls",
+      secret: { secretName: "myservice-tls" },
+    });
     const pod = resources.find((r) => r.type === "kubernetes:core/v1:Pod");
-    expect(pod?.inputs.spec.containers[0].lifecycle.postStart.httpGet).toEqual({ host: "10.96.100.100", port: 80, path: "/container-started", scheme: "HTTPS" });
+    expect(pod?.inputs.spec.containers[0].lifecycle.postStart.httpGet).toEqual({
+      host: "10.96.100.100",
+      port: 80,
+      path: "/container-started",
+      scheme: "HTTPS",
+    });
     const config = resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap");
     expect(config?.inputs.data["nginx.conf"]).toContain("listen 8080 ssl;");
   });

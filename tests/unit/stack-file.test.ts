@@ -23,7 +23,10 @@ describe("stack files", () => {
   });
 
   it("give their config; every top-level key Pulumi reads is fine", () => {
-    write("ok", "config:\n  poststart-lab:namespace: hooks\nencryptionsalt: x\nsecretsprovider: passphrase\nencryptedkey: ''\nenvironment: []\n");
+    write(
+      "ok",
+      "config:\n  poststart-lab:namespace: hooks\nencryptionsalt: x\nsecretsprovider: passphrase\nencryptedkey: ''\nenvironment: []\n",
+    );
     expect(stackConfig("ok", dir)).toEqual({ "poststart-lab:namespace": "hooks" });
     write("empty", "");
     expect(stackConfig("empty", dir)).toEqual({});
@@ -39,7 +42,9 @@ describe("stack files", () => {
     write("salt2", "encryptionsalts: x\n");
     expect(() => stackConfig("salt2", dir)).toThrow("did you mean encryptionsalt?");
     write("list", "- config\n");
-    expect(() => stackConfig("list", dir)).toThrow(`Pulumi.list.yaml: ["config"] is not allowed: use a map of config, environment`);
+    expect(() => stackConfig("list", dir)).toThrow(
+      `Pulumi.list.yaml: ["config"] is not allowed: use a map of config, environment`,
+    );
     write("scalar", "config\n");
     expect(() => stackConfig("scalar", dir)).toThrow(`Pulumi.scalar.yaml: "config" is not allowed`);
     expect(() => stackConfig("none", dir)).toThrow(`--stack: "none" has no stack file Pulumi.none.yaml`);
@@ -58,8 +63,16 @@ describe("stack files", () => {
 
   it("--set changes a copy's settings, values read as YAML, a key without namespace the project's", () => {
     const doc = { config: { "poststart-lab:scenarios": ["quote-poststart"] }, encryptionsalt: "x" };
-    expect(withSets(doc, ["cluster=lab", "installFortune=false", 'image="a:1"', "kubernetes:context=k", "scenarios=[a, b]"])).toEqual({
-      config: { "poststart-lab:scenarios": ["a", "b"], "poststart-lab:cluster": "lab", "poststart-lab:installFortune": false, "poststart-lab:image": "a:1", "kubernetes:context": "k" },
+    expect(
+      withSets(doc, ["cluster=lab", "installFortune=false", 'image="a:1"', "kubernetes:context=k", "scenarios=[a, b]"]),
+    ).toEqual({
+      config: {
+        "poststart-lab:scenarios": ["a", "b"],
+        "poststart-lab:cluster": "lab",
+        "poststart-lab:installFortune": false,
+        "poststart-lab:image": "a:1",
+        "kubernetes:context": "k",
+      },
       encryptionsalt: "x",
     });
     expect(doc.config).toEqual({ "poststart-lab:scenarios": ["quote-poststart"] });
@@ -68,12 +81,25 @@ describe("stack files", () => {
   });
 
   it("the lab values come from the lab stack, and go back through --set unchanged", () => {
-    write("lab", "config:\n  poststart-lab:image: lab.local/x:1\n  poststart-lab:imagePullPolicy: Never\n  poststart-lab:installFortune: 'false'\n  poststart-lab:quotesUrl: http://q/a.txt\n  poststart-lab:namespace: ns\n");
+    write(
+      "lab",
+      "config:\n  poststart-lab:image: lab.local/x:1\n  poststart-lab:imagePullPolicy: Never\n  poststart-lab:installFortune: 'false'\n  poststart-lab:quotesUrl: http://q/a.txt\n  poststart-lab:namespace: ns\n",
+    );
     const values = labValues(dir);
-    expect(values).toEqual({ image: "lab.local/x:1", imagePullPolicy: "Never", installFortune: "false", quotesUrl: "http://q/a.txt" });
+    expect(values).toEqual({
+      image: "lab.local/x:1",
+      imagePullPolicy: "Never",
+      installFortune: "false",
+      quotesUrl: "http://q/a.txt",
+    });
     const args = setArgs(values);
     expect(args.filter((_, i) => i % 2 === 0).every((a) => a === "--set")).toBe(true);
-    const back = withSets({}, args.filter((_, i) => i % 2 === 1)).config!;
-    expect(Object.fromEntries(Object.entries(back).map(([k, v]) => [k.replace("poststart-lab:", ""), v]))).toEqual(values);
+    const back = withSets(
+      {},
+      args.filter((_, i) => i % 2 === 1),
+    ).config!;
+    expect(Object.fromEntries(Object.entries(back).map(([k, v]) => [k.replace("poststart-lab:", ""), v]))).toEqual(
+      values,
+    );
   });
 });

@@ -7,7 +7,12 @@ import { stackInstanceMark } from "../../stacks/stack-instance";
 
 /** The mark of the stack `dev` when the engine gives its provider `id` (empty: no id in a preview). */
 async function markFor(id: string, dryRun: boolean): Promise<string> {
-  await pulumi.runtime.setMocks({ newResource: ({ inputs }) => ({ id, state: inputs }), call: ({ inputs }) => inputs }, "poststart-lab", "dev", dryRun);
+  await pulumi.runtime.setMocks(
+    { newResource: ({ inputs }) => ({ id, state: inputs }), call: ({ inputs }) => inputs },
+    "poststart-lab",
+    "dev",
+    dryRun,
+  );
   try {
     return await stackInstanceMark(clusterProvider(parseSettings({})));
   } finally {
@@ -16,7 +21,9 @@ async function markFor(id: string, dryRun: boolean): Promise<string> {
 }
 
 it("names the stack and the id the engine gave its provider", async () => {
-  expect(await markFor("5d2c9f0e-1111-4a4a-8b8b-000000000001", false)).toBe("poststart-lab/dev@5d2c9f0e-1111-4a4a-8b8b-000000000001");
+  expect(await markFor("5d2c9f0e-1111-4a4a-8b8b-000000000001", false)).toBe(
+    "poststart-lab/dev@5d2c9f0e-1111-4a4a-8b8b-000000000001",
+  );
 });
 
 it("has no id while the engine has not created the provider (a preview of a new stack)", async () => {

@@ -8,12 +8,20 @@ import { SEE_IT_WITH } from "../../tools/see-it-with";
 
 const ROOT = path.join(__dirname, "..", "..");
 
-/** The README's scenario table: scenario -> the backticked commands of its "see it with" column (the fourth; the fifth is the picture). */
+/**
+ * The README's scenario table: scenario -> the backticked commands of its "see it with" column (the fourth; the fifth
+ * is the picture).
+ */
 function readmeTable(): Record<string, string[]> {
-  const rows = readFileSync(path.join(ROOT, "README.md"), "utf8").split("\n").filter((l) => /^\| `[a-z0-9-]+`[^|]*\| `[A-Z]\w+Pod`/.test(l)); // the rows naming a component
+  const rows = readFileSync(path.join(ROOT, "README.md"), "utf8")
+    .split("\n")
+    .filter((l) => /^\| `[a-z0-9-]+`[^|]*\| `[A-Z]\w+Pod`/.test(l)); // the rows naming a component
   return Object.fromEntries(
     rows.map((row) => {
-      const cells = row.split(/(?<!\\)\|/).map((c) => c.trim()).filter(Boolean);
+      const cells = row
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim())
+        .filter(Boolean);
       return [/^`([^`]+)`/.exec(cells[0]!)![1]!, [...cells[3]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!)];
     }),
   );

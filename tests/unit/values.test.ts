@@ -4,7 +4,18 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ARGUMENT_MAX_BYTES, ArgumentError, checkOutputFile, hidePasswords, PATH_MAX, QUOTES_URL_MAX, quotesFileName, SHOWN_MAX, showText, showValue } from "../../infra/checks";
+import {
+  ARGUMENT_MAX_BYTES,
+  ArgumentError,
+  checkOutputFile,
+  hidePasswords,
+  PATH_MAX,
+  QUOTES_URL_MAX,
+  quotesFileName,
+  SHOWN_MAX,
+  showText,
+  showValue,
+} from "../../infra/checks";
 import { shellScript } from "../../infra/hooks";
 import { quoteScriptSteps } from "../../infra/quote-pod";
 import { parseSettings } from "../../stacks/settings";
@@ -64,7 +75,9 @@ describe("showValue", () => {
     expect(showText("quotes\x1b[2JUrl")).toBe("quotes\\u001b[2JUrl");
     expect(showText("a\u202eb")).toBe("a\\u202eb");
     expect(showText("k".repeat(300))).toBe(`${"k".repeat(SHOWN_MAX)}... (300 characters)`);
-    expect(new ArgumentError("a\x1bb", "http://u:p@h", "x").message).toBe('a\\u001bb: "http://u:***@h" is not allowed: use x');
+    expect(new ArgumentError("a\x1bb", "http://u:p@h", "x").message).toBe(
+      'a\\u001bb: "http://u:***@h" is not allowed: use x',
+    );
   });
 });
 
@@ -87,7 +100,13 @@ describe("the quotes URL", () => {
     const worst = `http://h/${"'".repeat(QUOTES_URL_MAX - 9 - 5)}a.txt`;
     expect(worst).toHaveLength(QUOTES_URL_MAX);
     const outputFile = `/${"'".repeat(PATH_MAX - 2)}`;
-    const script = shellScript(quoteScriptSteps({ quotesUrl: worst, installCommand: ["apk", "add", "fortune"], quotePath: "/usr/share/nginx/html/quote" }, 3600), { outputFile: checkOutputFile("f", outputFile) });
+    const script = shellScript(
+      quoteScriptSteps(
+        { quotesUrl: worst, installCommand: ["apk", "add", "fortune"], quotePath: "/usr/share/nginx/html/quote" },
+        3600,
+      ),
+      { outputFile: checkOutputFile("f", outputFile) },
+    );
     expect(Buffer.byteLength(script)).toBeGreaterThan(ARGUMENT_MAX_BYTES * 0.8); // the bound is near, not far
     expect(Buffer.byteLength(script) + 1).toBeLessThanOrEqual(ARGUMENT_MAX_BYTES); // with its closing NUL
   });
@@ -103,7 +122,9 @@ describe("the quotes URL", () => {
 
   it("a hook output file is shorter than PATH_MAX", () => {
     expect(checkOutputFile("f", `/${"a".repeat(PATH_MAX - 2)}`)).toHaveLength(PATH_MAX - 1);
-    expect(refusal(() => checkOutputFile("f", `/${"a".repeat(PATH_MAX - 1)}`))).toMatch(/^f: "\/a+"\.\.\. \(4096 characters\) is not allowed: use a path shorter than 4096 characters \(Linux's PATH_MAX\)$/);
+    expect(refusal(() => checkOutputFile("f", `/${"a".repeat(PATH_MAX - 1)}`))).toMatch(
+      /^f: "\/a+"\.\.\. \(4096 characters\) is not allowed: use a path shorter than 4096 characters \(Linux's PATH_MAX\)$/,
+    );
   });
 });
 
@@ -111,16 +132,26 @@ describe("settings refusals", () => {
   const refused = (raw: Record<string, unknown>) => refusal(() => parseSettings(raw));
 
   it("report NaN and Infinity as themselves", () => {
-    expect(refused({ slowHookDelaySeconds: NaN })).toMatch(/^poststart-lab:slowHookDelaySeconds: NaN is not allowed; allowed: a whole number of seconds from 0 to 3600$/);
-    expect(refused({ slowHookDelaySeconds: Infinity })).toMatch(/^poststart-lab:slowHookDelaySeconds: Infinity is not allowed/);
+    expect(refused({ slowHookDelaySeconds: NaN })).toMatch(
+      /^poststart-lab:slowHookDelaySeconds: NaN is not allowed; allowed: a whole number of seconds from 0 to 3600$/,
+    );
+    expect(refused({ slowHookDelaySeconds: Infinity })).toMatch(
+      /^poststart-lab:slowHookDelaySeconds: Infinity is not allowed/,
+    );
   });
 
   it("say that no setting is secret, without the secret", () => {
     const message = refused({ "poststart-lab:quotesUrl": { secure: "v1:AAAAciphertext" } });
-    expect(message).toBe("poststart-lab:quotesUrl: a secret value is not allowed: no setting of this project is secret; set it in plain text (pulumi config set quotesUrl <value>, without --secret)");
+    expect(message).toBe(
+      "poststart-lab:quotesUrl: a secret value is not allowed: no setting of this project is secret; set it in plain text (pulumi config set quotesUrl <value>, without --secret)",
+    );
     expect(refused({ image: { secure: "x" } })).toMatch(/^poststart-lab:image: a secret value is not allowed/);
-    expect(refused({ image: { other: "x" } })).toBe('poststart-lab:image: {"other":"x"} is not allowed; allowed: a string');
-    expect(refused({ scenarios: [{ secure: "x" }] })).toMatch(/^poststart-lab:scenarios: \{"secure":"x"\} is not allowed/);
+    expect(refused({ image: { other: "x" } })).toBe(
+      'poststart-lab:image: {"other":"x"} is not allowed; allowed: a string',
+    );
+    expect(refused({ scenarios: [{ secure: "x" }] })).toMatch(
+      /^poststart-lab:scenarios: \{"secure":"x"\} is not allowed/,
+    );
   });
 
   it("escape control characters of a key and a value, and cut long ones", () => {
@@ -136,7 +167,9 @@ describe("settings refusals", () => {
   });
 
   it("never repeat a password", () => {
-    expect(refused({ quotesUrl: "https://me:hunter2@host/q.txt" })).toBe('poststart-lab:quotesUrl: "https://me:***@host/q.txt" is not allowed; allowed: a URL without user:password@: the URL stands in the pod spec in plain text');
+    expect(refused({ quotesUrl: "https://me:hunter2@host/q.txt" })).toBe(
+      'poststart-lab:quotesUrl: "https://me:***@host/q.txt" is not allowed; allowed: a URL without user:password@: the URL stands in the pod spec in plain text',
+    );
     expect(refused({ "poststart-lab:mirror": "https://me:hunter2@host" })).not.toContain("hunter2");
     expect(refused({ quotesUrl: `https://me:hunter2@host/${"q".repeat(9000)}` })).not.toContain("hunter2");
   });
@@ -151,18 +184,30 @@ describe("stack files", () => {
   };
 
   it("refuse a config that is not a map; an empty one is no config", () => {
-    expect(refusal(stack("config: 42\n"))).toBe("Pulumi.s.yaml: config: 42 is not allowed: use a map of settings, <key>: <value>");
-    expect(refusal(stack("config: [a, b]\n"))).toBe('Pulumi.s.yaml: config: ["a","b"] is not allowed: use a map of settings, <key>: <value>');
+    expect(refusal(stack("config: 42\n"))).toBe(
+      "Pulumi.s.yaml: config: 42 is not allowed: use a map of settings, <key>: <value>",
+    );
+    expect(refusal(stack("config: [a, b]\n"))).toBe(
+      'Pulumi.s.yaml: config: ["a","b"] is not allowed: use a map of settings, <key>: <value>',
+    );
     expect(refusal(stack("config: text\n"))).toMatch(/^Pulumi\.s\.yaml: config: "text" is not allowed/);
     expect(stack("config:\n")()).toEqual({ config: null });
     expect(stack("config:\n  poststart-lab:image: nginx\n")()).toEqual({ config: { "poststart-lab:image": "nginx" } });
   });
 
   it("escape and cut what they repeat", () => {
-    expect(refusal(stack("- 1\n"))).toBe("Pulumi.s.yaml: [1] is not allowed: use a map of config, environment, secretsprovider, encryptedkey, encryptionsalt");
-    expect(refusal(stack(`"co\\e[2Jnfig": {}\n`))).toMatch(/^Pulumi\.s\.yaml: the top-level key "co\\u001b\[2Jnfig" is not allowed/);
-    expect(refusal(() => readStackFile("a\x1bb", dir))).toBe('--stack: "a\\u001bb" is not allowed: use a stack name of letters, digits, \'.\', \'_\' and \'-\' (no \'..\'), not a path');
+    expect(refusal(stack("- 1\n"))).toBe(
+      "Pulumi.s.yaml: [1] is not allowed: use a map of config, environment, secretsprovider, encryptedkey, encryptionsalt",
+    );
+    expect(refusal(stack(`"co\\e[2Jnfig": {}\n`))).toMatch(
+      /^Pulumi\.s\.yaml: the top-level key "co\\u001b\[2Jnfig" is not allowed/,
+    );
+    expect(refusal(() => readStackFile("a\x1bb", dir))).toBe(
+      "--stack: \"a\\u001bb\" is not allowed: use a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path",
+    );
     expect(refusal(() => readStackFile("none", dir))).toBe('--stack: "none" has no stack file Pulumi.none.yaml');
-    expect(refusal(() => withSets({}, ["https://me:hunter2@host"]))).toBe('--set: "https://me:***@host" is not <key>=<value>');
+    expect(refusal(() => withSets({}, ["https://me:hunter2@host"]))).toBe(
+      '--set: "https://me:***@host" is not <key>=<value>',
+    );
   });
 });

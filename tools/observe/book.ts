@@ -29,7 +29,9 @@ const checks = {
   ready: (r: PodRecord): Check => ({
     expect: "pod Ready",
     ok: r.ready,
-    observed: r.ready ? "Ready" : `not Ready: ${r.phase ?? "no pod seen"}${r.waitingReasons.length ? `, waiting: ${r.waitingReasons.join(" -> ")}` : ""}`,
+    observed: r.ready
+      ? "Ready"
+      : `not Ready: ${r.phase ?? "no pod seen"}${r.waitingReasons.length ? `, waiting: ${r.waitingReasons.join(" -> ")}` : ""}`,
   }),
   hookOutput: (r: PodRecord, file: string): Check => ({
     expect: `the hook's output kept in ${file}`,
@@ -39,18 +41,26 @@ const checks = {
   quote: (r: PodRecord): Check => ({
     expect: "a quote served on port 80 at /quote",
     ok: !!r.quote,
-    observed: r.quote ? `"${oneLine(r.quote)}"` : r.quoteError ? `no quote: ${oneLine(r.quoteError)}` : "no quote fetched",
+    observed: r.quote
+      ? `"${oneLine(r.quote)}"`
+      : r.quoteError
+        ? `no quote: ${oneLine(r.quoteError)}`
+        : "no quote fetched",
   }),
   creatingWhilePending: (r: PodRecord): Check => ({
     expect: "container Waiting (ContainerCreating) while the pod is Pending",
     ok: r.creatingWhilePendingAt !== undefined,
-    observed: r.creatingWhilePendingAt ? `seen at ${r.creatingWhilePendingAt}` : `not seen; waiting reasons seen: ${r.waitingReasons.join(", ") || "none"}`,
+    observed: r.creatingWhilePendingAt
+      ? `seen at ${r.creatingWhilePendingAt}`
+      : `not seen; waiting reasons seen: ${r.waitingReasons.join(", ") || "none"}`,
   }),
   held: (r: PodRecord, delay: number): Check => ({
     // whole-second timestamps: allow one second less
     expect: `the hook held the container about its ${delay} s sleep (>= ${Math.max(0, delay - 1)} s)`,
     ok: r.hold !== undefined && r.hold.seconds >= delay - 1,
-    observed: r.hold ? `held ${r.hold.seconds} s (${r.hold.since} ${r.hold.from} -> ${r.hold.until} ${r.hold.to})` : "not measured",
+    observed: r.hold
+      ? `held ${r.hold.seconds} s (${r.hold.since} ${r.hold.from} -> ${r.hold.until} ${r.hold.to})`
+      : "not measured",
   }),
   failedHookEvent: (r: PodRecord): Check => {
     const warnings = Object.values(r.failedHookEvents).filter((e) => e.type === "Warning");
@@ -63,21 +73,35 @@ const checks = {
   exitCode: (r: PodRecord): Check => {
     const f = r.hookFailures.find((h) => h.exitCode !== undefined && h.exitCode !== 0);
     return {
-      expect: "the hook's exit code and output (in the event, or in the PostStartHookError status on Kubernetes >= 1.26)",
+      expect:
+        "the hook's exit code and output (in the event, or in the PostStartHookError status on Kubernetes >= 1.26)",
       ok: f !== undefined,
-      observed: f ? `exited with ${f.exitCode}, output "${oneLine(f.output ?? "")}" (from the ${f.source})` : "not seen",
+      observed: f
+        ? `exited with ${f.exitCode}, output "${oneLine(f.output ?? "")}" (from the ${f.source})`
+        : "not seen",
     };
   },
   connectionRefused: (r: PodRecord): Check => {
     const f = r.hookFailures.find((h) => h.handler === "httpGet" && /connection refused/.test(h.error));
     return {
-      expect: "the httpGet hook's connection refused (in the event, or in the PostStartHookError status on Kubernetes >= 1.26)",
+      expect:
+        "the httpGet hook's connection refused (in the event, or in the PostStartHookError status on Kubernetes >= 1.26)",
       ok: f !== undefined,
-      observed: f ? `${oneLine(f.error)} (from the ${f.source})` : `not seen${r.hookFailures[0] ? `; hook error: ${oneLine(r.hookFailures[0].error)}` : ""}`,
+      observed: f
+        ? `${oneLine(f.error)} (from the ${f.source})`
+        : `not seen${r.hookFailures[0] ? `; hook error: ${oneLine(r.hookFailures[0].error)}` : ""}`,
     };
   },
-  restarts: (r: PodRecord, atLeast: number): Check => ({ expect: `restart count >= ${atLeast}`, ok: r.restartCount >= atLeast, observed: `restart count ${r.restartCount}` }),
-  noRestart: (r: PodRecord): Check => ({ expect: "restart count 0", ok: r.last !== undefined && r.restartCount === 0, observed: r.last ? `restart count ${r.restartCount}` : "no pod seen" }),
+  restarts: (r: PodRecord, atLeast: number): Check => ({
+    expect: `restart count >= ${atLeast}`,
+    ok: r.restartCount >= atLeast,
+    observed: `restart count ${r.restartCount}`,
+  }),
+  noRestart: (r: PodRecord): Check => ({
+    expect: "restart count 0",
+    ok: r.last !== undefined && r.restartCount === 0,
+    observed: r.last ? `restart count ${r.restartCount}` : "no pod seen",
+  }),
   crashLoop: (r: PodRecord): Check => ({
     expect: "waiting reason CrashLoopBackOff",
     ok: r.waitingReasons.includes("CrashLoopBackOff"),
@@ -112,14 +136,21 @@ const checks = {
 };
 
 /** The book's expected end state of each scenario, as checks on what was seen of its pod. */
-const hookOutputChecks = (r: PodRecord, x: Expectation) => (x.hookOutputFile ? [checks.hookOutput(r, x.hookOutputFile)] : []);
+const hookOutputChecks = (r: PodRecord, x: Expectation) =>
+  x.hookOutputFile ? [checks.hookOutput(r, x.hookOutputFile)] : [];
 
 export function scenarioChecks(scenario: Scenario, r: PodRecord, x: Expectation): Check[] {
   switch (scenario) {
     case "quote-poststart":
       return [checks.ready(r), checks.quote(r), ...hookOutputChecks(r, x)];
     case "quote-poststart-slow":
-      return [checks.creatingWhilePending(r), checks.ready(r), checks.held(r, x.slowHookDelaySeconds), checks.quote(r), ...hookOutputChecks(r, x)];
+      return [
+        checks.creatingWhilePending(r),
+        checks.ready(r),
+        checks.held(r, x.slowHookDelaySeconds),
+        checks.quote(r),
+        ...hookOutputChecks(r, x),
+      ];
     case "quote-poststart-fail":
       return [checks.failedHookEvent(r), checks.exitCode(r), checks.restarts(r, 1), checks.crashLoop(r)];
     case "quote-poststart-fail-norestart":

@@ -13,23 +13,28 @@ import { rawConfig } from "../stack-file";
 import { Observer, type Seen } from "./observer";
 import { plan } from "./plan";
 
-const USAGE = "usage: npm run observe -- --stack <name> | --scenario <name> [--namespace <ns>] [--timeout <seconds>] [--json] [--svg <dir>]";
+const USAGE =
+  "usage: npm run observe -- --stack <name> | --scenario <name> [--namespace <ns>] [--timeout <seconds>] [--json] [--svg <dir>]";
+
+function parseOptions() {
+  return parseArgs({
+    options: {
+      stack: { type: "string" },
+      scenario: { type: "string" },
+      namespace: { type: "string" },
+      timeout: { type: "string", default: "180" },
+      json: { type: "boolean", default: false },
+      svg: { type: "string" },
+    },
+  }).values;
+}
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 async function main(): Promise<number> {
-  let values;
+  let values: ReturnType<typeof parseOptions>;
   try {
-    values = parseArgs({
-      options: {
-        stack: { type: "string" },
-        scenario: { type: "string" },
-        namespace: { type: "string" },
-        timeout: { type: "string", default: "180" },
-        json: { type: "boolean", default: false },
-        svg: { type: "string" },
-      },
-    }).values;
+    values = parseOptions();
   } catch (e) {
     process.stderr.write(`observe: ${message(e)}\n${USAGE}\n`);
     return 2;
@@ -39,8 +44,8 @@ async function main(): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  let p;
-  let kube;
+  let p: Awaited<ReturnType<typeof plan>>;
+  let kube: KubeClient;
   try {
     p = await plan(rawConfig({ stack: values.stack, scenario: values.scenario }), values.namespace);
     kube = await KubeClient.connect(p.context);
@@ -59,7 +64,12 @@ async function main(): Promise<number> {
   // The JSON lines on stdout are the timeline alone.
   (json ? process.stderr : process.stdout).write(`${header}\n`);
   const { code, seen } = await new Promise<{ code: number; seen: Seen[] }>((resolve) => {
-    const observer = new Observer(kube, p, { timeoutSeconds, json, live: !json && process.stdout.isTTY === true }, (code, seen) => resolve({ code, seen }));
+    const observer = new Observer(
+      kube,
+      p,
+      { timeoutSeconds, json, live: !json && process.stdout.isTTY === true },
+      (code, seen) => resolve({ code, seen }),
+    );
     process.once("SIGINT", () => observer.stop());
     observer.run();
   });

@@ -1,6 +1,13 @@
 // Pod and event objects (JSON, as the API server sends them) -> timeline facts: what changed, as
 // data. No I/O and no clock: the caller stamps each fact with the time it learned it.
-import { type HookFailure, parseHookFailure, type RawCondition, type RawContainerState, type RawEvent, type RawPod } from "../../infra/pod-state";
+import {
+  type HookFailure,
+  parseHookFailure,
+  type RawCondition,
+  type RawContainerState,
+  type RawEvent,
+  type RawPod,
+} from "../../infra/pod-state";
 
 export type { HookFailure, RawCondition, RawContainerState, RawEvent, RawPod };
 
@@ -27,13 +34,37 @@ export type Fact =
       restartCount: number;
       hook?: HookFailure;
     }
-  | { kind: "restart"; pod: string; container: string; restartCount: number; lastReason?: string; lastExitCode?: number }
-  | { kind: "event"; pod: string; type: string; reason: string; message: string; count: number; at?: string; hook?: HookFailure }
+  | {
+      kind: "restart";
+      pod: string;
+      container: string;
+      restartCount: number;
+      lastReason?: string;
+      lastExitCode?: number;
+    }
+  | {
+      kind: "event";
+      pod: string;
+      type: string;
+      reason: string;
+      message: string;
+      count: number;
+      at?: string;
+      hook?: HookFailure;
+    }
   | ({ kind: "hook"; pod: string; container: string } & Hold)
   | { kind: "quote"; pod: string; quote?: string; error?: string }
   | { kind: "hook-output"; pod: string; file: string; output?: string; error?: string }
   | { kind: "receiver"; pod: string; receiver: string; request: string; status: number; client: string; line: string }
-  | { kind: "verdict"; pod: string; scenario: string; ok: boolean; expected: string[]; observed: string[]; failed: string[] };
+  | {
+      kind: "verdict";
+      pod: string;
+      scenario: string;
+      ok: boolean;
+      expected: string[];
+      observed: string[];
+      failed: string[];
+    };
 
 /** A fact with the time the observer learned it: `t` seconds since observation start, `time` the wall clock. */
 export type Entry = { t: number; time: string } & Fact;
@@ -42,14 +73,25 @@ export function stamp(fact: Fact, now: Date, start: Date): Entry {
   return { t: Math.round((now.getTime() - start.getTime()) / 100) / 10, time: now.toISOString(), ...fact };
 }
 
-function stateOf(s: RawContainerState | undefined): Pick<Extract<Fact, { kind: "container" }>, "state" | "reason" | "message" | "exitCode"> {
+function stateOf(
+  s: RawContainerState | undefined,
+): Pick<Extract<Fact, { kind: "container" }>, "state" | "reason" | "message" | "exitCode"> {
   if (s?.running) return { state: "running" };
   if (s?.terminated) {
     const t = s.terminated;
-    return { state: "terminated", reason: t.reason ?? (t.exitCode === 0 ? "Completed" : "Error"), exitCode: t.exitCode, ...(t.message ? { message: t.message } : {}) };
+    return {
+      state: "terminated",
+      reason: t.reason ?? (t.exitCode === 0 ? "Completed" : "Error"),
+      exitCode: t.exitCode,
+      ...(t.message ? { message: t.message } : {}),
+    };
   }
   const w = s?.waiting;
-  return { state: "waiting", ...(w?.reason ? { reason: w.reason } : {}), ...(w?.message ? { message: w.message } : {}) };
+  return {
+    state: "waiting",
+    ...(w?.reason ? { reason: w.reason } : {}),
+    ...(w?.message ? { message: w.message } : {}),
+  };
 }
 
 function condition(pod: RawPod, type: string): RawCondition | undefined {
@@ -96,14 +138,24 @@ export function podFacts(previous: RawPod | undefined, pod: RawPod): Fact[] {
         pod: pod.metadata.name,
         container: cs.name,
         restartCount: cs.restartCount,
-        ...(last ? { lastReason: last.reason ?? (last.exitCode === 0 ? "Completed" : "Error"), lastExitCode: last.exitCode } : {}),
+        ...(last
+          ? { lastReason: last.reason ?? (last.exitCode === 0 ? "Completed" : "Error"), lastExitCode: last.exitCode }
+          : {}),
       });
     }
     const state = stateOf(cs.state);
     const changed = !before || key(stateOf(before.state)) !== key(state) || before.ready !== cs.ready;
     if (!changed) continue;
     const hook = state.reason === "PostStartHookError" ? parseHookFailure(state.message) : undefined;
-    facts.push({ kind: "container", pod: pod.metadata.name, container: cs.name, ...state, ready: cs.ready, restartCount: cs.restartCount, ...(hook ? { hook } : {}) });
+    facts.push({
+      kind: "container",
+      pod: pod.metadata.name,
+      container: cs.name,
+      ...state,
+      ready: cs.ready,
+      restartCount: cs.restartCount,
+      ...(hook ? { hook } : {}),
+    });
   }
   return facts;
 }
@@ -134,9 +186,16 @@ export function eventFact(e: RawEvent): Extract<Fact, { kind: "event" }> {
  * when we first saw the container `ContainerCreating`; to `ContainersReady` (the container counts as
  * started only once its hook returned), else when we saw it ready. Timestamps have whole seconds.
  */
-export function hookHold(pod: RawPod, started?: { startedEventAt?: string; creatingSeenAt?: string; readySeenAt?: string }): Hold | undefined {
+export function hookHold(
+  pod: RawPod,
+  started?: { startedEventAt?: string; creatingSeenAt?: string; readySeenAt?: string },
+): Hold | undefined {
   const readyAt = trueSince(pod, "ContainersReady") ?? trueSince(pod, "Ready");
-  const to = readyAt ? { to: readyAt, until: "ContainersReady" } : started?.readySeenAt ? { to: started.readySeenAt, until: "seen ready" } : undefined;
+  const to = readyAt
+    ? { to: readyAt, until: "ContainersReady" }
+    : started?.readySeenAt
+      ? { to: started.readySeenAt, until: "seen ready" }
+      : undefined;
   if (!to) return undefined;
   const candidates: [string, string | undefined][] = [
     ["Started event", started?.startedEventAt],

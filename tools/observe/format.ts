@@ -38,7 +38,10 @@ export function formatEntry(e: Entry): string {
       return `${head}receiver ${e.receiver} logged "${e.request}" from ${e.client}, answered ${e.status}`;
     case "verdict": {
       const lines = e.expected.map((x, i) => `    ${e.failed.includes(x) ? "FAIL" : "ok  "} ${x}: ${e.observed[i]}`);
-      return [`${e.scenario}: ${e.ok ? "behaved as the book says" : `did NOT behave as the book says (${e.failed.length} of ${e.expected.length} expectations failed)`}`, ...lines].join("\n");
+      return [
+        `${e.scenario}: ${e.ok ? "behaved as the book says" : `did NOT behave as the book says (${e.failed.length} of ${e.expected.length} expectations failed)`}`,
+        ...lines,
+      ].join("\n");
     }
   }
 }

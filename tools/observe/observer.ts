@@ -2,11 +2,11 @@
 // what a ready pod serves or logged, and ends with the verdicts once every scenario has settled,
 // at the time limit, or on Ctrl-C.
 import type { KubeClient } from "../../cluster/kube";
+import { findLoggedRequest } from "../../cluster/receiver-log";
 import type { Scenario } from "../../stacks/settings";
 import { verdict } from "./book";
 import type { Fact, RawEvent, RawPod } from "./facts";
 import type { Plan, Target } from "./plan";
-import { findLoggedRequest } from "../../cluster/receiver-log";
 import { fetchQuote, readHookOutput } from "./probes";
 import { newRecord, observeEvent, observePod, type PodRecord } from "./record";
 import { Terminal, waitingFor } from "./terminal";
@@ -53,7 +53,9 @@ export class Observer {
     this.timer = setInterval(() => this.tick(), 1000);
     const ns = encodeURIComponent(this.p.namespace);
     this.watch(`/api/v1/namespaces/${ns}/pods`, {}, (type, obj) => this.onPod(type, obj as RawPod));
-    this.watch(`/api/v1/namespaces/${ns}/events`, { fieldSelector: "involvedObject.kind=Pod" }, (_type, obj) => this.onEvent(obj as RawEvent));
+    this.watch(`/api/v1/namespaces/${ns}/events`, { fieldSelector: "involvedObject.kind=Pod" }, (_type, obj) =>
+      this.onEvent(obj as RawEvent),
+    );
   }
 
   /**
@@ -82,7 +84,8 @@ export class Observer {
     if (!record) return;
     const now = new Date();
     if (type === "DELETED") {
-      if (pod.metadata.uid === record.uid) this.emit({ kind: "phase", pod: record.pod, phase: "Deleted", ready: false }, now);
+      if (pod.metadata.uid === record.uid)
+        this.emit({ kind: "phase", pod: record.pod, phase: "Deleted", ready: false }, now);
       return;
     }
     if (record.uid && record.uid !== pod.metadata.uid) {
@@ -118,15 +121,20 @@ export class Observer {
     this.records.get(fact.pod)?.timeline.push(this.out.fact(fact, now));
   }
 
-  /** Starts what the scenarios need once their pods are ready (the quote, the receiver's log), and stops when all are settled. */
+  /**
+   * Starts what the scenarios need once their pods are ready (the quote, the receiver's log), and stops when all are
+   * settled.
+   */
   private update(): void {
     if (this.finished) return;
     for (const t of this.p.targets) {
       const r = this.records.get(t.pod)!;
       if (!r.ready || !r.uid) continue;
       if (t.quote && r.quote === undefined) this.attempt(`quote ${t.pod}`, () => this.readQuote(t, r));
-      if (t.expectation.hookOutputFile && r.hookOutput === undefined) this.attempt(`hook output ${t.pod}`, () => this.readHookOutput(t, r));
-      if (t.receiver && t.expectation.hookPath && r.request === undefined) this.attempt(`receiver ${t.pod}`, () => this.readReceiver(t, r));
+      if (t.expectation.hookOutputFile && r.hookOutput === undefined)
+        this.attempt(`hook output ${t.pod}`, () => this.readHookOutput(t, r));
+      if (t.receiver && t.expectation.hookPath && r.request === undefined)
+        this.attempt(`receiver ${t.pod}`, () => this.readReceiver(t, r));
     }
     if (this.p.targets.every((t) => this.settled(t))) this.finish();
   }
@@ -164,9 +172,17 @@ export class Observer {
 
   private async readReceiver(t: Target, r: PodRecord): Promise<void> {
     const { service, selector: labels } = t.receiver!;
-    const selector = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(",");
+    const selector = Object.entries(labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",");
     try {
-      const found = await findLoggedRequest(this.kube, t.namespace, selector, t.expectation.hookPath!, r.last?.metadata.creationTimestamp);
+      const found = await findLoggedRequest(
+        this.kube,
+        t.namespace,
+        selector,
+        t.expectation.hookPath!,
+        r.last?.metadata.creationTimestamp,
+      );
       if ("request" in found) {
         r.request = found.request;
         const { request, status, client, line } = found.request;
@@ -177,21 +193,29 @@ export class Observer {
     }
   }
 
-  /** Done with a scenario: it behaved as the book says, or its pod ended (Failed/Succeeded) 5 s ago and cannot change. */
+  /**
+   * Done with a scenario: it behaved as the book says, or its pod ended (Failed/Succeeded) 5 s ago and cannot change.
+   */
   private settled(t: Target): boolean {
     const r = this.records.get(t.pod)!;
-    return verdict(t.scenario, r, t.expectation).ok || (r.terminalAt !== undefined && Date.now() - Date.parse(r.terminalAt) > 5000);
+    return (
+      verdict(t.scenario, r, t.expectation).ok ||
+      (r.terminalAt !== undefined && Date.now() - Date.parse(r.terminalAt) > 5000)
+    );
   }
 
   private tick(): void {
     const now = new Date();
     if (now.getTime() - this.start.getTime() >= this.options.timeoutSeconds * 1000) {
       this.out.note(`observe: time limit of ${this.options.timeoutSeconds} s reached`);
-      return this.finish();
+      this.finish();
+      return;
     }
     this.update();
     if (this.finished || !this.options.live) return;
-    const waiting = this.p.targets.filter((t) => !this.settled(t)).map((t) => waitingFor(t.scenario, this.records.get(t.pod)!, t.expectation, now.toISOString()));
+    const waiting = this.p.targets
+      .filter((t) => !this.settled(t))
+      .map((t) => waitingFor(t.scenario, this.records.get(t.pod)!, t.expectation, now.toISOString()));
     this.out.status(`[${Math.round((now.getTime() - this.start.getTime()) / 1000)} s] ${waiting.join(" | ")}`);
   }
 

@@ -36,7 +36,10 @@ export interface Bar {
   label: string;
 }
 
-/** A moment on a lane: an event (each occurrence of a repeated one is a mark of its own), a restart, what the observer read. */
+/**
+ * A moment on a lane: an event (each occurrence of a repeated one is a mark of its own), a restart, what the observer
+ * read.
+ */
 export interface Mark {
   lane: string;
   at: number;
@@ -65,9 +68,15 @@ const is =
     e.kind === kind;
 
 function containerState(e: Of<"container">): { key: Key; label: string } {
-  if (e.state === "running") return e.ready ? { key: "ready", label: "Running, ready" } : { key: "running", label: "Running" };
-  if (e.state === "terminated") return { key: "ended", label: `${e.reason ?? "Terminated"}${e.exitCode !== undefined ? ` (exit ${e.exitCode})` : ""}` };
-  const key: Key = e.reason === "CrashLoopBackOff" ? "back-off" : e.reason === "PostStartHookError" ? "hook failed" : "waiting";
+  if (e.state === "running")
+    return e.ready ? { key: "ready", label: "Running, ready" } : { key: "running", label: "Running" };
+  if (e.state === "terminated")
+    return {
+      key: "ended",
+      label: `${e.reason ?? "Terminated"}${e.exitCode !== undefined ? ` (exit ${e.exitCode})` : ""}`,
+    };
+  const key: Key =
+    e.reason === "CrashLoopBackOff" ? "back-off" : e.reason === "PostStartHookError" ? "hook failed" : "waiting";
   return { key, label: e.reason ?? "Waiting" };
 }
 
@@ -79,14 +88,20 @@ function podState(e: Of<"phase">): { key: Key; label: string } {
 }
 
 /** Consecutive states as bars: each lasts until the next one on its lane, the last until `end`. */
-function stateBars<E extends Entry>(entries: E[], lane: (e: E) => string, state: (e: E) => { key: Key; label: string }, end: number): Bar[] {
+function stateBars<E extends Entry>(
+  entries: E[],
+  lane: (e: E) => string,
+  state: (e: E) => { key: Key; label: string },
+  end: number,
+): Bar[] {
   return entries.map((e, i) => {
     const next = entries.slice(i + 1).find((n) => lane(n) === lane(e));
     return { lane: lane(e), from: e.t, to: next?.t ?? end, ...state(e) };
   });
 }
 
-const failureLabel = (hook: HookFailure | undefined) => truncate(hook ? describeHook(hook).replace(/^the post-start hook /, "") : "failed", 60);
+const failureLabel = (hook: HookFailure | undefined) =>
+  truncate(hook ? describeHook(hook).replace(/^the post-start hook /, "") : "failed", 60);
 
 /**
  * The hook's runs: each from the kubelet's `Started` event (it runs the hook right after starting the
@@ -98,7 +113,13 @@ function hookBars(timeline: Entry[], end: number): Bar[] {
   const toT = (ref: Entry, iso: string) => ref.t + (Date.parse(iso) - Date.parse(ref.time)) / 1000;
   timeline.forEach((e, i) => {
     if (is("hook")(e) && !timeline.slice(0, i).some(isStarted)) {
-      bars.push({ lane: HOOK_LANE, from: toT(e, e.from), to: toT(e, e.to), key: "post-start hook", label: `held ${e.seconds} s` });
+      bars.push({
+        lane: HOOK_LANE,
+        from: toT(e, e.from),
+        to: toT(e, e.to),
+        key: "post-start hook",
+        label: `held ${e.seconds} s`,
+      });
     }
     if (isStarted(e)) bars.push({ lane: HOOK_LANE, from: e.t, ...hookRunEnd(timeline.slice(i + 1), end) });
   });
@@ -111,11 +132,16 @@ const isStarted = (e: Entry) => e.kind === "event" && e.reason === "Started";
 function hookRunEnd(after: Entry[], end: number): Pick<Bar, "to" | "key" | "label"> {
   for (const n of after) {
     if (is("hook")(n)) return { to: n.t, key: "post-start hook", label: `held ${n.seconds} s` };
-    if ((is("event")(n) && n.reason === "FailedPostStartHook") || (is("container")(n) && n.reason === "PostStartHookError")) {
+    if (
+      (is("event")(n) && n.reason === "FailedPostStartHook") ||
+      (is("container")(n) && n.reason === "PostStartHookError")
+    ) {
       // Since Kubernetes 1.26 the event says only "PostStartHook failed": the details come with the status.
       const nextStart = after.findIndex(isStarted);
       const run = nextStart < 0 ? after : after.slice(0, nextStart);
-      const detailed = run.find((x): x is Of<"event" | "container"> => (x.kind === "event" || x.kind === "container") && x.hook !== undefined);
+      const detailed = run.find(
+        (x): x is Of<"event" | "container"> => (x.kind === "event" || x.kind === "container") && x.hook !== undefined,
+      );
       return { to: n.t, key: "hook failed", label: failureLabel(detailed?.hook) };
     }
     if (isStarted(n)) return { to: n.t, key: "post-start hook", label: "" };
@@ -125,8 +151,10 @@ function hookRunEnd(after: Entry[], end: number): Pick<Bar, "to" | "key" | "labe
 
 function observerMark(e: Of<"quote" | "hook-output" | "receiver">): Mark | undefined {
   if (e.kind === "receiver") return { lane: EVENT_LANE, at: e.t, key: "observer read", label: "request logged" }; // which request: in the notes
-  if (e.kind === "quote" && e.quote !== undefined) return { lane: EVENT_LANE, at: e.t, key: "observer read", label: "quote served" };
-  if (e.kind === "hook-output" && e.output !== undefined) return { lane: EVENT_LANE, at: e.t, key: "observer read", label: "hook output read" };
+  if (e.kind === "quote" && e.quote !== undefined)
+    return { lane: EVENT_LANE, at: e.t, key: "observer read", label: "quote served" };
+  if (e.kind === "hook-output" && e.output !== undefined)
+    return { lane: EVENT_LANE, at: e.t, key: "observer read", label: "hook output read" };
   return undefined;
 }
 
@@ -135,7 +163,11 @@ function notes(timeline: Entry[]): string[] {
   const quote = timeline.filter(is("quote")).find((q) => q.quote !== undefined);
   const request = timeline.filter(is("receiver"))[0];
   return [
-    verdict ? (verdict.ok ? "behaved as the book says" : `did NOT behave as the book says: ${verdict.failed.join("; ")}`) : "no verdict (the observer was stopped)",
+    verdict
+      ? verdict.ok
+        ? "behaved as the book says"
+        : `did NOT behave as the book says: ${verdict.failed.join("; ")}`
+      : "no verdict (the observer was stopped)",
     ...(quote ? [`quote served: ${oneLine(JSON.stringify(quote.quote!.trim()))}`] : []),
     ...(request ? [`receiver ${request.receiver} logged "${request.request}" from ${request.client}`] : []),
   ].map((line) => truncate(line, 120));
@@ -152,9 +184,22 @@ export function sceneOf(scenario: string, pod: string, timeline: Entry[]): Scene
     ...hookBars(timeline, end),
   ];
   const marks: Mark[] = [
-    ...timeline.filter(is("restart")).map((e): Mark => ({ lane: containerLane(e.container), at: e.t, key: "restart", label: `#${e.restartCount}` })),
-    ...events.map((e): Mark => ({ lane: EVENT_LANE, at: e.t, key: e.type === "Warning" ? "Warning event" : "Normal event", label: e.reason })),
-    ...timeline.filter((e): e is Of<"quote" | "hook-output" | "receiver"> => ["quote", "hook-output", "receiver"].includes(e.kind)).flatMap((e) => observerMark(e) ?? []),
+    ...timeline
+      .filter(is("restart"))
+      .map((e): Mark => ({ lane: containerLane(e.container), at: e.t, key: "restart", label: `#${e.restartCount}` })),
+    ...events.map(
+      (e): Mark => ({
+        lane: EVENT_LANE,
+        at: e.t,
+        key: e.type === "Warning" ? "Warning event" : "Normal event",
+        label: e.reason,
+      }),
+    ),
+    ...timeline
+      .filter((e): e is Of<"quote" | "hook-output" | "receiver"> =>
+        ["quote", "hook-output", "receiver"].includes(e.kind),
+      )
+      .flatMap((e) => observerMark(e) ?? []),
   ];
   // A hold that began before the observer started reaches back before 0.
   const start = Math.floor(Math.min(end, ...timeline.map((e) => e.t), ...bars.map((b) => b.from)));

@@ -1,6 +1,7 @@
 // A scene (picture-data.ts) -> a Vega-Lite chart: one band per lane, time across, a legend below.
 // Sized for a README (about 800 px wide); labels that would not fit are cut or moved to another row.
-import type { TopLevelSpec } from "vega-lite" with { "resolution-mode": "import" };
+type TopLevelSpec = import("vega-lite", { with: { "resolution-mode": "import" }}).TopLevelSpec;
+
 import { truncate } from "./format";
 import { type Bar, EVENT_LANE, type Key, LEGEND, type Mark, type Scene } from "./picture-data";
 
@@ -58,7 +59,10 @@ export function groupLabel(group: Mark[], all: Mark[]): string {
     .join(", ");
 }
 
-/** Each mark's label row: the first row where it does not run into the previous label, UNLABELLED when none is free; `left`: where a label starts, in pixels. */
+/**
+ * Each mark's label row: the first row where it does not run into the previous label, UNLABELLED when none is free;
+ * `left`: where a label starts, in pixels.
+ */
 export function labelRows(marks: Mark[], left: (m: Mark) => number): number[] {
   const freeFrom = Array<number>(LABEL_ROWS).fill(-Infinity);
   return marks.map((m) => {
@@ -83,12 +87,22 @@ function rows(scene: Scene) {
   // Restarts are labelled above their tick; the events (the last lane) in rows under theirs.
   // A label starts at its mark, or further left where it would run past the plot's right edge.
   const labelLeft = (m: Mark) => Math.max(0, Math.min(x(m.at), PLOT_WIDTH - labelWidth(m.label)));
-  const placed = (m: Mark, row: number) => ({ ...m, layer: "mark", row, labelAt: scene.start + (labelLeft(m) / PLOT_WIDTH) * (scene.end - scene.start) });
+  const placed = (m: Mark, row: number) => ({
+    ...m,
+    layer: "mark",
+    row,
+    labelAt: scene.start + (labelLeft(m) / PLOT_WIDTH) * (scene.end - scene.start),
+  });
   const restarts = scene.marks.filter((m) => m.key === "restart").map((m) => placed(m, -1));
-  const clusters = closeTogether(scene.marks.filter((m) => m.lane === EVENT_LANE), x);
+  const clusters = closeTogether(
+    scene.marks.filter((m) => m.lane === EVENT_LANE),
+    x,
+  );
   const labelled = clusters.map((c) => ({ ...c[0]!, label: truncate(groupLabel(c, scene.marks), MAX_LABEL) }));
   const eventRows = labelRows(labelled, labelLeft);
-  const events = clusters.flatMap((c, i) => c.map((m, j) => (j === 0 ? placed(labelled[i]!, eventRows[i]!) : placed(m, UNLABELLED))));
+  const events = clusters.flatMap((c, i) =>
+    c.map((m, j) => (j === 0 ? placed(labelled[i]!, eventRows[i]!) : placed(m, UNLABELLED))),
+  );
   const marks = [...events, ...restarts];
   return [...bars, ...marks];
 }
@@ -97,7 +111,11 @@ const markLabel = (name: string, filter: string, dy: number, baseline: "top" | "
   name,
   transform: [{ filter }],
   mark: { type: "text" as const, align: "left" as const, baseline, dx: 3, dy, fontSize: 10 },
-  encoding: { x: { field: "labelAt", type: "quantitative" as const }, text: { field: "label" }, color: { value: "#222" } },
+  encoding: {
+    x: { field: "labelAt", type: "quantitative" as const },
+    text: { field: "label" },
+    color: { value: "#222" },
+  },
 });
 
 /** The Vega-Lite chart of one scenario. */
@@ -105,17 +123,36 @@ export function chartSpec(scene: Scene): TopLevelSpec {
   const keys = Object.keys(LEGEND) as Key[];
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: `${scene.scenario} (pod ${scene.pod})`, subtitle: scene.notes, anchor: "start", frame: "group", dx: 10 - LANE_NAMES, fontSize: 14, subtitleFontSize: 11 },
+    title: {
+      text: `${scene.scenario} (pod ${scene.pod})`,
+      subtitle: scene.notes,
+      anchor: "start",
+      frame: "group",
+      dx: 10 - LANE_NAMES,
+      fontSize: 14,
+      subtitleFontSize: 11,
+    },
     width: PLOT_WIDTH,
     height: LANE_HEIGHT * scene.lanes.length,
     background: "white",
     // Fixed margins, not Vega's autosize: without a canvas Vega guesses text widths (0.8 em a
     // character), wider than drawn, and would make the picture far wider than 800 px.
     autosize: { type: "none" },
-    padding: { left: LANE_NAMES, right: PICTURE_WIDTH - LANE_NAMES - PLOT_WIDTH, top: 30 + 14 * scene.notes.length, bottom: 160 },
+    padding: {
+      left: LANE_NAMES,
+      right: PICTURE_WIDTH - LANE_NAMES - PLOT_WIDTH,
+      top: 30 + 14 * scene.notes.length,
+      bottom: 160,
+    },
     data: { values: rows(scene) },
     encoding: {
-      y: { field: "lane", type: "nominal", sort: scene.lanes, scale: { domain: scene.lanes }, axis: { title: null, labelFontSize: 11, labelLimit: 140 } },
+      y: {
+        field: "lane",
+        type: "nominal",
+        sort: scene.lanes,
+        scale: { domain: scene.lanes },
+        axis: { title: null, labelFontSize: 11, labelLimit: 140 },
+      },
     },
     layer: [
       {
@@ -142,7 +179,11 @@ export function chartSpec(scene: Scene): TopLevelSpec {
         name: "bar_labels",
         transform: [{ filter: "datum.layer === 'bar'" }],
         mark: { type: "text", fontSize: 10 },
-        encoding: { x: { field: "mid", type: "quantitative" }, text: { field: "text" }, color: { field: "ink", type: "nominal", scale: null } },
+        encoding: {
+          x: { field: "mid", type: "quantitative" },
+          text: { field: "text" },
+          color: { field: "ink", type: "nominal", scale: null },
+        },
       },
       {
         name: "marks",
@@ -150,7 +191,9 @@ export function chartSpec(scene: Scene): TopLevelSpec {
         mark: { type: "tick", thickness: 2, bandSize: LANE_HEIGHT * 0.8 },
         encoding: { x: { field: "at", type: "quantitative" }, color: { field: "key", type: "nominal" } },
       },
-      ...Array.from({ length: LABEL_ROWS }, (_, row) => markLabel(`mark_labels_${row}`, `datum.row === ${row}`, LANE_HEIGHT * 0.4 + row * LABEL_HEIGHT, "top")),
+      ...Array.from({ length: LABEL_ROWS }, (_, row) =>
+        markLabel(`mark_labels_${row}`, `datum.row === ${row}`, LANE_HEIGHT * 0.4 + row * LABEL_HEIGHT, "top"),
+      ),
       markLabel("restart_labels", "datum.row === -1", -LANE_HEIGHT * 0.4, "bottom"),
     ],
     config: { view: { stroke: null }, font: "sans-serif" },

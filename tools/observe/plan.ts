@@ -35,7 +35,9 @@ function described(component: ReturnType<ReturnType<typeof scenarioDeployer>>) {
     quote: "quote" in component ? { ...component.quote } : undefined,
     hookOutputFile: "hookOutputFile" in component ? component.hookOutputFile : undefined,
     hookPath: httpGet?.hookPath,
-    receiver: httpGet?.receiver ? { service: httpGet.receiver.serviceName, selector: httpGet.receiver.selector } : undefined,
+    receiver: httpGet?.receiver
+      ? { service: httpGet.receiver.serviceName, selector: httpGet.receiver.selector }
+      : undefined,
   };
 }
 

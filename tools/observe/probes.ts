@@ -18,7 +18,10 @@ async function getText(kube: KubeClient, path: string): Promise<string> {
 
 /** The quote the pod serves; throws when it serves none (yet). */
 export async function fetchQuote(kube: KubeClient, t: Target): Promise<string> {
-  const quote = await getText(kube, `/api/v1/namespaces/${encodeURIComponent(t.namespace)}/pods/${t.pod}:${t.quote!.port}/proxy${t.quote!.path}`);
+  const quote = await getText(
+    kube,
+    `/api/v1/namespaces/${encodeURIComponent(t.namespace)}/pods/${t.pod}:${t.quote!.port}/proxy${t.quote!.path}`,
+  );
   if (quote.trim() === "") throw new Error("empty answer");
   return quote;
 }

@@ -1,7 +1,18 @@
 // The record of what was seen of one pod: structured state, updated from pod objects and events,
 // that the verdicts read; text is made only when printing (format.ts).
 import type { LoggedRequest } from "../../infra/pod-watch";
-import { type Entry, type Fact, hookHold, eventFact, podFacts, type Hold, type HookFailure, type RawEvent, type RawPod, trueSince } from "./facts";
+import {
+  type Entry,
+  eventFact,
+  type Fact,
+  type Hold,
+  type HookFailure,
+  hookHold,
+  podFacts,
+  type RawEvent,
+  type RawPod,
+  trueSince,
+} from "./facts";
 
 export interface PodRecord {
   pod: string;
@@ -33,7 +44,16 @@ export interface PodRecord {
 }
 
 export function newRecord(pod: string): PodRecord {
-  return { pod, ready: false, waitingReasons: [], restartCount: 0, failedHookEvents: {}, hookFailures: [], seenEvents: [], timeline: [] };
+  return {
+    pod,
+    ready: false,
+    waitingReasons: [],
+    restartCount: 0,
+    failedHookEvents: {},
+    hookFailures: [],
+    seenEvents: [],
+    timeline: [],
+  };
 }
 
 /** Updates `record` with a pod object seen at `now`; returns the new facts (a hook hold once the pod gets ready). */
@@ -52,11 +72,16 @@ export function observePod(record: PodRecord, pod: RawPod, now: string): Fact[] 
   }
   for (const f of facts) {
     if (f.kind === "container" && f.hook) record.hookFailures.push({ ...f.hook, source: "status" });
-    if (f.kind === "container" || (f.kind === "phase" && !(pod.status?.containerStatuses ?? []).length)) record.doing = { fact: f, since: now };
+    if (f.kind === "container" || (f.kind === "phase" && !(pod.status?.containerStatuses ?? []).length))
+      record.doing = { fact: f, since: now };
   }
   const ready = trueSince(pod, "Ready") !== undefined;
   if (ready && !record.ready) {
-    record.hold = hookHold(pod, { startedEventAt: record.startedEventAt, creatingSeenAt: record.creatingWhilePendingAt, readySeenAt: record.readySeenAt });
+    record.hold = hookHold(pod, {
+      startedEventAt: record.startedEventAt,
+      creatingSeenAt: record.creatingWhilePendingAt,
+      readySeenAt: record.readySeenAt,
+    });
     const container = pod.status?.containerStatuses?.[0]?.name ?? "";
     if (record.hold) facts.push({ kind: "hook", pod: pod.metadata.name, container, ...record.hold });
   }
@@ -72,7 +97,11 @@ export function observeEvent(record: PodRecord, e: RawEvent): Fact[] {
   record.seenEvents.push(id);
   if (fact.reason === "Started" && fact.at) record.startedEventAt = fact.at;
   if (fact.reason === "FailedPostStartHook") {
-    record.failedHookEvents[e.metadata.uid ?? e.metadata.name ?? id] = { count: fact.count, message: fact.message, type: fact.type };
+    record.failedHookEvents[e.metadata.uid ?? e.metadata.name ?? id] = {
+      count: fact.count,
+      message: fact.message,
+      type: fact.type,
+    };
     if (fact.hook) record.hookFailures.push({ ...fact.hook, source: "event" });
   }
   return [fact];

@@ -48,7 +48,11 @@ export class Terminal {
 /** What a scenario's pod is doing and still waits for, for the live status line. */
 export function waitingFor(scenario: Scenario, r: PodRecord, x: Expectation, now: string): string {
   const missing = scenarioChecks(scenario, r, x).find((c) => !c.ok);
-  const doing = !r.doing ? "not created yet" : r.doing.fact.kind === "container" ? `${r.doing.fact.container} ${describeState(r.doing.fact)}` : describePhase(r.doing.fact);
+  const doing = !r.doing
+    ? "not created yet"
+    : r.doing.fact.kind === "container"
+      ? `${r.doing.fact.container} ${describeState(r.doing.fact)}`
+      : describePhase(r.doing.fact);
   const since = r.doing ? ` for ${Math.round((Date.parse(now) - Date.parse(r.doing.since)) / 1000)} s` : "";
   return `${r.pod}: ${doing}${since}${missing ? `, waiting for ${missing.expect}` : ""}`;
 }
