@@ -9,7 +9,7 @@ SAY_AS=lab
 # shellcheck source=lab/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-K8S_VERSION=v1.34.4
+K8S_VERSION=v1.37.2
 SERVICE_CIDR=10.96.0.0/16
 SERVICE_IP=10.96.0.1 # first address of SERVICE_CIDR: the `kubernetes` Service
 APISERVER_PORT=${LAB_APISERVER_PORT:-6443}
@@ -39,6 +39,7 @@ RUN=$LAB/run
 PKI=$LAB/pki
 LOG=$LAB/log
 ETCD_DATA=$LAB/etcd
+ETCD_VERSION_FILE=$LAB/etcd.version # the etcd version that last ran on ETCD_DATA
 KUBECONFIG_FILE=$LAB/kubeconfig
 NODE_DIR=$LAB/node           # the node's config and state: containerd, kubelet, CNI
 CONTAINERD_DIR=$NODE_DIR/containerd
@@ -98,6 +99,11 @@ up_failed() {
 }
 
 cmd_up() {
+  local running
+  if all_running && running=$(running_version) && [[ $running != "$K8S_VERSION" ]]; then
+    say "a lab of Kubernetes $running runs (from before this checkout moved to $K8S_VERSION): stopping it, then starting $K8S_VERSION"
+    stop_all
+  fi
   if all_running; then
     say "already running ($SERVER, node $NODE_NAME, pids: $(cat "$RUN"/*.pid | tr '\n' ' '))"
     echo "export KUBECONFIG=$KUBECONFIG_FILE"
@@ -122,6 +128,7 @@ cmd_up() {
   RUNTIME_JOB=
   trap up_failed EXIT
   rm -f "$KUBECONFIG_FILE"
+  keep_etcd_data
   mkdir -p "$RUN" "$LOG" "$ETCD_DATA" "$NODE_DIR"
   chmod 700 "$ETCD_DATA"
   make_pki
@@ -154,7 +161,7 @@ cmd_up() {
 cmd_down() {
   stop_all
   remove_tree "$NODE_DIR" || die "not removing the rest of .lab either"
-  rm -rf "$RUN" "$ETCD_DATA" "$PKI" "$KUBECONFIG_FILE" "$LOG"
+  rm -rf "$RUN" "$ETCD_DATA" "$ETCD_DATA".old-* "$ETCD_VERSION_FILE" "$PKI" "$KUBECONFIG_FILE" "$LOG"
   say "down (binaries kept in .lab/bin, images in .lab/images)"
 }
 

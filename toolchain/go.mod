@@ -9,9 +9,8 @@
 //   toolchain/nodejs-host/go.mod  pulumi-language-nodejs
 //   toolchain/actionlint/go.mod   actionlint
 //
-// Pin: github.com/pulumi/pulumi/pkg/v3 (and sdk/v3) v3.274.1, the newest release whose module zip the
-// Go proxy serves: v3.275.0 and v3.276.0 (@pulumi/pulumi's version) answer 403 for the zip, though
-// their .info and .mod are served.
+// Pin: github.com/pulumi/pulumi/pkg/v3 (and sdk/v3) v3.276.0, @pulumi/pulumi's version (the Go
+// proxy serves its module zip since 2026-12-07; before, it answered 403 and the CLI stayed at v3.274.1).
 module lab.local/toolchain
 
 go 1.26.6
@@ -169,7 +168,7 @@ require (
 	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/kballard/go-shellquote v0.0.0-20180428030007-95032a82bc51 // indirect
 	github.com/kevinburke/ssh_config v1.6.0 // indirect
-	github.com/klauspost/compress v1.18.7 // indirect
+	github.com/klauspost/compress v1.20.2 // indirect
 	github.com/kylelemons/godebug v1.1.0 // indirect
 	github.com/lib/pq v1.12.3 // indirect
 	github.com/lucasb-eyer/go-colorful v1.4.1 // indirect
@@ -216,8 +215,8 @@ require (
 	github.com/pulumi/appdash v0.0.0-20231130102222-75f619a67231 // indirect
 	github.com/pulumi/inflector v0.1.1 // indirect
 	github.com/pulumi/pulumi-cloud-sdk/go v1.20261104.0 // indirect
-	github.com/pulumi/pulumi/pkg/v3 v3.274.1 // indirect
-	github.com/pulumi/pulumi/sdk/v3 v3.274.1 // indirect
+	github.com/pulumi/pulumi/pkg/v3 v3.276.0 // indirect
+	github.com/pulumi/pulumi/sdk/v3 v3.276.0 // indirect
 	github.com/rivo/uniseg v0.4.7 // indirect
 	github.com/rogpeppe/go-internal v1.14.1 // indirect
 	github.com/russross/blackfriday/v2 v2.1.0 // indirect

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Step: build. The Kubernetes binaries from the wrapper module lab/kubernetes (its go.mod pins
-# every staging module), and Debian's packages the lab runs.
+# every staging module), etcd from lab/etcd, and Debian's packages the lab runs.
 
 # name=go package of each binary built from lab/kubernetes
 COMPONENTS=(
@@ -31,10 +31,20 @@ k8s_ldflags() {
 build() {
   go_build "$BIN" "$LAB_SRC/kubernetes" "Kubernetes $K8S_VERSION" "$K8S_VERSION" "${COMPONENTS[@]}" \
     -- -ldflags "$(k8s_ldflags)"
+  build_etcd
+}
+
+# etcd's version is a constant of go.etcd.io/etcd/api/v3/version; its GitSHA is set by
+# upstream's build script only, so it says which module version it was built from instead
+build_etcd() {
+  local v
+  v=$(cd "$LAB_SRC/etcd" && GOFLAGS=-mod=readonly go list -m -f '{{.Version}}' go.etcd.io/etcd/server/v3) ||
+    die "go list failed in lab/etcd"
+  go_build "$BIN" "$LAB_SRC/etcd" "etcd $v" "$(cat "$LAB_SRC/etcd/main.go")" etcd=. \
+    -- -ldflags "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=module-$v"
 }
 
 ensure_packages() {
-  apt_ensure etcd etcd:etcd-server
   apt_ensure node "${NODE_PACKAGES[@]}"
   command -v ip >/dev/null || die "ip (iproute2) is not installed"
 }

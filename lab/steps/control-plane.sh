@@ -2,11 +2,32 @@
 # Step: the control plane. etcd, kube-apiserver, kube-controller-manager, kube-scheduler, all
 # on 127.0.0.1, each with its own identity (steps/certificates.sh).
 
+etcd_version() { "$BIN/etcd" --version | sed -n 's/^etcd Version: //p'; }
+
+# keep_etcd_data: the data in .lab/etcd (kept by an `up` after a crash) is used again only if
+# an etcd of the same minor wrote it (.lab/etcd.version). Else, notably the etcd 3.4 data of a
+# lab from before Kubernetes 1.37 (Debian's etcd-server; no .lab/etcd.version), which etcd 3.6
+# refuses to read, it is moved aside, never read again, and the cluster starts empty.
+keep_etcd_data() {
+  local now written aside
+  now=$(etcd_version) || die "$BIN/etcd --version failed"
+  [[ -n $(ls -A "$ETCD_DATA" 2>/dev/null) ]] || return 0
+  written=$(cat "$ETCD_VERSION_FILE" 2>/dev/null || true)
+  [[ -n $written && ${written%.*} == "${now%.*}" ]] && return 0
+  local by="etcd $written"
+  [[ -n $written ]] || by="etcd 3.4 (Debian's etcd-server, a lab from before Kubernetes 1.37)"
+  aside=$ETCD_DATA.old-${written:-3.4}
+  rm -rf "$aside"
+  mv "$ETCD_DATA" "$aside"
+  say "upgrade: the etcd data in .lab/etcd was written by $by; etcd $now does not read it:" \
+    "moved aside to ${aside#"$REPO"/} (\`down\` removes it), the cluster starts empty"
+}
+
 start_etcd() {
-  local etcd
-  etcd=$(command -v etcd)
-  say "starting etcd $("$etcd" --version | sed -n 's/^etcd Version: //p') on 127.0.0.1:$ETCD_PORT (data: .lab/etcd)"
-  start etcd "$etcd" \
+  local v
+  v=$(etcd_version)
+  say "starting etcd $v on 127.0.0.1:$ETCD_PORT (data: .lab/etcd)"
+  start etcd "$BIN/etcd" \
     --name=lab \
     --data-dir="$ETCD_DATA" \
     --listen-client-urls="https://127.0.0.1:$ETCD_PORT" \
@@ -21,6 +42,7 @@ start_etcd() {
   wait_for "etcd health" etcd curl -fsS --max-time 3 --cacert "$PKI/ca.crt" \
     --cert "$PKI/apiserver-etcd-client.crt" --key "$PKI/apiserver-etcd-client.key" \
     "https://127.0.0.1:$ETCD_PORT/health"
+  printf '%s\n' "$v" >"$ETCD_VERSION_FILE"
 }
 
 start_apiserver() {

@@ -25,6 +25,9 @@ curl_api() {
   curl -fsS --max-time 5 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "$SERVER$1"
 }
 
+# running_version: the gitVersion of the running apiserver (v1.37.2)
+running_version() { curl_api /version 2>/dev/null | sed -n 's/^ *"gitVersion": *"\([^"]*\)".*/\1/p'; }
+
 apiserver_ready() { [[ -f $PKI/admin.crt ]] && [[ $(curl_api /readyz 2>/dev/null) == ok ]]; }
 
 # kc ARGS...: kubectl as the lab admin
