@@ -43,7 +43,7 @@ async function main() {
       const name = `quote-poststart-${i}`;
       return raw
         ? rawPod(name, provider).status
-        : new QuotePostStartPod(name, { name }, { providers: [provider] }).outputs;
+        : new QuotePostStartPod(name, { name }, { providers: [provider] }).state;
     });
   });
   const ms = performance.now() - t0;

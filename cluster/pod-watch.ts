@@ -19,18 +19,10 @@ import { findLoggedRequest } from "./receiver-log";
 const LOG_WAIT_MS = 10_000;
 
 /** A PodWatch on the cluster `kube` talks to. */
-export function clusterPodWatch(kube: KubeClient): PodWatch & { failed: Promise<void> } {
-  let onFailure!: () => void;
-  let reported: Promise<Error> | undefined;
-  const running = new Set<() => void>();
+export function clusterPodWatch(kube: KubeClient): PodWatch {
   return {
-    /** Resolves at the first failure: the program then stops waiting for anything else. */
-    failed: new Promise<void>((resolve) => (onFailure = resolve)),
     wait: async (target, progress) => {
-      if (reported) throw new Error(`${target.name}: not waited for: the update failed`);
-      const { done, stop } = watchPods(kube, target, progress ?? (() => {}));
-      running.add(stop);
-      const state = await done.finally(() => running.delete(stop));
+      const state = await watchPods(kube, target, progress ?? (() => {})).done;
       if (target.service) await serviceRouted(kube, target);
       return state;
     },
@@ -42,21 +34,6 @@ export function clusterPodWatch(kube: KubeClient): PodWatch & { failed: Promise<
         if (Date.now() - started > LOG_WAIT_MS) return undefined;
         await new Promise((r) => setTimeout(r, 500));
       }
-    },
-    fail: (error) => {
-      if (reported) return reported;
-      for (const stop of running) stop();
-      // Uncaught while the program runs, as Pulumi's runtime expects a failure: it prints the message
-      // under the resource, once, and fails the update. Only then may the program end (exporting its
-      // outputs): the runtime prints errors thrown after that with a stack trace, under the stack.
-      reported = new Promise<Error>((resolve) =>
-        setImmediate(() => {
-          resolve(error);
-          onFailure();
-          throw error;
-        }),
-      );
-      return reported;
     },
   };
 }

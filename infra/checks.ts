@@ -1,14 +1,10 @@
 // Checks of values that stack settings and component arguments share: one rule, one place.
 // Each throws an ArgumentError that names the setting, the bad value and what is allowed.
 
-/** A bad argument; the message is meant for the user as it is. `allowed` lets the stack settings say it their way. */
+/** A bad argument or setting: `<setting>: <value> is not allowed; allowed: <what is>`, meant for the user as it is. */
 export class ArgumentError extends Error {
-  constructor(
-    readonly setting: string,
-    readonly value: unknown,
-    readonly allowed: string,
-  ) {
-    super(`${showText(setting)}: ${showValue(value)} is not allowed: use ${allowed}`);
+  constructor(setting: string, value: unknown, allowed: string) {
+    super(`${showText(setting)}: ${showValue(value)} is not allowed; allowed: ${allowed}`);
   }
 }
 
@@ -183,31 +179,22 @@ export function checkDnsLabel(setting: string, value: string): string {
   return value;
 }
 
-/** Throws unless `value` is a whole number of seconds within [min, max]. */
-export function checkSeconds(setting: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ArgumentError(setting, value, `a whole number of seconds from ${min} to ${max}`);
+/** Throws unless `value` is an integer from `min` to `max`; `what` names its unit ("a whole number of seconds"). */
+export function checkInteger(setting: string, value: unknown, min: number, max: number, what = "an integer"): number {
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+    throw new ArgumentError(setting, value, `${what} from ${min} to ${max}`);
   }
-  return value;
+  return value as number;
 }
 
-export function checkPullPolicy(setting: string, value: string | undefined): PullPolicy | undefined {
-  if (value !== undefined && !(PULL_POLICIES as readonly string[]).includes(value)) {
-    throw new ArgumentError(setting, value, `one of ${PULL_POLICIES.join(", ")}`);
-  }
-  return value as PullPolicy | undefined;
+/** Throws unless `value` is one of `allowed`; undefined passes (the component's or Kubernetes' default). */
+export function checkOneOf<T extends string>(setting: string, value: unknown, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) throw new ArgumentError(setting, value, `one of ${allowed.join(", ")}`);
+  return value as T;
 }
 
 export const PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
-export type PullPolicy = (typeof PULL_POLICIES)[number];
-
-/** Throws unless the slow hook's sleep is a whole number of seconds, at most an hour. */
-export function checkDelaySeconds(setting: string, seconds: number): number {
-  return checkSeconds(setting, seconds, 0, 3600);
-}
-
 export const HOOK_SCHEMES = ["HTTP", "HTTPS"] as const;
-export type HookScheme = (typeof HOOK_SCHEMES)[number];
 
 /** A dotted-quad IPv4 address, no leading zeros. */
 export const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -243,28 +230,7 @@ export function checkClusterIP(setting: string, ip: string): string {
   return ip;
 }
 
-export function checkPort(setting: string, port: number): number {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new ArgumentError(setting, port, "a port number from 1 to 65535");
-  }
-  return port;
-}
-
-export function checkScheme(setting: string, scheme: string): HookScheme {
-  if (!(HOOK_SCHEMES as readonly string[]).includes(scheme)) {
-    throw new ArgumentError(setting, scheme, `one of ${HOOK_SCHEMES.join(", ")}`);
-  }
-  return scheme as HookScheme;
-}
-
 export const RESTART_POLICIES = ["Always", "OnFailure", "Never"] as const;
-export type RestartPolicy = (typeof RESTART_POLICIES)[number];
-
-export function checkRestartPolicy(setting: string, value: string | undefined): RestartPolicy | undefined {
-  if (value !== undefined && !(RESTART_POLICIES as readonly string[]).includes(value))
-    throw new ArgumentError(setting, value, `one of ${RESTART_POLICIES.join(", ")}`);
-  return value as RestartPolicy | undefined;
-}
 
 /** Throws unless `path` is an HTTP request path (it starts with '/'). */
 export function checkHttpPath(setting: string, path: string): string {
@@ -280,11 +246,4 @@ export function checkPlainPath(setting: string, path: string): string {
   if (!/^\/[A-Za-z0-9._~/-]*$/.test(path))
     throw new ArgumentError(setting, path, "a path of '/' and letters, digits, '-', '.', '_', '~'");
   return path;
-}
-
-/** Throws unless `code` can be a failing command's exit status. */
-export function checkExitCode(setting: string, code: number): number {
-  if (!Number.isInteger(code) || code < 1 || code > 255)
-    throw new ArgumentError(setting, code, "an integer from 1 to 255: a failing hook exits non-zero");
-  return code;
 }

@@ -1,50 +1,52 @@
-// The failing hook: the kubelet kills the container when its post-start hook exits non-zero,
-// then restarts it (CrashLoopBackOff), or with `restartPolicy: Never` leaves the pod `Failed`.
-import type * as k8s from "@pulumi/kubernetes";
+// The failing hook: the kubelet kills the container when its post-start hook exits non-zero, then restarts it
+// (CrashLoopBackOff), or with `restartPolicy: Never` leaves the pod `Failed`.
 import * as pulumi from "@pulumi/pulumi";
-import { type BookPodArgs, checkArgs, createHookPod, type PodOutputs, podOutputs, type Readiness } from "./book-pod";
-import { checkRestartPolicy, type RestartPolicy } from "./checks";
+import { checkArgs, componentOptions, createHookPod, type PodArgs, podOutputs, type Readiness } from "./book-pod";
+import { checkOneOf } from "./checks";
 import { hooks } from "./hooks";
 
-export const BOOK_FAILURE_MESSAGE = "Emulating a post-start hook failure";
-
-export interface FailingHookPodArgs extends BookPodArgs {
-  /** @default "quote-poststart-fail" */
-  readonly name?: string;
+/** The quote-poststart-fail pod's arguments. */
+export interface FailingHookPodArgs extends PodArgs {
   /** What the hook prints before it fails. @default "Emulating a post-start hook failure" */
-  readonly message?: string;
-  /** @default 1 */
-  readonly exitCode?: number;
-  /**
-   * `Never` shows the pod ending `Failed` instead of restarting. @default Kubernetes' default, `Always` (the book sets
-   * none)
-   */
-  readonly restartPolicy?: RestartPolicy;
+  message?: string;
+  /** The hook's exit code, 1 to 255. @default 1 */
+  exitCode?: number;
+  /** `Always`, `OnFailure` or `Never`; `Never` shows the pod ending `Failed`. @default Kubernetes' own, `Always` */
+  restartPolicy?: string;
 }
 
+export const RESTART_POLICIES = ["Always", "OnFailure", "Never"] as const;
+
+/** The failing hook: the kubelet kills the container when its hook exits non-zero, then restarts it. */
 export class FailingHookPod extends pulumi.ComponentResource {
-  public readonly pod: k8s.core.v1.Pod;
-  public readonly outputs: PodOutputs;
+  /** The pod's name. */
+  public readonly podName: pulumi.Output<string>;
+  /** The pod's namespace. */
+  public readonly namespace: pulumi.Output<string>;
+  /** What `pulumi up` waits for (the hook's failure, as the book predicts), and how long at most. */
+  public readonly readiness: pulumi.Output<string>;
+  /** The pod's state when `pulumi up` went on, e.g. the hook's PostStartHookError message. */
+  public readonly state: pulumi.Output<string>;
 
   constructor(name: string, args: FailingHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    super("poststart-lab:index:FailingHookPod", name, {}, opts);
+    super("poststart:index:FailingHookPod", name, {}, componentOptions("FailingHookPod", opts));
     const { restartPolicy, postStart } = checkArgs(this, () => ({
-      restartPolicy: checkRestartPolicy("restartPolicy", args.restartPolicy),
-      postStart: hooks.failure(args.message ?? BOOK_FAILURE_MESSAGE, args.exitCode ?? 1),
+      restartPolicy:
+        args.restartPolicy === undefined
+          ? undefined
+          : checkOneOf("restartPolicy", args.restartPolicy, RESTART_POLICIES),
+      postStart: hooks.failure(args.message ?? "Emulating a post-start hook failure", args.exitCode ?? 1),
     }));
-    // The kubelet reports a failed hook as the container's short-lived waiting reason PostStartHookError,
-    // with the hook's output; without restarts, the container is just terminated.
+    // A failed hook shows as the container's short-lived waiting reason PostStartHookError; without restarts, the
+    // container is just terminated.
     const readiness: Readiness =
       restartPolicy === "Never"
         ? { until: "terminated", expected: "its container to be terminated, not restarted" }
         : { until: "hook-failed", expected: "PostStartHookError: its hook failed and the container is restarted" };
-    this.pod = createHookPod(this, args, {
-      name: args.name ?? "quote-poststart-fail",
-      postStart,
-      restartPolicy,
-      readiness,
-    });
-    this.outputs = podOutputs(this.pod, readiness, args);
-    this.registerOutputs(this.outputs);
+    const name_ = args.name ?? "quote-poststart-fail";
+    const pod = createHookPod(this, args, { name: name_, postStart, restartPolicy, readiness });
+    const o = podOutputs(this, pod, readiness, args);
+    ({ podName: this.podName, namespace: this.namespace, readiness: this.readiness, state: this.state } = o);
+    this.registerOutputs(o);
   }
 }

@@ -6,50 +6,60 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as certmanager from "@pulumi/kubernetes-cert-manager";
 import * as pulumi from "@pulumi/pulumi";
-import { awaitAnnotations, BOOK_IMAGE, checkArgs, checkWaitMargin, type Readiness, waitBound } from "./book-pod";
 import {
-  checkClusterIP,
-  checkDnsLabel,
-  checkImage,
-  checkPlainPath,
-  checkPort,
-  checkPullPolicy,
-  checkScheme,
-  type HookScheme,
-  type PullPolicy,
-} from "./checks";
-import { type PodWatch, reach } from "./pod-watch";
+  awaitAnnotations,
+  checkArgs,
+  checkPodArgs,
+  componentOptions,
+  type Readiness,
+  waitBound,
+  waitOrFail,
+  watchOf,
+} from "./book-pod";
+import { checkClusterIP, checkDnsLabel, checkInteger, checkOneOf, checkPlainPath, HOOK_SCHEMES } from "./checks";
 
-export interface HookReceiverArgs {
-  /** @default "myservice" (the book's) */
-  readonly name?: string;
-  readonly namespace?: string;
-  /**
-   * The Service's fixed ClusterIP, from the cluster's service range (kind and minikube: 10.96.0.0/12 or /16). @default
-   * "10.96.100.100"
-   */
-  readonly clusterIP?: string;
-  /** @default 80 */
-  readonly port?: number;
-  /**
-   * The one path it answers `200` to; every other path gets `404 Not Found`. @default "/container-started" (the book's
-   * hook path)
-   */
-  readonly path?: string;
-  /** `HTTPS` serves TLS with a certificate from a self-signed cert-manager issuer. @default "HTTP" */
-  readonly scheme?: HookScheme;
-  /**
-   * With `HTTPS`: install cert-manager (through @pulumi/kubernetes-cert-manager); `false` where it already runs.
-   * @default true
-   */
-  readonly installCertManager?: boolean;
-  /** @default "nginx:alpine" */
-  readonly image?: string;
-  readonly imagePullPolicy?: PullPolicy;
-  /** Who `pulumi up` waits with for the receiver to answer (see BookPodArgs). @default the provider's own await */
-  readonly podWatch?: PodWatch;
-  /** How long `pulumi up` waits for the receiver's pod (see BookPodArgs). @default 300 */
-  readonly waitMarginSeconds?: number;
+/** The receiver deployed with an httpGet hook's pod: the book's `myservice`, which the hook notifies at its ClusterIP. */
+export interface ReceiverSettings {
+  /** The Service's name. @default "myservice" (the book's) */
+  name?: string;
+  /** The Service's fixed ClusterIP, from the cluster's service range (kind's and minikube's: 10.96.0.0/12). @default "10.96.100.100" */
+  clusterIP?: string;
+  /** The one path it answers `200` to; every other gets `404`. @default the hook's path, `/container-started` */
+  path?: string;
+  /** With scheme `HTTPS`: install cert-manager for its certificate; `false` where cert-manager runs already. @default true */
+  installCertManager?: boolean;
+  /** The receiver's image. @default "nginx:alpine" */
+  image?: string;
+  /** `Always`, `IfNotPresent` or `Never`. @default Kubernetes' own */
+  imagePullPolicy?: string;
+  /** `true`: a HookReceiver of this name and ClusterIP is deployed beside the pod; the hook only aims at it. @default false */
+  existing?: boolean;
+}
+
+/** The hook receiver's arguments, deployed on its own. */
+export interface HookReceiverArgs extends ReceiverSettings {
+  /** The namespace. @default the Kubernetes provider's */
+  namespace?: string;
+  /** `true`: `pulumi up` waits for the receiver's pod on the provider's cluster and fails within seconds when it cannot start. @default false */
+  failFast?: boolean;
+  /** How long `pulumi up` waits for the receiver's pod, 10 to 86400 s. @default 300 */
+  waitMarginSeconds?: number;
+  /** The Service's port. @default 80 */
+  port?: number;
+  /** `HTTP` or `HTTPS` (a certificate from a self-signed cert-manager issuer). @default "HTTP" */
+  scheme?: string;
+}
+
+/** A receiver's arguments, checked, with their defaults; `prefix` names them in messages (`receiver.`). */
+export function receiverSettings(args: HookReceiverArgs, prefix: string) {
+  return {
+    ...checkPodArgs(args, prefix),
+    serviceName: checkDnsLabel(`${prefix}name`, args.name ?? "myservice"),
+    clusterIP: checkClusterIP(`${prefix}clusterIP`, args.clusterIP ?? "10.96.100.100"),
+    port: checkInteger(`${prefix}port`, args.port ?? 80, 1, 65535, "a port number"),
+    expectedPath: checkPlainPath(`${prefix}path`, args.path ?? BOOK_HOOK_PATH),
+    scheme: checkOneOf(`${prefix}scheme`, args.scheme ?? "HTTP", HOOK_SCHEMES),
+  };
 }
 
 /** The receiver is waited for until it answers. */
@@ -57,13 +67,6 @@ const RECEIVER_READINESS: Readiness = { until: "ready", expected: "the receiver 
 
 /** Where the book's hook sends its GET: the path the receiver expects. */
 export const BOOK_HOOK_PATH = "/container-started";
-/** The book's name of the service the hook notifies. */
-export const BOOK_RECEIVER_NAME = "myservice";
-/**
- * A ClusterIP from both kind's and minikube's service range, fixed: the kubelet sends the hook from the node, where
- * Service names do not resolve.
- */
-export const DEFAULT_RECEIVER_CLUSTER_IP = "10.96.100.100";
 /** The label that tells one version of the receiver's pod template from the next. */
 export const TEMPLATE_LABEL = "poststart-lab/template";
 const LISTEN_PORT = 8080;
@@ -76,7 +79,7 @@ const TLS_DIR = "/etc/receiver-tls";
  * root filesystem, in nginx:alpine and in Debian's nginx alike: no `user` directive, and the pid file
  * and every temp path in /tmp (an emptyDir) instead of the image's compiled-in, root-owned paths.
  */
-export function nginxConfig(scheme: HookScheme, expectedPath: string): string {
+export function nginxConfig(scheme: string, expectedPath: string): string {
   const listen =
     scheme === "HTTPS"
       ? [`listen ${LISTEN_PORT} ssl;`, `ssl_certificate ${TLS_DIR}/tls.crt;`, `ssl_certificate_key ${TLS_DIR}/tls.key;`]
@@ -105,57 +108,39 @@ export function nginxConfig(scheme: HookScheme, expectedPath: string): string {
 const RECEIVER_USER = 101;
 const CONFIG_DIR = "/etc/receiver";
 
+/** The service an httpGet hook notifies (the book's `myservice`): nginx answering 200 to its one path, 404 to others. */
 export class HookReceiver extends pulumi.ComponentResource {
-  public readonly service: k8s.core.v1.Service;
-  public readonly deployment: k8s.apps.v1.Deployment;
   /** The Service's name. */
-  public readonly serviceName: string;
-  /** The labels of the receiver's pods, which the Service selects. */
-  public readonly selector: Record<string, string>;
-  public readonly clusterIP: string;
-  public readonly port: number;
-  public readonly scheme: HookScheme;
+  public readonly serviceName: pulumi.Output<string>;
+  /** The Service's ClusterIP, where hooks send their GET. */
+  public readonly clusterIP: pulumi.Output<string>;
+  /** The Service's port. */
+  public readonly port: pulumi.Output<number>;
+  /** `HTTP` or `HTTPS`. */
+  public readonly scheme: pulumi.Output<string>;
   /** The one path it answers 200 to. */
-  public readonly expectedPath: string;
-  /**
-   * Resolves once the receiver's pod is ready (at once in a preview), never when it failed: what the hook's pod waits
-   * for.
-   */
-  public readonly ready: pulumi.Output<string>;
+  public readonly expectedPath: pulumi.Output<string>;
 
+  /** The outputs resolve once the receiver answers (with failFast; at once otherwise): what a hook's pod waits for. */
   constructor(name: string, args: HookReceiverArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    super("poststart-lab:index:HookReceiver", name, {}, opts);
-    const checked = checkArgs(this, () => ({
-      serviceName: checkDnsLabel("receiver.name", args.name ?? BOOK_RECEIVER_NAME),
-      clusterIP: checkClusterIP("receiver.clusterIP", args.clusterIP ?? DEFAULT_RECEIVER_CLUSTER_IP),
-      port: checkPort("receiver.port", args.port ?? 80),
-      expectedPath: checkPlainPath("receiver.path", args.path ?? BOOK_HOOK_PATH),
-      scheme: checkScheme("receiver.scheme", args.scheme ?? "HTTP"),
-      image: checkImage("receiver.image", args.image ?? BOOK_IMAGE),
-      imagePullPolicy: checkPullPolicy("receiver.imagePullPolicy", args.imagePullPolicy),
-    }));
-    if (args.waitMarginSeconds !== undefined)
-      checkArgs(this, () => checkWaitMargin("receiver.waitMarginSeconds", args.waitMarginSeconds!));
-    const serviceName = checked.serviceName;
-    this.clusterIP = checked.clusterIP;
-    this.port = checked.port;
-    this.scheme = checked.scheme;
-    this.expectedPath = checked.expectedPath;
+    super("poststart:index:HookReceiver", name, {}, componentOptions("HookReceiver", opts));
+    const checked = checkArgs(this, () => receiverSettings(args, "receiver."));
+    const { serviceName, scheme, expectedPath } = checked;
     const namespace = args.namespace;
     const labels = { app: serviceName };
-    this.serviceName = serviceName;
-    this.selector = labels;
 
     const config = new k8s.core.v1.ConfigMap(
       `${serviceName}-nginx`,
       {
         metadata: { name: `${serviceName}-nginx`, namespace },
-        data: { "nginx.conf": nginxConfig(this.scheme, this.expectedPath) },
+        data: { "nginx.conf": nginxConfig(scheme, expectedPath) },
       },
       { parent: this },
     );
     const tlsSecret =
-      this.scheme === "HTTPS" ? this.certificate(serviceName, namespace, args.installCertManager ?? true) : undefined;
+      scheme === "HTTPS"
+        ? this.certificate(serviceName, namespace, checked.clusterIP, args.installCertManager ?? true)
+        : undefined;
 
     const podSpec = {
       // Ours, not the book's: least privilege. It needs no API access, root, or more than a little CPU and memory.
@@ -194,7 +179,7 @@ export class HookReceiver extends pulumi.ComponentResource {
       .output(podSpec)
       .apply((spec) => createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 12));
 
-    this.deployment = new k8s.apps.v1.Deployment(
+    const deployment = new k8s.apps.v1.Deployment(
       serviceName,
       {
         metadata: { name: serviceName, namespace, annotations: awaitAnnotations(RECEIVER_READINESS, args) },
@@ -208,43 +193,45 @@ export class HookReceiver extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.service = new k8s.core.v1.Service(
+    new k8s.core.v1.Service(
       serviceName,
       {
-        // With a PodWatch the receiver's pod is waited for there; the provider would wait up to 10 minutes for
+        // With failFast the receiver's pod is waited for there; the provider would wait up to 10 minutes for
         // endpoints.
         metadata: { name: serviceName, namespace, annotations: awaitAnnotations(RECEIVER_READINESS, args) },
         spec: {
-          clusterIP: this.clusterIP,
+          clusterIP: checked.clusterIP,
           selector: labels,
-          ports: [{ name: "http", port: this.port, targetPort: "http" }],
+          ports: [{ name: "http", port: checked.port, targetPort: "http" }],
         },
       },
-      { parent: this, dependsOn: [this.deployment] },
+      { parent: this, dependsOn: [deployment] },
     );
-    const podWatch = args.podWatch;
-    this.ready =
-      podWatch && !pulumi.runtime.isDryRun()
-        ? pulumi
-            .all([this.deployment.metadata.namespace, this.deployment.metadata.name, template])
-            .apply(async ([ns, name, version]) => {
-              const selector = `app=${serviceName},${TEMPLATE_LABEL}=${version}`;
-              const target = {
-                namespace: ns ?? "default",
-                name,
-                selector,
-                service: serviceName,
-                until: "ready" as const,
-                timeoutSeconds: waitBound(RECEIVER_READINESS, args.waitMarginSeconds).seconds,
-              };
-              // After a failure the update ends: what waits for the receiver is not created, its
-              // registration failing with the error already reported (the runtime prints it once).
-              const reached = await reach(podWatch, target, this.deployment);
-              if ("failed" in reached) throw reached.failed;
-              return reached.state;
-            })
-        : this.deployment.metadata.name.apply(() => "ready");
+    const watch = watchOf(this, args);
+    const ready = watch
+      ? pulumi
+          .all([deployment.metadata.namespace.apply((ns) => ns ?? "default"), deployment.metadata.name, template])
+          .apply(([ns, name, version]) => {
+            const selector = `app=${serviceName},${TEMPLATE_LABEL}=${version}`;
+            const timeoutSeconds = waitBound(RECEIVER_READINESS, args).seconds;
+            const target = {
+              namespace: ns,
+              name,
+              selector,
+              service: serviceName,
+              until: "ready" as const,
+              timeoutSeconds,
+            };
+            return waitOrFail(watch, target, this);
+          })
+      : deployment.metadata.name;
+    this.serviceName = ready.apply(() => serviceName);
+    this.clusterIP = ready.apply(() => checked.clusterIP);
+    this.port = ready.apply(() => checked.port);
+    this.scheme = ready.apply(() => scheme);
+    this.expectedPath = ready.apply(() => expectedPath);
     this.registerOutputs({
+      serviceName: this.serviceName,
       clusterIP: this.clusterIP,
       port: this.port,
       scheme: this.scheme,
@@ -259,6 +246,7 @@ export class HookReceiver extends pulumi.ComponentResource {
   private certificate(
     serviceName: string,
     namespace: string | undefined,
+    clusterIP: string,
     installCertManager: boolean,
   ): pulumi.Output<string> {
     const certManager = installCertManager
@@ -291,7 +279,7 @@ export class HookReceiver extends pulumi.ComponentResource {
         spec: {
           secretName,
           dnsNames,
-          ipAddresses: [this.clusterIP],
+          ipAddresses: [clusterIP],
           issuerRef: { name: issuer.metadata.name, kind: "Issuer" },
         },
       },

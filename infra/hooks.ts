@@ -1,6 +1,6 @@
 // Typed lifecycle handlers: an exec hook built from shell steps, httpGet, and sleep.
 import type * as k8s from "@pulumi/kubernetes";
-import { checkExitCode } from "./checks";
+import { checkInteger } from "./checks";
 import { shellCommand, shellQuote } from "./shell";
 
 type LifecycleHandler = k8s.types.input.core.v1.LifecycleHandler;
@@ -69,7 +69,15 @@ export const hooks = {
   },
   /** `sh -c "echo <message>; exit <code>"`: a hook that always fails, printing the message. */
   failure(message: string, exitCode: number): ExecHook {
-    return { exec: { command: ["sh", "-c", `${printLine(message)}; exit ${checkExitCode("exitCode", exitCode)}`] } };
+    return {
+      exec: {
+        command: [
+          "sh",
+          "-c",
+          `${printLine(message)}; exit ${checkInteger("exitCode", exitCode, 1, 255, "an integer (a failing hook exits non-zero)")}`,
+        ],
+      },
+    };
   },
   httpGet(action: HttpGetHook["httpGet"]): HttpGetHook {
     return { httpGet: action };

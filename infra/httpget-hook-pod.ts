@@ -1,133 +1,131 @@
-// The httpGet hook: the kubelet sends a GET from the node when the container starts. Sent to
-// another service it notifies that service; sent to its own pod before nginx listens, it fails
-// and the container restarts forever, which the book warns against.
-import type * as k8s from "@pulumi/kubernetes";
+// The httpGet hook: the kubelet sends a GET from the node when the container starts. Sent to another service it
+// notifies that service; sent to its own pod before nginx listens, it fails and the container restarts forever,
+// which the book warns against.
 import * as pulumi from "@pulumi/pulumi";
 import {
-  type BookPodArgs,
   checkArgs,
+  componentOptions,
   createHookPod,
   namespaceOf,
-  type PodOutputs,
+  type PodArgs,
   podOutputs,
   type Readiness,
+  watchOf,
 } from "./book-pod";
-import { checkHttpPath, checkPort, checkScheme, checkSeconds, type HookScheme } from "./checks";
-import { BOOK_HOOK_PATH, HookReceiver, type HookReceiverArgs } from "./hook-receiver";
+import { checkHttpPath, checkInteger, checkOneOf, HOOK_SCHEMES } from "./checks";
+import { BOOK_HOOK_PATH, HookReceiver, type ReceiverSettings, receiverSettings } from "./hook-receiver";
 import { hooks } from "./hooks";
 import type { PodWatch } from "./pod-watch";
 
-export interface HttpGetHookPodArgs extends BookPodArgs {
-  /** @default "poststart-httpget" */
-  readonly name?: string;
-  /** Where the request goes. `host` is set from `receiver` when one is deployed; left out, it is the pod's own IP. */
-  readonly hook?: {
-    readonly host?: string;
-    /** @default 80 */
-    readonly port?: number;
-    /** @default "/container-started" */
-    readonly path?: string;
-    /** @default "HTTP" */
-    readonly scheme?: HookScheme;
-    readonly httpHeaders?: readonly { readonly name: string; readonly value: string }[];
-  };
-  /**
-   * The service the hook notifies (`myservice`); the hook goes to its ClusterIP. Its arguments: it is
-   * deployed with the pod, expecting the hook's path unless told another (`path`). Or a receiver
-   * deployed beside it (several hooks notify one service): the hook then takes its port and scheme.
-   * @default none
-   */
-  readonly receiver?: HookReceiver | Omit<HookReceiverArgs, "port" | "scheme" | "namespace">;
-  /**
-   * The book warns never to point this hook at the pod itself: that is refused unless this is `true`. @default false
-   */
-  readonly targetOwnPod?: boolean;
-  /**
-   * Start nginx this many seconds late (`sleep N` before nginx, in the foreground). @default none: the image's own
-   * command
-   */
-  readonly serverStartDelaySeconds?: number;
+/** An HTTP header the httpGet hook sends. */
+export interface HttpHeader {
+  /** The header's name. */
+  name: string;
+  /** The header's value. */
+  value: string;
 }
 
+/** Where the httpGet hook sends its GET. */
+export interface HttpGetTarget {
+  /** The host. @default the receiver's ClusterIP with a receiver, else the pod's own IP */
+  host?: string;
+  /** The port (with a receiver: the receiver's). @default 80 */
+  port?: number;
+  /** The path. @default "/container-started" (the book's) */
+  path?: string;
+  /** `HTTP` or `HTTPS` (with a receiver: what the receiver serves). @default "HTTP" */
+  scheme?: string;
+  /** Headers to send. */
+  httpHeaders?: HttpHeader[];
+}
+
+/** The poststart-httpget pod's arguments. */
+export interface HttpGetHookPodArgs extends PodArgs {
+  /** Where the hook sends its GET. */
+  hook?: HttpGetTarget;
+  /** A receiver for the hook, deployed with the pod unless `existing` (`{}`: the book's `myservice`). @default none */
+  receiver?: ReceiverSettings;
+  /** The book warns never to point this hook at the pod itself: without a host or receiver, refused unless `true`. @default false */
+  targetOwnPod?: boolean;
+  /** Start nginx this many seconds late (`sleep N` before nginx), 0 to 3600. @default the image's own command */
+  serverStartDelaySeconds?: number;
+}
+
+/** The httpGet hook: the kubelet sends a GET from the node when the container starts. */
 export class HttpGetHookPod extends pulumi.ComponentResource {
-  public readonly pod: k8s.core.v1.Pod;
-  public readonly receiver?: HookReceiver;
-  /** The path the hook requests. */
-  public readonly hookPath: string;
+  /** The pod's name. */
+  public readonly podName: pulumi.Output<string>;
+  /** The pod's namespace. */
+  public readonly namespace: pulumi.Output<string>;
+  /** What `pulumi up` waits for, and how long at most. */
+  public readonly readiness: pulumi.Output<string>;
+  /** The pod's state when `pulumi up` went on; with failFast, rejected with the pod's failure. */
+  public readonly state: pulumi.Output<string>;
+  /** The URL the hook requests. */
+  public readonly hookUrl: pulumi.Output<string>;
+  /** The name of the receiver's Service, where there is one: its pods' log shows the hook's request. */
+  public readonly receiverService?: pulumi.Output<string>;
   /**
-   * The pod's outputs and the hook's URL; with a receiver, in `pulumi up` with a PodWatch, also
-   * `receiverAnswer`: what the receiver answered the hook, read from its log once the pod is ready
-   * (the kubelet counts any answer as success, so a 404 shows there and nowhere in Kubernetes).
+   * With a receiver and failFast, in `pulumi up`: what the receiver answered the hook, read from its log (the kubelet
+   * counts any answer as success, so a 404 shows here and nowhere in Kubernetes).
    */
-  public readonly outputs: PodOutputs & { hookUrl: string; receiverAnswer?: pulumi.Output<string | undefined> };
+  public readonly receiverAnswer?: pulumi.Output<string>;
 
   constructor(name: string, args: HttpGetHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    super("poststart-lab:index:HttpGetHookPod", name, {}, opts);
+    super("poststart:index:HttpGetHookPod", name, {}, componentOptions("HttpGetHookPod", opts));
     const hook = args.hook ?? {};
-    const shared = args.receiver instanceof HookReceiver ? args.receiver : undefined;
-    const ownReceiver = args.receiver instanceof HookReceiver ? undefined : args.receiver;
-    const { port, scheme, path, delay } = checkArgs(this, () => {
+    const { port, scheme, path, delay, receiver } = checkArgs(this, () => {
       if (args.receiver && hook.host !== undefined) {
         throw new Error(
-          `hook.host: ${JSON.stringify(hook.host)} is not allowed together with receiver: the receiver's ClusterIP is the host`,
+          `hook.host: ${JSON.stringify(hook.host)} is not allowed with a receiver: its ClusterIP is the host`,
         );
       }
-      if (shared && hook.port !== undefined && hook.port !== shared.port) {
-        throw new Error(
-          `hook.port: ${hook.port} is not allowed with the receiver ${shared.serviceName}: it listens on ${shared.port}`,
-        );
-      }
-      if (shared && hook.scheme !== undefined && hook.scheme !== shared.scheme) {
-        throw new Error(
-          `hook.scheme: ${JSON.stringify(hook.scheme)} is not allowed with the receiver ${shared.serviceName}: it serves ${shared.scheme}`,
-        );
-      }
-      const seconds = args.serverStartDelaySeconds;
-      return {
-        port: checkPort("hook.port", hook.port ?? shared?.port ?? 80),
-        scheme: checkScheme("hook.scheme", hook.scheme ?? shared?.scheme ?? "HTTP"),
+      const checked = {
+        port: checkInteger("hook.port", hook.port ?? 80, 1, 65535, "a port number"),
+        scheme: checkOneOf("hook.scheme", hook.scheme ?? "HTTP", HOOK_SCHEMES),
         path: checkHttpPath("hook.path", hook.path ?? BOOK_HOOK_PATH),
-        delay: seconds === undefined ? undefined : checkSeconds("serverStartDelaySeconds", seconds, 0, 3600),
+        delay:
+          args.serverStartDelaySeconds === undefined
+            ? undefined
+            : checkInteger(
+                "serverStartDelaySeconds",
+                args.serverStartDelaySeconds,
+                0,
+                3600,
+                "a whole number of seconds",
+              ),
       };
+      const receiver = args.receiver && {
+        ...args.receiver,
+        path: args.receiver.path ?? checked.path,
+        namespace: args.namespace,
+        port: checked.port,
+        scheme: checked.scheme,
+        failFast: args.failFast,
+        waitMarginSeconds: args.waitMarginSeconds,
+      };
+      return { ...checked, receiver: receiver && { args: receiver, ...receiverSettings(receiver, "receiver.") } };
     });
-    this.hookPath = path;
-    this.receiver =
-      shared ??
-      (ownReceiver
-        ? new HookReceiver(
-            `${name}-receiver`,
-            {
-              path,
-              ...ownReceiver,
-              namespace: args.namespace,
-              port,
-              scheme,
-              podWatch: args.podWatch,
-              waitMarginSeconds: args.waitMarginSeconds,
-            },
-            { parent: this },
-          )
-        : undefined);
-    const host = this.receiver?.clusterIP ?? hook.host;
+    const deployed =
+      receiver && !receiver.args.existing
+        ? new HookReceiver(`${name}-receiver`, receiver.args, { parent: this })
+        : undefined;
+    const host = receiver?.clusterIP ?? hook.host;
     const targetsOwnPod = host === undefined;
     checkArgs(this, () => {
       if (targetsOwnPod && !args.targetOwnPod) {
         throw new Error(
-          "hook.host: not set, so the hook targets the pod itself, which the book warns can restart the container forever; " +
-            "set hook.host, or a receiver, or opt in with targetOwnPod: true",
+          "hook.host: not set, so the hook targets the pod itself, which the book warns can restart the container " +
+            "forever; set hook.host, or a receiver, or opt in with targetOwnPod: true",
         );
       }
       if (!targetsOwnPod && args.targetOwnPod) {
-        throw new Error(
-          `targetOwnPod: true is not allowed with hook.host ${JSON.stringify(host)}: leave the host out to target the pod itself`,
-        );
+        throw new Error(`targetOwnPod: true is not allowed with hook.host ${JSON.stringify(host)}: leave the host out`);
       }
     });
     if (host === "localhost" || host === "127.0.0.1") {
-      pulumi.log.warn(
-        `hook.host: ${host} is the node that runs the pod, not the pod: the kubelet sends the hook from the node`,
-        this,
-      );
+      const why = "the kubelet sends the hook from the node";
+      pulumi.log.warn(`hook.host: ${host} is the node that runs the pod, not the pod: ${why}`, this);
     }
     const readiness: Readiness = targetsOwnPod
       ? { until: "hook-failed", expected: "PostStartHookError: its hook reached the pod before nginx listened" }
@@ -136,7 +134,7 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
           expected: "the pod to be ready",
           ...(delay ? { byDesign: { seconds: delay, note: `nginx starts ${delay} s late` } } : {}),
         };
-    this.pod = createHookPod(this, args, {
+    const pod = createHookPod(this, args, {
       name: args.name ?? "poststart-httpget",
       // HTTP is the Kubernetes default; like the book, leave it out.
       postStart: hooks.httpGet({
@@ -149,48 +147,39 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
       command: delay === undefined ? undefined : ["sh", "-c", `sleep ${delay} && exec nginx -g 'daemon off;'`],
       readiness,
       // The receiver must answer before the hook fires.
-      dependsOn: this.receiver ? this.receiver.ready.apply(() => [this.receiver!]) : [],
+      dependsOn: deployed ? deployed.clusterIP.apply(() => [deployed]) : [],
     });
-    const outputs = podOutputs(this.pod, readiness, args);
-    this.outputs = {
-      ...outputs,
-      hookUrl: `${scheme.toLowerCase()}://${host ?? "<pod IP>"}:${port}${path}`,
-      ...(this.receiver && args.podWatch && !pulumi.runtime.isDryRun()
-        ? { receiverAnswer: receiverAnswer(this.pod, this.receiver, path, args.podWatch, outputs.state) }
-        : {}),
-    };
-    this.registerOutputs(this.outputs);
+    const o = podOutputs(this, pod, readiness, args);
+    ({ podName: this.podName, namespace: this.namespace, readiness: this.readiness, state: this.state } = o);
+    this.hookUrl = pulumi.output(`${scheme.toLowerCase()}://${host ?? "<pod IP>"}:${port}${path}`);
+    if (receiver) this.receiverService = pulumi.output(receiver.serviceName);
+    const watch = watchOf(this, args);
+    if (receiver && watch) {
+      const since = pod.metadata.creationTimestamp;
+      this.receiverAnswer = pulumi
+        .all([o.state, namespaceOf(pod), since])
+        .apply(([, namespace, since]) => answer(watch, receiver.serviceName, { namespace, path, since }));
+    }
+    this.registerOutputs({
+      ...o,
+      hookUrl: this.hookUrl,
+      receiverService: this.receiverService,
+      receiverAnswer: this.receiverAnswer,
+    });
   }
 }
 
-/**
- * The receiver's answer to the hook, in words, once the pod got ready (`state` resolves); undefined when it did not.
- */
-function receiverAnswer(
-  pod: k8s.core.v1.Pod,
-  receiver: HookReceiver,
-  path: string,
-  podWatch: PodWatch,
-  state: pulumi.Output<string | undefined>,
-) {
-  const selector = Object.entries(receiver.selector)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
-  return pulumi
-    .all([state, namespaceOf(pod), pod.metadata.creationTimestamp])
-    .apply(async ([reached, namespace, since]) => {
-      if (reached === undefined) return undefined;
-      const name = receiver.serviceName;
-      try {
-        const logged = await podWatch.loggedRequest({ namespace, selector, path, since });
-        if (!logged) return `${name} logged no GET ${path}`;
-        const answer = `${name} answered ${logged.status} to GET ${path}`;
-        return logged.status >= 400
-          ? `${answer}: the hook missed its mark, though Kubernetes counted it as successful`
-          : answer;
-      } catch (e) {
-        // Only a report: what the hook did is not in question, so the update goes on.
-        return `${name}'s log not read: ${e instanceof Error ? e.message : String(e)}`;
-      }
-    });
+/** What the receiver answered the hook, in words, read from its pods' log once the hook's pod is ready. */
+async function answer(watch: PodWatch, service: string, at: { namespace: string; path: string; since: string }) {
+  try {
+    const logged = await watch.loggedRequest({ ...at, selector: `app=${service}` });
+    if (!logged) return `${service} logged no GET ${at.path}`;
+    const said = `${service} answered ${logged.status} to GET ${at.path}`;
+    return logged.status >= 400
+      ? `${said}: the hook missed its mark, though Kubernetes counted it as successful`
+      : said;
+  } catch (e) {
+    // Only a report: what the hook did is not in question, so the update goes on.
+    return `${service}'s log not read: ${e instanceof Error ? e.message : String(e)}`;
+  }
 }

@@ -1,18 +1,8 @@
-// The component library's public API: the typed post-start hook scenarios of Kubernetes in Action,
-// chapter 6, their hook builders, and what `pulumi up` waits with. The modules' other exports are
-// internals, for the program and the tests.
-export type { BookPodArgs, PodOutputs } from "./book-pod";
-export {
-  ArgumentError,
-  HOOK_SCHEMES,
-  type HookScheme,
-  PULL_POLICIES,
-  type PullPolicy,
-  RESTART_POLICIES,
-  type RestartPolicy,
-} from "./checks";
+// The component library: the typed post-start hook scenarios of Kubernetes in Action, chapter 6, and their hook
+// builders. The same classes are the component package's (component-package/).
+export type { PodArgs } from "./book-pod";
 export { FailingHookPod, type FailingHookPodArgs } from "./failing-hook-pod";
-export { HookReceiver, type HookReceiverArgs } from "./hook-receiver";
+export { HookReceiver, type HookReceiverArgs, type ReceiverSettings } from "./hook-receiver";
 export {
   type ExecHook,
   type Hook,
@@ -22,7 +12,6 @@ export {
   type ScriptStep,
   type SleepHook,
 } from "./hooks";
-export { HttpGetHookPod, type HttpGetHookPodArgs } from "./httpget-hook-pod";
-export type { LoggedRequest, PodWatch, WaitTarget } from "./pod-watch";
-export { type QuotePodOutputs, QuotePostStartPod, type QuotePostStartPodArgs } from "./quote-pod";
-export { SlowHookPod, type SlowHookPodArgs } from "./slow-hook-pod";
+export { HttpGetHookPod, type HttpGetHookPodArgs, type HttpGetTarget, type HttpHeader } from "./httpget-hook-pod";
+export { connectPodWatches, type LoggedRequest, type PodWatch, type WaitTarget } from "./pod-watch";
+export { QuotePostStartPod, type QuotePostStartPodArgs, SlowHookPod, type SlowHookPodArgs } from "./quote-pod";

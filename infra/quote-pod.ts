@@ -1,93 +1,134 @@
-// The book's quote service: nginx serves a quote that the post-start hook writes with `fortune`.
+// The book's quote service: nginx serves a quote that the post-start hook writes with `fortune`; and the slow hook,
+// the same pod with a `sleep` in its hook, so the container stays `ContainerCreating` while nginx already runs.
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  type BookPodArgs,
-  checkArgs,
-  createHookPod,
-  namespaceOf,
-  type PodOutputs,
-  podOutputs,
-  type Readiness,
-} from "./book-pod";
-import { checkOutputFile, quotesFileName } from "./checks";
-import { hooks, type ScriptStep } from "./hooks";
+import { checkArgs, componentOptions, createHookPod, namespaceOf, type PodArgs, podOutputs } from "./book-pod";
+import { checkInteger, checkOutputFile, quotesFileName } from "./checks";
 
-export const BOOK_QUOTES_URL = "https://luksa.github.io/kiada/book-quotes.txt";
-export const BOOK_INSTALL_COMMAND = ["apk", "add", "fortune"];
-export const BOOK_QUOTE_PATH = "/usr/share/nginx/html/quote";
+export { quotesFileName };
 
-export interface QuotePostStartPodArgs extends BookPodArgs {
-  /** @default "quote-poststart" */
-  readonly name?: string;
-  /** Installs `fortune`; `[]` skips the step, for an image that already has it. @default ["apk", "add", "fortune"] */
-  readonly installCommand?: readonly string[];
-  /**
-   * The quotes file in fortune format; its strfile index is fetched from the same URL plus `.dat`. @default
-   * "https://luksa.github.io/kiada/book-quotes.txt"
-   */
-  readonly quotesUrl?: string;
-  /** Where nginx finds the quote. @default "/usr/share/nginx/html/quote" */
-  readonly quotePath?: string;
-  /**
-   * Keep the hook's output in this file in the container (read it with `kubectl exec <pod> -- cat <file>`). @default
-   * none, as in the book
-   */
-  readonly hookOutputFile?: string;
+/** The slow hook's sleep: a whole number of seconds, at most an hour. */
+export function checkDelaySeconds(setting: string, seconds: unknown): number {
+  return checkInteger(setting, seconds, 0, 3600, "a whole number of seconds");
 }
 
-/**
- * The quote script's steps; `delaySeconds` adds the slow hook's `sleep` after the install step. Checks the quotes URL
- * and output file.
- */
+import { hooks, type ScriptStep } from "./hooks";
+
+/** The quote-poststart pod's arguments. */
+export interface QuotePostStartPodArgs extends PodArgs {
+  /** Installs `fortune`; `[]` skips the step, for an image that has it already. @default ["apk", "add", "fortune"] */
+  installCommand?: string[];
+  /**
+   * The quotes file in fortune format; its strfile index is fetched from the same URL plus `.dat`.
+   * @default "https://luksa.github.io/kiada/book-quotes.txt"
+   */
+  quotesUrl?: string;
+  /** Where nginx finds the quote. @default "/usr/share/nginx/html/quote" */
+  quotePath?: string;
+  /** Keep the hook's output in this file in the container (`kubectl exec <pod> -- cat <file>`). @default none, as the book */
+  hookOutputFile?: string;
+}
+
+/** The quote-poststart-slow pod's arguments. */
+export interface SlowHookPodArgs extends QuotePostStartPodArgs {
+  /** How long the hook sleeps after the install step, in whole seconds from 0 to 3600. @default 60 */
+  delaySeconds?: number;
+}
+
+/** Where nginx serves the quote in the pod. */
+export const QUOTE_SERVED = { port: 80, path: "/quote" } as const;
+
+/** The quote script's steps; `delaySeconds` adds the slow hook's `sleep` after the install step. */
 export function quoteScriptSteps(args: QuotePostStartPodArgs, delaySeconds?: number): ScriptStep[] {
-  const quotesUrl = args.quotesUrl ?? BOOK_QUOTES_URL;
+  const quotesUrl = args.quotesUrl ?? "https://luksa.github.io/kiada/book-quotes.txt";
   const quotesFile = quotesFileName("quotesUrl", quotesUrl);
-  if (args.hookOutputFile !== undefined) checkOutputFile("hookOutputFile", args.hookOutputFile);
-  const install = args.installCommand ?? BOOK_INSTALL_COMMAND;
+  const install = args.installCommand ?? ["apk", "add", "fortune"];
   return [
     ...(install.length > 0 ? [{ run: install }] : []),
     ...(delaySeconds !== undefined ? [{ run: ["sleep", String(delaySeconds)] }] : []),
-    // -f, not the book's plain -O: a URL that answers 404 would save the error page, which fortune
-    // then serves (garbled by the index it cannot read) from a ready pod; with -f the hook fails at curl.
+    // -f, not the book's plain -O: a URL that answers 404 would save the error page, which fortune would then serve
+    // from a ready pod; with -f the hook fails at curl.
     { run: ["curl", "-fO", quotesUrl] },
     { run: ["curl", "-fO", `${quotesUrl}.dat`] },
-    { run: ["fortune", quotesFile], stdoutTo: args.quotePath ?? BOOK_QUOTE_PATH },
+    { run: ["fortune", quotesFile], stdoutTo: args.quotePath ?? "/usr/share/nginx/html/quote" },
   ];
 }
 
-/** Where nginx serves the quote in the pod: its port and the URL path of BOOK_QUOTE_PATH. */
-export const QUOTE_SERVED = { port: 80, path: "/quote" } as const;
-
-/** How the book reaches the quote: a port-forward to local port 1080, then `/quote`. */
-export function quoteAccess(pod: k8s.core.v1.Pod) {
+/** The quote pod of `component`, its outputs, and how the book reaches the quote (a port-forward to local port 1080). */
+function quotePod(component: pulumi.ComponentResource, name: string, args: QuotePostStartPodArgs, delay?: number) {
+  const postStart = checkArgs(component, () => {
+    if (args.hookOutputFile !== undefined) checkOutputFile("hookOutputFile", args.hookOutputFile);
+    return hooks.script(quoteScriptSteps(args, delay), { outputFile: args.hookOutputFile });
+  });
+  const readiness = {
+    until: "ready" as const,
+    expected: "the pod to be ready",
+    ...(delay !== undefined ? { byDesign: { seconds: delay, note: `the slow hook sleeps ${delay} s` } } : {}),
+  };
+  const pod: k8s.core.v1.Pod = createHookPod(component, args, { name, postStart, readiness });
   return {
+    ...podOutputs(component, pod, readiness, args),
     portForward: pulumi.interpolate`kubectl port-forward -n ${namespaceOf(pod)} ${pod.metadata.name} 1080:${QUOTE_SERVED.port}`,
-    quoteUrl: `http://localhost:1080${QUOTE_SERVED.path}`,
+    quoteUrl: pulumi.output(`http://localhost:1080${QUOTE_SERVED.path}`),
+    ...(args.hookOutputFile !== undefined ? { hookOutputFile: pulumi.output(args.hookOutputFile) } : {}),
   };
 }
 
-export type QuotePodOutputs = PodOutputs & ReturnType<typeof quoteAccess>;
-
-/** The quote-poststart pod: nginx, and a post-start hook that installs fortune, downloads the quotes and writes one. */
+/** The book's quote service: nginx serves a quote that the post-start hook writes with `fortune`. */
 export class QuotePostStartPod extends pulumi.ComponentResource {
-  public readonly pod: k8s.core.v1.Pod;
-  public readonly outputs: QuotePodOutputs;
-  /** Where the pod serves its quote. */
-  public readonly quote = QUOTE_SERVED;
-  /** The file in the container that keeps the hook's output, if any. */
-  public readonly hookOutputFile?: string;
+  /** The pod's name. */
+  public readonly podName: pulumi.Output<string>;
+  /** The pod's namespace. */
+  public readonly namespace: pulumi.Output<string>;
+  /** What `pulumi up` waits for, and how long at most. */
+  public readonly readiness: pulumi.Output<string>;
+  /** The pod's state when `pulumi up` went on; with failFast, rejected with the pod's failure. */
+  public readonly state: pulumi.Output<string>;
+  /** The book's port-forward command to reach the quote. */
+  public readonly portForward: pulumi.Output<string>;
+  /** The quote's URL once that port-forward runs. */
+  public readonly quoteUrl: pulumi.Output<string>;
+  /** The file in the container that keeps the hook's output, if asked for. */
+  public readonly hookOutputFile?: pulumi.Output<string>;
 
   constructor(name: string, args: QuotePostStartPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    super("poststart-lab:index:QuotePostStartPod", name, {}, opts);
-    const readiness: Readiness = { until: "ready", expected: "the pod to be ready" };
-    this.pod = createHookPod(this, args, {
-      name: args.name ?? "quote-poststart",
-      postStart: checkArgs(this, () => hooks.script(quoteScriptSteps(args), { outputFile: args.hookOutputFile })),
-      readiness,
-    });
-    this.hookOutputFile = args.hookOutputFile;
-    this.outputs = { ...podOutputs(this.pod, readiness, args), ...quoteAccess(this.pod) };
-    this.registerOutputs(this.outputs);
+    super("poststart:index:QuotePostStartPod", name, {}, componentOptions("QuotePostStartPod", opts));
+    const o = quotePod(this, args.name ?? "quote-poststart", args);
+    ({ podName: this.podName, namespace: this.namespace, readiness: this.readiness, state: this.state } = o);
+    ({ portForward: this.portForward, quoteUrl: this.quoteUrl, hookOutputFile: this.hookOutputFile } = o);
+    this.registerOutputs(o);
+  }
+}
+
+/** The slow hook: the quote pod with a `sleep` in its hook, so the container stays `ContainerCreating` meanwhile. */
+export class SlowHookPod extends pulumi.ComponentResource {
+  /** The pod's name. */
+  public readonly podName: pulumi.Output<string>;
+  /** The pod's namespace. */
+  public readonly namespace: pulumi.Output<string>;
+  /** What `pulumi up` waits for, and how long at most. */
+  public readonly readiness: pulumi.Output<string>;
+  /** The pod's state when `pulumi up` went on; with failFast, rejected with the pod's failure. */
+  public readonly state: pulumi.Output<string>;
+  /** The book's port-forward command to reach the quote. */
+  public readonly portForward: pulumi.Output<string>;
+  /** The quote's URL once that port-forward runs. */
+  public readonly quoteUrl: pulumi.Output<string>;
+  /** The file in the container that keeps the hook's output, if asked for. */
+  public readonly hookOutputFile?: pulumi.Output<string>;
+  /** How long the hook sleeps, in seconds. */
+  public readonly delaySeconds: pulumi.Output<number>;
+
+  constructor(name: string, args: SlowHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super("poststart:index:SlowHookPod", name, {}, componentOptions("SlowHookPod", opts));
+    const delay = checkArgs(this, () => checkDelaySeconds("delaySeconds", args.delaySeconds ?? 60));
+    const o = {
+      ...quotePod(this, args.name ?? "quote-poststart-slow", args, delay),
+      delaySeconds: pulumi.output(delay),
+    };
+    this.delaySeconds = o.delaySeconds;
+    ({ podName: this.podName, namespace: this.namespace, readiness: this.readiness, state: this.state } = o);
+    ({ portForward: this.portForward, quoteUrl: this.quoteUrl, hookOutputFile: this.hookOutputFile } = o);
+    this.registerOutputs(o);
   }
 }

@@ -1,77 +1,44 @@
-// The Pulumi program's entry: read the stack's config, check what it would touch on the cluster,
-// deploy, and export each scenario's outputs once its pods are where the book says.
+// The Pulumi program's entry: read the stack's config, check what it would touch on the cluster, deploy, and export
+// each scenario's outputs; a pod that fails rejects its `state` output, which fails the update under its component.
 import * as pulumi from "@pulumi/pulumi";
 import { KubeClient } from "../cluster/kube";
 import { clusterPodWatch } from "../cluster/pod-watch";
-import type { PodOutputs } from "../infra";
+import { connectPodWatches } from "../infra/pod-watch";
 import { checkPlanned, namespaceOwner, ownAndRecord, type PlannedObject } from "./cluster-check";
 import { clusterProvider, deploy } from "./program";
 import { CLUSTER_CONTEXTS, parseSettings } from "./settings";
 import { stackInstanceMark } from "./stack-instance";
 
-type Outputs = Record<string, PodOutputs | pulumi.Output<unknown>>;
-
-async function main(): Promise<Outputs> {
+async function main() {
   const settings = parseSettings(pulumi.runtime.allConfig());
-  const context = CLUSTER_CONTEXTS[settings.cluster];
   // The provider plugin starts (in its own process) while this one reads the cluster.
   const provider = clusterProvider(settings);
-  const cluster = KubeClient.connect(context);
+  const cluster = KubeClient.connect(CLUSTER_CONTEXTS[settings.cluster]);
+  const watch = clusterPodWatch(cluster);
+  connectPodWatches(() => watch);
   const owner = await stackInstanceMark(provider);
   const namespace = await namespaceOwner(cluster, settings.namespace, owner);
   const planned: PlannedObject[] = [];
   let open!: (resources: pulumi.Resource[]) => void;
   let refuse!: (e: Error) => void;
   const checked = new Promise<pulumi.Resource[]>((resolve, reject) => ((open = resolve), (refuse = reject)));
-  const podWatch = clusterPodWatch(cluster);
-  const outputs = deploy(settings, {
-    provider,
-    namespaceExists: namespace === "theirs",
-    podWatch,
-    checked,
-    transformations: [ownAndRecord(owner, planned)],
-  });
+  const transformations = [ownAndRecord(owner, planned)];
+  const outputs = deploy(settings, { provider, namespaceExists: namespace === "theirs", checked, transformations });
   try {
     for (const note of await checkPlanned(cluster, planned, owner, settings.adoptExisting)) pulumi.log.info(note);
   } catch (e) {
-    // The same error ends the waiting registrations: the runtime reports it once.
-    const error = ownWords(userError(e));
-    refuse(error);
-    throw error;
+    // The registrations waiting for the checks end with the same error.
+    refuse(userError(e));
+    throw userError(e);
   }
   open([]);
-  if (pulumi.runtime.isDryRun()) return outputs;
-  // An update: the outputs once each scenario's pods got where they should. After a failure the
-  // update ends with that failure's error, already printed under its resource: the same error
-  // object, which the runtime prints no second time (a program that ended normally would have it
-  // printed again, as "One or more errors occurred: ..."), and no output for a pod that is not there.
-  const settled = (o: PodOutputs) => new Promise<unknown>((resolve) => pulumi.output(o).apply(resolve));
-  const all = Promise.all(Object.entries(outputs).map(async ([scenario, o]) => [scenario, await settled(o)] as const));
-  const entries = await Promise.race([all, podWatch.failed.then(() => undefined)]);
-  // `fail` resolves with the first failure's error, the one reported; the argument is not used then.
-  if (!entries) throw await podWatch.fail(new pulumi.ResourceError("the update failed", undefined));
-  return Object.fromEntries(entries.map(([scenario, o]) => [scenario, pulumi.output(o)]));
+  return outputs;
 }
 
-/**
- * Keeps the error's message as it is: the runtime prefixes `error serializing property "spec": `
- * to the error of a registration that waited for a failed one's outputs, and it is this same error
- * object that it prints (once).
- */
-function ownWords<E extends Error>(error: E): E {
-  const message = error.message;
-  Object.defineProperty(error, "message", { get: () => message, set: () => {}, configurable: true });
-  return error;
-}
-
-/**
- * A bad setting or what the cluster holds is the user's to fix: the message, without a stack trace (a component's own
- * error stays under the component).
- */
-function userError(e: unknown): pulumi.RunError | pulumi.ResourceError {
-  return pulumi.RunError.isInstance(e) || pulumi.ResourceError.isInstance(e)
-    ? e
-    : new pulumi.RunError(e instanceof Error ? e.message : String(e));
+/** A bad setting or what the cluster holds is the user's to fix: the message, without a stack trace. */
+function userError(e: unknown): Error {
+  if (pulumi.RunError.isInstance(e) || pulumi.ResourceError.isInstance(e)) return e;
+  return new pulumi.RunError(e instanceof Error ? e.message : String(e));
 }
 
 export = main().catch((e: unknown) => {

@@ -1,109 +1,31 @@
-// Stack config -> validated, typed settings. Every error names the key, the bad value and what is allowed.
-import { BOOK_IMAGE, checkWaitMargin, DEFAULT_WAIT_MARGIN_SECONDS } from "../infra/book-pod";
+// Stack config -> validated, typed settings, before anything is created. The program's own settings have their
+// defaults here; a component's setting left unset stays undefined, so the component's default applies. Each value is
+// checked by the rule its component applies, its error naming the key `poststart-lab:<key>`.
+import { checkPodArgs } from "../infra/book-pod";
 import {
   ArgumentError,
   checkClusterIP,
-  checkDelaySeconds,
   checkDnsLabel,
-  checkImage,
+  checkOneOf,
   checkOutputFile,
   HOOK_SCHEMES,
-  type HookScheme,
-  PULL_POLICIES,
-  type PullPolicy,
-  quotesFileName,
   showText,
-  showValue,
 } from "../infra/checks";
-import { DEFAULT_RECEIVER_CLUSTER_IP } from "../infra/hook-receiver";
-import { BOOK_QUOTES_URL } from "../infra/quote-pod";
-import { BOOK_SLOW_HOOK_DELAY_SECONDS } from "../infra/slow-hook-pod";
+import { checkDelaySeconds, quotesFileName } from "../infra/quote-pod";
 import { nearest } from "./nearest";
+import {
+  CLUSTER_CONTEXTS,
+  type Cluster,
+  DEFAULT_NAMESPACE,
+  SCENARIO_NAMES,
+  type Scenario,
+  type Settings,
+} from "./scenarios";
+
+export { CLUSTER_CONTEXTS, DEFAULT_NAMESPACE, SCENARIO_NAMES, type Scenario, type Settings };
 
 export const PROJECT = "poststart-lab";
-
-/**
- * The book's pods, by the names the stacks choose them with (stacks/scenarios.ts deploys each), and
- * one of ours: `poststart-httpget-404` shows the book's closing warning on httpGet hooks.
- */
-export const SCENARIO_NAMES = [
-  "quote-poststart",
-  "quote-poststart-slow",
-  "quote-poststart-fail",
-  "quote-poststart-fail-norestart",
-  "poststart-httpget",
-  "poststart-httpget-slow",
-  "poststart-httpget-404",
-] as const;
-export type Scenario = (typeof SCENARIO_NAMES)[number];
-
-/** The namespace a pod lands in when it names none; the stack then creates no namespace. */
-export const DEFAULT_NAMESPACE = "default";
-
-/** The namespace the scenario pods name: none for the default one, as in the book. */
-export function podNamespace(settings: Settings): string | undefined {
-  return settings.namespace === DEFAULT_NAMESPACE ? undefined : settings.namespace;
-}
-
-/** Which kubeconfig context the stack deploys to. */
-export const CLUSTER_CONTEXTS = { current: undefined, kind: "kind-kind", minikube: "minikube", lab: "lab" } as const;
-export type Cluster = keyof typeof CLUSTER_CONTEXTS;
-
-export interface Settings {
-  scenarios: Scenario[];
-  namespace: string;
-  cluster: Cluster;
-  image: string;
-  imagePullPolicy?: PullPolicy;
-  quotesUrl: string;
-  installFortune: boolean;
-  slowHookDelaySeconds: number;
-  hookReceiverClusterIP: string;
-  hookScheme: HookScheme;
-  hookOutputFile?: string;
-  adoptExisting: boolean;
-  waitMarginSeconds: number;
-  forceDeleteStuckPods: boolean;
-}
-
-/**
- * The defaults: the book's values, the components' own. `Pulumi.yaml` declares the same (a unit test keeps them equal).
- */
-export const DEFAULTS = {
-  scenarios: ["quote-poststart"],
-  namespace: DEFAULT_NAMESPACE,
-  cluster: "current",
-  image: BOOK_IMAGE,
-  imagePullPolicy: "",
-  quotesUrl: BOOK_QUOTES_URL,
-  installFortune: true,
-  slowHookDelaySeconds: BOOK_SLOW_HOOK_DELAY_SECONDS,
-  hookReceiverClusterIP: DEFAULT_RECEIVER_CLUSTER_IP,
-  hookScheme: "HTTP",
-  hookOutputFile: "",
-  adoptExisting: false,
-  waitMarginSeconds: DEFAULT_WAIT_MARGIN_SECONDS,
-  forceDeleteStuckPods: false,
-};
-type Key = keyof typeof DEFAULTS;
-const KEYS = Object.keys(DEFAULTS) as Key[];
-/** Config namespaces the program leaves to Pulumi and the Kubernetes provider. */
-const OTHER_NAMESPACES = ["pulumi", "kubernetes"];
-
-/** A bad stack setting: the message is meant for the user as it is (the program reports it without a stack trace). */
-function fail(key: string, value: unknown, allowed: string): never {
-  throw new Error(`${PROJECT}:${showText(key)}: ${showValue(value)} is not allowed; allowed: ${allowed}`);
-}
-
-/** A stack file's `<key>: {secure: ...}`: an encrypted value (pulumi config set --secret). */
-function isSecret(value: unknown): boolean {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && "secure" in value;
-}
-
-function oneOf<T extends string>(key: Key, value: unknown, allowed: readonly T[]): T {
-  if (!allowed.includes(value as T)) fail(key, value, allowed.join(", "));
-  return value as T;
-}
+const key = (name: string) => `${PROJECT}:${name}`;
 
 /** Config values arrive as strings from the Pulumi CLI and as YAML values from a stack file: accept both. */
 function parsed(value: unknown): unknown {
@@ -115,105 +37,76 @@ function parsed(value: unknown): unknown {
   }
 }
 
-function text(key: Key, value: unknown): string {
-  if (typeof value !== "string") fail(key, value, "a string");
+function text(name: string, value: unknown): string {
+  if (typeof value !== "string") throw new ArgumentError(key(name), value, "a string");
   return value;
 }
 
-function boolean(key: Key, value: unknown): boolean {
+function boolean(name: string, value: unknown): boolean {
   const b = parsed(value);
-  if (typeof b !== "boolean") fail(key, value, "true, false");
+  if (typeof b !== "boolean") throw new ArgumentError(key(name), value, "true, false");
   return b;
 }
 
-/** Runs a component's own check of the value (one rule, one place), its error said the settings' way. */
-function checked<T>(key: Key, check: (setting: string) => T, orElse?: string): T {
-  try {
-    return check(key);
-  } catch (e) {
-    if (e instanceof ArgumentError) fail(key, e.value, orElse === undefined ? e.allowed : `${e.allowed}; or ${orElse}`);
-    throw e;
-  }
-}
+/** Each setting: how its value is read and checked. Unset, the program's settings take their default. */
+const SETTINGS = {
+  scenarios: (v: unknown = ["quote-poststart"]) => {
+    const list = parsed(v);
+    const allowed = `a non-empty list of ${SCENARIO_NAMES.join(", ")}, each at most once`;
+    if (!Array.isArray(list) || list.length === 0 || new Set(list).size !== list.length)
+      throw new ArgumentError(key("scenarios"), list, allowed);
+    return list.map((s) => checkOneOf(key("scenarios"), s, SCENARIO_NAMES));
+  },
+  namespace: (v: unknown = DEFAULT_NAMESPACE) => checkDnsLabel(key("namespace"), text("namespace", v)),
+  cluster: (v: unknown = "current") => checkOneOf(key("cluster"), v, Object.keys(CLUSTER_CONTEXTS) as Cluster[]),
+  adoptExisting: (v: unknown = false) => boolean("adoptExisting", v),
+  forceDeleteStuckPods: (v: unknown = false) => boolean("forceDeleteStuckPods", v),
+  image: (v: unknown) => checkPodArgs({ image: text("image", v) }, `${PROJECT}:`).image,
+  imagePullPolicy: (v: unknown) =>
+    checkPodArgs({ imagePullPolicy: text("imagePullPolicy", v) }, `${PROJECT}:`).imagePullPolicy,
+  waitMarginSeconds: (v: unknown) => {
+    const seconds = parsed(v) as number;
+    checkPodArgs({ waitMarginSeconds: seconds }, `${PROJECT}:`);
+    return seconds;
+  },
+  quotesUrl: (v: unknown) => (quotesFileName(key("quotesUrl"), text("quotesUrl", v)), v as string),
+  installFortune: (v: unknown) => boolean("installFortune", v),
+  slowHookDelaySeconds: (v: unknown) => checkDelaySeconds(key("slowHookDelaySeconds"), parsed(v)),
+  hookReceiverClusterIP: (v: unknown) => checkClusterIP(key("hookReceiverClusterIP"), text("hookReceiverClusterIP", v)),
+  hookScheme: (v: unknown) => checkOneOf(key("hookScheme"), v, HOOK_SCHEMES),
+  hookOutputFile: (v: unknown) => checkOutputFile(key("hookOutputFile"), text("hookOutputFile", v)),
+};
+type Key = keyof typeof SETTINGS;
+const KEYS = Object.keys(SETTINGS) as Key[];
+/** Config namespaces the program leaves to Pulumi and the Kubernetes provider. */
+const OTHER_NAMESPACES = ["pulumi", "kubernetes"];
+/** The program's own settings: they always have a value. */
+const OWN: Key[] = ["scenarios", "namespace", "cluster", "adoptExisting", "forceDeleteStuckPods"];
 
-/**
- * Validates raw config (keys `poststart-lab:<name>` or `<name>`, missing keys take their defaults)
- * before anything is created.
- */
+/** Validates raw config (keys `poststart-lab:<name>` or `<name>`) before anything is created. */
 export function parseSettings(raw: Record<string, unknown>): Settings {
-  const values: Record<string, unknown> = { ...DEFAULTS };
+  const values: Partial<Record<Key, unknown>> = {};
   for (const [fullKey, value] of Object.entries(raw)) {
     // A key without a namespace is the project's, as Pulumi reads a stack file.
     const colon = fullKey.indexOf(":");
-    const [namespace, key] = colon < 0 ? [PROJECT, fullKey] : [fullKey.slice(0, colon), fullKey.slice(colon + 1)];
+    const [namespace, name] = colon < 0 ? [PROJECT, fullKey] : [fullKey.slice(0, colon), fullKey.slice(colon + 1)];
     if (OTHER_NAMESPACES.includes(namespace)) continue; // read by Pulumi or the Kubernetes provider
-    if (namespace !== PROJECT || !(KEYS as string[]).includes(key)) {
-      const hint = `did you mean ${nearest(
-        `${namespace}:${key}`,
-        KEYS.map((k) => `${PROJECT}:${k}`),
-      )}?`;
-      if (namespace !== PROJECT) {
-        const others = OTHER_NAMESPACES.map((n) => `${n}:<key>`).join(" or ");
-        throw new Error(
-          `${showText(fullKey)}: no such setting; allowed: ${PROJECT}:<setting>, or ${others} (read by Pulumi and the Kubernetes provider); ${hint}`,
-        );
-      }
-      fail(key, value, `no such setting; the settings are ${KEYS.join(", ")}; ${hint}`);
-    }
-    if (isSecret(value)) {
+    if (namespace !== PROJECT || !(KEYS as string[]).includes(name)) {
+      const mean = nearest(`${namespace}:${name}`, KEYS.map(key));
+      const others = OTHER_NAMESPACES.map((n) => `${n}:<key>`).join(" or ");
       throw new Error(
-        `${PROJECT}:${key}: a secret value is not allowed: no setting of this project is secret; set it in plain text (pulumi config set ${key} <value>, without --secret)`,
+        `${showText(fullKey)}: no such setting; allowed: ${KEYS.map(key).join(", ")}, or ${others} ` +
+          `(read by Pulumi and the Kubernetes provider); did you mean ${mean}?`,
       );
     }
-    values[key] = value;
+    if (typeof value === "object" && value !== null && "secure" in value) {
+      throw new ArgumentError(key(name), "[secret]", "a plain value: no setting of this project is secret");
+    }
+    values[name as Key] = value;
   }
-
-  const scenarios = parsed(values.scenarios);
-  if (!Array.isArray(scenarios) || scenarios.length === 0)
-    fail("scenarios", scenarios, `a non-empty list of ${SCENARIO_NAMES.join(", ")}`);
-  for (const s of scenarios) oneOf("scenarios", s, SCENARIO_NAMES);
-  if (new Set(scenarios).size !== scenarios.length) fail("scenarios", scenarios, "each scenario at most once");
-
-  const namespace = text("namespace", values.namespace);
-  checked("namespace", (k) => checkDnsLabel(k, namespace));
-
-  const image = text("image", values.image);
-  checked("image", (k) => checkImage(k, image));
-
-  const pullPolicy = text("imagePullPolicy", values.imagePullPolicy);
-  if (pullPolicy !== "") oneOf("imagePullPolicy", pullPolicy, PULL_POLICIES);
-
-  const quotesUrl = text("quotesUrl", values.quotesUrl);
-  checked("quotesUrl", (k) => quotesFileName(k, quotesUrl));
-
-  const delay = checked("slowHookDelaySeconds", (k) =>
-    checkDelaySeconds(k, parsed(values.slowHookDelaySeconds) as number),
-  );
-
-  const waitMargin = checked("waitMarginSeconds", (k) =>
-    checkWaitMargin(k, parsed(values.waitMarginSeconds) as number),
-  );
-
-  const clusterIP = text("hookReceiverClusterIP", values.hookReceiverClusterIP);
-  checked("hookReceiverClusterIP", (k) => checkClusterIP(k, clusterIP));
-
-  const hookOutputFile = text("hookOutputFile", values.hookOutputFile);
-  if (hookOutputFile !== "") checked("hookOutputFile", (k) => checkOutputFile(k, hookOutputFile), "empty for none");
-
-  return {
-    scenarios: scenarios as Scenario[],
-    namespace,
-    cluster: oneOf("cluster", values.cluster, Object.keys(CLUSTER_CONTEXTS) as Cluster[]),
-    image,
-    imagePullPolicy: pullPolicy === "" ? undefined : (pullPolicy as PullPolicy),
-    quotesUrl,
-    installFortune: boolean("installFortune", values.installFortune),
-    slowHookDelaySeconds: delay,
-    hookReceiverClusterIP: clusterIP,
-    hookScheme: oneOf("hookScheme", values.hookScheme, HOOK_SCHEMES),
-    hookOutputFile: hookOutputFile === "" ? undefined : hookOutputFile,
-    adoptExisting: boolean("adoptExisting", values.adoptExisting),
-    waitMarginSeconds: waitMargin,
-    forceDeleteStuckPods: boolean("forceDeleteStuckPods", values.forceDeleteStuckPods),
-  };
+  const settings: Record<string, unknown> = {};
+  for (const k of KEYS) {
+    if (values[k] !== undefined || OWN.includes(k)) settings[k] = (SETTINGS[k] as (v: unknown) => unknown)(values[k]);
+  }
+  return settings as unknown as Settings;
 }

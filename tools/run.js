@@ -23,33 +23,6 @@ const USAGE =
   "usage: node tools/run.js <preview|up|destroy> --stack <name> [--config-file <file>] [--dir <project>] [--refresh]";
 const FLAGS = ["--stack", "--config-file", "--dir"];
 
-/**
- * The SDK's language server for inline programs prints a program's error twice: once as its
- * unhandled rejection (logged), and again as the run's own error. When the program failed with an
- * error it logged already, this answers as the CLI's own Node.js host does then: `bail`, a failed
- * run whose error the engine does not print again. (A program that ends normally after a logged
- * error still gets the SDK's "One or more errors occurred: ..." copy: a bail there makes the engine
- * print "BAIL: run bailed" instead. stacks/index.ts ends with the error it reported.)
- */
-function reportErrorsOnce() {
-  const { LanguageServer } = require("@pulumi/pulumi/automation/server");
-  const { RunResponse } = require("@pulumi/pulumi/proto/language_pb");
-  const log = require("@pulumi/pulumi/log");
-  const run = LanguageServer.prototype.run;
-  LanguageServer.prototype.run = function (call, callback) {
-    let answered = false;
-    return run.call(this, call, (error, response) => {
-      if (answered) return; // the SDK's server answers a failed run twice; gRPC takes the first
-      answered = true;
-      if (!error || !log.hasErrors() || error.message.startsWith("One or more errors occurred"))
-        return callback(error, response);
-      const bail = new RunResponse();
-      bail.setBail(true);
-      callback(undefined, bail);
-    });
-  };
-}
-
 async function main(argv) {
   const [command, ...rest] = argv;
   const flags = {};
@@ -69,7 +42,6 @@ async function main(argv) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  reportErrorsOnce();
   const dir = path.resolve(flags["--dir"] ?? path.join(__dirname, ".."));
   let entry; // the program, loaded when the CLI asks this process to run it
   const ws = await LocalWorkspace.create({ workDir: dir, program: async () => require(entry) });

@@ -8,7 +8,7 @@ import type { PodRecord } from "./record";
 /** What the program says the scenario should show, beyond its name. */
 export interface Expectation {
   /** the slow hook's `sleep` */
-  slowHookDelaySeconds: number;
+  slowHookDelaySeconds?: number;
   /** the path the httpGet hook requests from its receiver */
   hookPath?: string;
   /** the file in the container where an exec hook keeps its output */
@@ -147,7 +147,7 @@ export function scenarioChecks(scenario: Scenario, r: PodRecord, x: Expectation)
       return [
         checks.creatingWhilePending(r),
         checks.ready(r),
-        checks.held(r, x.slowHookDelaySeconds),
+        checks.held(r, x.slowHookDelaySeconds ?? 0),
         checks.quote(r),
         ...hookOutputChecks(r, x),
       ];

@@ -1,8 +1,8 @@
 // What to watch, read forward from the program: the stack's settings, the scenario registry, and
 // what each scenario's component says of itself (its pod, where it serves a quote, its hook's
 // receiver). The components are built offline, with mocks, exactly as the program builds them.
-import { HttpGetHookPod } from "../../infra";
-import { scenarioDeployer } from "../../stacks/scenarios";
+import { QUOTE_SERVED } from "../../infra/quote-pod";
+import { type ScenarioComponent, scenarioDeployer } from "../../stacks/scenarios";
 import type { Scenario } from "../../stacks/settings";
 import { CLUSTER_CONTEXTS, parseSettings } from "../../stacks/settings";
 import { record } from "../offline";
@@ -27,17 +27,15 @@ export interface Plan {
   context?: string;
 }
 
-/** What the observer needs of a scenario's component. */
-function described(component: ReturnType<ReturnType<typeof scenarioDeployer>>) {
-  const httpGet = component instanceof HttpGetHookPod ? component : undefined;
+/** What the observer needs of a scenario's component: its outputs. */
+function described(c: ScenarioComponent) {
   return {
-    pod: component.pod.metadata.name,
-    quote: "quote" in component ? { ...component.quote } : undefined,
-    hookOutputFile: "hookOutputFile" in component ? component.hookOutputFile : undefined,
-    hookPath: httpGet?.hookPath,
-    receiver: httpGet?.receiver
-      ? { service: httpGet.receiver.serviceName, selector: httpGet.receiver.selector }
-      : undefined,
+    pod: c.podName,
+    quote: "quoteUrl" in c ? { ...QUOTE_SERVED } : undefined,
+    hookOutputFile: "hookOutputFile" in c ? c.hookOutputFile : undefined,
+    delaySeconds: "delaySeconds" in c ? c.delaySeconds : undefined,
+    hookPath: "hookUrl" in c ? c.hookUrl.apply((url) => /^\w+:\/\/[^/]+(\/.*)$/.exec(url)?.[1]) : undefined,
+    receiver: "receiverService" in c ? c.receiverService : undefined,
   };
 }
 
@@ -56,12 +54,12 @@ export async function plan(raw: Record<string, unknown>, namespaceOverride?: str
       pod: c.pod,
       namespace,
       expectation: {
-        slowHookDelaySeconds: settings.slowHookDelaySeconds,
+        ...(c.delaySeconds !== undefined ? { slowHookDelaySeconds: c.delaySeconds } : {}),
         ...(c.hookPath !== undefined ? { hookPath: c.hookPath } : {}),
         ...(c.hookOutputFile !== undefined ? { hookOutputFile: c.hookOutputFile } : {}),
       },
       ...(c.quote ? { quote: c.quote } : {}),
-      ...(c.receiver ? { receiver: c.receiver } : {}),
+      ...(c.receiver ? { receiver: { service: c.receiver, selector: { app: c.receiver } } } : {}),
     };
   });
   return { targets, namespace, context: CLUSTER_CONTEXTS[settings.cluster] };
