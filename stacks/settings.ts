@@ -62,8 +62,9 @@ const SETTINGS = {
   adoptExisting: (v: unknown = false) => boolean("adoptExisting", v),
   forceDeleteStuckPods: (v: unknown = false) => boolean("forceDeleteStuckPods", v),
   image: (v: unknown) => checkPodArgs({ image: text("image", v) }, `${PROJECT}:`).image,
+  // Empty: unset (Kubernetes' default), so that a stack can clear another's value.
   imagePullPolicy: (v: unknown) =>
-    checkPodArgs({ imagePullPolicy: text("imagePullPolicy", v) }, `${PROJECT}:`).imagePullPolicy,
+    v === "" ? undefined : checkPodArgs({ imagePullPolicy: text("imagePullPolicy", v) }, `${PROJECT}:`).imagePullPolicy,
   waitMarginSeconds: (v: unknown) => {
     const seconds = parsed(v) as number;
     checkPodArgs({ waitMarginSeconds: seconds }, `${PROJECT}:`);
@@ -74,7 +75,9 @@ const SETTINGS = {
   slowHookDelaySeconds: (v: unknown) => checkDelaySeconds(key("slowHookDelaySeconds"), parsed(v)),
   hookReceiverClusterIP: (v: unknown) => checkClusterIP(key("hookReceiverClusterIP"), text("hookReceiverClusterIP", v)),
   hookScheme: (v: unknown) => checkOneOf(key("hookScheme"), v, HOOK_SCHEMES),
-  hookOutputFile: (v: unknown) => checkOutputFile(key("hookOutputFile"), text("hookOutputFile", v)),
+  // Empty: none, as in the book.
+  hookOutputFile: (v: unknown) =>
+    v === "" ? undefined : checkOutputFile(key("hookOutputFile"), text("hookOutputFile", v)),
 };
 type Key = keyof typeof SETTINGS;
 const KEYS = Object.keys(SETTINGS) as Key[];

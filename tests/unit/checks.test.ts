@@ -5,6 +5,8 @@ import {
   ArgumentError,
   checkClusterIP,
   checkImage,
+  checkInteger,
+  checkOneOf,
   checkOutputFile,
   quotesFileName,
   showValue,
@@ -24,8 +26,31 @@ function refusal(check: () => unknown): ArgumentError {
 describe("ArgumentError", () => {
   it("names the setting, the value and what is allowed", () => {
     const e = new ArgumentError("image", "X", "lower case");
-    expect(e.message).toBe(`image: "X" is not allowed: use lower case`);
-    expect([e.setting, e.value, e.allowed]).toEqual(["image", "X", "lower case"]);
+    expect(e.message).toBe(`image: "X" is not allowed; allowed: lower case`);
+    expect(e).toBeInstanceOf(Error);
+  });
+});
+
+describe("checkInteger and checkOneOf: the one range check and the one list check", () => {
+  it("takes integers from min to max, both included, and refuses anything else with the unit", () => {
+    for (const n of [1, 2, 65535]) expect(checkInteger("port", n, 1, 65535, "a port number")).toBe(n);
+    for (const n of [0, 65536, 1.5, Number.NaN, Infinity, "80", undefined, null]) {
+      expect(refusal(() => checkInteger("port", n, 1, 65535, "a port number")).message).toBe(
+        `port: ${showValue(n)} is not allowed; allowed: a port number from 1 to 65535`,
+      );
+    }
+    expect(refusal(() => checkInteger("n", -1, 0, 3)).message).toBe(
+      "n: -1 is not allowed; allowed: an integer from 0 to 3",
+    );
+  });
+
+  it("takes one of a list, case and all, and names the list", () => {
+    expect(checkOneOf("scheme", "HTTPS", ["HTTP", "HTTPS"])).toBe("HTTPS");
+    for (const value of ["https", "", " HTTP", undefined, 1]) {
+      expect(refusal(() => checkOneOf("scheme", value, ["HTTP", "HTTPS"])).message).toBe(
+        `scheme: ${showValue(value)} is not allowed; allowed: one of HTTP, HTTPS`,
+      );
+    }
   });
 });
 
@@ -99,7 +124,7 @@ describe("checkImage: the docker reference grammar the kubelet parses", () => {
     it(`refuses ${JSON.stringify(image.length > 60 ? `${image.slice(0, 40)}…(${image.length})` : image)}`, () => {
       const e = refusal(() => checkImage("receiver.image", image));
       expect(e.message).toBe(
-        `receiver.image: ${showValue(image)} is not allowed: use an image reference [registry[:port]/]name[:tag][@sha256:digest], ` +
+        `receiver.image: ${showValue(image)} is not allowed; allowed: an image reference [registry[:port]/]name[:tag][@sha256:digest], ` +
           `such as nginx:alpine: name components of lower-case letters and digits separated by '.', '_', '__' or '-', at most 255 characters before the tag`,
       );
     });
@@ -172,7 +197,7 @@ describe("quotesFileName: the name curl -O saves, which fortune is given", () =>
   for (const [url, allowed] of bad) {
     it(`refuses ${JSON.stringify(url)}`, () => {
       expect(refusal(() => quotesFileName("quotesUrl", url)).message).toBe(
-        `quotesUrl: ${showValue(url)} is not allowed: use ${allowed}`,
+        `quotesUrl: ${showValue(url)} is not allowed; allowed: ${allowed}`,
       );
     });
   }
@@ -223,7 +248,7 @@ describe("checkOutputFile: a file, outside what nginx serves", () => {
   for (const [file, allowed] of bad) {
     it(`refuses ${JSON.stringify(file)}`, () => {
       expect(refusal(() => checkOutputFile("hookOutputFile", file)).message).toBe(
-        `hookOutputFile: ${showValue(file)} is not allowed: use ${allowed}`,
+        `hookOutputFile: ${showValue(file)} is not allowed; allowed: ${allowed}`,
       );
     });
   }
@@ -264,7 +289,7 @@ describe("checkClusterIP: never a Service's ClusterIP, whatever the cluster", ()
   for (const [ip, range] of never) {
     it(`refuses ${ip}: ${range}`, () => {
       expect(refusal(() => checkClusterIP("receiver.clusterIP", ip)).message).toBe(
-        `receiver.clusterIP: "${ip}" is not allowed: use an IPv4 address from the cluster's service range: ${range} is never a Service's ClusterIP`,
+        `receiver.clusterIP: "${ip}" is not allowed; allowed: an IPv4 address from the cluster's service range: ${range} is never a Service's ClusterIP`,
       );
     });
   }
@@ -285,7 +310,7 @@ describe("checkClusterIP: never a Service's ClusterIP, whatever the cluster", ()
   ]) {
     it(`refuses ${JSON.stringify(ip)}: not an IPv4 address`, () => {
       expect(refusal(() => checkClusterIP("receiver.clusterIP", ip)).message).toBe(
-        `receiver.clusterIP: ${JSON.stringify(ip)} is not allowed: use an IPv4 address from the cluster's service range, e.g. 10.96.100.100`,
+        `receiver.clusterIP: ${JSON.stringify(ip)} is not allowed; allowed: an IPv4 address from the cluster's service range, e.g. 10.96.100.100`,
       );
     });
   }

@@ -2,8 +2,8 @@
 // scripts run by the real /bin/sh and curl: tests/tools/hooks-sh.test.ts).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ArgumentError, type Hook, hooks } from "../../infra";
-import { quotesFileName } from "../../infra/checks";
+import { type Hook, hooks } from "../../infra";
+import { ArgumentError, quotesFileName } from "../../infra/checks";
 import { checkHook, shellScript } from "../../infra/hooks";
 import { quoteScriptSteps } from "../../infra/quote-pod";
 import { shellQuote } from "../../infra/shell";
@@ -82,7 +82,7 @@ describe("hooks", () => {
       exec: { command: ["sh", "-c", "echo 'Emulating a post-start hook failure'; exit 1"] },
     });
     expect(() => hooks.failure("x", 0)).toThrow(
-      "exitCode: 0 is not allowed: use an integer from 1 to 255: a failing hook exits non-zero",
+      "exitCode: 0 is not allowed; allowed: an integer (a failing hook exits non-zero) from 1 to 255",
     );
   });
 
@@ -91,7 +91,7 @@ describe("hooks", () => {
     expect(hooks.failure("x", 255).exec.command[2]).toBe("echo x; exit 255");
     for (const code of [0, -1, 256, 1.5, Number.NaN]) {
       expect(() => hooks.failure("x", code)).toThrow(
-        `exitCode: ${code} is not allowed: use an integer from 1 to 255: a failing hook exits non-zero`,
+        `exitCode: ${code} is not allowed; allowed: an integer (a failing hook exits non-zero) from 1 to 255`,
       );
     }
   });

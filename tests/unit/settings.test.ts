@@ -1,18 +1,54 @@
-// Stack config: defaults declared once in Pulumi.yaml and settings.ts alike, and clear errors for bad values.
+// Stack config: Pulumi.yaml declares the keys parseSettings knows, with defaults only for the program's own settings
+// (the components hold the rest), and clear errors for bad values.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { DEFAULTS, PROJECT, parseSettings, SCENARIO_NAMES } from "../../stacks/settings";
+import { PROJECT, parseSettings, SCENARIO_NAMES } from "../../stacks/settings";
 
 const root = path.join(__dirname, "..", "..");
 const project = YAML.parse(readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
 
 describe("the config schema", () => {
-  it("Pulumi.yaml declares every setting, with the same default as the program", () => {
-    const declared = Object.fromEntries(Object.entries(project.config).map(([k, v]: [string, any]) => [k, v.default]));
-    expect(declared).toEqual(DEFAULTS);
+  /** The keys parseSettings knows, as its refusal of an unknown key lists them. */
+  const knownKeys = () => {
+    const message = (() => {
+      try {
+        parseSettings({ "no-such-key": "x" });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error("an unknown key was accepted");
+    })();
+    const listed = /; allowed: (.*), or pulumi:<key>/.exec(message)?.[1];
+    return listed?.split(", ").map((k) => k.replace(`${PROJECT}:`, ""));
+  };
+  /** The settings the program owns: the only ones with a default of their own in the program and in Pulumi.yaml. */
+  const OWN = ["scenarios", "namespace", "cluster", "adoptExisting", "forceDeleteStuckPods"];
+
+  it("Pulumi.yaml declares exactly the keys parseSettings knows", () => {
     expect(project.name).toBe(PROJECT);
+    expect(Object.keys(project.config).sort()).toEqual(knownKeys()?.sort());
+    for (const k of Object.keys(project.config)) expect(() => parseSettings({ [k]: undefined })).not.toThrow();
+  });
+
+  it("Pulumi.yaml has defaults only for the program's own settings, the same as the program's", () => {
+    const defaults = Object.fromEntries(
+      Object.entries(project.config)
+        .filter(([, v]: [string, any]) => v.default !== undefined)
+        .map(([k, v]: [string, any]) => [k, v.default]),
+    );
+    expect(Object.keys(defaults).sort()).toEqual([...OWN].sort());
+    const empty = parseSettings({});
+    expect(defaults).toEqual(Object.fromEntries(OWN.map((k) => [k, empty[k as keyof typeof empty]])));
+    // What the program alone owns is not a component's to default: a stack may still set it, as before.
+    expect(parseSettings(defaults)).toEqual(empty);
+  });
+
+  it("the slow hook's default is the component's: neither Pulumi.yaml nor its description states one", () => {
+    const slow = project.config.slowHookDelaySeconds;
+    expect(slow.default).toBeUndefined();
+    expect(slow.description).not.toMatch(/\b60\b/);
   });
 
   it("the dev stack deploys quote-poststart to kind", () => {
@@ -37,22 +73,22 @@ describe("the config schema", () => {
     });
   });
 
-  it("the defaults, typed", () => {
-    expect(parseSettings({})).toEqual({
+  it("the defaults, typed: the program's own settings; every component setting stays unset (its default applies)", () => {
+    const empty = parseSettings({});
+    expect(empty).toEqual({
       scenarios: ["quote-poststart"],
       namespace: "default",
       cluster: "current",
-      image: "nginx:alpine",
-      imagePullPolicy: undefined,
-      quotesUrl: "https://luksa.github.io/kiada/book-quotes.txt",
-      installFortune: true,
-      slowHookDelaySeconds: 60,
-      hookReceiverClusterIP: "10.96.100.100",
-      hookScheme: "HTTP",
-      hookOutputFile: undefined,
       adoptExisting: false,
-      waitMarginSeconds: 300,
       forceDeleteStuckPods: false,
+    });
+    for (const k of knownKeys() ?? []) if (!OWN.includes(k)) expect(empty[k as keyof typeof empty]).toBeUndefined();
+  });
+
+  it("an empty pull policy or hook output file is unset: Kubernetes' default, no file (a stack can clear another's)", () => {
+    expect(parseSettings({ imagePullPolicy: "", hookOutputFile: "" })).toMatchObject({
+      imagePullPolicy: undefined,
+      hookOutputFile: undefined,
     });
   });
 
@@ -84,18 +120,18 @@ describe("bad settings fail before anything is created, naming the key, the valu
   const cases: [Record<string, unknown>, string][] = [
     [
       { scenarios: ["quote-postart"] },
-      `poststart-lab:scenarios: "quote-postart" is not allowed; allowed: ${SCENARIO_NAMES.join(", ")}`,
+      `poststart-lab:scenarios: "quote-postart" is not allowed; allowed: one of ${SCENARIO_NAMES.join(", ")}`,
     ],
     [{ scenarios: [] }, "poststart-lab:scenarios: [] is not allowed; allowed: a non-empty list of quote-poststart"],
-    [{ scenarios: ["quote-poststart", "quote-poststart"] }, "allowed: each scenario at most once"],
+    [{ scenarios: ["quote-poststart", "quote-poststart"] }, ", each at most once"],
     [{ namespace: "Hooks" }, `poststart-lab:namespace: "Hooks" is not allowed; allowed: 1 to 63 lower-case letters`],
     [
       { cluster: "kind-kind" },
-      `poststart-lab:cluster: "kind-kind" is not allowed; allowed: current, kind, minikube, lab`,
+      `poststart-lab:cluster: "kind-kind" is not allowed; allowed: one of current, kind, minikube, lab`,
     ],
     [
       { imagePullPolicy: "never" },
-      `poststart-lab:imagePullPolicy: "never" is not allowed; allowed: Always, IfNotPresent, Never`,
+      `poststart-lab:imagePullPolicy: "never" is not allowed; allowed: one of Always, IfNotPresent, Never`,
     ],
     [{ image: "nginx alpine" }, `poststart-lab:image: "nginx alpine" is not allowed`],
     [
@@ -116,29 +152,36 @@ describe("bad settings fail before anything is created, naming the key, the valu
       { hookReceiverClusterIP: "10.96.300.1" },
       `poststart-lab:hookReceiverClusterIP: "10.96.300.1" is not allowed; allowed: an IPv4 address`,
     ],
-    [{ hookScheme: "https" }, `poststart-lab:hookScheme: "https" is not allowed; allowed: HTTP, HTTPS`],
+    [{ hookScheme: "https" }, `poststart-lab:hookScheme: "https" is not allowed; allowed: one of HTTP, HTTPS`],
     [
       { hookOutputFile: "log.txt" },
       `poststart-lab:hookOutputFile: "log.txt" is not allowed; allowed: an absolute path`,
     ],
     [
       { [`${PROJECT}:scenario`]: "quote-poststart" },
-      `poststart-lab:scenario: "quote-poststart" is not allowed; allowed: no such setting; the settings are scenarios, namespace`,
+      "poststart-lab:scenario: no such setting; allowed: poststart-lab:scenarios, poststart-lab:namespace",
     ],
     [{ [`${PROJECT}:scenario`]: "x" }, "did you mean poststart-lab:scenarios?"],
     [{ [`${PROJECT}:hookOutput`]: "x" }, "did you mean poststart-lab:hookOutputFile?"],
     [
       { scenario: "x" },
-      `poststart-lab:scenario: "x" is not allowed; allowed: no such setting; the settings are scenarios, namespace, cluster, image, imagePullPolicy, quotesUrl, installFortune, slowHookDelaySeconds, hookReceiverClusterIP, hookScheme, hookOutputFile, adoptExisting, waitMarginSeconds, forceDeleteStuckPods; did you mean poststart-lab:scenarios?`,
+      "scenario: no such setting; allowed: poststart-lab:scenarios, poststart-lab:namespace, poststart-lab:cluster, " +
+        "poststart-lab:adoptExisting, poststart-lab:forceDeleteStuckPods, poststart-lab:image, poststart-lab:imagePullPolicy, " +
+        "poststart-lab:waitMarginSeconds, poststart-lab:quotesUrl, poststart-lab:installFortune, " +
+        "poststart-lab:slowHookDelaySeconds, poststart-lab:hookReceiverClusterIP, poststart-lab:hookScheme, " +
+        "poststart-lab:hookOutputFile, or pulumi:<key> or kubernetes:<key> (read by Pulumi and the Kubernetes provider); " +
+        "did you mean poststart-lab:scenarios?",
     ],
     [
       { "postart-lab:scenarios": ["quote-poststart"] },
-      "postart-lab:scenarios: no such setting; allowed: poststart-lab:<setting>, or pulumi:<key> or kubernetes:<key> (read by Pulumi and the Kubernetes provider); did you mean poststart-lab:scenarios?",
+      "postart-lab:scenarios: no such setting; allowed: poststart-lab:scenarios, poststart-lab:namespace,",
     ],
     [
-      { "poststartlab:image": "x" },
-      "poststartlab:image: no such setting; allowed: poststart-lab:<setting>, or pulumi:<key> or kubernetes:<key> (read by Pulumi and the Kubernetes provider); did you mean poststart-lab:image?",
+      { "postart-lab:scenarios": ["quote-poststart"] },
+      "poststart-lab:hookOutputFile, or pulumi:<key> or kubernetes:<key> (read by Pulumi and the Kubernetes provider); did you mean poststart-lab:scenarios?",
     ],
+    [{ "poststartlab:image": "x" }, "poststartlab:image: no such setting; allowed: poststart-lab:scenarios,"],
+    [{ "poststartlab:image": "x" }, "(read by Pulumi and the Kubernetes provider); did you mean poststart-lab:image?"],
     [{ "Poststart-lab:namespace": "x" }, "did you mean poststart-lab:namespace?"],
     [{ "kubernetes-x:context": "x" }, "kubernetes-x:context: no such setting"],
     [{ ":scenarios": "x" }, ":scenarios: no such setting"],
@@ -195,11 +238,11 @@ describe("bad settings fail before anything is created, naming the key, the valu
     [{ hookReceiverClusterIP: "224.0.0.1" }, "224.0.0.0/4 (multicast) is never a Service's ClusterIP"],
     [
       { hookOutputFile: "/" },
-      `poststart-lab:hookOutputFile: "/" is not allowed; allowed: an absolute path of a file: not '/' nor ending in '/', no '.' or '..' or empty segments, no whitespace or control characters; or empty for none`,
+      `poststart-lab:hookOutputFile: "/" is not allowed; allowed: an absolute path of a file: not '/' nor ending in '/', no '.' or '..' or empty segments, no whitespace or control characters`,
     ],
     [
       { hookOutputFile: "/usr/share/nginx/html/hook.log" },
-      `poststart-lab:hookOutputFile: "/usr/share/nginx/html/hook.log" is not allowed; allowed: a path outside /usr/share/nginx/html: nginx serves that directory to anyone who asks; or empty for none`,
+      `poststart-lab:hookOutputFile: "/usr/share/nginx/html/hook.log" is not allowed; allowed: a path outside /usr/share/nginx/html: nginx serves that directory to anyone who asks`,
     ],
     [{ adoptExisting: "yes" }, `poststart-lab:adoptExisting: "yes" is not allowed; allowed: true, false`],
     [{ adoptExisting: 1 }, "poststart-lab:adoptExisting: 1 is not allowed; allowed: true, false"],
@@ -218,11 +261,11 @@ describe("bad settings fail before anything is created, naming the key, the valu
   const exact: [Record<string, unknown>, string][] = [
     [
       { scenarios: [] },
-      `poststart-lab:scenarios: [] is not allowed; allowed: a non-empty list of ${SCENARIO_NAMES.join(", ")}`,
+      `poststart-lab:scenarios: [] is not allowed; allowed: a non-empty list of ${SCENARIO_NAMES.join(", ")}, each at most once`,
     ],
     [
       { scenarios: ["quote-poststart", "quote-poststart"] },
-      `poststart-lab:scenarios: ["quote-poststart","quote-poststart"] is not allowed; allowed: each scenario at most once`,
+      `poststart-lab:scenarios: ["quote-poststart","quote-poststart"] is not allowed; allowed: a non-empty list of ${SCENARIO_NAMES.join(", ")}, each at most once`,
     ],
     [{ image: 5 }, "poststart-lab:image: 5 is not allowed; allowed: a string"],
     [{ quotesUrl: 5 }, "poststart-lab:quotesUrl: 5 is not allowed; allowed: a string"],
