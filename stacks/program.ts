@@ -45,6 +45,7 @@ export function deploy(settings: Settings, cluster?: ClusterFacts) {
           ),
         ];
   const dependsOn = namespace.length ? namespace : (cluster?.checked ?? []);
-  const deployScenario = scenarioDeployer(settings, { providers: [provider], transformations, dependsOn });
+  // On a cluster `pulumi up` watches the pods; offline (the render, the unit tests) the provider's await stands.
+  const deployScenario = scenarioDeployer(settings, { providers: [provider], transformations, dependsOn }, !!cluster);
   return Object.fromEntries(settings.scenarios.map((scenario) => [scenario, outputsOf(deployScenario(scenario))]));
 }

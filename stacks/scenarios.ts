@@ -36,8 +36,11 @@ export function podNamespace(settings: Settings): string | undefined {
 
 export type ScenarioComponent = QuotePostStartPod | SlowHookPod | FailingHookPod | HttpGetHookPod;
 
+/** What a row deploys from: the settings, and whether `pulumi up` watches the pods (on a cluster; not offline). */
+type Deployment = Settings & { failFast: boolean };
+
 interface Row {
-  deploy(s: Settings, opts: pulumi.ComponentResourceOptions, receiver: () => HookReceiver): ScenarioComponent;
+  deploy(s: Deployment, opts: pulumi.ComponentResourceOptions, receiver: () => HookReceiver): ScenarioComponent;
   /** what the book says you will see */
   book: string;
   /** the commands a reader runs to see it */
@@ -45,18 +48,18 @@ interface Row {
 }
 
 /** The arguments every scenario pod takes from the stack's settings. */
-function podArgs(s: Settings) {
-  const { image, imagePullPolicy, waitMarginSeconds } = s;
-  return { namespace: podNamespace(s), image, imagePullPolicy, waitMarginSeconds, failFast: true };
+function podArgs(s: Deployment) {
+  const { image, imagePullPolicy, waitMarginSeconds, failFast } = s;
+  return { namespace: podNamespace(s), image, imagePullPolicy, waitMarginSeconds, failFast };
 }
 
-function quoteArgs(s: Settings) {
+function quoteArgs(s: Deployment) {
   const { quotesUrl, hookOutputFile } = s;
   return { ...podArgs(s), quotesUrl, hookOutputFile, installCommand: s.installFortune === false ? [] : undefined };
 }
 
 /** The httpGet pods notify the program's one receiver, deployed beside them. */
-function toReceiver(s: Settings, receiver: () => HookReceiver, path?: string) {
+function toReceiver(s: Deployment, receiver: () => HookReceiver, path?: string) {
   const shared = receiver();
   return {
     ...podArgs(s),
@@ -140,10 +143,11 @@ export type Scenario = keyof typeof SCENARIOS;
 export const SCENARIO_NAMES = Object.keys(SCENARIOS) as Scenario[];
 
 /**
- * Deploys scenarios by name, all with `opts`; the receiver both httpGet scenarios notify (one Service at one fixed
- * ClusterIP) is created once, by the first that needs it, as a component of its own.
+ * Deploys scenarios by name, all with `opts`, with `failFast` on a cluster (offline there is none to watch); the
+ * receiver both httpGet scenarios notify (one Service at one fixed ClusterIP) is created once, by the first that needs
+ * it, as a component of its own.
  */
-export function scenarioDeployer(settings: Settings, opts: pulumi.ComponentResourceOptions) {
+export function scenarioDeployer(settings: Settings, opts: pulumi.ComponentResourceOptions, failFast = false) {
   let shared: HookReceiver | undefined;
   const receiver = () =>
     (shared ??= new HookReceiver(
@@ -154,10 +158,11 @@ export function scenarioDeployer(settings: Settings, opts: pulumi.ComponentResou
         scheme: settings.hookScheme,
         image: settings.image,
         imagePullPolicy: settings.imagePullPolicy,
-        failFast: true,
+        failFast,
         waitMarginSeconds: settings.waitMarginSeconds,
       },
       opts,
     ));
-  return (scenario: Scenario): ScenarioComponent => SCENARIOS[scenario].deploy(settings, opts, receiver);
+  const deployment = { ...settings, failFast };
+  return (scenario: Scenario): ScenarioComponent => SCENARIOS[scenario].deploy(deployment, opts, receiver);
 }

@@ -2,6 +2,7 @@
 // lost; and the program deploying into an existing namespace without owning it.
 import { describe, expect, it } from "vitest";
 import type { ApiAnswer } from "../../cluster/kube";
+import { connectPodWatches, type WaitTarget } from "../../infra/pod-watch";
 import {
   type ClusterReader,
   checkPlanned,
@@ -379,19 +380,33 @@ describe("checkPlanned: the receiver's fixed ClusterIP", () => {
 });
 
 describe("the program on a cluster", () => {
-  const facts = (namespaceExists: boolean, planned: PlannedObject[]) => ({
-    provider: clusterProvider(parseSettings({})),
-    namespaceExists,
-    podWatch: { wait: async () => "ready", fail: async (e: Error) => e, loggedRequest: async () => undefined },
-    checked: Promise.resolve([]),
-    transformations: [ownAndRecord(OWNER, planned)],
-  });
+  const asked: WaitTarget[] = [];
+  const facts = (namespaceExists: boolean, planned: PlannedObject[]) => {
+    connectPodWatches(() => ({
+      wait: async (target) => (asked.push(target), "ready"),
+      loggedRequest: async () => undefined,
+    }));
+    return {
+      provider: clusterProvider(parseSettings({})),
+      namespaceExists,
+      checked: Promise.resolve([]),
+      transformations: [ownAndRecord(OWNER, planned)],
+    };
+  };
 
   it("uses an existing namespace it did not create, without a Namespace resource", async () => {
     const planned: PlannedObject[] = [];
-    const { resources } = await record(() => deploy(parseSettings({ namespace: "precious" }), facts(true, planned)));
+    asked.length = 0;
+    const { resources, outputs } = await record(() =>
+      deploy(parseSettings({ namespace: "precious" }), facts(true, planned)),
+    );
     expect(resources.some((r) => r.type === "kubernetes:core/v1:Namespace")).toBe(false);
     expect(planned.map((o) => `${o.kind} ${o.namespace}/${o.name}`)).toEqual(["Pod precious/quote-poststart"]);
+    // On a cluster `pulumi up` watches the pod (failFast): the provider waits only for it to exist.
+    const pod = resources.find((r) => r.type === "kubernetes:core/v1:Pod")!;
+    expect(pod.inputs.metadata.annotations["pulumi.com/waitFor"]).toBe("jsonpath={.metadata.uid}");
+    expect(asked.map((t) => `${t.namespace}/${t.name} ${t.until}`)).toEqual(["precious/quote-poststart ready"]);
+    expect(outputs["quote-poststart"].state).toBe("ready");
   });
 
   it("creates a namespace that does not exist, and marks everything it creates as its own", async () => {

@@ -9,7 +9,7 @@ import {
   QuotePostStartPod,
   SlowHookPod,
 } from "../../infra";
-import { namespaceOf } from "../../infra/book-pod";
+import { componentOptions, namespaceOf } from "../../infra/book-pod";
 import { describePodState } from "../../infra/pod-state";
 import { record } from "../../tools/offline";
 
@@ -17,15 +17,30 @@ const podOf = (resources: { type: string; inputs: any }[]) =>
   resources.find((r) => r.type === "kubernetes:core/v1:Pod")!.inputs;
 
 describe("components", () => {
-  it("register the component, then its pod", async () => {
-    const { resources } = await record(() => new QuotePostStartPod("quote", {}).outputs);
-    expect(resources.map((r) => r.type)).toEqual(["poststart-lab:index:QuotePostStartPod", "kubernetes:core/v1:Pod"]);
+  it("register the component under the package's type token, then its pod", async () => {
+    const { resources } = await record(() => new QuotePostStartPod("quote", {}).state);
+    expect(resources.map((r) => r.type)).toEqual(["poststart:index:QuotePostStartPod", "kubernetes:core/v1:Pod"]);
+    for (const [build, type] of [
+      [() => new SlowHookPod("s").state, "poststart:index:SlowHookPod"],
+      [() => new FailingHookPod("f").state, "poststart:index:FailingHookPod"],
+      [() => new HttpGetHookPod("h", { targetOwnPod: true }).state, "poststart:index:HttpGetHookPod"],
+      [() => new HookReceiver("r").clusterIP, "poststart:index:HookReceiver"],
+    ] as const) {
+      expect((await record(build)).resources[0].type).toBe(type);
+    }
+  });
+
+  it("alias the type stacks before the package's token recorded them by, so that they update in place", () => {
+    expect(componentOptions("SlowHookPod")).toEqual({ aliases: [{ type: "poststart-lab:index:SlowHookPod" }] });
+    const parent = { name: "p" } as never;
+    expect(componentOptions("HookReceiver", { parent, aliases: ["urn:x"] })).toEqual({
+      parent,
+      aliases: ["urn:x", { type: "poststart-lab:index:HookReceiver" }],
+    });
   });
 
   it("QuotePostStartPod keeps its hook's output in a file when asked", async () => {
-    const { resources } = await record(
-      () => new QuotePostStartPod("quote", { hookOutputFile: "/tmp/hook.log" }).outputs,
-    );
+    const { resources } = await record(() => new QuotePostStartPod("quote", { hookOutputFile: "/tmp/hook.log" }).state);
     expect(podOf(resources).spec.containers[0].lifecycle.postStart.exec.command[2]).toMatch(
       /^exec > \/tmp\/hook\.log 2>&1 && \\\napk add fortune/,
     );
@@ -33,27 +48,27 @@ describe("components", () => {
 
   it("SlowHookPod takes its delay as an argument, 0 to 3600 seconds, and refuses a bad one", async () => {
     for (const delay of [0, 5, 3600]) {
-      const { resources } = await record(() => new SlowHookPod("slow", { delaySeconds: delay }).outputs);
+      const { resources } = await record(() => new SlowHookPod("slow", { delaySeconds: delay }).state);
       expect(podOf(resources).spec.containers[0].lifecycle.postStart.exec.command[2]).toContain(
         `apk add fortune && \\\nsleep ${delay} && \\\n`,
       );
     }
     for (const delay of [-1, 3601, 1.5]) {
       await expect(record(() => new SlowHookPod("slow", { delaySeconds: delay }))).rejects.toThrow(
-        `delaySeconds: ${delay} is not allowed: use a whole number of seconds from 0 to 3600`,
+        `delaySeconds: ${delay} is not allowed; allowed: a whole number of seconds from 0 to 3600`,
       );
     }
   });
 
   it("FailingHookPod takes the message, exit code and restart policy", async () => {
     const { resources } = await record(
-      () => new FailingHookPod("f", { message: "no luck", exitCode: 3, restartPolicy: "OnFailure" }).outputs,
+      () => new FailingHookPod("f", { message: "no luck", exitCode: 3, restartPolicy: "OnFailure" }).state,
     );
     const pod = podOf(resources);
     expect(pod.spec.restartPolicy).toBe("OnFailure");
     expect(pod.spec.containers[0].lifecycle.postStart.exec.command).toEqual(["sh", "-c", "echo 'no luck'; exit 3"]);
     await expect(record(() => new FailingHookPod("f", { restartPolicy: "Sometimes" as never }))).rejects.toThrow(
-      `restartPolicy: "Sometimes" is not allowed: use one of Always, OnFailure, Never`,
+      `restartPolicy: "Sometimes" is not allowed; allowed: one of Always, OnFailure, Never`,
     );
   });
 
@@ -84,34 +99,34 @@ describe("components", () => {
       `quotesUrl: "https://x/" is not allowed`,
     );
     await expect(record(() => new QuotePostStartPod("q", { quotesUrl: "https://x/a.txt?x=1" }))).rejects.toThrow(
-      `quotesUrl: "https://x/a.txt?x=1" is not allowed: use an http:// or https:// URL of a quotes file`,
+      `quotesUrl: "https://x/a.txt?x=1" is not allowed; allowed: an http:// or https:// URL of a quotes file`,
     );
   });
 
   it("takes names of 1 to 63 characters, refuses 64, and checks the namespace, image and output file too", async () => {
     const long = "q".repeat(63);
     const { resources } = await record(
-      () => new QuotePostStartPod("q", { name: long, namespace: "n".repeat(63) }).outputs,
+      () => new QuotePostStartPod("q", { name: long, namespace: "n".repeat(63) }).state,
     );
     expect(podOf(resources).metadata).toMatchObject({ name: long, namespace: "n".repeat(63) });
-    const label = "use 1 to 63 lower-case letters, digits or '-', starting and ending with a letter or digit";
+    const label = "1 to 63 lower-case letters, digits or '-', starting and ending with a letter or digit";
     await expect(record(() => new QuotePostStartPod("q", { name: `${long}q` }))).rejects.toThrow(
-      `name: "${long}q" is not allowed: ${label}`,
+      `name: "${long}q" is not allowed; allowed: ${label}`,
     );
     await expect(record(() => new QuotePostStartPod("q", { namespace: "Hooks" }))).rejects.toThrow(
-      `namespace: "Hooks" is not allowed: ${label}`,
+      `namespace: "Hooks" is not allowed; allowed: ${label}`,
     );
     await expect(record(() => new QuotePostStartPod("q", { namespace: "" }))).rejects.toThrow(
       `namespace: "" is not allowed`,
     );
     await expect(record(() => new QuotePostStartPod("q", { image: "" }))).rejects.toThrow(
-      `image: "" is not allowed: use an image reference`,
+      `image: "" is not allowed; allowed: an image reference`,
     );
     await expect(record(() => new QuotePostStartPod("q", { image: "NGINX::Bad" }))).rejects.toThrow(
       `image: "NGINX::Bad" is not allowed`,
     );
     await expect(record(() => new QuotePostStartPod("q", { imagePullPolicy: "never" as never }))).rejects.toThrow(
-      `imagePullPolicy: "never" is not allowed: use one of Always, IfNotPresent, Never`,
+      `imagePullPolicy: "never" is not allowed; allowed: one of Always, IfNotPresent, Never`,
     );
     await expect(record(() => new SlowHookPod("q", { hookOutputFile: "/" }))).rejects.toThrow(
       `hookOutputFile: "/" is not allowed`,
@@ -120,14 +135,14 @@ describe("components", () => {
 
   it("pod spec: the book's one container, image and pull policy as given, deleted before it is replaced", async () => {
     const { resources } = await record(
-      () => new QuotePostStartPod("q", { image: "lab.local/nginx-fortune:1", imagePullPolicy: "Never" }).outputs,
+      () => new QuotePostStartPod("q", { image: "lab.local/nginx-fortune:1", imagePullPolicy: "Never" }).state,
     );
     const pod = podOf(resources);
     expect(pod.metadata).toEqual({ name: "quote-poststart" });
     expect(pod.spec.containers.map((c: any) => [c.name, c.image, c.imagePullPolicy, c.ports])).toEqual([
       ["nginx", "lab.local/nginx-fortune:1", "Never", [{ name: "http", containerPort: 80 }]],
     ]);
-    const { resources: defaults } = await record(() => new QuotePostStartPod("q").outputs);
+    const { resources: defaults } = await record(() => new QuotePostStartPod("q").state);
     expect(podOf(defaults).spec.containers[0].image).toBe("nginx:alpine");
   });
 });
@@ -137,9 +152,11 @@ describe("HttpGetHookPod guards the book's warnings", () => {
     await expect(record(() => new HttpGetHookPod("h", { hook: { path: "/" } }))).rejects.toThrow(
       "hook.host: not set, so the hook targets the pod itself, which the book warns can restart the container forever; set hook.host, or a receiver, or opt in with targetOwnPod: true",
     );
-    const { resources, outputs } = await record(
-      () => new HttpGetHookPod("h", { hook: { path: "/" }, targetOwnPod: true }).outputs,
-    );
+    const { resources, outputs } = await record(() => {
+      const pod = new HttpGetHookPod("h", { hook: { path: "/" }, targetOwnPod: true });
+      return { hookUrl: pod.hookUrl, receiverService: pod.receiverService };
+    });
+    expect(outputs.receiverService).toBeUndefined();
     expect(podOf(resources).spec.containers[0].lifecycle.postStart).toEqual({ httpGet: { port: 80, path: "/" } });
     expect(outputs.hookUrl).toBe("http://<pod IP>:80/");
   });
@@ -149,13 +166,13 @@ describe("HttpGetHookPod guards the book's warnings", () => {
       record(() => new HttpGetHookPod("h", { hook: { host: "10.0.0.1" }, targetOwnPod: true })),
     ).rejects.toThrow(`targetOwnPod: true is not allowed with hook.host "10.0.0.1"`);
     await expect(record(() => new HttpGetHookPod("h", { hook: { host: "x" }, receiver: {} }))).rejects.toThrow(
-      `hook.host: "x" is not allowed together with receiver`,
+      `hook.host: "x" is not allowed with a receiver: its ClusterIP is the host`,
     );
   });
 
   it("warns that localhost is the node", async () => {
     const warn = vi.spyOn(pulumi.log, "warn").mockResolvedValue();
-    await record(() => new HttpGetHookPod("h", { hook: { host: "localhost" } }).outputs);
+    await record(() => new HttpGetHookPod("h", { hook: { host: "localhost" } }).state);
     expect(warn).toHaveBeenCalledWith(
       expect.stringContaining("hook.host: localhost is the node that runs the pod"),
       expect.anything(),
@@ -171,19 +188,19 @@ describe("HttpGetHookPod guards the book's warnings", () => {
       scheme: "HTTPS" as const,
       httpHeaders: [{ name: "X-Pod", value: "1" }],
     };
-    const { resources } = await record(() => new HttpGetHookPod("h", { hook }).outputs);
+    const { resources } = await record(() => new HttpGetHookPod("h", { hook }).state);
     expect(podOf(resources).spec.containers[0].lifecycle.postStart.httpGet).toEqual(hook);
     await expect(record(() => new HttpGetHookPod("h", { hook: { host: "x", port: 70000 } }))).rejects.toThrow(
-      "hook.port: 70000 is not allowed: use a port number from 1 to 65535",
+      "hook.port: 70000 is not allowed; allowed: a port number from 1 to 65535",
     );
     await expect(
       record(() => new HttpGetHookPod("h", { hook: { host: "x", scheme: "FTP" as never } })),
-    ).rejects.toThrow(`hook.scheme: "FTP" is not allowed: use one of HTTP, HTTPS`);
+    ).rejects.toThrow(`hook.scheme: "FTP" is not allowed; allowed: one of HTTP, HTTPS`);
   });
 
   it("the receiver's pods are created before the hook's pod, which depends on them", async () => {
     const { resources } = await record(
-      () => new HttpGetHookPod("h", { receiver: { name: "notify", clusterIP: "10.96.0.50" } }).outputs,
+      () => new HttpGetHookPod("h", { receiver: { name: "notify", clusterIP: "10.96.0.50" } }).state,
     );
     expect(resources.map((r) => r.type).indexOf("kubernetes:core/v1:Pod")).toBe(resources.length - 1);
     expect(podOf(resources).spec.containers[0].lifecycle.postStart.httpGet.host).toBe("10.96.0.50");
@@ -193,9 +210,7 @@ describe("HttpGetHookPod guards the book's warnings", () => {
   });
 
   it("a receiver of its own expects the hook's path; a path nginx's config cannot hold is refused", async () => {
-    const { resources } = await record(
-      () => new HttpGetHookPod("h", { hook: { path: "/hello" }, receiver: {} }).outputs,
-    );
+    const { resources } = await record(() => new HttpGetHookPod("h", { hook: { path: "/hello" }, receiver: {} }).state);
     expect(resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap")!.inputs.data["nginx.conf"]).toContain(
       "location = /hello {",
     );
@@ -204,21 +219,39 @@ describe("HttpGetHookPod guards the book's warnings", () => {
     );
   });
 
-  it("several hooks notify one receiver deployed beside them: its ClusterIP, port and scheme; its objects once", async () => {
+  it("several hooks notify one receiver deployed beside them (existing): its ClusterIP, port and scheme; its objects once", async () => {
     const { resources, outputs } = await record(() => {
-      const receiver = new HookReceiver("myservice", { clusterIP: "10.96.0.50", port: 8080 });
-      const right = new HttpGetHookPod("right", { receiver });
-      const wrong = new HttpGetHookPod("wrong", { name: "wrong", hook: { path: "/nope" }, receiver });
-      return [right.outputs.hookUrl, wrong.outputs.hookUrl, right.receiver === receiver];
+      const receiver = new HookReceiver("myservice", { clusterIP: "10.96.0.50", port: 8080, scheme: "HTTPS" });
+      const existing = { existing: true, clusterIP: "10.96.0.50" };
+      const hook = { port: 8080, scheme: "HTTPS" };
+      const right = new HttpGetHookPod("right", { hook, receiver: existing });
+      const wrong = new HttpGetHookPod("wrong", {
+        name: "wrong",
+        hook: { ...hook, path: "/nope" },
+        receiver: existing,
+      });
+      return {
+        urls: [right.hookUrl, wrong.hookUrl],
+        services: [right.receiverService, wrong.receiverService],
+        receiver: [receiver.clusterIP, receiver.port, receiver.scheme, receiver.serviceName],
+      };
     });
-    expect(outputs).toEqual(["http://10.96.0.50:8080/container-started", "http://10.96.0.50:8080/nope", true]);
-    expect(resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment")).toHaveLength(1);
+    expect(outputs).toEqual({
+      urls: ["https://10.96.0.50:8080/container-started", "https://10.96.0.50:8080/nope"],
+      services: ["myservice", "myservice"],
+      receiver: ["10.96.0.50", 8080, "HTTPS", "myservice"],
+    });
+    for (const type of ["kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service", "kubernetes:core/v1:ConfigMap"])
+      expect(resources.filter((r) => r.type === type)).toHaveLength(1);
+    const pods = resources.filter((r) => r.type === "kubernetes:core/v1:Pod").map((r) => r.inputs);
+    expect(pods.map((p) => p.spec.containers[0].lifecycle.postStart.httpGet)).toEqual([
+      { host: "10.96.0.50", port: 8080, path: "/container-started", scheme: "HTTPS" },
+      { host: "10.96.0.50", port: 8080, path: "/nope", scheme: "HTTPS" },
+    ]);
+    // An existing receiver's settings are still checked: the hook aims at its ClusterIP.
     await expect(
-      record(() => new HttpGetHookPod("h", { hook: { port: 81 }, receiver: new HookReceiver("r", {}) })),
-    ).rejects.toThrow("hook.port: 81 is not allowed with the receiver myservice: it listens on 80");
-    await expect(
-      record(() => new HttpGetHookPod("h", { hook: { scheme: "HTTPS" }, receiver: new HookReceiver("r", {}) })),
-    ).rejects.toThrow(`hook.scheme: "HTTPS" is not allowed with the receiver myservice: it serves HTTP`);
+      record(() => new HttpGetHookPod("h", { receiver: { existing: true, clusterIP: "127.0.0.1" } })),
+    ).rejects.toThrow(`receiver.clusterIP: "127.0.0.1" is not allowed`);
   });
 });
 
@@ -258,7 +291,7 @@ describe("HttpGetHookPod's other guards", () => {
   it("starts nginx 0 to 3600 seconds late, refuses -1 and 3601", async () => {
     for (const delay of [0, 3600]) {
       const { resources } = await record(
-        () => new HttpGetHookPod("h", { targetOwnPod: true, serverStartDelaySeconds: delay }).outputs,
+        () => new HttpGetHookPod("h", { targetOwnPod: true, serverStartDelaySeconds: delay }).state,
       );
       expect(podOf(resources).spec.containers[0].command).toEqual([
         "sh",
@@ -270,7 +303,7 @@ describe("HttpGetHookPod's other guards", () => {
       await expect(
         record(() => new HttpGetHookPod("h", { targetOwnPod: true, serverStartDelaySeconds: delay })),
       ).rejects.toThrow(
-        `serverStartDelaySeconds: ${delay} is not allowed: use a whole number of seconds from 0 to 3600`,
+        `serverStartDelaySeconds: ${delay} is not allowed; allowed: a whole number of seconds from 0 to 3600`,
       );
     }
   });
@@ -278,7 +311,7 @@ describe("HttpGetHookPod's other guards", () => {
   it("refuses a path that does not start with '/'", async () => {
     await expect(
       record(() => new HttpGetHookPod("h", { hook: { host: "x", path: "container-started" } })),
-    ).rejects.toThrow(`hook.path: "container-started" is not allowed: use a path that starts with '/'`);
+    ).rejects.toThrow(`hook.path: "container-started" is not allowed; allowed: a path that starts with '/'`);
   });
 });
 
@@ -340,20 +373,20 @@ describe("guards and shapes the mutation run found unpinned", () => {
 
   it("warns for 127.0.0.1 as for localhost, and for no other host", async () => {
     const warn = vi.spyOn(pulumi.log, "warn").mockResolvedValue();
-    await record(() => new HttpGetHookPod("h", { hook: { host: "127.0.0.1" } }).outputs);
+    await record(() => new HttpGetHookPod("h", { hook: { host: "127.0.0.1" } }).state);
     expect(warn).toHaveBeenCalledWith(
       expect.stringContaining("hook.host: 127.0.0.1 is the node that runs the pod"),
       expect.anything(),
     );
     warn.mockClear();
-    await record(() => new HttpGetHookPod("h", { hook: { host: "10.0.0.1" } }).outputs);
+    await record(() => new HttpGetHookPod("h", { hook: { host: "10.0.0.1" } }).state);
     expect(warn).not.toHaveBeenCalled();
     warn.mockRestore();
   });
 
   it("SlowHookPod keeps its hook's output in a file when asked", async () => {
     const { resources } = await record(
-      () => new SlowHookPod("slow", { hookOutputFile: "/tmp/hook.log", delaySeconds: 1 }).outputs,
+      () => new SlowHookPod("slow", { hookOutputFile: "/tmp/hook.log", delaySeconds: 1 }).state,
     );
     expect(podOf(resources).spec.containers[0].lifecycle.postStart.exec.command[2]).toMatch(
       /^exec > \/tmp\/hook\.log 2>&1 && \\\napk add fortune && \\\nsleep 1/,

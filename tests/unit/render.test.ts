@@ -38,7 +38,7 @@ describe("render CLI", () => {
   const bad: [string[], string][] = [
     [
       ["--scenario", "quote-postart"],
-      `render: poststart-lab:scenarios: "quote-postart" is not allowed; allowed: quote-poststart,`,
+      `render: poststart-lab:scenarios: "quote-postart" is not allowed; allowed: one of quote-poststart,`,
     ],
     [[], "render: usage: npm run render -- --scenario <name> | --stack <name>"],
     [["--stack", "prod"], `render: --stack: "prod" has no stack file Pulumi.prod.yaml`],

@@ -3,8 +3,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { SCENARIO_NAMES } from "../../stacks/settings";
-import { SEE_IT_WITH } from "../../tools/see-it-with";
+import { SCENARIO_NAMES, SCENARIOS } from "../../stacks/scenarios";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -30,6 +29,6 @@ function readmeTable(): Record<string, string[]> {
 describe("npm start -- <scenario>", () => {
   it("prints the README table's commands for each scenario, and the table has a row for each", () => {
     const table = readmeTable();
-    for (const scenario of SCENARIO_NAMES) expect(table[scenario], scenario).toEqual(SEE_IT_WITH[scenario]);
+    for (const scenario of SCENARIO_NAMES) expect(table[scenario], scenario).toEqual(SCENARIOS[scenario].seeItWith);
   });
 });
