@@ -8,10 +8,9 @@ import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { KubeClient } from "../cluster/kube";
-import { SCENARIO_NAMES, type Scenario } from "../stacks/settings";
+import { SCENARIO_NAMES, SCENARIOS, type Scenario } from "../stacks/scenarios";
 import { Observer, type Seen } from "./observe/observer";
 import { plan } from "./observe/plan";
-import { SEE_IT_WITH } from "./see-it-with";
 import { ROOT, readStackFile, withSets } from "./stack-file";
 
 const STACK = "dev";
@@ -99,7 +98,7 @@ async function up(scenario: Scenario, sets: string[]): Promise<number> {
     console.log(
       `  export KUBECONFIG=${path.join(ROOT, ".lab", "kubeconfig")} PATH=${path.join(ROOT, ".lab", "bin")}:$PATH`,
     );
-  for (const command of SEE_IT_WITH[scenario]) console.log(`  ${command}`);
+  for (const command of SCENARIOS[scenario].seeItWith) console.log(`  ${command}`);
   return observerStatus;
 }
 
