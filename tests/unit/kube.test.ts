@@ -359,7 +359,7 @@ describe("fields kubectl refuses, or this client does not support, refused by na
 describe("credentials over plain http", () => {
   const credentials: [string, Record<string, unknown>][] = [
     ["a token", { token: "secret" }],
-    ["a token file", { tokenFile: tlsFile("ca.crt") }],
+    ["a token file", { tokenFile: (writeFileSync(path.join(dir, "http-token.txt"), "t\n"), "http-token.txt") }],
     ["a password", { username: "u", password: "p" }],
     ["a client certificate", { "client-certificate": tlsFile("client.crt"), "client-key": tlsFile("client.key") }],
     ["an exec plugin", { exec: { command: "x", apiVersion: "client.authentication.k8s.io/v1beta1" } }],
@@ -842,7 +842,9 @@ describe("watch", () => {
 describe("statusMessage", () => {
   it("is the Status's message, else the start of the answer", () => {
     expect(statusMessage({ status: 409, body: { kind: "Status", message: "already exists" } })).toBe("already exists");
-    expect(statusMessage({ status: 500, body: `  ${"e".repeat(400)} ` })).toBe(`HTTP 500: ${"e".repeat(300)}`);
+    expect(statusMessage({ status: 500, body: `  ${"e".repeat(400)} ` })).toBe(
+      `HTTP 500: ${"e".repeat(300)}... (100 more characters cut)`,
+    );
     expect(statusMessage({ status: 500, body: { kind: "Status" } })).toBe('HTTP 500: {"kind":"Status"}');
     expect(statusMessage({ status: 502, body: "" })).toBe("HTTP 502: ");
   });
