@@ -394,11 +394,15 @@ describe("credentials over plain http", () => {
 });
 
 describe("credentials in the server's URL", () => {
-  it("are refused over plain http, even for a cluster marked insecure, naming the field and masking the password", () => {
+  it("are refused over plain http, even for a cluster marked insecure, naming the field, the password masked", () => {
     const server = plain.url.replace("http://", "http://admin:s3cret@");
     for (const cluster of [{}, { "insecure-skip-tls-verify": true }]) {
       expect(refusal(oneContext(server, {}, cluster))).toMatch(
-        /config-\d+\.yaml: the cluster "c" has a user and password in its server \(http:\/\/admin:\*\*\*@127\.0\.0\.1:\d+\), which is plain http: they would travel in clear; use https$/,
+        new RegExp(
+          String.raw`config-\d+\.yaml: the cluster "c" has a user and password in its server ` +
+            String.raw`\(http://admin:\*\*\*@127\.0\.0\.1:\d+\), which is plain http: ` +
+            "they would travel in clear; use https$",
+        ),
       );
     }
     expect(refusal(oneContext(plain.url.replace("http://", "http://token@"), {}))).toMatch(
@@ -530,7 +534,10 @@ describe("credentials", () => {
 
   it("refuse a token or an impersonation a header cannot carry (a newline), naming where it came from", () => {
     expect(refusal(oneContext(tls.url, { token: "abc\ndef" }, CA))).toMatch(
-      /config-\d+\.yaml: the user "u"'s token has a character an HTTP header cannot carry \(\\n at character 4\): remove it$/,
+      new RegExp(
+        String.raw`config-\d+\.yaml: the user "u"'s token has a character an HTTP header cannot carry ` +
+          String.raw`\(\\n at character 4\): remove it$`,
+      ),
     );
     expect(refusal(oneContext(tls.url, { token: "t", as: "jane\r\nX-Evil: 1" }, CA))).toMatch(
       /the user "u"'s as has a character an HTTP header cannot carry \(\\r at character 5\)/,
@@ -544,7 +551,8 @@ describe("credentials", () => {
     writeFileSync(path.join(dir, "token-newline.txt"), "first-line\nsecond-line\n");
     expect(refusal(oneContext(tls.url, { tokenFile: "token-newline.txt" }, CA))).toMatch(
       new RegExp(
-        `config-\\d+\\.yaml: the tokenFile ${dir}/token-newline\\.txt of "u" holds a token with a character an HTTP header cannot carry \\(\\\\n at character 11\\): remove it$`,
+        String.raw`config-\d+\.yaml: the tokenFile ${dir}/token-newline\.txt of "u" holds a token with ` +
+          String.raw`a character an HTTP header cannot carry \(\\n at character 11\): remove it$`,
       ),
     );
   });
@@ -940,7 +948,7 @@ describe("messages from the server or a plugin", () => {
     expect(cutEscaped("éé", 3)).toBe("é... (1 more characters cut)"); // bytes of UTF-8
   });
 
-  it("mask credentials: a URL's password as kubectl does, a bearer token, an ExecCredential's token, given secrets", () => {
+  it("mask credentials: a URL's password (as kubectl), a bearer token, an ExecCredential's token, secrets", () => {
     expect(maskCredentials("https://user:s3cret@host:6443/api")).toBe("https://user:***@host:6443/api");
     expect(maskCredentials("at http://a:b@h and https://c:d:e@i")).toBe("at http://a:***@h and https://c:***@i");
     expect(maskCredentials("https://host:6443 and user@example.com")).toBe("https://host:6443 and user@example.com");
