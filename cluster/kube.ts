@@ -243,17 +243,18 @@ function checkUser(user: Named<User>, cluster: Named<Cluster>): void {
   }
   if (u.exec) checkExec(where, u.exec);
   // Each becomes a header: a newline in one would make Node throw at the request, not here with its name.
-  const headerFields: [string, string | undefined][] = [
+  // A list field may be one value in a hand-written file: each of its values is checked.
+  const headerFields: [string, unknown][] = [
     ["token", u.token],
     ["as", u.as],
     ["as-uid", u["as-uid"]],
-    ...(u["as-groups"] ?? []).map((g): [string, string] => ["as-groups", g]),
+    ...[u["as-groups"] ?? []].flat().map((g): [string, unknown] => ["as-groups", g]),
     ...Object.entries(u["as-user-extra"] ?? {}).flatMap(([k, vs]) =>
-      vs.map((v): [string, string] => [`as-user-extra ${k}`, v]),
+      [vs].flat().map((v): [string, unknown] => [`as-user-extra ${k}`, v]),
     ),
   ];
   for (const [field, value] of headerFields) {
-    const problem = value === undefined ? undefined : headerProblem(String(value));
+    const problem = value === undefined || value === null ? undefined : headerProblem(String(value));
     if (problem) throw new Error(`${where}'s ${field} has ${problem}`);
   }
   const credentials = cert || methods.length > 0;

@@ -69,7 +69,8 @@ async function up(scenario: Scenario, sets: string[]): Promise<number> {
   await kube.get(`/api/v1/namespaces/${encodeURIComponent(p.namespace)}/pods?limit=1`); // the cluster answers
   const live = process.stdout.isTTY === true;
   console.log(
-    `start: ${scenario} on context ${kube.context} (${maskCredentials(kube.server)}), namespace ${p.namespace}; pulumi up's output: ${path.relative(process.cwd(), UP_LOG)}`,
+    `start: ${scenario} on context ${kube.context} (${maskCredentials(kube.server)}), namespace ${p.namespace}; ` +
+      `pulumi up's output: ${path.relative(process.cwd(), UP_LOG)}`,
   );
   let observed!: (result: { code: number; seen: Seen[] }) => void;
   const verdict = new Promise<{ code: number; seen: Seen[] }>((resolve) => (observed = resolve));
