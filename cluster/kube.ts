@@ -2,7 +2,7 @@
 // JSON requests and watches with its credentials, handled by kubectl's (client-go's) rules.
 // Written here, not taken from @kubernetes/client-node: docs/cluster-client.md has the measurement
 // and the decision. The observer's `exec` alone loads that library, fed from what this reader resolved.
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Writable } from "node:stream";
 import YAML from "yaml";
+import { hidePasswords } from "../infra/checks";
 
 export interface ApiAnswer {
   status: number;
@@ -28,6 +29,8 @@ export interface Limits {
   watchLineBytes: number;
   /** How long an exec plugin may run. */
   execMs: number;
+  /** How long a plugin past its limit has after SIGTERM before its process group is killed (SIGKILL). */
+  execGraceMs: number;
   /**
    * The first pause before a watch the server ended is opened again; it doubles up to `watchBackoffMaxMs`, and starts
    * over once an event arrives.
@@ -43,6 +46,7 @@ export const DEFAULT_LIMITS: Limits = {
   answerBytes: 64 * MiB,
   watchLineBytes: 16 * MiB,
   execMs: 60_000,
+  execGraceMs: 2000,
   watchBackoffMs: 1000,
   watchBackoffMaxMs: 30_000,
   tokenFileMs: 60_000,
@@ -193,7 +197,16 @@ function checkCluster(cluster: Named<Cluster>): void {
   }
   if (c["proxy-url"]) throw new Error(`${where} uses a proxy-url, which this program does not support`);
   if (!URL.canParse(c.server!) || !/^https?:$/.test(new URL(c.server!).protocol))
-    throw new Error(`${where} has server ${JSON.stringify(c.server)}: use an https:// (or http://) URL`);
+    throw new Error(
+      `${where} has server ${maskCredentials(JSON.stringify(c.server))}: use an https:// (or http://) URL`,
+    );
+  // Node sends a URL's user and password as Basic credentials: over plain http always refused, like any credentials.
+  const url = new URL(c.server!);
+  if ((url.username || url.password) && url.protocol === "http:")
+    throw new Error(
+      `${where} has a user and password in its server (${maskCredentials(c.server!)}), which is plain http: ` +
+        "they would travel in clear; use https",
+    );
 }
 
 function checkUser(user: Named<User>, cluster: Named<Cluster>): void {
@@ -229,15 +242,32 @@ function checkUser(user: Named<User>, cluster: Named<Cluster>): void {
     );
   }
   if (u.exec) checkExec(where, u.exec);
+  // Each becomes a header: a newline in one would make Node throw at the request, not here with its name.
+  // A list field may be one value in a hand-written file: each of its values is checked.
+  const headerFields: [string, unknown][] = [
+    ["token", u.token],
+    ["as", u.as],
+    ["as-uid", u["as-uid"]],
+    ...[u["as-groups"] ?? []].flat().map((g): [string, unknown] => ["as-groups", g]),
+    ...Object.entries(u["as-user-extra"] ?? {}).flatMap(([k, vs]) =>
+      [vs].flat().map((v): [string, unknown] => [`as-user-extra ${k}`, v]),
+    ),
+  ];
+  for (const [field, value] of headerFields) {
+    const problem = value === undefined || value === null ? undefined : headerProblem(String(value));
+    if (problem) throw new Error(`${where}'s ${field} has ${problem}`);
+  }
   const credentials = cert || methods.length > 0;
   if (
     credentials &&
     new URL(cluster.value.server!).protocol === "http:" &&
     cluster.value["insecure-skip-tls-verify"] !== true
   ) {
+    const server = maskCredentials(cluster.value.server!);
     throw new Error(
-      `${where} has credentials and the cluster ${JSON.stringify(cluster.name)} is served over plain http (${cluster.value.server}): they would travel in clear; ` +
-        `use https, or mark the cluster insecure-skip-tls-verify: true to send them anyway`,
+      `${where} has credentials and the cluster ${JSON.stringify(cluster.name)} is served over plain http ` +
+        `(${server}): they would travel in clear; ` +
+        "use https, or mark the cluster insecure-skip-tls-verify: true to send them anyway",
     );
   }
 }
@@ -317,6 +347,11 @@ function tokenFileCredentials(
       );
     }
     if (!token) throw new Error(`${user.file}: the tokenFile ${file} of ${JSON.stringify(user.name)} is empty`);
+    const problem = headerProblem(token);
+    if (problem)
+      throw new Error(
+        `${user.file}: the tokenFile ${file} of ${JSON.stringify(user.name)} holds a token with ${problem}`,
+      );
     return { headers: { Authorization: `Bearer ${token}`, ...impersonation(user.value) }, cert, key };
   };
   let auth = read();
@@ -392,22 +427,25 @@ async function runExecPlugin(
     ...Object.fromEntries((exec.env ?? []).map((e) => [e.name, e.value])),
     KUBERNETES_EXEC_INFO: JSON.stringify(info),
   };
-  const stdout = await new Promise<string>((resolve, reject) => {
-    const child = execFile(
-      command,
-      exec.args ?? [],
-      { env, timeout: limits.execMs, maxBuffer: MiB, encoding: "utf8" },
-      (error, out, err) => {
-        if (!error) return resolve(out);
-        const e = error as NodeJS.ErrnoException & { killed?: boolean };
-        if (e.code === "ENOENT")
-          return reject(fail(`was not found${exec.installHint ? `: ${exec.installHint.trim()}` : ""}`));
-        if (e.killed) return reject(fail(`did not finish in ${limits.execMs / 1000} s`));
-        reject(fail(`failed: ${String(err).trim() || e.message}`));
-      },
-    );
-    child.stdin?.end();
-  });
+  const args = exec.args ?? [];
+  let run: PluginRun;
+  try {
+    run = await runPlugin(command, args, env, limits);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT")
+      throw fail(`was not found${exec.installHint ? `: ${exec.installHint.trim()}` : ""}`);
+    throw fail(`could not be run: ${(e as Error).message}`);
+  }
+  if (run.stopped) throw fail(run.stopped);
+  if (run.code !== 0) {
+    // Its stderr, without the credentials it may have printed (on stdout too) and without what a terminal acts on.
+    const printed = parseJson(run.stdout)?.status ?? {};
+    const secrets = [printed.token, printed.clientKeyData].filter((s): s is string => typeof s === "string");
+    const stderr = cutEscaped(maskCredentials(run.stderr.trim(), secrets), PLUGIN_STDERR_BYTES);
+    const end = run.code === null ? `killed by ${run.signal}` : `exit code ${run.code}`;
+    throw fail(`failed: ${stderr || `Command failed: ${[command, ...args].join(" ")} (${end})`}`);
+  }
+  const stdout = run.stdout;
   let credential: any;
   try {
     credential = JSON.parse(stdout);
@@ -426,12 +464,76 @@ async function runExecPlugin(
   const expires = status.expirationTimestamp === undefined ? Infinity : Date.parse(status.expirationTimestamp);
   if (Number.isNaN(expires))
     throw fail(`returned expirationTimestamp ${JSON.stringify(status.expirationTimestamp)}, which is not a time`);
+  const problem = status.token ? headerProblem(String(status.token)) : undefined;
+  if (problem) throw fail(`returned a token with ${problem}`);
   const auth: Auth = {
     headers: { ...(status.token ? { Authorization: `Bearer ${status.token}` } : {}), ...impersonation(user.value) },
   };
   if (status.clientCertificateData)
     Object.assign(auth, { cert: Buffer.from(status.clientCertificateData), key: Buffer.from(status.clientKeyData) });
   return { auth, expires };
+}
+
+/** How much of a failing plugin's stderr its error repeats. */
+const PLUGIN_STDERR_BYTES = 2048;
+
+/** A plugin's run: its output, how it ended, or why it was stopped. */
+interface PluginRun {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stopped?: string;
+}
+
+/**
+ * Runs a plugin in its own process group (detached), so that one past its time limit or printing more than 1 MiB goes
+ * with every process it started: SIGTERM to the group, SIGKILL after `execGraceMs`. The run ends by then, even when
+ * something of the group ignores SIGTERM or keeps the output open. Rejects when the command cannot be started.
+ */
+function runPlugin(command: string, args: string[], env: NodeJS.ProcessEnv, limits: Limits): Promise<PluginRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const output = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+    const bytes = { stdout: 0, stderr: 0 };
+    let stopped: string | undefined;
+    let settled = false;
+    const settle = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(limit);
+      child.stdout.destroy();
+      child.stderr.destroy();
+      const text = (chunks: Buffer[]) => Buffer.concat(chunks).toString("utf8");
+      resolve({ stdout: text(output.stdout), stderr: text(output.stderr), code, signal, stopped });
+    };
+    const signalGroup = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {} // ESRCH: the whole group is gone
+    };
+    const stop = (why: string) => {
+      if (stopped) return;
+      stopped = why;
+      signalGroup("SIGTERM");
+      setTimeout(() => (signalGroup("SIGKILL"), settle(null, "SIGKILL")), limits.execGraceMs);
+    };
+    const limit = setTimeout(() => stop(`did not finish in ${limits.execMs / 1000} s`), limits.execMs);
+    for (const name of ["stdout", "stderr"] as const) {
+      child[name].on("data", (chunk: Buffer) => {
+        bytes[name] += chunk.length;
+        if (bytes[name] > MiB) return stop(`printed more than 1 MiB on ${name}`);
+        output[name].push(chunk);
+      });
+    }
+    child.on("error", (e) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(limit);
+      reject(e);
+    });
+    child.on("close", settle);
+  });
 }
 
 /**
@@ -541,7 +643,9 @@ export class KubeClient {
         req.destroy();
         reject(
           deadline.aborted
-            ? new Error(`${what}: no whole answer from ${this.server} in ${this.limits.requestMs / 1000} s`)
+            ? new Error(
+                `${what}: no whole answer from ${maskCredentials(this.server)} in ${this.limits.requestMs / 1000} s`,
+              )
             : e,
         );
       };
@@ -741,7 +845,9 @@ export class KubeClient {
 
   private unreachable(e: Error): Error {
     return new Error(
-      `cannot reach the cluster of context ${JSON.stringify(this.context)} at ${this.server}: ${e.message}`,
+      maskCredentials(
+        `cannot reach the cluster of context ${JSON.stringify(this.context)} at ${this.server}: ${e.message}`,
+      ),
     );
   }
 }
@@ -754,11 +860,64 @@ function parseJson(text: string): any {
   }
 }
 
-/** The message of the API server's Status object, or the start of whatever else answered. */
+/** How much of a server's message an error repeats. */
+const STATUS_SHOWN_BYTES = 1024;
+
+/** The message of the API server's Status object, or the start of whatever else answered; cut and escaped. */
 export function statusMessage(answer: ApiAnswer): string {
-  const body = answer.body as { kind?: string; message?: string } | string;
-  if (typeof body === "object" && body?.message) return body.message;
-  return `HTTP ${answer.status}: ${String(typeof body === "string" ? body : JSON.stringify(body))
-    .trim()
-    .slice(0, 300)}`;
+  const body = answer.body as { kind?: string; message?: unknown } | string;
+  if (typeof body === "object" && body?.message) return cutEscaped(String(body.message), STATUS_SHOWN_BYTES);
+  const text = String(typeof body === "string" ? body : JSON.stringify(body)).trim();
+  return `HTTP ${answer.status}: ${cutEscaped(text, 300)}`;
+}
+
+/** Secrets shorter than this are not masked by their value: no real token is, and masking them would garble text. */
+const SECRET_MIN = 8;
+
+/**
+ * `text` without the credentials it may carry, as ***: a URL's password (`user:***@host`, as kubectl prints a server;
+ * infra/checks' rule), a bearer token, an ExecCredential's token or key in JSON, and each of `secrets`.
+ */
+export function maskCredentials(text: string, secrets: readonly string[] = []): string {
+  let masked = text;
+  for (const secret of secrets) if (secret.length >= SECRET_MIN) masked = masked.replaceAll(secret, "***");
+  return hidePasswords(masked)
+    .replace(/\b(Bearer\s+)[^\s"',;]+/gi, "$1***")
+    .replace(/("(?:token|clientKeyData)"\s*:\s*")(?:[^"\\]|\\.)*"/g, '$1***"');
+}
+
+/** Characters a terminal or an editor acts on: controls (C0, DEL, C1), format characters (bidi), line separators. */
+const UNSAFE_CHAR = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+const NAMED_ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/**
+ * `text` as an error may repeat what a server or a plugin said: UNSAFE_CHARs escaped (`\x1b`, `\n`, `\u202e`), cut
+ * after `maxBytes` bytes of UTF-8 with a note of how much was cut.
+ */
+export function cutEscaped(text: string, maxBytes: number): string {
+  let shown = "";
+  let bytes = 0;
+  let taken = 0;
+  for (const char of text) {
+    const part = UNSAFE_CHAR.test(char) ? (NAMED_ESCAPES[char] ?? escapeCode(char.codePointAt(0)!)) : char;
+    bytes += Buffer.byteLength(part);
+    if (bytes > maxBytes) return `${shown}... (${text.length - taken} more characters cut)`;
+    shown += part;
+    taken += char.length;
+  }
+  return shown;
+}
+
+const escapeCode = (code: number) =>
+  code < 0x100
+    ? `\\x${code.toString(16).padStart(2, "0")}`
+    : code < 0x10000
+      ? `\\u${code.toString(16).padStart(4, "0")}`
+      : `\\u{${code.toString(16)}}`;
+
+/** Why `value` cannot be sent as an HTTP header (Node would throw at the request), or undefined. */
+function headerProblem(value: string): string | undefined {
+  const bad = /[^\x20-\x7e\x80-\xff]/.exec(value);
+  if (!bad) return undefined;
+  return `a character an HTTP header cannot carry (${cutEscaped(bad[0], 16)} at character ${bad.index + 1}): remove it`;
 }

@@ -6,8 +6,8 @@
 // a run (`--set`) and that knows which of the lab stack's values make another stack run on the lab.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import YAML from "yaml";
-import { showValue } from "../infra/checks";
+import YAML, { type CST } from "yaml";
+import { showText, showValue } from "../infra/checks";
 import { nearest } from "../stacks/nearest";
 import { PROJECT } from "../stacks/settings";
 
@@ -44,7 +44,7 @@ export function readStackFile(name: string, dir = ROOT): StackFile {
   } catch {
     throw new Error(`--stack: ${showValue(name)} has no stack file ${file}`);
   }
-  const doc: unknown = YAML.parse(text) ?? {};
+  const doc: unknown = parseStackYaml(file, text) ?? {};
   if (!isMap(doc))
     throw new Error(`${file}: ${showValue(doc)} is not allowed: use a map of ${STACK_FILE_KEYS.join(", ")}`);
   for (const key of Object.keys(doc)) {
@@ -59,6 +59,59 @@ export function readStackFile(name: string, dir = ROOT): StackFile {
     throw new Error(`${file}: config: ${showValue(doc.config)} is not allowed: use a map of settings, <key>: <value>`);
   }
   return doc as StackFile;
+}
+
+/** How deep a stack file's maps and lists may nest: config needs a few levels; more is a mistake or an attack. */
+export const STACK_FILE_DEPTH = 64;
+/** yaml's bound on what aliases expand to: an alias bomb is refused, not expanded. */
+const STACK_FILE_ALIASES = 100;
+
+/**
+ * The data of the stack file `file`. Refuses, naming the file and the key where there is one, a YAML error, a duplicate
+ * key, nesting deeper than STACK_FILE_DEPTH and an alias bomb.
+ */
+function parseStackYaml(file: string, text: string): unknown {
+  const lines = new YAML.LineCounter();
+  // The depth is measured on the parser's tokens, which it builds without recursion: yaml's composer would overflow
+  // the stack ("Maximum call stack size exceeded") on deep nesting before any check after it.
+  const pending: { token: CST.Token; depth: number; key?: string }[] = [];
+  for (const token of new YAML.Parser(lines.addNewLine).parse(text)) pending.push({ token, depth: 0 });
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { token, depth, key } = next;
+    if (token.type === "document" && token.value) pending.push({ token: token.value, depth, key });
+    if (token.type !== "block-map" && token.type !== "block-seq" && token.type !== "flow-collection") continue;
+    if (depth >= STACK_FILE_DEPTH) {
+      const under = key === undefined ? "" : `, under the key ${showText(key)}`;
+      throw new Error(
+        `${file}: nesting deeper than ${STACK_FILE_DEPTH} levels at line ${lines.linePos(token.offset).line}${under}`,
+      );
+    }
+    for (const item of token.items) {
+      const name = item.key && YAML.CST.isScalar(item.key) ? YAML.CST.resolveAsScalar(item.key)?.value : undefined;
+      if (item.key) pending.push({ token: item.key, depth: depth + 1, key });
+      if (item.value) pending.push({ token: item.value, depth: depth + 1, key: name ?? key });
+    }
+  }
+  const doc = YAML.parseDocument(text, { uniqueKeys: true });
+  const error = doc.errors[0];
+  if (error?.code === "DUPLICATE_KEY") {
+    let key: unknown;
+    YAML.visit(doc, {
+      Pair: (_, pair) => {
+        if (YAML.isScalar(pair.key) && pair.key.range?.[0] === error.pos[0]) key = pair.key.value;
+      },
+    });
+    const which = key === undefined ? "a duplicate key" : `duplicate key ${showText(String(key))}`;
+    throw new Error(`${file}: ${which} at line ${error.linePos?.[0].line}`);
+  }
+  if (error) throw new Error(`${file}: ${error.message}`);
+  try {
+    return doc.toJS({ maxAliasCount: STACK_FILE_ALIASES });
+  } catch (e) {
+    throw new Error(
+      `${file}: its aliases expand to too much (yaml's maxAliasCount ${STACK_FILE_ALIASES}): ${(e as Error).message}`,
+    );
+  }
 }
 
 /** The config of stack `name` from `Pulumi.<name>.yaml` in `dir`. */

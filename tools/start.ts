@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { KubeClient } from "../cluster/kube";
+import { KubeClient, maskCredentials } from "../cluster/kube";
 import { SCENARIO_NAMES, SCENARIOS, type Scenario } from "../stacks/scenarios";
 import { Observer, type Seen } from "./observe/observer";
 import { plan } from "./observe/plan";
@@ -68,7 +68,8 @@ async function up(scenario: Scenario, sets: string[]): Promise<number> {
   await kube.get(`/api/v1/namespaces/${encodeURIComponent(p.namespace)}/pods?limit=1`); // the cluster answers
   const live = process.stdout.isTTY === true;
   console.log(
-    `start: ${scenario} on context ${kube.context} (${kube.server}), namespace ${p.namespace}; pulumi up's output: ${path.relative(process.cwd(), UP_LOG)}`,
+    `start: ${scenario} on context ${kube.context} (${maskCredentials(kube.server)}), namespace ${p.namespace}; ` +
+      `pulumi up's output: ${path.relative(process.cwd(), UP_LOG)}`,
   );
   let observed!: (result: { code: number; seen: Seen[] }) => void;
   const verdict = new Promise<{ code: number; seen: Seen[] }>((resolve) => (observed = resolve));

@@ -3,7 +3,7 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { KubeClient, type Limits } from "../../cluster/kube";
+import { DEFAULT_LIMITS, KubeClient, type Limits } from "../../cluster/kube";
 import {
   kubeconfig,
   type Loopback,
@@ -74,6 +74,22 @@ function clientOf(
 }
 
 const authorization = () => tls.seen.at(-1)!.headers.authorization;
+
+/** Whether process `pid` runs: a zombie (ended, not yet reaped by its parent) does not. */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+/** Waits up to `ms` for `done`; whether it came true. */
+async function within(ms: number, done: () => boolean): Promise<boolean> {
+  for (const end = Date.now() + ms; !done(); await new Promise((resolve) => setTimeout(resolve, 20)))
+    if (Date.now() > end) return false;
+  return true;
+}
 
 describe("exec plugins", () => {
   it("sends the plugin's token; the plugin gets its args, its env and KUBERNETES_EXEC_INFO (with the cluster when asked)", async () => {
@@ -287,6 +303,101 @@ describe("exec plugins", () => {
     );
     clearInterval(ticker);
     expect(ticks).toBeGreaterThan(0);
+  });
+
+  it("is killed past its time limit with its whole process group, even when it ignores SIGTERM", async () => {
+    const pids = path.join(dir, "group.pids");
+    // The plugin and its child ignore SIGTERM; the child keeps the plugin's stdout and stderr open.
+    const command = script("ignores-term.sh", `trap '' TERM\nsleep 20 &\necho $$ $! > '${pids}'\nwait`);
+    const client = clientOf({ command }, { execMs: 300, execGraceMs: 300 });
+    const started = Date.now();
+    const error = (await client.get("/api").catch((e: Error) => e)) as Error;
+    const took = Date.now() - started;
+    const [plugin, child] = readFileSync(pids, "utf8").trim().split(" ").map(Number) as [number, number];
+    try {
+      expect(error.message).toMatch(/ignores-term\.sh of the kubeconfig user "u" \(.*\) did not finish in 0\.3 s$/);
+      expect(took).toBeLessThan(300 + 300 + 2000); // the limit and the grace, not the child's 20 s
+      expect(await within(1000, () => !running(plugin) && !running(child))).toBe(true);
+    } finally {
+      for (const pid of [plugin, child]) if (running(pid)) process.kill(pid, "SIGKILL");
+    }
+    expect(DEFAULT_LIMITS.execGraceMs).toBe(2000);
+  });
+
+  it("is stopped, with its group, when it prints more than 1 MiB", async () => {
+    const client = clientOf({ command: script("floods.sh", "while :; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; done") });
+    await expect(client.get("/api")).rejects.toThrow(
+      /floods\.sh of the kubeconfig user "u" .* printed more than 1 MiB on stdout$/,
+    );
+  });
+
+  it("shows a failing plugin's stderr cut to 2 KiB, control characters escaped", async () => {
+    // 4000 lines of 52 bytes (over 200 KiB), each with terminal escapes.
+    const command = script(
+      "loud.sh",
+      "i=0\nwhile [ $i -lt 4000 ]; do\n" +
+        "  printf '\\033[31mred\\033[0m \\033]0;title\\007 line %05d of the plugin\\n' $i >&2; i=$((i+1))\n" +
+        "done\nexit 1",
+    );
+    const message = (
+      (await clientOf({ command })
+        .get("/api")
+        .catch((e: Error) => e)) as Error
+    ).message;
+    expect(message).toMatch(
+      /loud\.sh of the kubeconfig user "u" \(.*\) failed: \\x1b\[31mred\\x1b\[0m \\x1b\]0;title\\x07 line 00000 of /,
+    );
+    expect(message).toMatch(/\.\.\. \(\d+ more characters cut\)$/);
+    expect(message).not.toMatch(/\p{Cc}/u);
+    expect(Buffer.byteLength(message)).toBeLessThanOrEqual(2.2 * 1024);
+  });
+
+  it("keeps the token it printed, and any bearer token, out of its failure", async () => {
+    const token = "tok-SECRET-0123456789";
+    const command = script(
+      "leaks.sh",
+      `echo '{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{"token":"${token}"}}'\n` +
+        `echo 'got ${token}; sent Authorization: Bearer other-SECRET-abc; {"token": "third-SECRET"}' >&2\nexit 1`,
+    );
+    const message = (
+      (await clientOf({ command })
+        .get("/api")
+        .catch((e: Error) => e)) as Error
+    ).message;
+    expect(message).toMatch(
+      /leaks\.sh .* failed: got \*\*\*; sent Authorization: Bearer \*\*\*; \{"token": "\*\*\*"\}$/,
+    );
+    expect(message).not.toContain("SECRET");
+  });
+
+  it("refuses a token with a newline by name, in a request and a watch (onError, no unhandled rejection)", async () => {
+    const command = script(
+      "newline-token.sh",
+      `cat <<'EOF'\n{"kind":"ExecCredential","apiVersion":"${V1BETA1}","status":{"token":"abc\\ndef"}}\nEOF`,
+    );
+    const refusal =
+      /newline-token\.sh of .* returned a token with a character an HTTP header cannot carry \(\\n at character 4\)/;
+    const client = clientOf({ command }, { watchBackoffMs: 10 });
+    await expect(client.get("/api")).rejects.toThrow(refusal);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const errors: string[] = [];
+      await new Promise<void>((resolve) => {
+        const stop = client.watch(
+          "/api/v1/pods",
+          {},
+          () => {},
+          (e) => (errors.push(e.message), errors.length === 2 && (stop(), resolve())),
+        );
+      });
+      expect(errors[0]).toMatch(refusal);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+    expect(tls.seen).toHaveLength(0);
   });
 
   it("gives a watch the plugin's failure and tries again", async () => {

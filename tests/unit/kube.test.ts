@@ -9,7 +9,14 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import type { TLSSocket } from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS, KubeClient, type Limits, statusMessage } from "../../cluster/kube";
+import {
+  cutEscaped,
+  DEFAULT_LIMITS,
+  KubeClient,
+  type Limits,
+  maskCredentials,
+  statusMessage,
+} from "../../cluster/kube";
 import {
   kubeconfig,
   type Loopback,
@@ -359,7 +366,7 @@ describe("fields kubectl refuses, or this client does not support, refused by na
 describe("credentials over plain http", () => {
   const credentials: [string, Record<string, unknown>][] = [
     ["a token", { token: "secret" }],
-    ["a token file", { tokenFile: tlsFile("ca.crt") }],
+    ["a token file", { tokenFile: (writeFileSync(path.join(dir, "http-token.txt"), "t\n"), "http-token.txt") }],
     ["a password", { username: "u", password: "p" }],
     ["a client certificate", { "client-certificate": tlsFile("client.crt"), "client-key": tlsFile("client.key") }],
     ["an exec plugin", { exec: { command: "x", apiVersion: "client.authentication.k8s.io/v1beta1" } }],
@@ -383,6 +390,46 @@ describe("credentials over plain http", () => {
       ).authorization,
     ).toBe("Bearer abc");
     expect((await headersSeen(clientOf(oneContext(plain.url, {})), plain)).authorization).toBeUndefined();
+  });
+});
+
+describe("credentials in the server's URL", () => {
+  it("are refused over plain http, even for a cluster marked insecure, naming the field, the password masked", () => {
+    const server = plain.url.replace("http://", "http://admin:s3cret@");
+    for (const cluster of [{}, { "insecure-skip-tls-verify": true }]) {
+      expect(refusal(oneContext(server, {}, cluster))).toMatch(
+        new RegExp(
+          String.raw`config-\d+\.yaml: the cluster "c" has a user and password in its server ` +
+            String.raw`\(http://admin:\*\*\*@127\.0\.0\.1:\d+\), which is plain http: ` +
+            "they would travel in clear; use https$",
+        ),
+      );
+    }
+    expect(refusal(oneContext(plain.url.replace("http://", "http://token@"), {}))).toMatch(
+      /has a user and password in its server \(http:\/\/\*\*\*@127/,
+    );
+    expect(refusal(oneContext("ftp://admin:s3cret@127.0.0.1", {}))).toMatch(
+      /the cluster "c" has server "ftp:\/\/admin:\*\*\*@127\.0\.0\.1": use an https/,
+    );
+  });
+
+  it("are sent over TLS as kubectl sends them, and masked in every error", async () => {
+    const server = tls.url.replace("https://", "https://admin:s3cret@");
+    expect((await headersSeen(clientOf(oneContext(server, {}, CA)), tls)).authorization).toBe(
+      `Basic ${Buffer.from("admin:s3cret").toString("base64")}`,
+    );
+    tls.handle = () => {};
+    const slow = clientOf(oneContext(server, {}, CA), { requestMs: 100 });
+    await expect(slow.get("/slow")).rejects.toThrow(
+      `GET /slow: no whole answer from ${tls.url.replace("https://", "https://admin:***@")} in 0.1 s`,
+    );
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    await expect(clientOf(oneContext(`https://admin:s3cret@127.0.0.1:${port}`, {}, CA)).get("/x")).rejects.toThrow(
+      `cannot reach the cluster of context "here" at https://admin:***@127.0.0.1:${port}: connect ECONNREFUSED`,
+    );
   });
 });
 
@@ -482,6 +529,31 @@ describe("credentials", () => {
     writeFileSync(path.join(dir, "empty.txt"), "\n");
     expect(refusal(oneContext(tls.url, { tokenFile: "empty.txt" }, CA))).toMatch(
       new RegExp(`config-\\d+\\.yaml: the tokenFile ${dir}/empty\\.txt of "u" is empty$`),
+    );
+  });
+
+  it("refuse a token or an impersonation a header cannot carry (a newline), naming where it came from", () => {
+    expect(refusal(oneContext(tls.url, { token: "abc\ndef" }, CA))).toMatch(
+      new RegExp(
+        String.raw`config-\d+\.yaml: the user "u"'s token has a character an HTTP header cannot carry ` +
+          String.raw`\(\\n at character 4\): remove it$`,
+      ),
+    );
+    expect(refusal(oneContext(tls.url, { token: "t", as: "jane\r\nX-Evil: 1" }, CA))).toMatch(
+      /the user "u"'s as has a character an HTTP header cannot carry \(\\r at character 5\)/,
+    );
+    expect(refusal(oneContext(tls.url, { as: "jane", "as-groups": ["ok", "b\x1bad"] }, CA))).toMatch(
+      /the user "u"'s as-groups has a character an HTTP header cannot carry \(\\x1b at character 2\)/,
+    );
+    expect(refusal(oneContext(tls.url, { as: "jane", "as-user-extra": { scope: ["a\tb"] } }, CA))).toMatch(
+      /the user "u"'s as-user-extra scope has a character an HTTP header cannot carry \(\\t at character 2\)/,
+    );
+    writeFileSync(path.join(dir, "token-newline.txt"), "first-line\nsecond-line\n");
+    expect(refusal(oneContext(tls.url, { tokenFile: "token-newline.txt" }, CA))).toMatch(
+      new RegExp(
+        String.raw`config-\d+\.yaml: the tokenFile ${dir}/token-newline\.txt of "u" holds a token with ` +
+          String.raw`a character an HTTP header cannot carry \(\\n at character 11\): remove it$`,
+      ),
     );
   });
 
@@ -842,9 +914,50 @@ describe("watch", () => {
 describe("statusMessage", () => {
   it("is the Status's message, else the start of the answer", () => {
     expect(statusMessage({ status: 409, body: { kind: "Status", message: "already exists" } })).toBe("already exists");
-    expect(statusMessage({ status: 500, body: `  ${"e".repeat(400)} ` })).toBe(`HTTP 500: ${"e".repeat(300)}`);
+    expect(statusMessage({ status: 500, body: `  ${"e".repeat(400)} ` })).toBe(
+      `HTTP 500: ${"e".repeat(300)}... (100 more characters cut)`,
+    );
     expect(statusMessage({ status: 500, body: { kind: "Status" } })).toBe('HTTP 500: {"kind":"Status"}');
     expect(statusMessage({ status: 502, body: "" })).toBe("HTTP 502: ");
+  });
+
+  it("cuts a huge message to 1 KiB and escapes what a terminal would act on", async () => {
+    const message = `\x1b]0;pwned\x07\x1b[2J${"\x1b[31mred\x1b[0m ".repeat(20_000)}`;
+    expect(message.length).toBeGreaterThan(200_000);
+    const shown = statusMessage({ status: 500, body: { kind: "Status", message } });
+    expect(shown).toMatch(/^\\x1b\]0;pwned\\x07\\x1b\[2J\\x1b\[31mred\\x1b\[0m /);
+    expect(shown).toMatch(/\.\.\. \(\d+ more characters cut\)$/);
+    expect(shown).not.toContain("\x1b");
+    expect(Buffer.byteLength(shown)).toBeLessThanOrEqual(1024 + 40);
+    tls.handle = (_req, res) => ((res.statusCode = 403), res.end(JSON.stringify({ kind: "Status", message })));
+    const error = (await clientOf(oneContext(tls.url, {}, CA))
+      .get("/x")
+      .catch((e: Error) => e)) as Error;
+    expect(error.message).toBe(`GET /x: ${shown}`);
+  });
+});
+
+describe("messages from the server or a plugin", () => {
+  it("escape control and format characters, and are cut to a number of bytes with a note", () => {
+    expect(cutEscaped("a\x1b[1mb\nc\r\td\x00\x7f\x9b\u202eé\u2028😀", 100)).toBe(
+      "a\\x1b[1mb\\nc\\r\\td\\x00\\x7f\\x9b\\u202eé\\u2028😀",
+    );
+    expect(cutEscaped("abcdef", 6)).toBe("abcdef");
+    expect(cutEscaped("abcdefg", 6)).toBe("abcdef... (1 more characters cut)");
+    expect(cutEscaped("ab\x1bc", 4)).toBe("ab... (2 more characters cut)"); // an escape is not split
+    expect(cutEscaped("éé", 3)).toBe("é... (1 more characters cut)"); // bytes of UTF-8
+  });
+
+  it("mask credentials: a URL's password (as kubectl), a bearer token, an ExecCredential's token, secrets", () => {
+    expect(maskCredentials("https://user:s3cret@host:6443/api")).toBe("https://user:***@host:6443/api");
+    expect(maskCredentials("at http://a:b@h and https://c:d:e@i")).toBe("at http://a:***@h and https://c:***@i");
+    expect(maskCredentials("https://host:6443 and user@example.com")).toBe("https://host:6443 and user@example.com");
+    expect(maskCredentials("Authorization: Bearer abc.def-ghi, then")).toBe("Authorization: Bearer ***, then");
+    expect(maskCredentials('{"status":{"token":"t\\"x","clientKeyData":"-----BEGIN"}}')).toBe(
+      '{"status":{"token":"***","clientKeyData":"***"}}',
+    );
+    expect(maskCredentials("the token is tok-0123456789.", ["tok-0123456789", "short"])).toBe("the token is ***.");
+    expect(maskCredentials("a short one stays", ["short"])).toBe("a short one stays");
   });
 });
 

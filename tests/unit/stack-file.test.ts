@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { editDistance, nearest } from "../../stacks/nearest";
-import { checkStackName, labValues, setArgs, stackConfig, withSets } from "../../tools/stack-file";
+import { checkStackName, labValues, STACK_FILE_DEPTH, setArgs, stackConfig, withSets } from "../../tools/stack-file";
 
 describe("stack files", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "stack-file-"));
@@ -48,6 +48,60 @@ describe("stack files", () => {
     write("scalar", "config\n");
     expect(() => stackConfig("scalar", dir)).toThrow(`Pulumi.scalar.yaml: "config" is not allowed`);
     expect(() => stackConfig("none", dir)).toThrow(`--stack: "none" has no stack file Pulumi.none.yaml`);
+  });
+
+  it("refuse a duplicate key, naming the file, the key and its line", () => {
+    write("dup", "config:\n  poststart-lab:namespace: a\n  poststart-lab:namespace: b\n");
+    expect(() => stackConfig("dup", dir)).toThrow(
+      /^Pulumi\.dup\.yaml: duplicate key poststart-lab:namespace at line 3$/,
+    );
+    write("dup-flow", "config: {poststart-lab:cluster: kind,\n  poststart-lab:cluster: lab}\n");
+    expect(() => stackConfig("dup-flow", dir)).toThrow(
+      /^Pulumi\.dup-flow\.yaml: duplicate key poststart-lab:cluster at line 2$/,
+    );
+  });
+
+  it("refuse an alias bomb, naming the file, instead of expanding it", () => {
+    // 10^6 strings once expanded: each level ten aliases of the one before.
+    const levels = ["  l0: &l0 [x, x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i <= 5; i++)
+      levels.push(
+        `  l${i}: &l${i} [${Array(10)
+          .fill(`*l${i - 1}`)
+          .join(", ")}]`,
+      );
+    write("bomb", `config:\n${levels.join("\n")}\n`);
+    expect(() => stackConfig("bomb", dir)).toThrow(
+      /^Pulumi\.bomb\.yaml: its aliases expand to too much \(yaml's maxAliasCount 100\): /,
+    );
+    write("alias", "config:\n  a: &a [x]\n  b: *a\n");
+    expect(stackConfig("alias", dir)).toEqual({ a: ["x"], b: ["x"] });
+  });
+
+  it(`refuse nesting deeper than ${STACK_FILE_DEPTH} levels, naming the file, the line and the key`, () => {
+    const nested = (lists: number) => `config:\n  k: ${"[".repeat(lists)}${"]".repeat(lists)}\n`;
+    // config's map and k's map are two levels.
+    write("deepest", nested(STACK_FILE_DEPTH - 2));
+    expect(stackConfig("deepest", dir)).toHaveProperty("k");
+    write("deeper", nested(STACK_FILE_DEPTH - 1));
+    expect(() => stackConfig("deeper", dir)).toThrow(
+      /^Pulumi\.deeper\.yaml: nesting deeper than 64 levels at line 2, under the key k$/,
+    );
+    // Far deeper than yaml's composer can recurse: refused the same way, not "Maximum call stack size exceeded".
+    write("deepest-flow", nested(100_000));
+    expect(() => stackConfig("deepest-flow", dir)).toThrow(
+      /^Pulumi\.deepest-flow\.yaml: nesting deeper than 64 levels at line 2, under the key k$/,
+    );
+    const block = Array.from({ length: 70 }, (_, i) => `${" ".repeat(i + 2)}k${i + 1}:`).join("\n");
+    write("deep-block", `config:\n${block} x\n`);
+    expect(() => stackConfig("deep-block", dir)).toThrow(
+      /^Pulumi\.deep-block\.yaml: nesting deeper than 64 levels at line 65, under the key k63$/,
+    );
+  });
+
+  it("name the file of any other YAML error", () => {
+    write("bad", "config: [\n");
+    expect(() => stackConfig("bad", dir)).toThrow(/^Pulumi\.bad\.yaml: .* at line \d+, column \d+/);
   });
 
   it("the nearest key: fewest edits, the first of equals", () => {

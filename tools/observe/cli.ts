@@ -8,7 +8,7 @@
 // also a picture of each scenario's timeline, `<dir>/<scenario>.svg` (picture.ts).
 import { mkdir } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { KubeClient } from "../../cluster/kube";
+import { KubeClient, maskCredentials } from "../../cluster/kube";
 import { rawConfig } from "../stack-file";
 import { Observer, type Seen } from "./observer";
 import { plan } from "./plan";
@@ -59,7 +59,8 @@ async function main(): Promise<number> {
   }
   const json = values.json;
   const header =
-    `observe: ${p.targets.map((t) => t.pod).join(", ")} in namespace ${p.namespace}, context ${kube.context} (${kube.server}); ` +
+    `observe: ${p.targets.map((t) => t.pod).join(", ")} in namespace ${p.namespace}, ` +
+    `context ${kube.context} (${maskCredentials(kube.server)}); ` +
     `until each reaches the end state the book describes, or for at most ${timeoutSeconds} s`;
   // The JSON lines on stdout are the timeline alone.
   (json ? process.stderr : process.stdout).write(`${header}\n`);
