@@ -5,7 +5,7 @@
 // (TypeScript) or in the component provider's (YAML, Python).
 import * as pulumi from "@pulumi/pulumi";
 import { KubeClient } from "../cluster/kube";
-import { clusterPodWatch } from "../cluster/pod-watch";
+import { type ClusterPodWatch, clusterPodWatch } from "../cluster/pod-watch";
 import type { PodWatch } from "../infra";
 
 /** The engine's built-in invoke that returns a resource's state by URN. */
@@ -34,7 +34,7 @@ export async function providerContext(component: pulumi.Resource): Promise<strin
 export function failFastWatch(
   component: pulumi.Resource,
 ): PodWatch & { readonly failure: pulumi.ResourceError | undefined } {
-  let watch: Promise<PodWatch> | undefined;
+  let watch: Promise<ClusterPodWatch> | undefined;
   const connected = () =>
     (watch ??= providerContext(component).then((context) => clusterPodWatch(KubeClient.connect(context))));
   let failure: pulumi.ResourceError | undefined;

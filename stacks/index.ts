@@ -2,8 +2,8 @@
 // deploy, and export each scenario's outputs once its pods are where the book says.
 import * as pulumi from "@pulumi/pulumi";
 import { KubeClient } from "../cluster/kube";
-import { clusterPodWatch } from "../cluster/pod-watch";
-import type { PodOutputs } from "../infra";
+import { type ClusterPodWatch, clusterPodWatch } from "../cluster/pod-watch";
+import type { PodOutputs, PodWatch } from "../infra";
 import { checkPlanned, namespaceOwner, ownAndRecord, type PlannedObject } from "./cluster-check";
 import { clusterProvider, deploy } from "./program";
 import { CLUSTER_CONTEXTS, parseSettings } from "./settings";
@@ -23,7 +23,7 @@ async function main(): Promise<Outputs> {
   let open!: (resources: pulumi.Resource[]) => void;
   let refuse!: (e: Error) => void;
   const checked = new Promise<pulumi.Resource[]>((resolve, reject) => ((open = resolve), (refuse = reject)));
-  const podWatch = clusterPodWatch(cluster);
+  const podWatch = withFail(clusterPodWatch(cluster));
   const outputs = deploy(settings, {
     provider,
     namespaceExists: namespace === "theirs",
@@ -51,6 +51,34 @@ async function main(): Promise<Outputs> {
   // `fail` resolves with the first failure's error, the one reported; the argument is not used then.
   if (!entries) throw await podWatch.fail(new pulumi.ResourceError("the update failed", undefined));
   return Object.fromEntries(entries.map(([scenario, o]) => [scenario, pulumi.output(o)]));
+}
+
+/**
+ * The cluster's PodWatch with the `fail` that infra's PodWatch still asks for: the first failure is thrown uncaught,
+ * as Pulumi's runtime expects one (it prints it under its resource, once, and fails the update); `failed` resolves
+ * then, and the waits still running stop waiting (and saying so) for it.
+ */
+function withFail(watch: ClusterPodWatch): PodWatch & { failed: Promise<void> } {
+  let onFailure!: () => void;
+  let reported: Promise<Error> | undefined;
+  const failed = new Promise<void>((resolve) => (onFailure = resolve));
+  return {
+    ...watch,
+    failed,
+    wait: (target, progress) => {
+      const stopped = () => Promise.reject(new Error(`${target.name}: not waited for: the update failed`));
+      if (reported) return stopped();
+      return Promise.race([watch.wait(target, (m) => reported || progress?.(m)), failed.then(stopped)]);
+    },
+    fail: (error) =>
+      (reported ??= new Promise<Error>((resolve) =>
+        setImmediate(() => {
+          resolve(error);
+          onFailure();
+          throw error;
+        }),
+      )),
+  };
 }
 
 /**
