@@ -123,7 +123,8 @@ function reflect<T extends Keyed>(
     pause = Math.min(pause * 2, watchBackoffMaxMs);
   };
   const relist = async () => {
-    const list = await kube.get(`${path}?${new URLSearchParams(query)}`, connectMs);
+    const selected = new URLSearchParams(query).toString();
+    const list = await kube.get(selected ? `${path}?${selected}` : path, connectMs);
     if (closed) return;
     const items: T[] = (Array.isArray(list?.items) ? list.items : []).filter(ok);
     const now = new Set(items.map((o) => o.metadata.uid));
