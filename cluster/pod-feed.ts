@@ -39,10 +39,13 @@ export function podFeed(kube: KubeClient, options: FeedOptions): PodFeed {
   const pods = new Map<string, RawPod>();
   const events = new Map<string, RawEvent>();
   let listed = false;
-  let error: Error | undefined;
+  /** each list's last failure, until it answers again */
+  const errors: { pods?: Error; events?: Error } = {};
   const path = `/api/v1/namespaces/${encodeURIComponent(options.namespace)}`;
-  const answered = () => (error = undefined);
-  const failed = (e: Error) => ((error = e), options.onError?.(e));
+  const status = (list: keyof typeof errors) => ({
+    answered: () => delete errors[list],
+    failed: (e: Error) => ((errors[list] = e), options.onError?.(e)),
+  });
   const tell = (change: FeedChange) => options.onChange?.(change);
   const podQuery: Record<string, string> = options.name
     ? { fieldSelector: `metadata.name=${options.name}` }
@@ -54,8 +57,7 @@ export function podFeed(kube: KubeClient, options: FeedOptions): PodFeed {
     reflect(kube, `${path}/pods`, podQuery, pods, (o) => typeof o.metadata.name === "string", {
       changed: (type, pod) => tell({ type, pod }),
       listed: () => (listed = true),
-      answered,
-      failed,
+      ...status("pods"),
     }),
     reflect(
       kube,
@@ -63,7 +65,7 @@ export function podFeed(kube: KubeClient, options: FeedOptions): PodFeed {
       { fieldSelector: eventQuery },
       events,
       (o) => typeof o.involvedObject?.uid === "string",
-      { changed: (type, event) => tell({ type, event }), answered, failed },
+      { changed: (type, event) => tell({ type, event }), ...status("events") },
     ),
   ];
   return {
@@ -73,7 +75,7 @@ export function podFeed(kube: KubeClient, options: FeedOptions): PodFeed {
       return listed;
     },
     get error() {
-      return error;
+      return errors.pods ?? errors.events;
     },
     close: () => {
       for (const stop of stops) stop();
@@ -96,7 +98,7 @@ function reflect<T extends Keyed>(
   hooks: {
     changed(type: FeedChange["type"], object: T): void;
     listed?(): void;
-    answered(): void;
+    answered(): unknown;
     failed(e: Error): void;
   },
 ): () => void {

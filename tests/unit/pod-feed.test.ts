@@ -99,8 +99,9 @@ describe("podFeed", () => {
     serve({
       list: (n) => ({ items: n === 1 ? [pod("a", "1"), pod("b", "1")] : [pod("b", "2")], version: `${n}0` }),
       watch: (n, res) => {
-        if (n === 1) return res.end(line("ERROR", { kind: "Status", code: 410, message: "too old resource version" }));
-        if (n === 2) return res.writeHead(410).end(JSON.stringify({ kind: "Status", message: "too old" }));
+        if (n === 1)
+          return void res.end(line("ERROR", { kind: "Status", code: 410, message: "too old resource version" }));
+        if (n === 2) return void res.writeHead(410).end(JSON.stringify({ kind: "Status", message: "too old" }));
         res.write(line("ADDED", pod("c", "31")));
       },
     });
@@ -164,9 +165,9 @@ describe("podFeed", () => {
     const event = (uid: string, podUid: string | undefined) => ({ metadata: { uid }, involvedObject: { uid: podUid } });
     api.handle = (req, res) => {
       const url = new URL(req.url!, "http://x");
-      if (url.pathname.endsWith("/pods")) return url.searchParams.get("watch") ? undefined : res.end('{"items":[]}');
+      if (url.pathname.endsWith("/pods")) return void (url.searchParams.get("watch") || res.end('{"items":[]}'));
       if (!url.searchParams.get("watch"))
-        return res.end(JSON.stringify({ items: [event("e1", "a"), event("e2", undefined)] }));
+        return void res.end(JSON.stringify({ items: [event("e1", "a"), event("e2", undefined)] }));
       res.write(line("ADDED", event("e3", "a")) + line("ADDED", event("e4", "b")) + line("DELETED", event("e1", "a")));
     };
     const changes: string[] = [];
