@@ -1,4 +1,4 @@
-// `npm run bench [-- --runs N] [-- --only 1,3]`: six benchmarks of the project, as a plain-text
+// `npm run bench [-- --runs N] [-- --only 1,3]`: five benchmarks of the project, as a plain-text
 // table on stdout and the same figures in .lab/bench/latest.json; progress on stderr. Each figure:
 // median, min and max of N runs (default 5); A-vs-B figures are run in alternating pairs and
 // reported as the median of the per-pair ratios. Timings are reported, never asserted.
@@ -7,9 +7,7 @@
 //   3. `pulumi preview` of the dev stack vs. one raw Pod (bench/raw-pod) vs. `kubectl apply --dry-run=server`
 //   4. time to quote on the lab: `pulumi up` vs. `kubectl apply`, then GET /quote (needs a Ready node)
 //   5. program start under the real CLI (bench/start-probe.js, through NODE_OPTIONS)
-//   6. preview and time to quote with @kubernetes/client-node's KubeConfig loaded alongside
-//      (bench/client-node-alongside.js, through NODE_OPTIONS) vs. as shipped (our cluster/kube.ts)
-// 3 to 6 use the toolchain in .lab/bin and the lab cluster (started if it is not running).
+// 3 to 5 use the toolchain in .lab/bin and the lab cluster (started if it is not running).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -481,72 +479,6 @@ async function programStart(runs: number): Promise<void> {
   });
 }
 
-// ---------------------------------------------------------------- 6. client-node alongside
-
-/**
- * Issue 19, requirement 3: what @kubernetes/client-node's KubeConfig, loaded while the provider plugin starts, adds to
- * preview and time to quote.
- */
-async function clientNodeAlongside(runs: number): Promise<void> {
-  await ensureLab();
-  const preload = path.join(ROOT, "bench", "client-node-alongside.js");
-  const withLibrary = { ...envs().dev, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${preload}`.trim() };
-  const config = devConfig("Pulumi.dev.yaml", { cluster: "lab" });
-  log("6. warm-up previews (not counted)");
-  await preview(envs().dev, ROOT, config);
-  await preview(withLibrary, ROOT, config);
-  let pair = 0;
-  const p = await alternate(
-    runs,
-    async () => (
-      log(`6. preview pair ${Math.floor(pair++ / 2) + 1}/${runs}: with client-node`),
-      (await preview(withLibrary, ROOT, config)).ms
-    ),
-    async () => (
-      log(`6. preview pair ${Math.floor(pair++ / 2) + 1}/${runs}: as shipped`),
-      (await preview(envs().dev, ROOT, config)).ms
-    ),
-  );
-  const aim = (a: Stats, b: Stats) =>
-    `difference ${fmt(a.median - b.median, "ms")}; client-node would be taken under 50 ms: ${a.median - b.median < 50 ? "yes" : "no"}`;
-  rows.push({
-    bench: "6",
-    what: "preview, client-node alongside",
-    unit: "ms",
-    stats: p.a,
-    note: "dev stack, cluster=lab; KubeConfig loaded + credentials resolved",
-  });
-  rows.push({ bench: "6", what: "preview, as shipped", unit: "ms", stats: p.b, note: aim(p.a, p.b) });
-  const blocked = await quoteBlocked();
-  if (blocked) {
-    rows.push({ bench: "6", what: "time to quote, client-node alongside", note: `skipped: ${blocked}` });
-    return;
-  }
-  const library = labDev(withLibrary);
-  const shipped = labDev(envs().dev);
-  const q = await alternate(
-    runs,
-    quoteSample(
-      "6. time to quote: with client-node",
-      () => library("up"),
-      () => library("destroy"),
-    ),
-    quoteSample(
-      "6. time to quote: as shipped",
-      () => shipped("up"),
-      () => shipped("destroy"),
-    ),
-  );
-  rows.push({
-    bench: "6",
-    what: "time to quote, client-node alongside",
-    unit: "ms",
-    stats: q.a,
-    note: "pulumi up -> first GET /quote",
-  });
-  rows.push({ bench: "6", what: "time to quote, as shipped", unit: "ms", stats: q.b, note: aim(q.a, q.b) });
-}
-
 // ---------------------------------------------------------------- main
 
 const BENCHES: Record<string, [string, (runs: number) => Promise<void>]> = {
@@ -555,7 +487,6 @@ const BENCHES: Record<string, [string, (runs: number) => Promise<void>]> = {
   "3": ["preview overhead", previewOverhead],
   "4": ["time to quote", timeToQuote],
   "5": ["program start", programStart],
-  "6": ["client-node alongside", clientNodeAlongside],
 };
 
 function machine() {

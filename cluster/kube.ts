@@ -1,14 +1,14 @@
 // The Kubernetes API as the program itself talks to it, beside the provider: a kubeconfig context,
 // JSON requests and watches with its credentials, handled by kubectl's (client-go's) rules.
 // Written here, not taken from @kubernetes/client-node: docs/cluster-client.md has the measurement
-// and the decision. The observer's `exec` alone loads that library, fed from what this reader resolved.
+// and the decision.
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Writable } from "node:stream";
 import YAML from "yaml";
 import { hidePasswords } from "../infra/checks";
 
@@ -32,11 +32,17 @@ export interface Limits {
   /** How long a plugin past its limit has after SIGTERM before its process group is killed (SIGKILL). */
   execGraceMs: number;
   /**
-   * The first pause before a watch the server ended is opened again; it doubles up to `watchBackoffMaxMs`, and starts
-   * over once an event arrives.
+   * The first pause before a watch that ended is opened again; it doubles up to `watchBackoffMaxMs`, and starts over
+   * once the server accepts a watch.
    */
   watchBackoffMs: number;
   watchBackoffMaxMs: number;
+  /** How long the list or the opening of a watch may take: a connection error is said within it. */
+  connectMs: number;
+  /** How long a watch or an exec stream may go without a byte before it is dropped. */
+  idleMs: number;
+  /** How much of an exec's stdout (and of its stderr) is kept. */
+  execOutputBytes: number;
   /** How long a `tokenFile`'s token is used before the file is read again (client-go: a minute). */
   tokenFileMs: number;
 }
@@ -49,6 +55,9 @@ export const DEFAULT_LIMITS: Limits = {
   execGraceMs: 2000,
   watchBackoffMs: 1000,
   watchBackoffMaxMs: 30_000,
+  connectMs: 10_000,
+  idleMs: 60_000,
+  execOutputBytes: MiB,
   tokenFileMs: 60_000,
 };
 
@@ -572,7 +581,7 @@ export class KubeClient {
     readonly server: string,
     private readonly tls: { ca?: Buffer; rejectUnauthorized: boolean; servername?: string },
     private readonly credentials: Credentials,
-    private readonly limits: Limits,
+    readonly limits: Limits,
   ) {}
 
   /**
@@ -627,25 +636,23 @@ export class KubeClient {
    * more with renewed credentials (an exec plugin's). Rejects when the server does not answer,
    * not in time, or with more than the limit.
    */
-  async request(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
+  async request(method: string, path: string, body?: unknown, ms = this.limits.requestMs): Promise<ApiAnswer> {
     const auth = await this.credentials.get();
-    const answer = await this.send(method, path, body, auth);
+    const answer = await this.send(method, path, body, auth, ms);
     if (answer.status === 401 && this.credentials.renew(auth))
-      return this.send(method, path, body, await this.credentials.get());
+      return this.send(method, path, body, await this.credentials.get(), ms);
     return answer;
   }
 
-  private send(method: string, path: string, body: unknown, auth: Auth): Promise<ApiAnswer> {
+  private send(method: string, path: string, body: unknown, auth: Auth, ms: number): Promise<ApiAnswer> {
     const what = `${method} ${path}`;
-    const deadline = AbortSignal.timeout(this.limits.requestMs);
+    const deadline = AbortSignal.timeout(ms);
     return new Promise((resolve, reject) => {
       const fail = (e: Error) => {
         req.destroy();
         reject(
           deadline.aborted
-            ? new Error(
-                `${what}: no whole answer from ${maskCredentials(this.server)} in ${this.limits.requestMs / 1000} s`,
-              )
+            ? new Error(`${what}: no whole answer from ${maskCredentials(this.server)} in ${ms / 1000} s`)
             : e,
         );
       };
@@ -676,74 +683,71 @@ export class KubeClient {
     });
   }
 
-  /** GET `path`: the object, or undefined when it does not exist; throws with the server's message otherwise. */
-  async get(path: string): Promise<any | undefined> {
-    const answer = await this.request("GET", path);
+  /**
+   * GET `path` (its whole answer within `ms`): the object, or undefined when it does not exist; throws with the
+   * server's message otherwise.
+   */
+  async get(path: string, ms = this.limits.requestMs): Promise<any | undefined> {
+    const answer = await this.request("GET", path, undefined, ms);
     if (answer.status === 404) return undefined;
     if (answer.status >= 300) throw new Error(`GET ${path}: ${statusMessage(answer)}`);
     return answer.body;
   }
 
   /**
-   * Watches `path` (a list, narrowed by `query`), calling `onObject` for each object as it is now
-   * and as it changes, until the returned function is called. A watch that ends or fails is
-   * opened again (from a fresh list: each object is reported as it is then) after a pause that
-   * doubles while no event arrives.
+   * One watch of `path` (a list, narrowed by `query`): `on.open` once the server accepted it, `on.event` with each
+   * line's JSON as it came (text when not JSON: the caller checks it), and `on.end` once: without an error when the
+   * server ended the stream, else why: refused (the error's `status` is the HTTP status), unreachable, a line over
+   * `watchLineBytes`, or silent (no answer within `connectMs`, then no byte for `idleMs`: the connection may be
+   * half-open, which no error would tell). The returned function ends it without calling `on.end`.
    */
   watch(
     path: string,
     query: Record<string, string>,
-    onObject: (type: string, object: any) => void,
-    onError: (e: Error) => void,
+    on: { open(): void; event(e: any): void; end(e?: Error & { status?: number }): void },
   ): () => void {
-    let stopped = false;
+    let ended = false;
     let req: http.ClientRequest | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let pause = this.limits.watchBackoffMs;
-    // resourceVersion 0: the server's cache as it is. Without it the server first waits until its
-    // cache has caught up with etcd, which etcd 3.4 (the lab's) never confirms for a resource that
-    // does not change: the watch then ends after 3 s with "Too large resource version", again and again.
-    const url = `${path}?${new URLSearchParams({ resourceVersion: "0", ...query, watch: "true" })}`;
-    const again = (e?: Error) => {
-      if (stopped) return;
-      if (e) onError(e);
-      timer = setTimeout(open, pause);
-      pause = Math.min(pause * 2, this.limits.watchBackoffMaxMs);
+    let idle: NodeJS.Timeout | undefined;
+    const end = (e?: Error & { status?: number }, quiet = false) => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(idle);
+      req?.destroy();
+      if (!quiet) on.end(e);
     };
-    const open = async () => {
-      let auth: Auth;
-      try {
-        auth = await this.credentials.get();
-      } catch (e) {
-        return again(e as Error);
-      }
-      if (stopped) return;
-      let ended = false;
-      const end = (e?: Error) => {
-        if (ended) return;
-        ended = true;
-        req!.destroy();
-        again(e);
-      };
-      req = this.open("GET", url, auth, (res) => {
+    const arm = (ms: number) => {
+      clearTimeout(idle);
+      idle = setTimeout(
+        () => end(new Error(`watch ${path}: the cluster does not answer (no byte in ${ms / 1000} s)`)),
+        ms,
+      );
+    };
+    arm(this.limits.connectMs);
+    const open = (auth: Auth) => {
+      if (ended) return;
+      req = this.open("GET", `${path}?${new URLSearchParams({ ...query, watch: "true" })}`, auth, (res) => {
         res.on("close", () => end());
         if (res.statusCode !== 200) {
           if (res.statusCode === 401) this.credentials.renew(auth);
+          const status = res.statusCode!;
           readCapped(res, this.limits.answerBytes, `watch ${path}`, (e, text) =>
-            end(e ?? new Error(`watch ${path}: ${statusMessage({ status: res.statusCode!, body: parseJson(text!) })}`)),
+            end(
+              e ??
+                Object.assign(new Error(`watch ${path}: ${statusMessage({ status, body: parseJson(text!) })}`), {
+                  status,
+                }),
+            ),
           );
           return;
         }
+        arm(this.limits.idleMs);
+        on.open();
         // One JSON event per line: {"type": "ADDED"|"MODIFIED"|"DELETED"|"ERROR"|"BOOKMARK", "object": {...}}.
         let pending: Buffer[] = [];
         let pendingBytes = 0;
-        const event = (line: string) => {
-          const e = parseJson(line);
-          if (stopped || !e?.type || e.type === "ERROR" || e.type === "BOOKMARK") return;
-          pause = this.limits.watchBackoffMs;
-          onObject(e.type, e.object);
-        };
         res.on("data", (chunk: Buffer) => {
+          arm(this.limits.idleMs);
           let start = 0;
           for (let nl = chunk.indexOf(10); nl >= 0 && !ended; nl = chunk.indexOf(10, start)) {
             if (pendingBytes + nl - start > this.limits.watchLineBytes) break;
@@ -751,14 +755,14 @@ export class KubeClient {
             pending = [];
             pendingBytes = 0;
             start = nl + 1;
-            event(line);
+            if (line.trim()) on.event(parseJson(line));
           }
           pending.push(chunk.subarray(start));
           pendingBytes += chunk.length - start;
           if (pendingBytes > this.limits.watchLineBytes)
             end(
               new Error(
-                `watch ${path}: an event is longer than ${this.limits.watchLineBytes / MiB} MiB (the limit of one watch line); opening the watch again`,
+                `watch ${path}: an event is longer than ${this.limits.watchLineBytes / MiB} MiB (the limit of one watch line)`,
               ),
             );
         });
@@ -766,68 +770,94 @@ export class KubeClient {
       req.on("error", (e) => end(this.unreachable(e)));
       req.end();
     };
-    open();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-      req?.destroy();
-    };
+    this.credentials.get().then(open, (e: Error) => end(e));
+    return () => end(undefined, true);
   }
 
   /**
-   * Runs `command` in a container, as `kubectl exec` does; its stdout, or throws with its stderr.
-   * Through @kubernetes/client-node, loaded here only (exec speaks a WebSocket subprotocol, which
-   * that library implements and the observer alone needs), given what this client resolved:
-   * the server, its certificate authority, the credentials and impersonation.
+   * Runs `command` in a container, as `kubectl exec` does (a WebSocket of subprotocol v4.channel.k8s.io): its stdout,
+   * or throws with its stderr, else the status's message. Each stream is kept up to `execOutputBytes`, then cut with a
+   * note; a connection without a byte for `idleMs` ends with an error.
    */
   async exec(namespace: string, pod: string, container: string, command: string[]): Promise<string> {
-    const k8s = await import("@kubernetes/client-node");
+    const query = new URLSearchParams({ container, stdout: "true", stderr: "true" });
+    for (const word of command) query.append("command", word);
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/exec?${query}`;
+    const what = `exec ${command[0]} in ${pod}`;
     const auth = await this.credentials.get();
-    class Resolved extends k8s.KubeConfig {
-      override async applyToHTTPSOptions(opts: any): Promise<void> {
-        await super.applyToHTTPSOptions(opts);
-        opts.headers = { ...opts.headers, ...auth.headers };
-      }
-    }
-    const kc = new Resolved();
-    const base64 = (b: Buffer | undefined) => b?.toString("base64");
-    kc.loadFromOptions({
-      clusters: [
-        {
-          name: "cluster",
-          server: this.server,
-          caData: base64(this.tls.ca),
-          skipTLSVerify: !this.tls.rejectUnauthorized,
-          tlsServerName: this.tls.servername,
-        },
-      ],
-      users: [{ name: "user", certData: base64(auth.cert), keyData: base64(auth.key) }],
-      contexts: [{ name: this.context, cluster: "cluster", user: "user" }],
-      currentContext: this.context,
+    const upgrade = {
+      Connection: "Upgrade",
+      Upgrade: "websocket",
+      "Sec-WebSocket-Version": "13",
+      "Sec-WebSocket-Key": randomBytes(16).toString("base64"),
+      "Sec-WebSocket-Protocol": "v4.channel.k8s.io",
+    };
+    const cap = this.limits.execOutputBytes;
+    return new Promise<string>((resolve, reject) => {
+      let idle: NodeJS.Timeout | undefined;
+      let upgraded: import("node:stream").Duplex | undefined;
+      const fail = (e: Error) => (clearTimeout(idle), req.destroy(), upgraded?.destroy(), reject(e));
+      const arm = () => {
+        clearTimeout(idle);
+        idle = setTimeout(
+          () => fail(new Error(`${what}: no byte in ${this.limits.idleMs / 1000} s`)),
+          this.limits.idleMs,
+        );
+      };
+      const req = this.open("GET", path, { ...auth, headers: { ...auth.headers, ...upgrade } }, (res) =>
+        readCapped(res, this.limits.answerBytes, what, (e, text) =>
+          fail(e ?? new Error(`${what}: ${statusMessage({ status: res.statusCode!, body: parseJson(text!) })}`)),
+        ),
+      );
+      req.on("error", (e) => fail(this.unreachable(e)));
+      req.on("upgrade", (_res, socket, head: Buffer) => {
+        upgraded = socket;
+        /** what each channel (1 stdout, 2 stderr, 3 the status) sent, up to `cap` bytes, and whether it was cut */
+        const kept = [0, 1, 2, 3].map(() => ({ chunks: [] as Buffer[], bytes: 0, cut: false }));
+        let buffer: Buffer = head;
+        let channel = 0;
+        const text = (c: number) => Buffer.concat(kept[c]!.chunks).toString("utf8");
+        const read = (chunk: Buffer) => {
+          arm();
+          buffer = Buffer.concat([buffer, chunk]);
+          // RFC 6455 frames; the server's are not masked. A message's first byte names its channel.
+          for (;;) {
+            const size = (buffer[1] ?? 0) & 0x7f;
+            const at = size === 126 ? 4 : size === 127 ? 10 : 2;
+            if (buffer.length < at) break;
+            const length =
+              size === 126 ? buffer.readUInt16BE(2) : size === 127 ? Number(buffer.readBigUInt64BE(2)) : size;
+            if (length > cap + 1) return fail(new Error(`${what}: a frame larger than ${cap} bytes`));
+            if (buffer.length < at + length) break;
+            const opcode = buffer[0]! & 0x0f;
+            let payload = buffer.subarray(at, at + length);
+            buffer = buffer.subarray(at + length);
+            if (opcode === 1 || opcode === 2) [channel, payload] = [payload[0] ?? 0, payload.subarray(1)];
+            else if (opcode !== 0) continue; // close, ping, pong: the end comes as the connection's
+            const into = kept[channel];
+            if (!into) continue;
+            const room = Math.max(0, cap - into.bytes);
+            into.cut ||= payload.length > room;
+            into.chunks.push(payload.subarray(0, room));
+            into.bytes += Math.min(room, payload.length);
+          }
+        };
+        socket.on("data", read);
+        socket.on("error", () => socket.destroy());
+        socket.on("close", () => {
+          clearTimeout(idle);
+          const note = (c: number) => (kept[c]!.cut ? `\n[cut: more than ${cap} bytes]` : "");
+          const status = parseJson(text(3));
+          if (status?.status === "Success") return resolve(text(1) + note(1));
+          if (!status || typeof status !== "object")
+            return reject(new Error(`${what}: the stream ended without a status`));
+          reject(new Error(text(2).trim() + note(2) || status.message || `${command[0]} failed`));
+        });
+        read(Buffer.alloc(0));
+      });
+      arm();
+      req.end();
     });
-    let output = "";
-    let errors = "";
-    const sink = (add: (s: string) => void) =>
-      new Writable({ write: (chunk, _enc, done) => (add(String(chunk)), done()) });
-    await new Promise<void>((resolve, reject) => {
-      new k8s.Exec(kc)
-        .exec(
-          namespace,
-          pod,
-          container,
-          command,
-          sink((s) => (output += s)),
-          sink((s) => (errors += s)),
-          null,
-          false,
-          (status) =>
-            status.status === "Success"
-              ? resolve()
-              : reject(new Error(errors.trim() || status.message || `${command[0]} failed`)),
-        )
-        .catch(reject);
-    });
-    return output;
   }
 
   private open(

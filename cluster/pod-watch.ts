@@ -7,12 +7,12 @@ import {
   formatDuration,
   judgePod,
   type PodHistory,
-  type RawEvent,
   type RawPod,
   type Until,
 } from "../infra/pod-state";
 import type { PodWatch, WaitTarget } from "../infra/pod-watch";
 import type { KubeClient } from "./kube";
+import { podFeed } from "./pod-feed";
 import { findLoggedRequest } from "./receiver-log";
 
 /** How long a receiver's log line may take to reach the API server after the hook's pod is ready. */
@@ -22,7 +22,7 @@ const LOG_WAIT_MS = 10_000;
 export function clusterPodWatch(kube: KubeClient): PodWatch {
   return {
     wait: async (target, progress) => {
-      const state = await watchPods(kube, target, progress ?? (() => {})).done;
+      const state = await watchPods(kube, target, progress ?? (() => {}));
       if (target.service) await serviceRouted(kube, target);
       return state;
     },
@@ -83,26 +83,16 @@ const GONE =
   "or pulumi up --refresh): it reads the cluster first, then creates the pod again";
 
 /**
- * Watches the target's pods (and their events: when the image pull and the post-start hook began)
- * until a verdict, telling `progress` what it still waits for; `stop` ends the watch early (the wait then rejects).
+ * Follows the target's pods (and their events: when the image pull and the post-start hook began) until a verdict,
+ * telling `progress` what it still waits for.
  */
-function watchPods(
-  client: KubeClient,
-  target: WaitTarget,
-  progress: (message: string) => void,
-): { done: Promise<string>; stop: () => void } {
-  const pods = new Map<string, RawPod>();
+function watchPods(kube: KubeClient, target: WaitTarget, progress: (message: string) => void): Promise<string> {
   const histories = new Map<string, PodHistory>();
-  /** each pod's events, by the pod's uid, then the event's */
-  const events = new Map<string, Map<string, RawEvent>>();
   const started = Date.now();
-  let lastError: Error | undefined;
   let lastProgress = 0;
-  let stop!: () => void;
-  const done = new Promise<string>((resolve, reject) => {
+  return new Promise<string>((resolve, reject) => {
     const finish = (outcome: { state: string } | { failure: string }) => {
-      unwatch();
-      unwatchEvents();
+      feed.close();
       clearInterval(timer);
       if ("state" in outcome) resolve(outcome.state);
       else reject(new Error(`${target.name}: ${outcome.failure}`));
@@ -112,11 +102,15 @@ function watchPods(
       const newest = live.sort(
         (a, b) => Date.parse(b.metadata.creationTimestamp ?? "") - Date.parse(a.metadata.creationTimestamp ?? ""),
       )[0];
-      return describeProgress(newest, [...(events.get(newest?.metadata.uid ?? "")?.values() ?? [])], now);
+      return describeProgress(newest, feed.events(newest?.metadata.uid ?? ""), now);
     };
     const judge = () => {
+      // The pod the stack's state records is gone, and nothing will create it again in this update.
+      if (target.uid && feed.listed && !feed.pods.has(target.uid)) return finish({ failure: GONE });
       const now = Date.now();
-      const live = [...pods.values()].filter((p) => !p.metadata.deletionTimestamp);
+      const live = [...feed.pods.values()].filter(
+        (p) => !p.metadata.deletionTimestamp && (!target.uid || p.metadata.uid === target.uid),
+      );
       for (const pod of live) {
         const history = histories.get(pod.metadata.uid!) ?? {};
         histories.set(pod.metadata.uid!, history);
@@ -124,81 +118,37 @@ function watchPods(
         if (judged) return finish(judged);
       }
       const bound = formatDuration(target.timeoutSeconds * 1000);
+      const error = feed.error;
       if (now - started >= target.timeoutSeconds * 1000) {
         const seen = live.map((p) => describePodState(p.status)).join("; ") || "no pod seen";
         return finish({
           failure:
             `not ${UNTIL_TEXT[target.until]} within its bound of ${bound}${target.note ? ` (${target.note})` : ""}; ` +
-            `still waiting for: ${stillWaiting(live, now)}; last seen: ${seen}${lastError ? `; watch: ${lastError.message}` : ""}`,
+            `still waiting for: ${stillWaiting(live, now)}; last seen: ${seen}${error ? `; watch: ${error.message}` : ""}`,
         });
       }
       if (now - lastProgress >= PROGRESS_MS) {
         lastProgress = now;
         const note = target.note ? ` (${target.note})` : "";
-        // Without a pod, the watch's last error may be why: said, not hidden behind "no pod yet".
-        const why = live.length === 0 && lastError ? `; the watch: ${lastError.message}` : "";
+        // What the pods were last seen at may be old news: the cluster's silence is said.
+        const why = error ? `; the watch: ${error.message}` : "";
         progress(
           `${WAITING_TEXT[target.until]}: ${stillWaiting(live, now)}${note}${why}; ${formatDuration(now - started)} of at most ${bound}`,
         );
       }
     };
-    const namespace = encodeURIComponent(target.namespace);
-    const query: Record<string, string> = target.selector
-      ? { labelSelector: target.selector }
-      : { fieldSelector: `metadata.name=${target.name}` };
-    const unwatch = client.watch(
-      `/api/v1/namespaces/${namespace}/pods`,
-      query,
-      (type, pod: RawPod) => {
-        if (target.uid && pod.metadata.uid !== target.uid) return;
-        if (type === "DELETED") {
-          pods.delete(pod.metadata.uid!);
-          if (target.uid)
-            return finish({
-              failure: `the pod was deleted while pulumi up waited for it to be ${UNTIL_TEXT[target.until]}`,
-            });
-        } else {
-          pods.set(pod.metadata.uid!, pod);
-        }
+    const feed = podFeed(kube, {
+      namespace: target.namespace,
+      ...(target.selector ? { selector: target.selector } : { name: target.name }),
+      onChange: (change) => {
+        if ("pod" in change && change.type === "DELETED" && target.uid && change.pod.metadata.uid === target.uid)
+          return finish({
+            failure: `the pod was deleted while pulumi up waited for it to be ${UNTIL_TEXT[target.until]}`,
+          });
         judge();
       },
-      (e) => (lastError = e),
-    );
-    // The events only tell what the pod is at; a watch that fails costs the progress detail, not the wait.
-    const eventQuery = `involvedObject.kind=Pod${target.selector ? "" : `,involvedObject.name=${target.name}`}`;
-    const unwatchEvents = client.watch(
-      `/api/v1/namespaces/${namespace}/events`,
-      { fieldSelector: eventQuery },
-      (type, e: RawEvent) => {
-        const pod = e?.involvedObject?.uid;
-        if (!pod || !e.metadata?.uid) return; // not an event of a pod: nothing to tell
-        const seen = events.get(pod) ?? new Map<string, RawEvent>();
-        events.set(pod, seen);
-        if (type === "DELETED") seen.delete(e.metadata.uid);
-        else seen.set(e.metadata.uid, e);
-      },
-      () => {},
-    );
-    // A watch can go quiet without an error (seen on the lab: kube-apiserver 1.34 with etcd 3.4), so
-    // the pods are also read as they are, once per progress report; the watch stays the fast path.
-    let lastRead = Date.now();
-    const read = () => {
-      if (Date.now() - lastRead < PROGRESS_MS) return;
-      lastRead = Date.now();
-      client.get(`/api/v1/namespaces/${namespace}/pods?${new URLSearchParams(query)}`).then(
-        (list: { items?: RawPod[] } | undefined) => {
-          lastError = undefined;
-          const items = list?.items ?? [];
-          // The pod the stack's state records is gone, and nothing will create it again in this update.
-          if (target.uid && !items.some((pod) => pod.metadata.uid === target.uid)) return finish({ failure: GONE });
-          for (const pod of items) if (!target.uid || pod.metadata.uid === target.uid) pods.set(pod.metadata.uid!, pod);
-        },
-        (e: Error) => (lastError = e),
-      );
-    };
+    });
     // Some verdicts come with time alone: a retried reason that lasts, the time limit; and the progress.
-    const timer = setInterval(() => (read(), judge()), 1000);
-    stop = () => finish({ failure: "not waited for: the update failed" });
+    const timer = setInterval(judge, 1000);
   });
-  return { done, stop };
 }

@@ -3,8 +3,9 @@
 // the hook returns, and sets the hook no time limit), and the CLI waits on it without a word. This
 // watch says why, for how long the hook has run and how to free it; or frees it (grace period 0).
 // tools/run.js runs it beside the CLI for the time of an update or a destroy.
-import { describeStuckPod, forceDeleteCommand, type RawEvent, type RawPod } from "../infra/pod-state";
+import { describeStuckPod, forceDeleteCommand, type RawPod } from "../infra/pod-state";
 import { type KubeClient, statusMessage } from "./kube";
+import { podFeed } from "./pod-feed";
 
 /** How often a pod that still stays is reported again. */
 const REPEAT_MS = 30_000;
@@ -31,17 +32,16 @@ export interface StuckPodOptions {
  */
 export function watchStuckPods(kube: KubeClient, options: StuckPodOptions): { stop: () => void; sayAgain: () => void } {
   const { namespace, say } = options;
-  const pods = new Map<string, RawPod>();
-  const events = new Map<string, Map<string, RawEvent>>();
   /** when each stuck pod was last reported, or that it was force-deleted */
   const reported = new Map<string, number | "freed">();
-  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}`;
+  const ownPod = (pod: RawPod & { metadata: { annotations?: Record<string, string> } }) =>
+    pod.metadata.annotations?.[options.annotation] === options.owner;
 
   const look = () => {
     const now = Date.now();
-    for (const pod of pods.values()) {
+    for (const pod of feed.pods.values()) {
       const uid = pod.metadata.uid ?? "";
-      const why = describeStuckPod(pod, [...(events.get(uid)?.values() ?? [])], now);
+      const why = ownPod(pod) && describeStuckPod(pod, feed.events(uid), now);
       const last = reported.get(uid);
       if (!why || last === "freed" || (last !== undefined && now - last < REPEAT_MS)) continue;
       if (!options.force) {
@@ -52,51 +52,30 @@ export function watchStuckPods(kube: KubeClient, options: StuckPodOptions): { st
       reported.set(uid, "freed");
       // The uid as precondition: a new pod of the same name is never the one deleted.
       const name = encodeURIComponent(pod.metadata.name);
-      kube.request("DELETE", `${path}/pods/${name}`, { gracePeriodSeconds: 0, preconditions: { uid } }).then(
-        (answer) =>
-          say(
-            answer.status < 300 || answer.status === 404
-              ? `${why} ${options.forced}: deleted it with grace period 0 (the container runs on the node until its hook returns; the kubelet then removes it)`
-              : `${why} Deleting it with grace period 0 failed: ${statusMessage(answer)}. Free it: ${forceDeleteCommand(pod)}`,
-          ),
-        (e: Error) =>
-          say(`${why} Deleting it with grace period 0 failed: ${e.message}. Free it: ${forceDeleteCommand(pod)}`),
-      );
+      kube
+        .request("DELETE", `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${name}`, {
+          gracePeriodSeconds: 0,
+          preconditions: { uid },
+        })
+        .then(
+          (answer) =>
+            say(
+              answer.status < 300 || answer.status === 404
+                ? `${why} ${options.forced}: deleted it with grace period 0 (the container runs on the node until its hook returns; the kubelet then removes it)`
+                : `${why} Deleting it with grace period 0 failed: ${statusMessage(answer)}. Free it: ${forceDeleteCommand(pod)}`,
+            ),
+          (e: Error) =>
+            say(`${why} Deleting it with grace period 0 failed: ${e.message}. Free it: ${forceDeleteCommand(pod)}`),
+        );
     }
   };
-
-  const ownPod = (pod: RawPod & { metadata: { annotations?: Record<string, string> } }) =>
-    pod.metadata.annotations?.[options.annotation] === options.owner;
-  const unwatchPods = kube.watch(
-    `${path}/pods`,
-    {},
-    (type, pod) => {
-      if (!ownPod(pod)) return;
-      if (type === "DELETED") pods.delete(pod.metadata.uid);
-      else pods.set(pod.metadata.uid, pod);
-      look();
-    },
-    () => {},
-  );
-  const unwatchEvents = kube.watch(
-    `${path}/events`,
-    { fieldSelector: "involvedObject.kind=Pod" },
-    (type, e: RawEvent) => {
-      const pod = e.involvedObject.uid ?? "";
-      const seen = events.get(pod) ?? new Map<string, RawEvent>();
-      events.set(pod, seen);
-      if (type === "DELETED") seen.delete(e.metadata.uid ?? "");
-      else seen.set(e.metadata.uid ?? "", e);
-    },
-    () => {},
-  );
+  const feed = podFeed(kube, { namespace, onChange: look });
   const timer = setInterval(look, TICK_MS);
   timer.unref();
   return {
     stop: () => {
       clearInterval(timer);
-      unwatchPods();
-      unwatchEvents();
+      feed.close();
     },
     sayAgain: () => {
       for (const [uid, last] of reported) if (last !== "freed") reported.delete(uid);

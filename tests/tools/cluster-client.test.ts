@@ -91,6 +91,21 @@ async function within(ms: number, done: () => boolean): Promise<boolean> {
   return true;
 }
 
+/** One watch of /api/v1/pods: how it ended (its error's message), or "an event" when one came first (then stopped). */
+function watchEnd(client: KubeClient): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = client.watch(
+      "/api/v1/pods",
+      {},
+      {
+        open: () => {},
+        event: () => (stop(), resolve("an event")),
+        end: (e) => resolve(e?.message ?? "ended"),
+      },
+    );
+  });
+}
+
 describe("exec plugins", () => {
   it("sends the plugin's token; the plugin gets its args, its env and KUBERNETES_EXEC_INFO (with the cluster when asked)", async () => {
     const seen = path.join(dir, "info.json");
@@ -260,14 +275,7 @@ describe("exec plugins", () => {
         res.end(JSON.stringify({ message: "Forbidden" }));
       } else res.write('{"type":"ADDED","object":{"metadata":{"name":"p"}}}\n');
     };
-    await new Promise<void>((resolve) => {
-      const stop = clientOf({ command: forbidden.command }, { watchBackoffMs: 10 }).watch(
-        "/api/v1/pods",
-        {},
-        () => (stop(), resolve()),
-        () => {},
-      );
-    });
+    expect(await watchEnd(clientOf({ command: forbidden.command }))).toBe("watch /api/v1/pods: Forbidden");
     expect(forbidden.runs()).toBe(1);
     tls.seen.length = 0;
   });
@@ -281,16 +289,8 @@ describe("exec plugins", () => {
         res.end(JSON.stringify({ message: "Unauthorized" }));
       } else res.write('{"type":"ADDED","object":{"metadata":{"name":"p"}}}\n');
     };
-    const errors: string[] = [];
-    await new Promise<void>((resolve) => {
-      const stop = client.watch(
-        "/api/v1/pods",
-        {},
-        () => (stop(), resolve()),
-        (e) => errors.push(e.message),
-      );
-    });
-    expect(errors).toEqual(["watch /api/v1/pods: Unauthorized"]);
+    expect(await watchEnd(client)).toBe("watch /api/v1/pods: Unauthorized");
+    expect(await watchEnd(client)).toBe("an event"); // with the plugin's new token
     expect(plugin.runs()).toBe(2);
   });
 
@@ -383,16 +383,8 @@ describe("exec plugins", () => {
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on("unhandledRejection", onUnhandled);
     try {
-      const errors: string[] = [];
-      await new Promise<void>((resolve) => {
-        const stop = client.watch(
-          "/api/v1/pods",
-          {},
-          () => {},
-          (e) => (errors.push(e.message), errors.length === 2 && (stop(), resolve())),
-        );
-      });
-      expect(errors[0]).toMatch(refusal);
+      const ended = await watchEnd(client);
+      expect(ended).toMatch(refusal);
       expect(unhandled).toEqual([]);
     } finally {
       process.off("unhandledRejection", onUnhandled);
@@ -400,21 +392,9 @@ describe("exec plugins", () => {
     expect(tls.seen).toHaveLength(0);
   });
 
-  it("gives a watch the plugin's failure and tries again", async () => {
-    const client = clientOf({ command: script("watch-fails.sh", "exit 1") }, { watchBackoffMs: 10 });
-    const errors: string[] = [];
-    await new Promise<void>((resolve) => {
-      const stop = client.watch(
-        "/api/v1/pods",
-        {},
-        () => {},
-        (e) => {
-          errors.push(e.message);
-          if (errors.length === 2) stop(), resolve();
-        },
-      );
-    });
-    expect(errors[1]).toMatch(/watch-fails\.sh of the kubeconfig user "u" .* failed/);
+  it("ends a watch with the plugin's failure", async () => {
+    const client = clientOf({ command: script("watch-fails.sh", "exit 1") });
+    expect(await watchEnd(client)).toMatch(/watch-fails\.sh of the kubeconfig user "u" .* failed/);
   });
 
   const refused: [string, string, RegExp][] = [

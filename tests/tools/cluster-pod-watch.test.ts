@@ -1,12 +1,11 @@
-// The PodWatch `pulumi up` waits with (cluster/pod-watch.ts), against a loopback TLS server
-// standing in for the API server: pod watches, EndpointSlices and a receiver's log. In the tools
+// The PodWatch `pulumi up` waits with (cluster/pod-watch.ts, on the pod feed), against a loopback TLS
+// server standing in for the API server: pod lists and watches, EndpointSlices and a receiver's log. In the tools
 // suite, not the unit suite: its waits run in real time (the watch's tick, its bounds, kube-proxy's
 // sync pause), seconds in all, which `npm test` must not spend.
 
 import { rmSync } from "node:fs";
 import type * as http from "node:http";
-import * as pulumi from "@pulumi/pulumi";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { KubeClient } from "../../cluster/kube";
 import { clusterPodWatch } from "../../cluster/pod-watch";
 import { findLoggedRequest, parseReceiverLog } from "../../cluster/receiver-log";
@@ -55,10 +54,11 @@ const line = (type: string, object: unknown) => `${JSON.stringify({ type, object
 
 /**
  * Serves pod watches from `events` (written a few ms apart), an event watch with none, lists of EndpointSlices and
- * pods, and logs.
+ * pods (`listed`, else the receiver's `pods` by name), and logs.
  */
 function serve(routes: {
   events?: string[];
+  listed?: RawPod[];
   slices?: () => unknown[];
   pods?: string[];
   log?: (pod: string) => string | undefined;
@@ -78,7 +78,8 @@ function serve(routes: {
       const log = routes.log?.(logOf[1]!);
       res.statusCode = log === undefined ? 403 : 200;
       res.end(log ?? JSON.stringify({ message: "logs are forbidden" }));
-    } else res.end(JSON.stringify({ items: (routes.pods ?? []).map((name) => ({ metadata: { name } })) }));
+    } else
+      res.end(JSON.stringify({ items: routes.listed ?? (routes.pods ?? []).map((name) => ({ metadata: { name } })) }));
   };
 }
 
@@ -100,18 +101,16 @@ describe("clusterPodWatch: wait", () => {
     });
     const watch = clusterPodWatch(kube);
     await expect(watch.wait(target({}))).resolves.toBe("Running; nginx running; restarts: 0");
-    expect(api.seen[0]!.url).toBe(
-      "/api/v1/namespaces/book/pods?resourceVersion=0&fieldSelector=metadata.name%3Dp&watch=true",
-    );
+    expect(api.seen.map((r) => r.url).filter((u) => u!.includes("/pods"))).toEqual([
+      "/api/v1/namespaces/book/pods?fieldSelector=metadata.name%3Dp",
+      "/api/v1/namespaces/book/pods?fieldSelector=metadata.name%3Dp&allowWatchBookmarks=true&timeoutSeconds=48&watch=true",
+    ]);
   });
 
   it("follows only the pod of its uid, and fails when that pod is deleted", async () => {
     serve({
-      events: [
-        line("ADDED", pod("old", { running: {} }, true)),
-        line("ADDED", pod("u2", { waiting: { reason: "ContainerCreating" } })),
-        line("DELETED", pod("u2", {})),
-      ],
+      listed: [pod("old", { running: {} }, true), pod("u2", { waiting: { reason: "ContainerCreating" } })],
+      events: [line("MODIFIED", pod("old", { running: {} }, true)), line("DELETED", pod("u2", {}))],
     });
     await expect(clusterPodWatch(kube).wait(target({ uid: "u2" }))).rejects.toThrow(
       "p: the pod was deleted while pulumi up waited for it to be ready",
@@ -127,7 +126,7 @@ describe("clusterPodWatch: wait", () => {
       ],
     });
     await expect(clusterPodWatch(kube).wait(target({ name: "web", selector: "app=web" }))).resolves.toMatch(/^Running/);
-    expect(api.seen[0]!.url).toBe("/api/v1/namespaces/book/pods?resourceVersion=0&labelSelector=app%3Dweb&watch=true");
+    expect(api.seen[0]!.url).toBe("/api/v1/namespaces/book/pods?labelSelector=app%3Dweb");
   });
 
   it("fails at once with the kubelet's cause", async () => {
@@ -140,21 +139,32 @@ describe("clusterPodWatch: wait", () => {
     await expect(clusterPodWatch(kube).wait(target({ until: "hook-failed" }))).resolves.toMatch(/PostStartHookError/);
   });
 
-  it("gives up after its time, saying what it saw and the watch's last error", async () => {
-    let calls = 0;
-    api.handle = (_req, res) => {
-      if (++calls === 1) {
-        res.statusCode = 403;
-        res.end(JSON.stringify({ message: "pods is forbidden" }));
-      } else res.write(line("ADDED", pod("u5", { waiting: { reason: "ContainerCreating" } })));
+  it("gives up after its time, saying what it saw and the feed's last error", async () => {
+    api.handle = (req, res) => {
+      if (req.url!.includes("/events")) return void res.end('{"items":[]}'); // its events answer: not the pods
+      res.statusCode = 403;
+      res.end(JSON.stringify({ message: "pods is forbidden" }));
     };
     await expect(clusterPodWatch(kube).wait(target({ timeoutSeconds: 1 }))).rejects.toThrow(
-      "p: not ready within its bound of 1 s; still waiting for: container creating for 0 s; last seen: Pending; nginx waiting: ContainerCreating; restarts: 0; watch: watch /api/v1/namespaces/book/pods: pods is forbidden",
+      "p: not ready within its bound of 1 s; still waiting for: no pod yet; last seen: no pod seen; watch: GET /api/v1/namespaces/book/pods?fieldSelector=metadata.name%3Dp: pods is forbidden",
+    );
+    serve({ events: [line("ADDED", pod("u5", { waiting: { reason: "ContainerCreating" } }))] });
+    await expect(clusterPodWatch(kube).wait(target({ timeoutSeconds: 1 }))).rejects.toThrow(
+      "p: not ready within its bound of 1 s; still waiting for: container creating for 0 s; last seen: Pending; nginx waiting: ContainerCreating; restarts: 0",
     );
     serve({});
     await expect(clusterPodWatch(kube).wait(target({ timeoutSeconds: 1, until: "terminated" }))).rejects.toThrow(
       "p: not terminated within its bound of 1 s; still waiting for: no pod yet; last seen: no pod seen",
     );
+  });
+
+  it("fails once listed when the pod of its uid is not on the cluster (deleted outside the update)", async () => {
+    serve({ listed: [pod("other", { running: {} }, true)] });
+    const started = Date.now();
+    await expect(clusterPodWatch(kube).wait(target({ uid: "u11", timeoutSeconds: 30 }))).rejects.toThrow(
+      /^p: the pod is not on the cluster: it was deleted outside this update/,
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it("waits for a Service's ready endpoint after the pod is ready", async () => {
@@ -179,42 +189,6 @@ describe("clusterPodWatch: wait", () => {
   });
 });
 
-describe("clusterPodWatch: after a failure", () => {
-  it("stops every running wait, reports the error once (uncaught, as Pulumi's runtime expects), and waits for nothing more", async () => {
-    serve({ events: [line("ADDED", pod("u8", { waiting: { reason: "ContainerCreating" } }))] });
-    const watch = clusterPodWatch(kube);
-    const running = watch.wait(target({}));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    let thrower: (() => void) | undefined;
-    vi.stubGlobal("setImmediate", (f: () => void) => (thrower = f));
-    try {
-      const error = new pulumi.ResourceError("p: broke", undefined as any);
-      const reported = watch.fail(error);
-      expect(watch.fail(new pulumi.ResourceError("second", undefined as any))).toBe(reported);
-      await expect(running).rejects.toThrow("p: not waited for: the update failed");
-      expect(thrower).toBeDefined();
-      expect(() => thrower!()).toThrow("p: broke");
-      await expect(reported).resolves.toBe(error);
-      await expect(watch.failed).resolves.toBeUndefined();
-      await expect(watch.wait(target({ name: "q" }))).rejects.toThrow("q: not waited for: the update failed");
-    } finally {
-      vi.unstubAllGlobals();
-    }
-  });
-
-  it("a wait that ended is not stopped again", async () => {
-    serve({ events: [line("ADDED", pod("u9", { running: {} }, true))] });
-    const watch = clusterPodWatch(kube);
-    await watch.wait(target({}));
-    vi.stubGlobal("setImmediate", () => {});
-    try {
-      watch.fail(new pulumi.ResourceError("later", undefined as any));
-    } finally {
-      vi.unstubAllGlobals();
-    }
-  });
-});
-
 describe("clusterPodWatch: Services and pods that go away", () => {
   it("counts an endpoint without conditions, or one ready among others, as ready; a missing list or slice as none", async () => {
     let asked = 0;
@@ -222,6 +196,7 @@ describe("clusterPodWatch: Services and pods that go away", () => {
       const url = new URL(req.url!, "https://x");
       if (url.searchParams.get("watch") === "true")
         return void res.write(line("ADDED", pod("u10", { running: {} }, true)));
+      if (!url.pathname.endsWith("/endpointslices")) return void res.end('{"items":[]}');
       asked++;
       if (asked === 1) return void ((res.statusCode = 404), res.end("{}"));
       if (asked === 2) return void res.end(JSON.stringify({ items: [{}] }));

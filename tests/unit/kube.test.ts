@@ -690,32 +690,28 @@ describe("requests", () => {
   });
 });
 
-describe("watch", () => {
-  /** Watches until `count` objects arrived; their "TYPE name" and the errors on the way. */
-  function watchFor(
+describe("watch: one stream", () => {
+  /** Watches until the stream ends (or `count` events arrived: then stops it); what came, and how it ended. */
+  function watchOnce(
     client: KubeClient,
-    count: number,
+    count = Infinity,
     query: Record<string, string> = {},
-  ): Promise<{ seen: string[]; errors: string[] }> {
-    const seen: string[] = [];
-    const errors: string[] = [];
+  ): Promise<{ opened: boolean; seen: unknown[]; end?: Error & { status?: number } }> {
+    const result: { opened: boolean; seen: unknown[]; end?: Error & { status?: number } } = { opened: false, seen: [] };
     return new Promise((resolve) => {
-      const stop = client.watch(
-        "/api/v1/pods",
-        query,
-        (type, object) => {
-          seen.push(`${type} ${object.metadata.name}`);
-          if (seen.length === count) {
-            stop();
-            resolve({ seen, errors });
-          }
+      const stop = client.watch("/api/v1/pods", query, {
+        open: () => (result.opened = true),
+        event: (e) => {
+          result.seen.push(e);
+          if (result.seen.length === count) stop(), resolve(result);
         },
-        (e) => errors.push(e.message),
-      );
+        end: (e) => ((result.end = e), resolve(result)),
+      });
     });
   }
+  const names = (seen: unknown[]) => seen.map((e: any) => (e?.type ? `${e.type} ${e.object?.metadata?.name}` : e));
 
-  it("reports each event of the stream, across chunks split mid-line, skipping ERROR and BOOKMARK events and blank lines", async () => {
+  it("gives each line of the stream as JSON (text when not JSON), across chunks split mid-line, skipping blank lines", async () => {
     tls.handle = (_req, res) => {
       res.write(
         '{"type":"ADDED","object":{"metadata":{"name":"a"}}}\n\n{"type":"BOOKMARK","object":{"metadata":{"name":"bm"}}}\n{"type":"MODI',
@@ -723,51 +719,45 @@ describe("watch", () => {
       setTimeout(
         () =>
           res.write(
-            'FIED","object":{"metadata":{"name":"a"}}}\n{"type":"ERROR","object":{"code":410}}\nnot json\nnull\n{"type":"DELETED","object":{"metadata":{"name":"é"}}}',
+            'FIED","object":{"metadata":{"name":"a"}}}\nnot json\nnull\n{"type":"DELETED","object":{"metadata":{"name":"é"}}}',
           ),
         20,
       );
-      setTimeout(() => res.write('\n{"type":"ADDED","object":{"metadata":{"name":"z"}}}\n'), 40);
+      setTimeout(() => res.end("\n"), 40);
     };
-    const { seen, errors } = await watchFor(clientOf(oneContext(tls.url, { token: "w" }, CA)), 4, {
+    const { opened, seen, end } = await watchOnce(clientOf(oneContext(tls.url, { token: "w" }, CA)), Infinity, {
       labelSelector: "app=x",
     });
-    expect(seen).toEqual(["ADDED a", "MODIFIED a", "DELETED é", "ADDED z"]);
-    expect(tls.seen[0]!.method).toBe("GET");
-    // resourceVersion 0: from the server's cache as it is, without waiting for it to confirm it caught up with etcd
-    expect(tls.seen[0]!.url).toBe("/api/v1/pods?resourceVersion=0&labelSelector=app%3Dx&watch=true");
-    expect(tls.seen[0]!.headers.authorization).toBe("Bearer w");
-    expect(errors).toEqual([]);
-  });
-
-  it("reports a refused watch and opens it again", async () => {
-    tls.handle = (_req, res) => {
-      if (tls.seen.length === 1) {
-        res.statusCode = 403;
-        res.end(JSON.stringify({ message: "watch is forbidden" }));
-      } else res.end('{"type":"ADDED","object":{"metadata":{"name":"b"}}}\n');
-    };
-    const { seen, errors } = await watchFor(clientOf(oneContext(tls.url, {}, CA), { watchBackoffMs: 10 }), 1);
-    expect(seen).toEqual(["ADDED b"]);
-    expect(errors).toEqual(["watch /api/v1/pods: watch is forbidden"]);
-  });
-
-  it("refuses an event line longer than the limit, with a clear error, and opens the watch again", async () => {
-    tls.handle = (_req, res) => {
-      if (tls.seen.length === 1) {
-        res.write(`{"type":"ADDED","object":{"metadata":{"name":"${"x".repeat(600)}"}}}\n`);
-        res.write("y".repeat(500));
-        setTimeout(() => res.write("y".repeat(600)), 10);
-      } else res.end('{"type":"ADDED","object":{"metadata":{"name":"c"}}}\n');
-    };
-    const { seen, errors } = await watchFor(
-      clientOf(oneContext(tls.url, {}, CA), { watchLineBytes: 1000, watchBackoffMs: 10 }),
-      2,
-    );
-    expect(seen).toEqual([`ADDED ${"x".repeat(600)}`, "ADDED c"]);
-    expect(errors).toEqual([
-      `watch /api/v1/pods: an event is longer than ${1000 / 1024 / 1024} MiB (the limit of one watch line); opening the watch again`,
+    expect([opened, names(seen), end]).toEqual([
+      true,
+      ["ADDED a", "BOOKMARK bm", "MODIFIED a", "not json", null, "DELETED é"],
+      undefined, // the server ended it: no error
     ]);
+    expect(tls.seen[0]!.method).toBe("GET");
+    expect(tls.seen[0]!.url).toBe("/api/v1/pods?labelSelector=app%3Dx&watch=true");
+    expect(tls.seen[0]!.headers.authorization).toBe("Bearer w");
+  });
+
+  it("ends a refused watch with the server's message and status", async () => {
+    tls.handle = (_req, res) => {
+      res.statusCode = 410;
+      res.end(JSON.stringify({ message: "too old resource version" }));
+    };
+    const { opened, end } = await watchOnce(clientOf(oneContext(tls.url, {}, CA)));
+    expect([opened, end?.message, end?.status]).toEqual([false, "watch /api/v1/pods: too old resource version", 410]);
+  });
+
+  it("ends at an event line longer than the limit, with a clear error", async () => {
+    tls.handle = (_req, res) => {
+      res.write(`{"type":"ADDED","object":{"metadata":{"name":"${"x".repeat(600)}"}}}\n`);
+      res.write("y".repeat(500));
+      setTimeout(() => res.write("y".repeat(600)), 10);
+    };
+    const { seen, end } = await watchOnce(clientOf(oneContext(tls.url, {}, CA), { watchLineBytes: 1000 }));
+    expect(names(seen)).toEqual([`ADDED ${"x".repeat(600)}`]);
+    expect(end?.message).toBe(
+      `watch /api/v1/pods: an event is longer than ${1000 / 1024 / 1024} MiB (the limit of one watch line)`,
+    );
   });
 
   it("takes a line of exactly the limit, after another line of its chunk or split across chunks", async () => {
@@ -781,133 +771,86 @@ describe("watch", () => {
       res.write(`${event("small", 100)}\n${big}\n${event("small2", 100)}\n${big}`);
       setTimeout(() => res.write("\n"), 20);
     };
-    const { seen, errors } = await watchFor(clientOf(oneContext(tls.url, {}, CA), { watchLineBytes: 1000 }), 4);
-    expect(seen.map((s) => s.slice(0, 12))).toEqual(["ADDED smalln", "ADDED bignnn", "ADDED small2", "ADDED bignnn"]);
-    expect(errors).toEqual([]);
+    const { seen, end } = await watchOnce(clientOf(oneContext(tls.url, {}, CA), { watchLineBytes: 1000 }), 4);
+    expect(names(seen).map((s) => String(s).slice(0, 12))).toEqual([
+      "ADDED smalln",
+      "ADDED bignnn",
+      "ADDED small2",
+      "ADDED bignnn",
+    ]);
+    expect(end).toBeUndefined();
+  });
+
+  it("refuses a line over the limit that arrives whole in one chunk", async () => {
+    tls.handle = (_req, res) =>
+      res.write(`${"z".repeat(2000)}\n{"type":"ADDED","object":{"metadata":{"name":"lost"}}}\n`);
+    const { seen, end } = await watchOnce(clientOf(oneContext(tls.url, {}, CA), { watchLineBytes: 1000 }));
+    expect(seen).toEqual([]);
+    expect(end?.message).toMatch(/an event is longer than/);
   });
 
   it("refuses a refusal larger than the answer limit", async () => {
     tls.handle = (_req, res) => {
-      if (tls.seen.length === 1) {
-        res.statusCode = 500;
-        res.end("e".repeat(5000));
-      } else res.end('{"type":"ADDED","object":{"metadata":{"name":"g"}}}\n');
+      res.statusCode = 500;
+      res.end("e".repeat(5000));
     };
-    const { errors } = await watchFor(
-      clientOf(oneContext(tls.url, {}, CA), { answerBytes: 1000, watchBackoffMs: 10 }),
-      1,
-    );
-    expect(errors).toEqual([
+    const { end } = await watchOnce(clientOf(oneContext(tls.url, {}, CA), { answerBytes: 1000 }));
+    expect(end?.message).toBe(
       `watch /api/v1/pods: the answer is larger than ${1000 / 1024 / 1024} MiB (the limit of one answer); stopped reading it`,
-    ]);
+    );
   });
 
-  it("stops a watch still waiting for its answer, reporting nothing", async () => {
+  it("ends a watch that goes silent: no answer within connectMs, then no byte for idleMs", async () => {
     tls.handle = () => {};
-    const errors: string[] = [];
-    const stop = clientOf(oneContext(tls.url, {}, CA), { watchBackoffMs: 10 }).watch(
-      "/api/v1/pods",
-      {},
-      () => {},
-      (e) => errors.push(e.message),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    stop();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(tls.seen).toHaveLength(1);
-    expect(errors).toEqual([]);
-  });
-
-  it("refuses a line over the limit that arrives whole in one chunk", async () => {
+    const client = clientOf(oneContext(tls.url, {}, CA), { connectMs: 50, idleMs: 100 });
+    let started = performance.now();
+    const unanswered = await watchOnce(client);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(48);
+    expect(unanswered.end?.message).toBe("watch /api/v1/pods: the cluster does not answer (no byte in 0.05 s)");
     tls.handle = (_req, res) => {
-      if (tls.seen.length === 1)
-        res.write(`${"z".repeat(2000)}\n{"type":"ADDED","object":{"metadata":{"name":"lost"}}}\n`);
-      else res.end('{"type":"ADDED","object":{"metadata":{"name":"d"}}}\n');
+      res.write('{"type":"ADDED","object":{"metadata":{"name":"h"}}}\n');
+      setTimeout(() => res.writable && res.write(" "), 75); // a byte keeps it open
     };
-    const { seen, errors } = await watchFor(
-      clientOf(oneContext(tls.url, {}, CA), { watchLineBytes: 1000, watchBackoffMs: 10 }),
-      1,
-    );
-    expect(seen).toEqual(["ADDED d"]);
-    expect(errors).toHaveLength(1);
-  });
-
-  it("opens a watch the server ends again after a pause that doubles up to a cap, and starts over after an event", async () => {
-    const opened: number[] = [];
-    tls.handle = (_req, res) => {
-      opened.push(performance.now());
-      res.end(opened.length === 5 ? '{"type":"ADDED","object":{"metadata":{"name":"e"}}}\n' : "");
-    };
-    const client = clientOf(oneContext(tls.url, {}, CA), { watchBackoffMs: 20, watchBackoffMaxMs: 50 });
-    const seen: string[] = [];
-    const errors: string[] = [];
-    await new Promise<void>((resolve) => {
-      const stop = client.watch(
-        "/api/v1/pods",
-        {},
-        (type) => seen.push(type),
-        (e) => errors.push(e.message),
-      );
-      const check = setInterval(() => opened.length >= 7 && (clearInterval(check), stop(), resolve()), 5);
-    });
-    const pauses = opened.slice(1).map((t, i) => t - opened[i]!);
-    // Lower bounds only: a loaded machine may be late, never early (a timer can fire 1 ms early).
-    const expected = [20, 40, 50, 50, 20, 40];
-    pauses.slice(0, 6).forEach((p, i) => {
-      expect(p).toBeGreaterThanOrEqual(expected[i]! - 2);
-    });
-    expect(seen).toEqual(["ADDED"]);
-    expect(errors).toEqual([]); // a watch the server ends is no error
-    expect([DEFAULT_LIMITS.watchBackoffMs, DEFAULT_LIMITS.watchBackoffMaxMs, DEFAULT_LIMITS.watchLineBytes]).toEqual([
-      1000,
-      30_000,
-      16 * 1024 * 1024,
+    started = performance.now();
+    const silent = await watchOnce(client);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(170);
+    expect([silent.opened, names(silent.seen), silent.end?.message]).toEqual([
+      true,
+      ["ADDED h"],
+      "watch /api/v1/pods: the cluster does not answer (no byte in 0.1 s)",
     ]);
+    expect([DEFAULT_LIMITS.connectMs, DEFAULT_LIMITS.idleMs]).toEqual([10_000, 60_000]);
   });
 
-  it("reports an unreachable server and stops when told, opening nothing after", async () => {
+  it("reports an unreachable server", async () => {
     const closed = http.createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const client = clientOf(oneContext(`http://127.0.0.1:${port}`, {}), { watchBackoffMs: 10 });
-    const errors: string[] = [];
-    await new Promise<void>((resolve) => {
-      const stop = client.watch(
-        "/api/v1/pods",
-        {},
-        () => {},
-        (e) => {
-          errors.push(e.message);
-          if (errors.length === 2) {
-            stop();
-            setTimeout(resolve, 50);
-          }
-        },
-      );
-    });
-    expect(errors).toEqual(
-      [0, 1].map(
-        () =>
-          `cannot reach the cluster of context "here" at http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
-      ),
+    const { end } = await watchOnce(clientOf(oneContext(`http://127.0.0.1:${port}`, {})));
+    expect(end?.message).toBe(
+      `cannot reach the cluster of context "here" at http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
     );
   });
 
-  it("stops a watch whose stream is open, reporting nothing more", async () => {
-    tls.handle = (_req, res) => res.write('{"type":"ADDED","object":{"metadata":{"name":"f"}}}\n');
-    const errors: string[] = [];
-    const client = clientOf(oneContext(tls.url, {}, CA), { watchBackoffMs: 10 });
-    await new Promise<void>((resolve) => {
-      const stop = client.watch(
+  it("stops a watch still waiting for its answer, or whose stream is open, reporting nothing", async () => {
+    for (const handle of [() => {}, (_req: unknown, res: http.ServerResponse) => res.write("{}\n")]) {
+      tls.handle = handle;
+      const told: unknown[] = [];
+      const stop = clientOf(oneContext(tls.url, {}, CA), { connectMs: 100, idleMs: 100 }).watch(
         "/api/v1/pods",
         {},
-        () => (stop(), setTimeout(resolve, 50)),
-        (e) => errors.push(e.message),
+        {
+          open: () => {},
+          event: (e) => told.push(e),
+          end: (e) => told.push(e ?? "end"),
+        },
       );
-    });
-    expect(tls.seen).toHaveLength(1);
-    expect(errors).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      stop();
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(told.filter((t) => t === "end" || t instanceof Error)).toEqual([]);
+    }
   });
 });
 
@@ -965,7 +908,7 @@ describe("messages from the server or a plugin", () => {
  * Answers the next WebSocket upgrade as the API server's exec does (channel.k8s.io): `frames` as [channel, text] binary
  * messages, then closes.
  */
-function execServer(frames: [number, string][]): void {
+function execServer(frames: [number, string][], end = true): void {
   tls.server.once("upgrade", (req: http.IncomingMessage, socket: import("node:stream").Duplex) => {
     tls.seen.push(req);
     const accept = createHash("sha1")
@@ -975,14 +918,16 @@ function execServer(frames: [number, string][]): void {
       `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n`,
     );
     for (const [channel, text] of frames) {
+      // One unmasked binary frame; its length in 1 byte below 126, else in the 2 bytes after a 126.
       const payload = Buffer.concat([Buffer.from([channel]), Buffer.from(text)]);
-      socket.write(Buffer.concat([Buffer.from([0x82, payload.length]), payload])); // one unmasked binary frame (< 126 bytes)
+      const length = payload.length < 126 ? [payload.length] : [126, payload.length >> 8, payload.length & 0xff];
+      socket.write(Buffer.concat([Buffer.from([0x82, ...length]), payload]));
     }
-    socket.end(Buffer.from([0x88, 0]), () => socket.destroy());
+    if (end) socket.end(Buffer.from([0x88, 0]), () => socket.destroy());
   });
 }
 
-describe("exec through @kubernetes/client-node", () => {
+describe("exec: a WebSocket of v4.channel.k8s.io", () => {
   it("gives the command's stdout when it succeeds, its stderr when it fails", async () => {
     const client = clientOf(oneContext(tls.url, { token: "t" }, CA));
     execServer([
@@ -1019,9 +964,14 @@ describe("exec through @kubernetes/client-node", () => {
         { "certificate-authority": `../${path.relative(path.dirname(dir), tlsFile("ca.crt"))}` },
       ),
     );
-    await expect(client.exec("ns", "pod", "box", ["cat", "/etc/hostname"])).rejects.toThrow();
+    await expect(client.exec("ns", "pod", "box", ["cat", "/etc/hostname"])).rejects.toThrow(
+      "exec cat in pod: exec is forbidden",
+    );
     const req = tls.seen.at(-1)!;
-    expect(req.url).toMatch(/^\/api\/v1\/namespaces\/ns\/pods\/pod\/exec\?.*command=cat.*container=box/);
+    expect(req.url).toBe(
+      "/api/v1/namespaces/ns/pods/pod/exec?container=box&stdout=true&stderr=true&command=cat&command=%2Fetc%2Fhostname",
+    );
+    expect([req.headers.upgrade, req.headers["sec-websocket-protocol"]]).toEqual(["websocket", "v4.channel.k8s.io"]);
     expect(req.headers.authorization).toBe("Bearer exec-token");
     expect(req.headers["impersonate-user"]).toBe("jane");
     expect(req.headersDistinct["impersonate-group"]).toEqual(["g1", "g2"]);
@@ -1044,5 +994,33 @@ describe("exec through @kubernetes/client-node", () => {
       ]),
     ).rejects.toThrow();
     expect(tls.seen.length).toBe(before);
+  });
+
+  it("keeps at most execOutputBytes of the output, cut with a note; fails a stream silent past idleMs", async () => {
+    const client = clientOf(oneContext(tls.url, {}, CA), { execOutputBytes: 100, idleMs: 100 });
+    execServer([
+      [1, "a".repeat(60)],
+      [1, "b".repeat(60)],
+      [1, "c".repeat(60)],
+      [3, JSON.stringify({ status: "Success" })],
+    ]);
+    await expect(client.exec("ns", "pod", "box", ["cat", "/big"])).resolves.toBe(
+      `${"a".repeat(60)}${"b".repeat(40)}\n[cut: more than 100 bytes]`,
+    );
+    execServer([[1, "x".repeat(200)]]); // one frame over the cap (a 2-byte length)
+    await expect(client.exec("ns", "pod", "box", ["cat", "/big"])).rejects.toThrow(
+      "exec cat in pod: a frame larger than 100 bytes",
+    );
+    execServer([[1, "started"]], false);
+    const started = performance.now();
+    await expect(client.exec("ns", "pod", "box", ["sleep", "60"])).rejects.toThrow(
+      "exec sleep in pod: no byte in 0.1 s",
+    );
+    expect(performance.now() - started).toBeGreaterThanOrEqual(98);
+    execServer([[1, "no status"]]);
+    await expect(client.exec("ns", "pod", "box", ["true"])).rejects.toThrow(
+      "exec true in pod: the stream ended without a status",
+    );
+    expect([DEFAULT_LIMITS.execOutputBytes, DEFAULT_LIMITS.idleMs]).toEqual([1024 * 1024, 60_000]);
   });
 });

@@ -1,7 +1,7 @@
 // What `pulumi up` says while it waits, without a cluster: what a pod is on its way through and for
 // how long, why a pod being deleted stays, each wait's bound; and the cluster watch that says it.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { KubeClient } from "../../cluster/kube";
+import { DEFAULT_LIMITS, type KubeClient } from "../../cluster/kube";
 import { clusterPodWatch } from "../../cluster/pod-watch";
 import { watchStuckPods } from "../../cluster/stuck-pods";
 import { DEFAULT_WAIT_MARGIN_SECONDS, waitBound } from "../../infra/book-pod";
@@ -149,23 +149,17 @@ describe("waitBound: each wait's bound in words", () => {
 describe("clusterPodWatch: the progress while it waits, and the bound", () => {
   afterEach(() => vi.useRealTimers());
 
-  /**
-   * A KubeClient whose watches get what the test sends, and whose pod list (the watch's periodic read) holds the pods
-   * sent.
-   */
+  /** A KubeClient whose lists are empty and whose watches, once opened, get what the test sends. */
   function fakeKube() {
-    const watches = new Map<string, (type: string, object: any) => void>();
-    const pods: unknown[] = [];
+    const watches = new Map<string, (e: unknown) => void>();
     const kube = {
-      get: async () => ({ items: pods }),
-      watch: (path: string, _q: unknown, on: (type: string, object: any) => void) => (
-        watches.set(path.split("/").pop()!, on), () => {}
+      limits: DEFAULT_LIMITS,
+      get: async () => ({ items: [], metadata: { resourceVersion: "1" } }),
+      watch: (path: string, _q: unknown, on: { open(): void; event(e: unknown): void }) => (
+        watches.set(path.split("/").pop()!, on.event), on.open(), () => {}
       ),
     };
-    const send = (kind: "pods" | "events", object: any) => {
-      if (kind === "pods") pods.push(object);
-      watches.get(kind)!("ADDED", object);
-    };
+    const send = (kind: "pods" | "events", object: any) => watches.get(kind)!({ type: "ADDED", object });
     return { kube: kube as unknown as KubeClient, send };
   }
 
@@ -184,6 +178,7 @@ describe("clusterPodWatch: the progress while it waits, and the bound", () => {
     const waited = clusterPodWatch(kube)
       .wait(target, (m) => said.push(m))
       .catch((e: Error) => e);
+    await vi.advanceTimersByTimeAsync(0); // listed: the watches open
     send("pods", creating);
     send("events", event("Started", 2));
     await vi.advanceTimersByTimeAsync(20_000);
@@ -198,7 +193,7 @@ describe("clusterPodWatch: the progress while it waits, and the bound", () => {
     );
   });
 
-  it("fails at its first read when the pod the stack's state records is not on the cluster, saying to refresh", async () => {
+  it("fails once listed when the pod the stack's state records is not on the cluster, saying to refresh", async () => {
     vi.useFakeTimers({ now: T0 });
     const { kube } = fakeKube();
     const target = {
@@ -211,7 +206,7 @@ describe("clusterPodWatch: the progress while it waits, and the bound", () => {
     const waited = clusterPodWatch(kube)
       .wait(target, () => {})
       .catch((e: Error) => e);
-    await vi.advanceTimersByTimeAsync(6_000);
+    await vi.advanceTimersByTimeAsync(1_000);
     expect(((await waited) as Error).message).toMatch(
       /^quote-poststart-slow: the pod is not on the cluster: it was deleted outside this update .* Run the update with --refresh \(npm run up -- --stack <name> --refresh, or pulumi up --refresh\)/,
     );
@@ -222,11 +217,13 @@ describe("watchStuckPods: a pod of the stack that stays Terminating", () => {
   afterEach(() => vi.useRealTimers());
 
   function fakeKube() {
-    const watches = new Map<string, (type: string, object: any) => void>();
+    const watches = new Map<string, (e: unknown) => void>();
     const deleted: { path: string; body: unknown }[] = [];
     const kube = {
-      watch: (path: string, _q: unknown, on: (type: string, object: any) => void) => (
-        watches.set(path.split("/").pop()!, on), () => {}
+      limits: DEFAULT_LIMITS,
+      get: async () => ({ items: [] }),
+      watch: (path: string, _q: unknown, on: { event(e: unknown): void }) => (
+        watches.set(path.split("/").pop()!, on.event), () => {}
       ),
       request: async (method: string, path: string, body: unknown) => (
         deleted.push({ path: `${method} ${path}`, body }), { status: 200, body: {} }
@@ -235,7 +232,7 @@ describe("watchStuckPods: a pod of the stack that stays Terminating", () => {
     return {
       kube: kube as unknown as KubeClient,
       deleted,
-      send: (kind: "pods" | "events", object: any) => watches.get(kind)!("MODIFIED", object),
+      send: (kind: "pods" | "events", object: any) => watches.get(kind)!({ type: "MODIFIED", object }),
     };
   }
   const owned = (p: RawPod, owner = "poststart-lab/dev") => ({
@@ -255,6 +252,7 @@ describe("watchStuckPods: a pod of the stack that stays Terminating", () => {
     const { kube, send, deleted } = fakeKube();
     const said: string[] = [];
     const { stop, sayAgain } = watchStuckPods(kube, { ...options, force: false, say: (l) => said.push(l) });
+    await vi.advanceTimersByTimeAsync(0); // listed: the watches open
     send("events", event("Started", 5));
     send("pods", owned(pod({ waiting: { reason: "ContainerCreating" } }, { deletedAt: 599 })));
     expect(said).toEqual([
@@ -277,6 +275,7 @@ describe("watchStuckPods: a pod of the stack that stays Terminating", () => {
     const { kube, send, deleted } = fakeKube();
     const said: string[] = [];
     const { stop } = watchStuckPods(kube, { ...options, force: true, say: (l) => said.push(l) });
+    await vi.advanceTimersByTimeAsync(0);
     send("events", event("Started", 5));
     send("pods", owned(pod({ waiting: { reason: "ContainerCreating" } }, { deletedAt: 599 })));
     await vi.advanceTimersByTimeAsync(10_000);
@@ -299,6 +298,7 @@ describe("watchStuckPods: a pod of the stack that stays Terminating", () => {
     const { kube, send, deleted } = fakeKube();
     const said: string[] = [];
     const { stop } = watchStuckPods(kube, { ...options, force: true, say: (l) => said.push(l) });
+    await vi.advanceTimersByTimeAsync(0);
     send("events", event("Started", 5));
     send("pods", owned(pod({ waiting: { reason: "ContainerCreating" } }, { deletedAt: 599 }), "poststart-lab/other"));
     send("pods", {

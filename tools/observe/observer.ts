@@ -2,6 +2,7 @@
 // what a ready pod serves or logged, and ends with the verdicts once every scenario has settled,
 // at the time limit, or on Ctrl-C.
 import type { KubeClient } from "../../cluster/kube";
+import { type PodFeed, podFeed } from "../../cluster/pod-feed";
 import { findLoggedRequest } from "../../cluster/receiver-log";
 import type { Scenario } from "../../stacks/settings";
 import { verdict } from "./book";
@@ -34,7 +35,7 @@ export class Observer {
   private readonly pending = new Map<string, RawEvent>();
   private readonly busy = new Set<string>();
   private readonly lastTry = new Map<string, number>();
-  private readonly unwatch: (() => void)[] = [];
+  private feed?: PodFeed;
   private timer?: NodeJS.Timeout;
   private finished = false;
 
@@ -49,34 +50,17 @@ export class Observer {
   }
 
   run(): void {
-    // The clock first: a watch may take until its first object to answer.
+    // The clock first: the feed may take until its first list to answer.
     this.timer = setInterval(() => this.tick(), 1000);
-    const ns = encodeURIComponent(this.p.namespace);
-    this.watch(`/api/v1/namespaces/${ns}/pods`, {}, (type, obj) => this.onPod(type, obj as RawPod));
-    this.watch(`/api/v1/namespaces/${ns}/events`, { fieldSelector: "involvedObject.kind=Pod" }, (_type, obj) =>
-      this.onEvent(obj as RawEvent),
-    );
-  }
-
-  /**
-   * Watches `path` until the observer finishes. A watch the server ends is opened again, its objects
-   * coming again as ADDED: the records drop what they already saw.
-   */
-  private watch(path: string, query: Record<string, string>, onObject: (type: string, obj: unknown) => void): void {
-    const stop = this.kube.watch(
-      path,
-      query,
-      (type, obj: { code?: number; message?: string }) => {
-        if (type !== "ERROR") {
-          if (!this.finished) onObject(type, obj);
-        } else if (obj.code !== 410) {
-          // 410 Gone is routine: the watch was too old, and is opened again from the current state.
-          this.out.note(`observe: watch ${path}: ${obj.message ?? JSON.stringify(obj)}`);
-        }
+    this.feed = podFeed(this.kube, {
+      namespace: this.p.namespace,
+      onChange: (change) => {
+        if (this.finished) return;
+        if ("pod" in change) this.onPod(change.type, change.pod);
+        else this.onEvent(change.event);
       },
-      (e) => this.out.note(`observe: watch ${path}: ${message(e)}; watching again`),
-    );
-    this.unwatch.push(stop);
+      onError: (e) => this.out.note(`observe: ${e.message}; watching again`),
+    });
   }
 
   private onPod(type: string, pod: RawPod): void {
@@ -229,7 +213,7 @@ export class Observer {
     if (this.finished) return;
     this.finished = true;
     clearInterval(this.timer);
-    for (const stop of this.unwatch) stop();
+    this.feed?.close();
     let ok = true;
     for (const t of this.p.targets) {
       const v = verdict(t.scenario, this.records.get(t.pod)!, t.expectation);

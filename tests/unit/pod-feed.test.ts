@@ -1,0 +1,187 @@
+// The pod feed (cluster/pod-feed.ts) against a loopback API server: listed, then watched from the
+// list's version; reopened from the last version seen; a fresh list after 410 Gone; a silent watch
+// dropped at the idle bound; malformed events skipped.
+import { rmSync } from "node:fs";
+import type * as http from "node:http";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { KubeClient, type Limits } from "../../cluster/kube";
+import { type FeedChange, type PodFeed, podFeed } from "../../cluster/pod-feed";
+import {
+  kubeconfig,
+  type Loopback,
+  loopback,
+  oneContext,
+  restoreKubeconfig,
+  tempDir,
+  useKubeconfig,
+} from "../kube-server";
+
+const dir = tempDir("pod-feed-test-");
+let api: Loopback;
+beforeAll(async () => (api = await loopback("http")));
+afterAll(async () => {
+  await api.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+let feed: PodFeed | undefined;
+afterEach(() => {
+  feed?.close();
+  restoreKubeconfig();
+  api.seen.length = 0;
+});
+
+const pod = (uid: string, version: string) => ({ metadata: { name: `p-${uid}`, uid, resourceVersion: version } });
+const line = (type: string, object: unknown) => `${JSON.stringify({ type, object })}\n`;
+
+/**
+ * Serves the pods from `pods` (a list: the items and their version; a watch: the watch's number, from 1, and its
+ * answer), and an empty list and a silent watch of events.
+ */
+function serve(pods: {
+  list: (n: number) => { items: unknown[]; version: string };
+  watch: (n: number, res: http.ServerResponse) => void;
+}): void {
+  let lists = 0;
+  let watches = 0;
+  api.handle = (req, res) => {
+    const url = new URL(req.url!, "http://x");
+    const watch = url.searchParams.get("watch") === "true";
+    if (url.pathname.endsWith("/events")) return watch ? res.writeHead(200).flushHeaders() : res.end('{"items":[]}');
+    if (!watch) {
+      const { items, version } = pods.list(++lists);
+      return res.end(JSON.stringify({ metadata: { resourceVersion: version }, items }));
+    }
+    pods.watch(++watches, res);
+  };
+}
+
+/** A feed of namespace `ns` on the loopback server; its changes as "TYPE uid", its errors' messages. */
+function start(limits: Partial<Limits> = {}) {
+  useKubeconfig(kubeconfig(dir, "config.yaml", oneContext(api.url, {})));
+  const kube = KubeClient.connect(undefined, { watchBackoffMs: 10, ...limits });
+  const changes: string[] = [];
+  const errors: string[] = [];
+  const describe = (c: FeedChange) => `${c.type} ${"pod" in c ? c.pod.metadata.uid : c.event.metadata.uid}`;
+  feed = podFeed(kube, {
+    namespace: "ns",
+    onChange: (c) => changes.push(describe(c)),
+    onError: (e) => errors.push(e.message),
+  });
+  return { feed, changes, errors };
+}
+const until = async (ok: () => boolean) => {
+  while (!ok()) await new Promise((resolve) => setTimeout(resolve, 5));
+};
+const podWatches = () => api.seen.map((r) => r.url!).filter((u) => u.includes("/pods"));
+
+describe("podFeed", () => {
+  it("lists, then watches from the list's version; a watch that ends is opened again from the last version seen", async () => {
+    serve({
+      list: () => ({ items: [pod("a", "4")], version: "5" }),
+      watch: (n, res) =>
+        n === 1
+          ? res.end(line("MODIFIED", pod("a", "6")) + line("BOOKMARK", { metadata: { resourceVersion: "8" } }))
+          : res.write(line("ADDED", pod("b", "9"))),
+    });
+    const { feed, changes, errors } = start();
+    await until(() => changes.length === 3);
+    expect(changes).toEqual(["ADDED a", "MODIFIED a", "ADDED b"]);
+    expect([...feed.pods.keys()]).toEqual(["a", "b"]);
+    expect([feed.listed, errors]).toEqual([true, []]);
+    expect(podWatches()).toEqual([
+      "/api/v1/namespaces/ns/pods",
+      "/api/v1/namespaces/ns/pods?resourceVersion=5&allowWatchBookmarks=true&timeoutSeconds=48&watch=true",
+      "/api/v1/namespaces/ns/pods?resourceVersion=8&allowWatchBookmarks=true&timeoutSeconds=48&watch=true",
+    ]);
+  });
+
+  it("lists afresh after 410 Gone, as an ERROR event or as the watch's answer: what went meanwhile is DELETED", async () => {
+    serve({
+      list: (n) => ({ items: n === 1 ? [pod("a", "1"), pod("b", "1")] : [pod("b", "2")], version: `${n}0` }),
+      watch: (n, res) => {
+        if (n === 1)
+          return void res.end(line("ERROR", { kind: "Status", code: 410, message: "too old resource version" }));
+        if (n === 2) return void res.writeHead(410).end(JSON.stringify({ kind: "Status", message: "too old" }));
+        res.write(line("ADDED", pod("c", "31")));
+      },
+    });
+    const { feed, changes, errors } = start();
+    await until(() => changes.includes("ADDED c"));
+    expect(changes).toEqual([
+      "ADDED a",
+      "ADDED b",
+      "DELETED a",
+      "MODIFIED b",
+      "MODIFIED b", // the third list
+      "ADDED c",
+    ]);
+    expect([...feed.pods.keys()]).toEqual(["b", "c"]);
+    expect(podWatches().filter((u) => !u.includes("watch=true"))).toHaveLength(3);
+    expect(podWatches().at(-1)).toMatch(/resourceVersion=30&/);
+    expect(errors).toEqual(["watch /api/v1/namespaces/ns/pods: too old"]);
+  });
+
+  it("drops a watch silent past the idle bound, says the cluster does not answer, and opens it again", async () => {
+    serve({
+      list: () => ({ items: [], version: "7" }),
+      watch: (n, res) => (n === 1 ? res.writeHead(200).flushHeaders() : res.write(line("ADDED", pod("a", "8")))),
+    });
+    const { feed, changes, errors } = start({ idleMs: 100 });
+    const started = performance.now();
+    await until(() => changes.length === 1);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(98);
+    expect(errors).toContain("watch /api/v1/namespaces/ns/pods: the cluster does not answer (no byte in 0.1 s)");
+    expect(podWatches()[2]).toMatch(
+      /^\/api\/v1\/namespaces\/ns\/pods\?resourceVersion=7&allowWatchBookmarks=true&timeoutSeconds=1&watch=true$/,
+    );
+    await until(() => feed.error === undefined); // the reopened watch answered
+  });
+
+  it("skips malformed events (null, no object, no metadata, no uid, not JSON, an event of no pod) and goes on", async () => {
+    serve({
+      list: () => ({ items: [null, { metadata: {} }, pod("a", "1")], version: "1" }),
+      watch: (_n, res) =>
+        res.write(
+          [
+            "null",
+            '{"type":"ADDED"}',
+            '{"type":"ADDED","object":null}',
+            '{"type":"ADDED","object":{}}',
+            '{"type":"MODIFIED","object":{"metadata":{"name":"x"}}}',
+            "{not json",
+            '"text"',
+            line("ADDED", pod("b", "2")),
+          ].join("\n"),
+        ),
+    });
+    const { feed, changes } = start();
+    await until(() => changes.includes("ADDED b"));
+    expect(changes).toEqual(["ADDED a", "ADDED b"]);
+    expect([...feed.pods.keys()]).toEqual(["a", "b"]);
+  });
+
+  it("keeps the events of each pod, by the pod's uid", async () => {
+    useKubeconfig(kubeconfig(dir, "config.yaml", oneContext(api.url, {})));
+    const event = (uid: string, podUid: string | undefined) => ({ metadata: { uid }, involvedObject: { uid: podUid } });
+    api.handle = (req, res) => {
+      const url = new URL(req.url!, "http://x");
+      if (url.pathname.endsWith("/pods")) return void (url.searchParams.get("watch") || res.end('{"items":[]}'));
+      if (!url.searchParams.get("watch"))
+        return void res.end(JSON.stringify({ items: [event("e1", "a"), event("e2", undefined)] }));
+      res.write(line("ADDED", event("e3", "a")) + line("ADDED", event("e4", "b")) + line("DELETED", event("e1", "a")));
+    };
+    const changes: string[] = [];
+    feed = podFeed(KubeClient.connect(undefined), {
+      namespace: "ns",
+      name: "p",
+      onChange: (c) => changes.push(c.type),
+    });
+    await until(() => changes.length === 4);
+    expect(feed.events("a").map((e) => e.metadata.uid)).toEqual(["e3"]);
+    expect(feed.events("b").map((e) => e.metadata.uid)).toEqual(["e4"]);
+    expect(api.seen.map((r) => r.url)).toContain(
+      "/api/v1/namespaces/ns/events?fieldSelector=involvedObject.kind%3DPod%2CinvolvedObject.name%3Dp",
+    );
+    expect(api.seen.map((r) => r.url)).toContain("/api/v1/namespaces/ns/pods?fieldSelector=metadata.name%3Dp");
+  });
+});
