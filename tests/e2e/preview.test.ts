@@ -13,7 +13,7 @@ describe("pulumi preview on the lab cluster", () => {
     "dev stack (cluster set to the lab): the quote pod",
     () => {
       const { status, output } = pulumi("preview", "dev", { cluster: "lab" });
-      expect(output).toMatch(/\+\s+poststart-lab:index:QuotePostStartPod\s+quote-poststart\s+create/);
+      expect(output).toMatch(/\+\s+poststart:index:QuotePostStartPod\s+quote-poststart\s+create/);
       expect(output).toMatch(/\+\s+kubernetes:core\/v1:Pod\s+quote-poststart\s+create/);
       expect(status).toBe(0);
     },
@@ -53,7 +53,7 @@ describe("pulumi preview on the lab cluster", () => {
       const bad: [Record<string, unknown>, string][] = [
         [
           { "postart-lab:scenarios": ["quote-poststart"] },
-          "postart-lab:scenarios: no such setting; allowed: poststart-lab:<setting>",
+          "postart-lab:scenarios: no such setting; allowed: poststart-lab:scenarios, ",
         ],
         [
           { quotesUrl: "http://10.96.100.101/book%ZZquotes.txt" },

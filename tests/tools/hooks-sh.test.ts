@@ -101,7 +101,7 @@ describe("the quote hook under the real /bin/sh and the real curl", () => {
           steps = quoteScriptSteps({ installCommand: ["apk", "add", pkg], quotesUrl, quotePath }, delay);
         } catch (e) {
           // Refused: a URL's shape, credentials, a name curl would save differently or fortune would take as an option.
-          expect((e as Error).message).toMatch(/^quotesUrl: .* is not allowed: use /);
+          expect((e as Error).message).toMatch(/^quotesUrl: .* is not allowed; allowed: /);
           return;
         }
         accepted++;
