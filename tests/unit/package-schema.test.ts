@@ -4,9 +4,10 @@ import { readFileSync } from "node:fs";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { failFastWatch, providerContext, unlessFailed } from "../../component-package/fail-fast";
+import { providerContext } from "../../cluster/provider-watch";
 import { FailingHookPod, HookReceiver, HttpGetHookPod, QuotePostStartPod } from "../../component-package/index";
 import { inferredSchema, pluginName, SCHEMA_FILE } from "../../tools/package-schema";
+import { outputValue } from "../output-value";
 
 const COMPONENTS = ["FailingHookPod", "HookReceiver", "HttpGetHookPod", "QuotePostStartPod", "SlowHookPod"];
 
@@ -14,16 +15,6 @@ interface Registered {
   type: string;
   name: string;
   inputs: Record<string, any>;
-}
-
-/**
- * The value of output `o`; a rejection reaches the caller once, not as unhandled rejections of the output's other
- * promises.
- */
-function outputValue<T>(o: pulumi.Output<T>): Promise<T> {
-  const internal = o as any;
-  for (const p of [internal.isKnown, internal.isSecret]) p?.catch?.(() => undefined);
-  return internal.promise();
 }
 
 /**
@@ -120,7 +111,7 @@ describe("the component package's schema", () => {
 });
 
 describe("the package's components", () => {
-  it("register under the package's type, wrapping infra's component and its pod, with the arguments passed on", async () => {
+  it("register under the package's type, one component and its pod, with the arguments passed on", async () => {
     const { resources, result } = await mocked(() => {
       const q = new QuotePostStartPod("quote", {
         quotesUrl: "http://10.96.100.101/book-quotes.txt",
@@ -130,11 +121,7 @@ describe("the package's components", () => {
       });
       return pulumi.output({ podName: q.podName, quoteUrl: q.quoteUrl, readiness: q.readiness });
     });
-    expect(resources.map((r) => r.type)).toEqual([
-      "poststart:index:QuotePostStartPod",
-      "poststart-lab:index:QuotePostStartPod",
-      "kubernetes:core/v1:Pod",
-    ]);
+    expect(resources.map((r) => r.type)).toEqual(["poststart:index:QuotePostStartPod", "kubernetes:core/v1:Pod"]);
     const container = podOf(resources).spec.containers[0];
     expect(container).toMatchObject({ image: "lab.local/nginx-fortune:1", imagePullPolicy: "Never" });
     expect(container.lifecycle.postStart.exec.command[2]).toMatch(
@@ -149,7 +136,7 @@ describe("the package's components", () => {
 
   it("refuse a bad plain setting with infra's message naming it", async () => {
     await expect(mocked(() => new FailingHookPod("f", { restartPolicy: "Sometimes" }).podName)).rejects.toThrow(
-      'restartPolicy: "Sometimes" is not allowed: use one of Always, OnFailure, Never',
+      'restartPolicy: "Sometimes" is not allowed; allowed: one of Always, OnFailure, Never',
     );
     await expect(mocked(() => new QuotePostStartPod("q", { imagePullPolicy: "sometimes" }).podName)).rejects.toThrow(
       'imagePullPolicy: "sometimes" is not allowed',
@@ -167,7 +154,7 @@ describe("the package's components", () => {
     const { resources, result } = await mocked(
       () => new HttpGetHookPod("h", { receiver: { image: "lab.local/nginx-fortune:1" } }).hookUrl,
     );
-    expect(resources.map((r) => r.type)).toContain("poststart-lab:index:HookReceiver");
+    expect(resources.map((r) => r.type)).toContain("poststart:index:HookReceiver");
     expect(podOf(resources).spec.containers[0].lifecycle.postStart.httpGet).toMatchObject({
       host: "10.96.100.100",
       port: 80,
@@ -205,14 +192,5 @@ describe("the fail-fast watch", () => {
       );
     expect(await context({ "kubernetes:context": "kind-kind" })).toBe("kind-kind");
     expect(await context({})).toBeUndefined();
-  });
-
-  it("keeps the first failure and rejects the component's outputs with it, instead of throwing it uncaught", async () => {
-    const watch = failFastWatch(new pulumi.ComponentResource("test:index:C", "c", {}));
-    const first = new pulumi.ResourceError("quote: PostStartHookError: curl: (7) Failed to connect", undefined);
-    expect(await watch.fail(first)).toBe(first);
-    expect(await watch.fail(new pulumi.ResourceError("later", undefined))).toBe(first);
-    await expect(outputValue(unlessFailed(watch, pulumi.output("ready")))).rejects.toBe(first);
-    await expect(outputValue(unlessFailed(undefined, pulumi.output("ready")))).resolves.toBe("ready");
   });
 });

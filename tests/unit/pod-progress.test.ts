@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_LIMITS, type KubeClient } from "../../cluster/kube";
 import { clusterPodWatch } from "../../cluster/pod-watch";
 import { watchStuckPods } from "../../cluster/stuck-pods";
-import { DEFAULT_WAIT_MARGIN_SECONDS, waitBound } from "../../infra/book-pod";
+import { waitBound } from "../../infra/book-pod";
 import {
   describeProgress,
   describeStuckPod,
@@ -134,12 +134,12 @@ describe("describeStuckPod: why a pod being deleted stays, and how to free it", 
 describe("waitBound: each wait's bound in words", () => {
   it("what the pod takes by design plus the margin", () => {
     expect(
-      waitBound({ until: "ready", expected: "", byDesign: { seconds: 60, note: "the slow hook sleeps 60 s" } }),
+      waitBound({ until: "ready", expected: "", byDesign: { seconds: 60, note: "the slow hook sleeps 60 s" } }, {}),
     ).toEqual({
-      seconds: 60 + DEFAULT_WAIT_MARGIN_SECONDS,
+      seconds: 60 + 300, // the default margin
       words: "at most 6m00s: the slow hook sleeps 60 s, plus a margin of 5m00s (waitMarginSeconds)",
     });
-    expect(waitBound({ until: "terminated", expected: "" }, 45)).toEqual({
+    expect(waitBound({ until: "terminated", expected: "" }, { waitMarginSeconds: 45 })).toEqual({
       seconds: 45,
       words: "at most 45 s: a margin of 45 s (waitMarginSeconds)",
     });

@@ -1,8 +1,9 @@
 // What `pulumi up` waits for, without a cluster: pods as the API server reports them -> reached,
-// failed for good (with the kubelet's cause), or not yet; and the components with a PodWatch.
+// failed for good (with the kubelet's cause), or not yet; and the components with failFast and a PodWatch.
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import {
+  connectPodWatches,
   FailingHookPod,
   HookReceiver,
   HttpGetHookPod,
@@ -18,8 +19,9 @@ import {
   RETRY_GRACE_SECONDS,
   type Until,
 } from "../../infra/pod-state";
-import type { LoggedRequest } from "../../infra/pod-watch";
+import { type LoggedRequest, podWatchFor } from "../../infra/pod-watch";
 import { record } from "../../tools/offline";
+import { outputValue, withUnhandled } from "../output-value";
 
 const CURL_FAILURE =
   `Exec lifecycle hook ([sh -c curl -O http://127.0.0.1:9/book-quotes.txt]) for Container "nginx" in Pod "quote-poststart_default(u1)" failed - ` +
@@ -209,35 +211,39 @@ describe("judgePod: the book's failing pods reach what they wait for", () => {
   });
 });
 
-/** A PodWatch that answers from a table and records what it was asked. */
+/** A PodWatch that answers from a table and records what it was asked; connected as every component's watch. */
 function fakeWatch(
   answers: Record<string, string | Error>,
   log: LoggedRequest[] = [],
-): PodWatch & { asked: WaitTarget[]; failures: pulumi.ResourceError[]; logsRead: object[] } {
+): PodWatch & { asked: WaitTarget[]; logsRead: object[]; components: pulumi.Resource[] } {
   const asked: WaitTarget[] = [];
-  const failures: pulumi.ResourceError[] = [];
   const logsRead: object[] = [];
-  return {
+  const components: pulumi.Resource[] = [];
+  const watch = {
     asked,
-    failures,
     logsRead,
-    fail: async (e) => (failures.push(e), e),
-    loggedRequest: async (target) => (
+    components,
+    loggedRequest: async (target: Parameters<PodWatch["loggedRequest"]>[0]) => (
       logsRead.push(target), log.find((l) => l.request.startsWith(`GET ${target.path} `))
     ),
-    wait: async (target) => {
+    wait: async (target: WaitTarget) => {
       asked.push(target);
       const answer = answers[target.name] ?? "Running; nginx running; restarts: 0";
       if (answer instanceof Error) throw answer;
       return answer;
     },
   };
+  connectPodWatches((component) => (components.push(component), watch));
+  return watch;
 }
 
-describe("components with a PodWatch", () => {
-  it("leave the waiting to it (the provider waits only for the object to exist) and report the state it saw as `state`", async () => {
+describe("components with failFast", () => {
+  it("leave the waiting to the watch (the provider waits only for the object to exist) and report the state it saw as `state`", async () => {
     const watch = fakeWatch({ "quote-poststart": "Running; nginx running; restarts: 0 (seen)" });
-    const { resources, outputs } = await record(() => new QuotePostStartPod("q", { podWatch: watch }).outputs);
+    const { resources, outputs } = await record(() => {
+      const q = new QuotePostStartPod("q", { failFast: true });
+      return { state: q.state, component: q.urn };
+    });
     expect(resources.find((r) => r.type === "kubernetes:core/v1:Pod")!.inputs.metadata.annotations).toEqual({
       "pulumi.com/waitFor": "jsonpath={.metadata.uid}",
     });
@@ -249,14 +255,32 @@ describe("components with a PodWatch", () => {
         uid: "quote-poststart-uid",
         until: "ready",
         timeoutSeconds: 300,
+        note: undefined,
       },
     ]);
+    // The watch of the component's own cluster: the connector is asked with the component.
+    expect(await new Promise((r) => watch.components[0]!.urn.apply(r))).toBe(outputs.component);
+  });
+
+  it("without failFast, or in a preview, wait with the provider and ask no watch", async () => {
+    const watch = fakeWatch({});
+    const { resources } = await record(() => new QuotePostStartPod("q").state);
+    expect(resources.find((r) => r.type === "kubernetes:core/v1:Pod")!.inputs.metadata.annotations).toBeUndefined();
+    await pulumi.runtime.setMocks(
+      { newResource: ({ name, inputs }) => ({ id: `${name}-id`, state: inputs }), call: ({ inputs }) => inputs },
+      "p",
+      "s",
+      true,
+    );
+    new QuotePostStartPod("q", { failFast: true });
+    await pulumi.runtime.disconnect();
+    expect(watch.asked).toEqual([]);
+    expect(watch.components).toEqual([]);
   });
 
   it("leave the receiver's Deployment and Service to it too: the provider would wait 10 minutes for endpoints", async () => {
-    const { resources } = await record(
-      () => new HttpGetHookPod("h", { receiver: {}, podWatch: fakeWatch({}) }).outputs,
-    );
+    fakeWatch({});
+    const { resources } = await record(() => new HttpGetHookPod("h", { receiver: {}, failFast: true }).state);
     for (const type of ["kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service"]) {
       expect(resources.find((r) => r.type === type)!.inputs.metadata.annotations).toEqual({
         "pulumi.com/waitFor": "jsonpath={.metadata.uid}",
@@ -273,19 +297,22 @@ describe("components with a PodWatch", () => {
     });
     const watch = fakeWatch({}, [logged("/container-started", 200), logged("/container-start", 404)]);
     const { outputs } = await record(() => {
-      const receiver = new HookReceiver("myservice", { podWatch: watch });
+      const receiver = new HookReceiver("myservice", { failFast: true });
+      const existing = { existing: true };
+      const hook = (name: string, path?: string) =>
+        new HttpGetHookPod(name, { name, hook: { path }, receiver: existing, failFast: true }, { dependsOn: receiver });
       return [
-        new HttpGetHookPod("right", { receiver, podWatch: watch }).outputs.receiverAnswer,
-        new HttpGetHookPod("wrong", { name: "wrong", hook: { path: "/container-start" }, receiver, podWatch: watch })
-          .outputs.receiverAnswer,
-        new HttpGetHookPod("none", { name: "none", hook: { path: "/other" }, receiver, podWatch: watch }).outputs
-          .receiverAnswer,
+        hook("right").receiverAnswer,
+        hook("wrong", "/container-start").receiverAnswer,
+        hook("none", "/other").receiverAnswer,
+        new HttpGetHookPod("no-watch", { name: "no-watch", receiver: existing }).receiverAnswer,
       ];
     });
     expect(outputs).toEqual([
       "myservice answered 200 to GET /container-started",
       "myservice answered 404 to GET /container-start: the hook missed its mark, though Kubernetes counted it as successful",
       "myservice logged no GET /other",
+      undefined,
     ]);
     expect(watch.logsRead[1]).toEqual({
       namespace: "default",
@@ -298,8 +325,8 @@ describe("components with a PodWatch", () => {
   it("ask for the book's end state of the failing pods", async () => {
     const watch = fakeWatch({});
     await record(() => [
-      new FailingHookPod("f", { podWatch: watch }).outputs,
-      new FailingHookPod("n", { name: "n", restartPolicy: "Never", podWatch: watch }).outputs,
+      new FailingHookPod("f", { failFast: true }).state,
+      new FailingHookPod("n", { name: "n", restartPolicy: "Never", failFast: true }).state,
     ]);
     expect(watch.asked.map((t) => [t.name, t.until])).toEqual([
       ["quote-poststart-fail", "hook-failed"],
@@ -307,29 +334,44 @@ describe("components with a PodWatch", () => {
     ]);
   });
 
-  it("hand the watch's cause to its fail(), against the pod, and leave `state` out: it would describe no pod that exists", async () => {
-    const watch = fakeWatch({
-      "quote-poststart": new Error("quote-poststart: the post-start hook failed (exit 7): curl: (7)"),
-    });
-    const { resources, outputs } = await record(() => {
-      const q = new QuotePostStartPod("q", { podWatch: watch });
-      return { ...q.outputs, podUrn: q.pod.urn };
-    });
-    expect(outputs.state).toBeUndefined();
-    expect(watch.failures.map((e) => e.message)).toEqual([
-      "quote-poststart: the post-start hook failed (exit 7): curl: (7)",
-    ]);
-    expect(await new Promise((r) => watch.failures[0]!.resource!.urn.apply(r))).toBe(outputs.podUrn);
-    expect(resources).toHaveLength(2);
+  it("reject `state` with the watch's cause, as a ResourceError of the component: the update fails under it", async () => {
+    fakeWatch({ "quote-poststart": new Error("quote-poststart: the post-start hook failed (exit 7): curl: (7)") });
+    let failure: unknown;
+    const { result, unhandled } = await withUnhandled(() =>
+      record(() => {
+        const q = new QuotePostStartPod("q", { failFast: true });
+        const settled = outputValue(q.state).then(
+          () => "resolved",
+          (e: unknown) => ((failure = e), "rejected"),
+        );
+        return { podName: q.podName, settled, component: q.urn };
+      }),
+    );
+    const { resources, outputs } = result;
+    expect(outputs).toMatchObject({ podName: "quote-poststart", settled: "rejected" });
+    expect(pulumi.ResourceError.isInstance(failure)).toBe(true);
+    const e = failure as pulumi.ResourceError;
+    // The SDK fails the update with this one error (by identity) as it registers the component's outputs, naming the
+    // property it was serializing; compared by identity and message, not deeply (a diff would walk the component).
+    expect(unhandled.length).toBeGreaterThan(0);
+    expect(unhandled.every((u) => u === failure)).toBe(true);
+    expect(e.message).toMatch(/(^|: )quote-poststart: the post-start hook failed \(exit 7\): curl: \(7\)$/);
+    expect(e.hideStack).toBe(true);
+    expect(await new Promise((r) => e.resource!.urn.apply(r))).toBe(outputs.component);
+    expect(resources.map((r) => r.type)).toEqual(["poststart:index:QuotePostStartPod", "kubernetes:core/v1:Pod"]);
+  });
+
+  it("with failFast and no watch connected, refuse plainly: the components come with the package's entry", () => {
+    connectPodWatches(undefined as never);
+    expect(() => podWatchFor({} as pulumi.Resource)).toThrow(
+      "failFast: no cluster connection: import the components from the package's entry",
+    );
   });
 
   it("create the httpGet hook's pod only once the receiver's pod is ready (its failure: tests/e2e/faults.test.ts)", async () => {
     let receiverReady!: (state: string) => void;
     const asked: WaitTarget[] = [];
-    const watch: PodWatch = {
-      fail: async (e) => {
-        throw e;
-      },
+    connectPodWatches(() => ({
       loggedRequest: async () => undefined,
       wait: (target) => {
         asked.push(target);
@@ -337,7 +379,7 @@ describe("components with a PodWatch", () => {
           ? new Promise((resolve) => (receiverReady = resolve))
           : Promise.resolve("ready");
       },
-    };
+    }));
     const types: string[] = [];
     await pulumi.runtime.setMocks(
       {
@@ -348,7 +390,8 @@ describe("components with a PodWatch", () => {
       "s",
       false,
     );
-    const done = pulumi.output(new HttpGetHookPod("h", { receiver: {}, podWatch: watch }).outputs).apply((o) => o);
+    const h = new HttpGetHookPod("h", { receiver: {}, failFast: true });
+    const done = pulumi.output({ state: h.state, hookUrl: h.hookUrl }).apply((o) => o);
     await new Promise((r) => setTimeout(r, 200));
     expect(asked[0]).toEqual({
       namespace: "default",
