@@ -219,7 +219,7 @@ describe("HttpGetHookPod guards the book's warnings", () => {
     );
   });
 
-  it("several hooks notify one receiver deployed beside them (existing): its ClusterIP, port and scheme; its objects once", async () => {
+  it("several hooks notify one receiver deployed beside them (existing): its address; its objects once", async () => {
     const { resources, outputs } = await record(() => {
       const receiver = new HookReceiver("myservice", { clusterIP: "10.96.0.50", port: 8080, scheme: "HTTPS" });
       const existing = { existing: true, clusterIP: "10.96.0.50" };

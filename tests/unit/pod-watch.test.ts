@@ -238,7 +238,7 @@ function fakeWatch(
 }
 
 describe("components with failFast", () => {
-  it("leave the waiting to the watch (the provider waits only for the object to exist) and report the state it saw as `state`", async () => {
+  it("leave the waiting to the watch (the provider waits only for the pod to exist); `state` is what it saw", async () => {
     const watch = fakeWatch({ "quote-poststart": "Running; nginx running; restarts: 0 (seen)" });
     const { resources, outputs } = await record(() => {
       const q = new QuotePostStartPod("q", { failFast: true });
@@ -334,7 +334,7 @@ describe("components with failFast", () => {
     ]);
   });
 
-  it("reject `state` with the watch's cause, as a ResourceError of the component: the update fails under it", async () => {
+  it("reject `state` with the watch's cause, a ResourceError of the component: the update fails under it", async () => {
     fakeWatch({ "quote-poststart": new Error("quote-poststart: the post-start hook failed (exit 7): curl: (7)") });
     let failure: unknown;
     const { result, unhandled } = await withUnhandled(() =>

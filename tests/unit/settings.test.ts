@@ -73,7 +73,7 @@ describe("the config schema", () => {
     });
   });
 
-  it("the defaults, typed: the program's own settings; every component setting stays unset (its default applies)", () => {
+  it("the defaults: the program's own settings; every component setting stays unset (its default applies)", () => {
     const empty = parseSettings({});
     expect(empty).toEqual({
       scenarios: ["quote-poststart"],
@@ -85,7 +85,7 @@ describe("the config schema", () => {
     for (const k of knownKeys() ?? []) if (!OWN.includes(k)) expect(empty[k as keyof typeof empty]).toBeUndefined();
   });
 
-  it("an empty pull policy or hook output file is unset: Kubernetes' default, no file (a stack can clear another's)", () => {
+  it("an empty pull policy or hook output file is unset: Kubernetes' default, no file", () => {
     expect(parseSettings({ imagePullPolicy: "", hookOutputFile: "" })).toMatchObject({
       imagePullPolicy: undefined,
       hookOutputFile: undefined,
@@ -166,10 +166,12 @@ describe("bad settings fail before anything is created, naming the key, the valu
     [
       { scenario: "x" },
       "scenario: no such setting; allowed: poststart-lab:scenarios, poststart-lab:namespace, poststart-lab:cluster, " +
-        "poststart-lab:adoptExisting, poststart-lab:forceDeleteStuckPods, poststart-lab:image, poststart-lab:imagePullPolicy, " +
+        "poststart-lab:adoptExisting, poststart-lab:forceDeleteStuckPods, poststart-lab:image, " +
+        "poststart-lab:imagePullPolicy, " +
         "poststart-lab:waitMarginSeconds, poststart-lab:quotesUrl, poststart-lab:installFortune, " +
         "poststart-lab:slowHookDelaySeconds, poststart-lab:hookReceiverClusterIP, poststart-lab:hookScheme, " +
-        "poststart-lab:hookOutputFile, or pulumi:<key> or kubernetes:<key> (read by Pulumi and the Kubernetes provider); " +
+        "poststart-lab:hookOutputFile, or pulumi:<key> or kubernetes:<key> " +
+        "(read by Pulumi and the Kubernetes provider); " +
         "did you mean poststart-lab:scenarios?",
     ],
     [
@@ -178,7 +180,8 @@ describe("bad settings fail before anything is created, naming the key, the valu
     ],
     [
       { "postart-lab:scenarios": ["quote-poststart"] },
-      "poststart-lab:hookOutputFile, or pulumi:<key> or kubernetes:<key> (read by Pulumi and the Kubernetes provider); did you mean poststart-lab:scenarios?",
+      "poststart-lab:hookOutputFile, or pulumi:<key> or kubernetes:<key> (read by Pulumi and the Kubernetes provider); " +
+        "did you mean poststart-lab:scenarios?",
     ],
     [{ "poststartlab:image": "x" }, "poststartlab:image: no such setting; allowed: poststart-lab:scenarios,"],
     [{ "poststartlab:image": "x" }, "(read by Pulumi and the Kubernetes provider); did you mean poststart-lab:image?"],
