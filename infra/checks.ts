@@ -187,7 +187,7 @@ export function checkInteger(setting: string, value: unknown, min: number, max: 
   return value as number;
 }
 
-/** Throws unless `value` is one of `allowed`; undefined passes (the component's or Kubernetes' default). */
+/** Throws unless `value` is one of `allowed`. */
 export function checkOneOf<T extends string>(setting: string, value: unknown, allowed: readonly T[]): T {
   if (!allowed.includes(value as T)) throw new ArgumentError(setting, value, `one of ${allowed.join(", ")}`);
   return value as T;
@@ -229,8 +229,6 @@ export function checkClusterIP(setting: string, ip: string): string {
   }
   return ip;
 }
-
-export const RESTART_POLICIES = ["Always", "OnFailure", "Never"] as const;
 
 /** Throws unless `path` is an HTTP request path (it starts with '/'). */
 export function checkHttpPath(setting: string, path: string): string {

@@ -124,7 +124,7 @@ export class HookReceiver extends pulumi.ComponentResource {
   /** The outputs resolve once the receiver answers (with failFast; at once otherwise): what a hook's pod waits for. */
   constructor(name: string, args: HookReceiverArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart:index:HookReceiver", name, {}, componentOptions("HookReceiver", opts));
-    const checked = checkArgs(this, () => receiverSettings(args, "receiver."));
+    const checked = checkArgs(this, () => receiverSettings(args, ""));
     const { serviceName, scheme, expectedPath } = checked;
     const namespace = args.namespace;
     const labels = { app: serviceName };

@@ -74,7 +74,7 @@ export const hooks = {
         command: [
           "sh",
           "-c",
-          `${printLine(message)}; exit ${checkInteger("exitCode", exitCode, 1, 255, "an integer (a failing hook exits non-zero)")}`,
+          `${printLine(message)}; exit ${checkInteger("exitCode", exitCode, 1, 255, "a failing exit code")}`,
         ],
       },
     };

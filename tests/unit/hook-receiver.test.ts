@@ -83,24 +83,24 @@ describe("HookReceiver: ours, so least privilege", () => {
 
   it("refuses a bad image, ClusterIP, port, scheme or name, naming the argument", async () => {
     const cases: [HookReceiverArgs, string][] = [
-      [{ image: "Nginx" }, `receiver.image: "Nginx" is not allowed; allowed: an image reference`],
-      [{ image: "" }, `receiver.image: "" is not allowed`],
+      [{ image: "Nginx" }, `image: "Nginx" is not allowed; allowed: an image reference`],
+      [{ image: "" }, `image: "" is not allowed`],
       [
         { clusterIP: "127.0.0.1" },
-        `receiver.clusterIP: "127.0.0.1" is not allowed; allowed: an IPv4 address from the cluster's service range: 127.0.0.0/8 (loopback)`,
+        `clusterIP: "127.0.0.1" is not allowed; allowed: an IPv4 address from the cluster's service range: 127.0.0.0/8 (loopback)`,
       ],
-      [{ clusterIP: "my-ip" }, `receiver.clusterIP: "my-ip" is not allowed`],
-      [{ port: 0 }, "receiver.port: 0 is not allowed; allowed: a port number from 1 to 65535"],
-      [{ port: 65536 }, "receiver.port: 65536 is not allowed"],
-      [{ port: 80.5 }, "receiver.port: 80.5 is not allowed"],
-      [{ scheme: "http" as never }, `receiver.scheme: "http" is not allowed; allowed: one of HTTP, HTTPS`],
-      [{ name: "My-Service" }, `receiver.name: "My-Service" is not allowed`],
+      [{ clusterIP: "my-ip" }, `clusterIP: "my-ip" is not allowed`],
+      [{ port: 0 }, "port: 0 is not allowed; allowed: a port number from 1 to 65535"],
+      [{ port: 65536 }, "port: 65536 is not allowed"],
+      [{ port: 80.5 }, "port: 80.5 is not allowed"],
+      [{ scheme: "http" as never }, `scheme: "http" is not allowed; allowed: one of HTTP, HTTPS`],
+      [{ name: "My-Service" }, `name: "My-Service" is not allowed`],
       [
         { path: "container-started" },
-        `receiver.path: "container-started" is not allowed; allowed: a path of '/' and letters, digits, '-', '.', '_', '~'`,
+        `path: "container-started" is not allowed; allowed: a path of '/' and letters, digits, '-', '.', '_', '~'`,
       ],
-      [{ path: "/a;b" }, `receiver.path: "/a;b" is not allowed`],
-      [{ imagePullPolicy: "always" as never }, `receiver.imagePullPolicy: "always" is not allowed`],
+      [{ path: "/a;b" }, `path: "/a;b" is not allowed`],
+      [{ imagePullPolicy: "always" as never }, `imagePullPolicy: "always" is not allowed`],
     ];
     for (const [args, message] of cases)
       await expect(record(() => new HookReceiver("r", args).clusterIP)).rejects.toThrow(message);

@@ -82,7 +82,7 @@ describe("hooks", () => {
       exec: { command: ["sh", "-c", "echo 'Emulating a post-start hook failure'; exit 1"] },
     });
     expect(() => hooks.failure("x", 0)).toThrow(
-      "exitCode: 0 is not allowed; allowed: an integer (a failing hook exits non-zero) from 1 to 255",
+      "exitCode: 0 is not allowed; allowed: a failing exit code from 1 to 255",
     );
   });
 
@@ -91,7 +91,7 @@ describe("hooks", () => {
     expect(hooks.failure("x", 255).exec.command[2]).toBe("echo x; exit 255");
     for (const code of [0, -1, 256, 1.5, Number.NaN]) {
       expect(() => hooks.failure("x", code)).toThrow(
-        `exitCode: ${code} is not allowed; allowed: an integer (a failing hook exits non-zero) from 1 to 255`,
+        `exitCode: ${code} is not allowed; allowed: a failing exit code from 1 to 255`,
       );
     }
   });
