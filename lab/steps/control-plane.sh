@@ -6,8 +6,10 @@ etcd_version() { "$BIN/etcd" --version | sed -n 's/^etcd Version: //p'; }
 
 # keep_etcd_data: the data in .lab/etcd (kept by an `up` after a crash) is used again only if
 # an etcd of the same minor wrote it (.lab/etcd.version). Else, notably the etcd 3.4 data of a
-# lab from before Kubernetes 1.37 (Debian's etcd-server; no .lab/etcd.version), which etcd 3.6
-# refuses to read, it is moved aside, never read again, and the cluster starts empty.
+# lab from before Kubernetes 1.37 (Debian's etcd-server; no .lab/etcd.version), it is moved aside,
+# never read again, and the cluster starts empty: etcd upgrades one minor at a time (3.4 to 3.6 is
+# not supported; on 3.4 data etcd 3.6 stays at cluster version 3.4 and logs "failed to update
+# storage version ... cannot detect storage schema version").
 keep_etcd_data() {
   local now written aside
   now=$(etcd_version) || die "$BIN/etcd --version failed"
@@ -19,7 +21,7 @@ keep_etcd_data() {
   aside=$ETCD_DATA.old-${written:-3.4}
   rm -rf "$aside"
   mv "$ETCD_DATA" "$aside"
-  say "upgrade: the etcd data in .lab/etcd was written by $by; etcd $now does not read it:" \
+  say "upgrade: the etcd data in .lab/etcd was written by $by; etcd $now must not run on it (one minor at a time):" \
     "moved aside to ${aside#"$REPO"/} (\`down\` removes it), the cluster starts empty"
 }
 
