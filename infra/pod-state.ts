@@ -78,6 +78,13 @@ function unquoteGo(quoted: string): string {
   }
 }
 
+/** The kubelet's message about a failed exec hook: its command, the error, and the quoted output. */
+const EXEC_HOOK_FAILURE = new RegExp(
+  String.raw`^Exec lifecycle hook \((.*)\) for Container ".*" in Pod ".*" failed - error: (.*), ` +
+    String.raw`message: ("(?:[^"\\]|\\.)*")\s*$`,
+  "s",
+);
+
 /**
  * Parses the kubelet's message about a failed post-start hook (lifecycle/handlers.go):
  * `Exec lifecycle hook ([sh -c ...]) for Container "nginx" in Pod "p_ns(uid)" failed - error: command '...' exited with
@@ -89,10 +96,7 @@ function unquoteGo(quoted: string): string {
  */
 export function parseHookFailure(message: string | undefined): HookFailure | undefined {
   if (!message) return undefined;
-  const exec =
-    /^Exec lifecycle hook \((.*)\) for Container ".*" in Pod ".*" failed - error: (.*), message: ("(?:[^"\\]|\\.)*")\s*$/s.exec(
-      message,
-    );
+  const exec = EXEC_HOOK_FAILURE.exec(message);
   if (exec) {
     const [, , error, quotedOutput] = exec as unknown as [string, string, string, string];
     const exited = /command '(.*)' exited with (\d+)/s.exec(error);
@@ -157,7 +161,8 @@ export function describeHookFailure(message: string | undefined): string {
 export function describeHook(hook: HookFailure): string {
   if (hook.handler === "httpGet") return `the post-start hook failed: ${hook.error.trim()}`;
   const output = withoutProgressMeter(hook.output ?? "");
-  return `the post-start hook failed (${hook.exitCode === undefined ? hook.error.trim() : `exit ${hook.exitCode}`})${output ? `: ${output}` : ""}`;
+  const exit = hook.exitCode === undefined ? hook.error.trim() : `exit ${hook.exitCode}`;
+  return `the post-start hook failed (${exit})${output ? `: ${output}` : ""}`;
 }
 
 /** The hook's output on one line, without the progress meter `curl -O` prints (its header and its lines of figures). */
@@ -223,9 +228,8 @@ export function judgePod(pod: RawPod, until: Until, history: PodHistory, now: nu
     const lastRun = last
       ? `; its last run ended with exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ""}`
       : "";
-    return {
-      failure: `${describeWaiting(waiting!.reason!, waiting!.message, image)} (still after ${RETRY_GRACE_SECONDS} s)${lastRun}`,
-    };
+    const waitingText = describeWaiting(waiting!.reason!, waiting!.message, image);
+    return { failure: `${waitingText} (still after ${RETRY_GRACE_SECONDS} s)${lastRun}` };
   }
   if (phase === "Failed" || phase === "Succeeded" || terminated) {
     return { failure: history.hookFailure ?? `the pod ended: ${describePodState(pod.status)}` };
@@ -241,7 +245,8 @@ export function describePodState(status: RawPod["status"] | undefined): string {
   const [state, detail] = Object.entries(container.state ?? {}).find(([, v]) => v) ?? ["unknown", {}];
   const { reason, message, exitCode } = detail as { reason?: string; message?: string; exitCode?: number };
   const parts = [reason, exitCode === undefined ? undefined : `exit code ${exitCode}`, message?.trim()].filter(Boolean);
-  return `${status.phase}; ${container.name} ${state}${parts.length ? `: ${parts.join(", ")}` : ""}; restarts: ${container.restartCount}`;
+  const described = parts.length ? `: ${parts.join(", ")}` : "";
+  return `${status.phase}; ${container.name} ${state}${described}; restarts: ${container.restartCount}`;
 }
 
 // ---------------------------------------------------------------- what `pulumi up` still waits for
@@ -321,15 +326,22 @@ export const TERMINATING_GRACE_MS = 5000;
 export function describeStuckPod(pod: RawPod, events: readonly RawEvent[], now: number): string | undefined {
   const { name, deletionTimestamp } = pod.metadata;
   if (!deletionTimestamp) return undefined;
-  const deleting = `pod ${name} is being deleted (for ${formatDuration(now - Date.parse(deletionTimestamp))}) but stays Terminating`;
+  const since = formatDuration(now - Date.parse(deletionTimestamp));
+  const deleting = `pod ${name} is being deleted (for ${since}) but stays Terminating`;
   const hook = hookRunningSince(pod, events);
   if (hook !== undefined) {
-    return `${deleting}: its post-start hook has run for ${formatDuration(now - hook)}, and the kubelet stops the container only once the hook returns.`;
+    return (
+      `${deleting}: its post-start hook has run for ${formatDuration(now - hook)}, ` +
+      "and the kubelet stops the container only once the hook returns."
+    );
   }
   const state = pod.status?.containerStatuses?.[0]?.state;
   const creating = state?.waiting?.reason === "ContainerCreating" && !events.some((e) => e.reason === "Pulling");
   if (creating && now - Date.parse(deletionTimestamp) >= TERMINATING_GRACE_MS) {
-    return `${deleting}: its container is still being created, so its post-start hook may still run (the kubelet stops the container only once the hook returns).`;
+    return (
+      `${deleting}: its container is still being created, so its post-start hook may still run ` +
+      "(the kubelet stops the container only once the hook returns)."
+    );
   }
   return undefined;
 }
