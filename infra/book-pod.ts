@@ -13,7 +13,10 @@ export interface PodArgs {
   name?: string;
   /** The namespace. @default the Kubernetes provider's namespace, usually `default` (the book sets none) */
   namespace?: string;
-  /** The container image; one that already has `sh`, `curl` and `fortune` runs without the internet. @default "nginx:alpine" */
+  /**
+   * The container image; one that already has `sh`, `curl` and `fortune` runs without the internet.
+   * @default "nginx:alpine"
+   */
   image?: string;
   /** `Always`, `IfNotPresent` or `Never`. @default Kubernetes' own (the book sets none) */
   imagePullPolicy?: string;
@@ -73,7 +76,10 @@ export function awaitAnnotations(readiness: Readiness, args: PodArgs): Record<st
   return { "pulumi.com/waitFor": waitFor, "pulumi.com/timeoutSeconds": String(waitBound(readiness, args).seconds) };
 }
 
-/** Runs a component's checks of its arguments: a bad one fails as a ResourceError of the component, without a stack trace. */
+/**
+ * Runs a component's checks of its arguments: a bad one fails as a ResourceError of the component, without a stack
+ * trace.
+ */
 export function checkArgs<T>(component: pulumi.Resource, check: () => T): T {
   try {
     return check();

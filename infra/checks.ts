@@ -62,7 +62,8 @@ const LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
 const REGISTRY = `(?:${LABEL}(?:\\.${LABEL})+(?::[0-9]+)?|${LABEL}:[0-9]+|localhost|\\[[0-9A-Fa-f:]+\\](?::[0-9]+)?)`;
 const NAME_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
 const IMAGE_REFERENCE = new RegExp(
-  `^((?:${REGISTRY}/)?${NAME_COMPONENT}(?:/${NAME_COMPONENT})*)(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$`,
+  `^((?:${REGISTRY}/)?${NAME_COMPONENT}(?:/${NAME_COMPONENT})*)` +
+    "(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$",
 );
 const NAME_MAX = 255;
 
@@ -73,7 +74,8 @@ export function checkImage(setting: string, image: string): string {
     throw new ArgumentError(
       setting,
       image,
-      `an image reference [registry[:port]/]name[:tag][@sha256:digest], such as nginx:alpine: name components of lower-case letters and digits ` +
+      "an image reference [registry[:port]/]name[:tag][@sha256:digest], such as nginx:alpine: " +
+        "name components of lower-case letters and digits " +
         `separated by '.', '_', '__' or '-', at most ${NAME_MAX} characters before the tag`,
     );
   }
@@ -105,7 +107,8 @@ export function quotesFileName(setting: string, url: string): string {
     throw new ArgumentError(
       setting,
       url,
-      `a URL of at most ${QUOTES_URL_MAX} characters: the hook's sh -c argument holds it three times, shell-quoted, and Linux refuses a single argument over ${ARGUMENT_MAX_BYTES} bytes (MAX_ARG_STRLEN)`,
+      `a URL of at most ${QUOTES_URL_MAX} characters: the hook's sh -c argument holds it three times, shell-quoted, ` +
+        `and Linux refuses a single argument over ${ARGUMENT_MAX_BYTES} bytes (MAX_ARG_STRLEN)`,
     );
   }
   const parts = /^https?:\/\/([^/]+)\/(?:.*\/)?([^/]*)/i.exec(url); // the last group: all after the last '/'
@@ -113,7 +116,8 @@ export function quotesFileName(setting: string, url: string): string {
     throw new ArgumentError(
       setting,
       url,
-      "an http:// or https:// URL of a quotes file, in printable ASCII, with no query (?), fragment (#), backslash or [ ] { } (curl globs them)",
+      "an http:// or https:// URL of a quotes file, in printable ASCII, " +
+        "with no query (?), fragment (#), backslash or [ ] { } (curl globs them)",
     );
   }
   const [, authority, fileName] = parts;
@@ -126,7 +130,8 @@ export function quotesFileName(setting: string, url: string): string {
     throw new ArgumentError(
       setting,
       url,
-      "a URL whose last path segment names the file: letters, digits, -._~!$&'()*+,;=:@ and well-formed %XX escapes (curl -O saves the name escaped as written)",
+      "a URL whose last path segment names the file: letters, digits, -._~!$&'()*+,;=:@ and well-formed %XX escapes " +
+        "(curl -O saves the name escaped as written)",
     );
   }
   if (fileName.startsWith("-")) {
@@ -149,7 +154,8 @@ export function checkOutputFile(setting: string, file: string): string {
     throw new ArgumentError(
       setting,
       file,
-      "an absolute path of a file: not '/' nor ending in '/', no '.' or '..' or empty segments, no whitespace or control characters",
+      "an absolute path of a file: not '/' nor ending in '/', no '.' or '..' or empty segments, " +
+        "no whitespace or control characters",
     );
   }
   if (file.length >= PATH_MAX)

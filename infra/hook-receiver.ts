@@ -18,21 +18,32 @@ import {
 } from "./book-pod";
 import { checkClusterIP, checkDnsLabel, checkInteger, checkOneOf, checkPlainPath, HOOK_SCHEMES } from "./checks";
 
-/** The receiver deployed with an httpGet hook's pod: the book's `myservice`, which the hook notifies at its ClusterIP. */
+/**
+ * The receiver deployed with an httpGet hook's pod: the book's `myservice`, which the hook notifies at its ClusterIP.
+ */
 export interface ReceiverSettings {
   /** The Service's name. @default "myservice" (the book's) */
   name?: string;
-  /** The Service's fixed ClusterIP, from the cluster's service range (kind's and minikube's: 10.96.0.0/12). @default "10.96.100.100" */
+  /**
+   * The Service's fixed ClusterIP, from the cluster's service range (kind's and minikube's: 10.96.0.0/12).
+   * @default "10.96.100.100"
+   */
   clusterIP?: string;
   /** The one path it answers `200` to; every other gets `404`. @default the hook's path, `/container-started` */
   path?: string;
-  /** With scheme `HTTPS`: install cert-manager for its certificate; `false` where cert-manager runs already. @default true */
+  /**
+   * With scheme `HTTPS`: install cert-manager for its certificate; `false` where cert-manager runs already.
+   * @default true
+   */
   installCertManager?: boolean;
   /** The receiver's image. @default "nginx:alpine" */
   image?: string;
   /** `Always`, `IfNotPresent` or `Never`. @default Kubernetes' own */
   imagePullPolicy?: string;
-  /** `true`: a HookReceiver of this name and ClusterIP is deployed beside the pod; the hook only aims at it. @default false */
+  /**
+   * `true`: a HookReceiver of this name and ClusterIP is deployed beside the pod; the hook only aims at it.
+   * @default false
+   */
   existing?: boolean;
 }
 
@@ -40,7 +51,11 @@ export interface ReceiverSettings {
 export interface HookReceiverArgs extends ReceiverSettings {
   /** The namespace. @default the Kubernetes provider's */
   namespace?: string;
-  /** `true`: `pulumi up` waits for the receiver's pod on the provider's cluster and fails within seconds when it cannot start. @default false */
+  /**
+   * `true`: `pulumi up` waits for the receiver's pod on the provider's cluster and fails within seconds when it
+   * cannot start.
+   * @default false
+   */
   failFast?: boolean;
   /** How long `pulumi up` waits for the receiver's pod, 10 to 86400 s. @default 300 */
   waitMarginSeconds?: number;
@@ -108,7 +123,9 @@ export function nginxConfig(scheme: string, expectedPath: string): string {
 const RECEIVER_USER = 101;
 const CONFIG_DIR = "/etc/receiver";
 
-/** The service an httpGet hook notifies (the book's `myservice`): nginx answering 200 to its one path, 404 to others. */
+/**
+ * The service an httpGet hook notifies (the book's `myservice`): nginx answering 200 to its one path, 404 to others.
+ */
 export class HookReceiver extends pulumi.ComponentResource {
   /** The Service's name. */
   public readonly serviceName: pulumi.Output<string>;

@@ -102,9 +102,8 @@ export function checkHook(hook: Hook, setting: string): LifecycleHandler {
     (a) => (hook as unknown as Record<string, unknown>)[a] !== undefined,
   );
   if (actions.length !== 1) {
-    throw new Error(
-      `${setting}: a lifecycle hook takes exactly one of exec, httpGet and sleep; got ${actions.length === 0 ? "none" : actions.join(" and ")}`,
-    );
+    const got = actions.length === 0 ? "none" : actions.join(" and ");
+    throw new Error(`${setting}: a lifecycle hook takes exactly one of exec, httpGet and sleep; got ${got}`);
   }
   return hook;
 }

@@ -45,7 +45,10 @@ export interface HttpGetHookPodArgs extends PodArgs {
   hook?: HttpGetTarget;
   /** A receiver for the hook, deployed with the pod unless `existing` (`{}`: the book's `myservice`). @default none */
   receiver?: ReceiverSettings;
-  /** The book warns never to point this hook at the pod itself: without a host or receiver, refused unless `true`. @default false */
+  /**
+   * The book warns never to point this hook at the pod itself: without a host or receiver, refused unless `true`.
+   * @default false
+   */
   targetOwnPod?: boolean;
   /** Start nginx this many seconds late (`sleep N` before nginx), 0 to 3600. @default the image's own command */
   serverStartDelaySeconds?: number;

@@ -38,7 +38,9 @@ export interface PodWatch {
    * the time is up. Meanwhile calls `progress` at least every 10 s with what it waits for and for how long.
    */
   wait(target: WaitTarget, progress?: (message: string) => void): Promise<string>;
-  /** The first GET `path` that the pods of `selector` logged since `since`, waiting a few seconds; undefined if none. */
+  /**
+   * The first GET `path` that the pods of `selector` logged since `since`, waiting a few seconds; undefined if none.
+   */
   loggedRequest(target: {
     namespace: string;
     selector: string;

@@ -25,7 +25,10 @@ export interface QuotePostStartPodArgs extends PodArgs {
   quotesUrl?: string;
   /** Where nginx finds the quote. @default "/usr/share/nginx/html/quote" */
   quotePath?: string;
-  /** Keep the hook's output in this file in the container (`kubectl exec <pod> -- cat <file>`). @default none, as the book */
+  /**
+   * Keep the hook's output in this file in the container (`kubectl exec <pod> -- cat <file>`).
+   * @default none, as the book
+   */
   hookOutputFile?: string;
 }
 
@@ -54,7 +57,9 @@ export function quoteScriptSteps(args: QuotePostStartPodArgs, delaySeconds?: num
   ];
 }
 
-/** The quote pod of `component`, its outputs, and how the book reaches the quote (a port-forward to local port 1080). */
+/**
+ * The quote pod of `component`, its outputs, and how the book reaches the quote (a port-forward to local port 1080).
+ */
 function quotePod(component: pulumi.ComponentResource, name: string, args: QuotePostStartPodArgs, delay?: number) {
   const postStart = checkArgs(component, () => {
     if (args.hookOutputFile !== undefined) checkOutputFile("hookOutputFile", args.hookOutputFile);
@@ -66,9 +71,10 @@ function quotePod(component: pulumi.ComponentResource, name: string, args: Quote
     ...(delay !== undefined ? { byDesign: { seconds: delay, note: `the slow hook sleeps ${delay} s` } } : {}),
   };
   const pod: k8s.core.v1.Pod = createHookPod(component, args, { name, postStart, readiness });
+  const ports = `1080:${QUOTE_SERVED.port}`;
   return {
     ...podOutputs(component, pod, readiness, args),
-    portForward: pulumi.interpolate`kubectl port-forward -n ${namespaceOf(pod)} ${pod.metadata.name} 1080:${QUOTE_SERVED.port}`,
+    portForward: pulumi.interpolate`kubectl port-forward -n ${namespaceOf(pod)} ${pod.metadata.name} ${ports}`,
     quoteUrl: pulumi.output(`http://localhost:1080${QUOTE_SERVED.path}`),
     ...(args.hookOutputFile !== undefined ? { hookOutputFile: pulumi.output(args.hookOutputFile) } : {}),
   };
