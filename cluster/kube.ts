@@ -201,7 +201,8 @@ function checkCluster(cluster: Named<Cluster>): void {
     );
   if (c["insecure-skip-tls-verify"] === true && (c["certificate-authority"] || c["certificate-authority-data"])) {
     throw new Error(
-      `${where} has insecure-skip-tls-verify together with a certificate authority: keep one (kubectl refuses the pair)`,
+      `${where} has insecure-skip-tls-verify together with a certificate authority: ` +
+        "keep one (kubectl refuses the pair)",
     );
   }
   if (c["proxy-url"]) throw new Error(`${where} uses a proxy-url, which this program does not support`);
@@ -243,11 +244,13 @@ function checkUser(user: Named<User>, cluster: Named<Cluster>): void {
     );
   if (u["auth-provider"])
     throw new Error(
-      `${where} uses the auth-provider ${JSON.stringify(u["auth-provider"].name)}, which this program does not support: use certificates, a token or an exec plugin`,
+      `${where} uses the auth-provider ${JSON.stringify(u["auth-provider"].name)}, ` +
+        "which this program does not support: use certificates, a token or an exec plugin",
     );
   if ((u["as-uid"] || u["as-groups"]?.length || Object.keys(u["as-user-extra"] ?? {}).length) && !u.as) {
     throw new Error(
-      `${where} impersonates a uid, groups or extra fields without a user: add as: <user> (Kubernetes refuses impersonation without one)`,
+      `${where} impersonates a uid, groups or extra fields without a user: ` +
+        "add as: <user> (Kubernetes refuses impersonation without one)",
     );
   }
   if (u.exec) checkExec(where, u.exec);
@@ -289,11 +292,13 @@ function checkExec(where: string, exec: ExecConfig): void {
     );
   if (exec.apiVersion === EXEC_API_VERSIONS[0] && !exec.interactiveMode)
     throw new Error(
-      `${where}'s exec plugin has no interactiveMode, which apiVersion ${exec.apiVersion} requires: use IfAvailable or Never`,
+      `${where}'s exec plugin has no interactiveMode, which apiVersion ${exec.apiVersion} requires: ` +
+        "use IfAvailable or Never",
     );
   if (exec.interactiveMode === "Always")
     throw new Error(
-      `${where}'s exec plugin asks for interactiveMode Always: this program runs plugins without a terminal; use IfAvailable or Never`,
+      `${where}'s exec plugin asks for interactiveMode Always: ` +
+        "this program runs plugins without a terminal; use IfAvailable or Never",
     );
 }
 
@@ -606,12 +611,14 @@ export class KubeClient {
     const cluster = kc.clusters.find((c) => c.name === ctx.value.cluster);
     if (!cluster?.value.server)
       throw new Error(
-        `${ctx.file}: the context ${JSON.stringify(name)} names cluster ${JSON.stringify(ctx.value.cluster)}, which ${where} does not define with a server`,
+        `${ctx.file}: the context ${JSON.stringify(name)} names cluster ${JSON.stringify(ctx.value.cluster)}, ` +
+          `which ${where} does not define with a server`,
       );
     const user = kc.users.find((u) => u.name === ctx.value.user) ?? { name: "", file: ctx.file, value: {} };
     if (ctx.value.user && !user.name)
       throw new Error(
-        `${ctx.file}: the context ${JSON.stringify(name)} names user ${JSON.stringify(ctx.value.user)}, which ${where} does not define`,
+        `${ctx.file}: the context ${JSON.stringify(name)} names user ${JSON.stringify(ctx.value.user)}, ` +
+          `which ${where} does not define`,
       );
     checkCluster(cluster);
     checkUser(user, cluster);
@@ -762,7 +769,8 @@ export class KubeClient {
           if (pendingBytes > this.limits.watchLineBytes)
             end(
               new Error(
-                `watch ${path}: an event is longer than ${this.limits.watchLineBytes / MiB} MiB (the limit of one watch line)`,
+                `watch ${path}: an event is longer than ${this.limits.watchLineBytes / MiB} MiB ` +
+                  "(the limit of one watch line)",
               ),
             );
         });

@@ -61,14 +61,18 @@ const PROXY_SYNC_MS = 2000;
  * to route to it: a hook sent to the ClusterIP before that is refused.
  */
 async function serviceRouted(client: KubeClient, target: WaitTarget): Promise<void> {
-  const path = `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(target.namespace)}/endpointslices?labelSelector=${encodeURIComponent(`kubernetes.io/service-name=${target.service}`)}`;
+  const selector = encodeURIComponent(`kubernetes.io/service-name=${target.service}`);
+  const path =
+    `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(target.namespace)}/endpointslices` +
+    `?labelSelector=${selector}`;
   const started = Date.now();
   for (;;) {
     const slices = (await client.get(path))?.items ?? [];
     if (slices.some((s: any) => (s.endpoints ?? []).some((e: any) => e.conditions?.ready !== false))) break;
     if (Date.now() - started > target.timeoutSeconds * 1000) {
       throw new Error(
-        `${target.name}: the Service ${target.service} has no ready endpoint after ${target.timeoutSeconds} s, though its pod is ready`,
+        `${target.name}: the Service ${target.service} has no ready endpoint after ${target.timeoutSeconds} s, ` +
+          "though its pod is ready",
       );
     }
     await new Promise((r) => setTimeout(r, 250));
@@ -78,8 +82,9 @@ async function serviceRouted(client: KubeClient, target: WaitTarget): Promise<vo
 
 /** Why a pod the stack's state records cannot be waited for: it was deleted before this update. */
 const GONE =
-  "the pod is not on the cluster: it was deleted outside this update (a cancelled destroy, kubectl delete), while the stack's state " +
-  "still records it, so this update does not create it again. Run the update with --refresh (npm run up -- --stack <name> --refresh, " +
+  "the pod is not on the cluster: it was deleted outside this update (a cancelled destroy, kubectl delete), " +
+  "while the stack's state still records it, so this update does not create it again. " +
+  "Run the update with --refresh (npm run up -- --stack <name> --refresh, " +
   "or pulumi up --refresh): it reads the cluster first, then creates the pod again";
 
 /**
@@ -124,7 +129,8 @@ function watchPods(kube: KubeClient, target: WaitTarget, progress: (message: str
         return finish({
           failure:
             `not ${UNTIL_TEXT[target.until]} within its bound of ${bound}${target.note ? ` (${target.note})` : ""}; ` +
-            `still waiting for: ${stillWaiting(live, now)}; last seen: ${seen}${error ? `; watch: ${error.message}` : ""}`,
+            `still waiting for: ${stillWaiting(live, now)}; last seen: ${seen}` +
+            (error ? `; watch: ${error.message}` : ""),
         });
       }
       if (now - lastProgress >= PROGRESS_MS) {
@@ -132,8 +138,9 @@ function watchPods(kube: KubeClient, target: WaitTarget, progress: (message: str
         const note = target.note ? ` (${target.note})` : "";
         // What the pods were last seen at may be old news: the cluster's silence is said.
         const why = error ? `; the watch: ${error.message}` : "";
+        const waited = formatDuration(now - started);
         progress(
-          `${WAITING_TEXT[target.until]}: ${stillWaiting(live, now)}${note}${why}; ${formatDuration(now - started)} of at most ${bound}`,
+          `${WAITING_TEXT[target.until]}: ${stillWaiting(live, now)}${note}${why}; ${waited} of at most ${bound}`,
         );
       }
     };

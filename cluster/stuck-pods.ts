@@ -61,8 +61,10 @@ export function watchStuckPods(kube: KubeClient, options: StuckPodOptions): { st
           (answer) =>
             say(
               answer.status < 300 || answer.status === 404
-                ? `${why} ${options.forced}: deleted it with grace period 0 (the container runs on the node until its hook returns; the kubelet then removes it)`
-                : `${why} Deleting it with grace period 0 failed: ${statusMessage(answer)}. Free it: ${forceDeleteCommand(pod)}`,
+                ? `${why} ${options.forced}: deleted it with grace period 0 ` +
+                    "(the container runs on the node until its hook returns; the kubelet then removes it)"
+                : `${why} Deleting it with grace period 0 failed: ${statusMessage(answer)}. ` +
+                    `Free it: ${forceDeleteCommand(pod)}`,
             ),
           (e: Error) =>
             say(`${why} Deleting it with grace period 0 failed: ${e.message}. Free it: ${forceDeleteCommand(pod)}`),
