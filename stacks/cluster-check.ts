@@ -81,7 +81,8 @@ export function objectPath(o: PlannedObject, defaultNamespace: string): string {
   const base = o.apiVersion.includes("/") ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`;
   const plural = `${o.kind.toLowerCase()}s`;
   if (o.kind === "Namespace") return `${base}/${plural}/${encodeURIComponent(o.name)}`;
-  return `${base}/namespaces/${encodeURIComponent(o.namespace ?? defaultNamespace)}/${plural}/${encodeURIComponent(o.name)}`;
+  const namespace = encodeURIComponent(o.namespace ?? defaultNamespace);
+  return `${base}/namespaces/${namespace}/${plural}/${encodeURIComponent(o.name)}`;
 }
 
 /** The REST path that creates `o` (its kind's collection), checked by the server only (a dry run). */
@@ -90,7 +91,8 @@ function dryRunPath(o: PlannedObject, defaultNamespace: string): string {
 }
 
 const describe = (o: PlannedObject, ns: string) =>
-  `${o.kind} ${JSON.stringify(o.name)}${o.kind === "Namespace" ? "" : ` in namespace ${JSON.stringify(o.namespace ?? ns)}`}`;
+  `${o.kind} ${JSON.stringify(o.name)}` +
+  (o.kind === "Namespace" ? "" : ` in namespace ${JSON.stringify(o.namespace ?? ns)}`);
 
 /**
  * Throws, naming the object and the way out, if the user may not use the namespace; if one of
@@ -112,7 +114,8 @@ export async function checkPlanned(
     const found = existing[i];
     if (!found || ownedBy(found, owner) || adoptExisting) return;
     const made = ownerOf(found)
-      ? `was created by the stack instance ${ownerOf(found)}, not by this one, ${owner} (a stack's id: its provider's in \`pulumi stack --show-ids\`)`
+      ? `was created by the stack instance ${ownerOf(found)}, not by this one, ${owner} ` +
+        "(a stack's id: its provider's in `pulumi stack --show-ids`)"
       : "was not created by this stack";
     const remove =
       o.kind === "Namespace"
@@ -149,8 +152,10 @@ async function readPlanned(cluster: ClusterReader, o: PlannedObject): Promise<an
     const namespace = JSON.stringify(o.namespace ?? cluster.defaultNamespace);
     throw new Error(
       `${PROJECT}:namespace: ${namespace} is not allowed: this user may not use it (${statusMessage(answer)}). ` +
-        `A user with a role in some namespaces only can deploy into those (a namespace it may not read it cannot create either): ` +
-        `set ${PROJECT}:namespace to one of them, or ask the cluster's administrator to create ${namespace} and give you the admin role in it`,
+        "A user with a role in some namespaces only can deploy into those " +
+        "(a namespace it may not read it cannot create either): " +
+        `set ${PROJECT}:namespace to one of them, ` +
+        `or ask the cluster's administrator to create ${namespace} and give you the admin role in it`,
     );
   }
   if (answer.status >= 300) throw new Error(`GET ${path}: ${statusMessage(answer)}`);
@@ -169,8 +174,10 @@ async function checkNamespaceCreate(cluster: ClusterReader, namespace: PlannedOb
   if (answer.status === 403) {
     throw new Error(
       `${setting} does not exist, and this user may not create namespaces (${statusMessage(answer)}). ` +
-        `A user with a role in one namespace only cannot have the stack create one: set ${PROJECT}:namespace to a namespace you may use, ` +
-        `or ask the cluster's administrator to create ${JSON.stringify(namespace.name)} and give you the admin role in it`,
+        "A user with a role in one namespace only cannot have the stack create one: " +
+        `set ${PROJECT}:namespace to a namespace you may use, ` +
+        `or ask the cluster's administrator to create ${JSON.stringify(namespace.name)} ` +
+        "and give you the admin role in it",
     );
   }
   throw new Error(`${setting} cannot be created: the cluster answered: ${causes(answer) ?? statusMessage(answer)}`);
@@ -190,7 +197,8 @@ async function checkPods(cluster: ClusterReader, pods: PlannedObject[]): Promise
     pods.map((p) => {
       if (!p.manifest)
         throw new Error(
-          `the pod ${p.name}'s spec is not known before anything is registered, so the cluster cannot check it in a dry run`,
+          `the pod ${p.name}'s spec is not known before anything is registered, ` +
+            "so the cluster cannot check it in a dry run",
         );
       return cluster.request("POST", dryRunPath(p, ns), p.manifest);
     }),
@@ -205,13 +213,15 @@ async function checkPods(cluster: ClusterReader, pods: PlannedObject[]): Promise
     const security = POD_SECURITY.exec(message);
     if (security) {
       return [
-        `the namespace ${namespace} enforces the Pod Security level "${security[1]}" (label pod-security.kubernetes.io/enforce), ` +
+        `the namespace ${namespace} enforces the Pod Security level "${security[1]}" ` +
+          "(label pod-security.kubernetes.io/enforce), " +
           `which refuses ${scenario}'s pod: ${security[2]}`,
       ];
     }
     if (answer.status === 404 && answer.body?.details?.kind === "namespaces") {
       return [
-        `the namespace ${namespace} does not exist, and this user may not read or create namespaces: ask the cluster's administrator to create it, or set ${PROJECT}:namespace to a namespace you may use`,
+        `the namespace ${namespace} does not exist, and this user may not read or create namespaces: ` +
+          `ask the cluster's administrator to create it, or set ${PROJECT}:namespace to a namespace you may use`,
       ];
     }
     return [`the cluster refuses ${scenario}'s pod: ${causes(answer) ?? message}`];
@@ -220,7 +230,8 @@ async function checkPods(cluster: ClusterReader, pods: PlannedObject[]): Promise
   if (distinct.length === 0) return;
   throw new Error(
     `${distinct.join("; ")}. Nothing was created. ` +
-      `Use a namespace that allows these pods (which level each scenario needs: docs/restricted-clusters.md), or leave them out of ${PROJECT}:scenarios`,
+      "Use a namespace that allows these pods (which level each scenario needs: docs/restricted-clusters.md), " +
+      `or leave them out of ${PROJECT}:scenarios`,
   );
 }
 
@@ -254,7 +265,8 @@ async function checkClusterIP(
     const holder = (list.body.items as any[]).find((s) => s.spec?.clusterIP === ip || s.spec?.clusterIPs?.includes(ip));
     if (holder) {
       throw new Error(
-        `${setting} is not allowed: it is the ClusterIP of the Service ${holder.metadata.namespace}/${holder.metadata.name}; choose a free address in the cluster's service range`,
+        `${setting} is not allowed: it is the ClusterIP of the Service ` +
+          `${holder.metadata.namespace}/${holder.metadata.name}; choose a free address in the cluster's service range`,
       );
     }
   }
@@ -281,7 +293,8 @@ async function checkClusterIP(
     throw new Error(`${setting} is not allowed: the cluster answered: ${causes(answer) ?? statusMessage(answer)}`);
   if (unchecked.length === 0) return undefined;
   return (
-    `${setting}: whether it is ${unchecked.map((u) => u.what).join(" and ")} is not checked before, as this user may not ${unchecked.map((u) => u.why).join(" nor ")}; ` +
+    `${setting}: whether it is ${unchecked.map((u) => u.what).join(" and ")} is not checked before, ` +
+    `as this user may not ${unchecked.map((u) => u.why).join(" nor ")}; ` +
     `the API server checks it when it creates the Service ${service.name}, and reports there if it is not`
   );
 }

@@ -4,7 +4,10 @@ import type * as pulumi from "@pulumi/pulumi";
 import { podNamespace, type ScenarioComponent, scenarioDeployer } from "./scenarios";
 import { CLUSTER_CONTEXTS, type Settings } from "./settings";
 
-/** What the program learned of the cluster before deploying; without it (offline), everything is created as for an empty cluster. */
+/**
+ * What the program learned of the cluster before deploying; without it (offline), everything is created as for an
+ * empty cluster.
+ */
 export interface ClusterFacts {
   /** the provider, registered before the cluster was read, so that it starts meanwhile */
   provider: k8s.Provider;

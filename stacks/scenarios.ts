@@ -8,7 +8,10 @@ import { FailingHookPod, HookReceiver, HttpGetHookPod, QuotePostStartPod, SlowHo
 export const CLUSTER_CONTEXTS = { current: undefined, kind: "kind-kind", minikube: "minikube", lab: "lab" } as const;
 export type Cluster = keyof typeof CLUSTER_CONTEXTS;
 
-/** The stack's validated settings (stacks/settings.ts); unset component settings stay undefined: the component's default. */
+/**
+ * The stack's validated settings (stacks/settings.ts); unset component settings stay undefined: the component's
+ * default.
+ */
 export interface Settings {
   scenarios: Scenario[];
   namespace: string;
@@ -78,7 +81,9 @@ export const SCENARIOS = {
   "quote-poststart-slow": {
     deploy: (s, opts) =>
       new SlowHookPod("quote-poststart-slow", { ...quoteArgs(s), delaySeconds: s.slowHookDelaySeconds }, opts),
-    book: "while the hook sleeps the container is `Waiting: ContainerCreating`, `kubectl logs` is refused, yet nginx runs",
+    book:
+      "while the hook sleeps the container is `Waiting: ContainerCreating`, " +
+      "`kubectl logs` is refused, yet nginx runs",
     seeItWith: [
       "kubectl get pod quote-poststart-slow",
       "kubectl logs quote-poststart-slow",
