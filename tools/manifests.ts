@@ -51,7 +51,8 @@ export async function render(raw: Record<string, unknown>): Promise<string> {
   const docs = resources.flatMap((r) => {
     if (r.type.startsWith("kubernetes-cert-manager:")) {
       return [
-        `# cert-manager itself: a Helm release installed by @pulumi/kubernetes-cert-manager (${r.name}), not rendered here\n`,
+        `# cert-manager itself: a Helm release installed by @pulumi/kubernetes-cert-manager (${r.name}), ` +
+          "not rendered here\n",
       ];
     }
     const m = manifest(r);

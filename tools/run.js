@@ -119,7 +119,8 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
     process.stderr.write(
       cancel.signal.aborted
         ? `run.js: ${signal}: the update is being cancelled already; pulumi releases the stack's lock when it ends\n`
-        : `run.js: ${signal}: cancelling the update (pulumi finishes the steps under way, then releases the stack's lock)\n`,
+        : `run.js: ${signal}: cancelling the update ` +
+            "(pulumi finishes the steps under way, then releases the stack's lock)\n",
     );
     cancel.abort();
     // A delete under way that waits on a pod held by its post-start hook ends only once the pod is freed: say so now.

@@ -21,7 +21,8 @@ export const STACK_FILE_KEYS = ["config", "environment", "secretsprovider", "enc
 export function checkStackName(name: string): string {
   if (!/^[A-Za-z0-9._-]+$/.test(name) || name.includes("..")) {
     throw new Error(
-      `--stack: ${showValue(name)} is not allowed: use a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path`,
+      `--stack: ${showValue(name)} is not allowed: ` +
+        "use a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path",
     );
   }
   return name;
@@ -50,7 +51,8 @@ export function readStackFile(name: string, dir = ROOT): StackFile {
   for (const key of Object.keys(doc)) {
     if (!STACK_FILE_KEYS.includes(key)) {
       throw new Error(
-        `${file}: the top-level key ${showValue(key)} is not allowed: use ${STACK_FILE_KEYS.join(", ")} (Pulumi would ignore it); did you mean ${nearest(key, STACK_FILE_KEYS)}?`,
+        `${file}: the top-level key ${showValue(key)} is not allowed: ` +
+          `use ${STACK_FILE_KEYS.join(", ")} (Pulumi would ignore it); did you mean ${nearest(key, STACK_FILE_KEYS)}?`,
       );
     }
   }

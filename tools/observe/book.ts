@@ -31,7 +31,8 @@ const checks = {
     ok: r.ready,
     observed: r.ready
       ? "Ready"
-      : `not Ready: ${r.phase ?? "no pod seen"}${r.waitingReasons.length ? `, waiting: ${r.waitingReasons.join(" -> ")}` : ""}`,
+      : `not Ready: ${r.phase ?? "no pod seen"}` +
+        (r.waitingReasons.length ? `, waiting: ${r.waitingReasons.join(" -> ")}` : ""),
   }),
   hookOutput: (r: PodRecord, file: string): Check => ({
     expect: `the hook's output kept in ${file}`,
@@ -85,7 +86,8 @@ const checks = {
     const f = r.hookFailures.find((h) => h.handler === "httpGet" && /connection refused/.test(h.error));
     return {
       expect:
-        "the httpGet hook's connection refused (in the event, or in the PostStartHookError status on Kubernetes >= 1.26)",
+        "the httpGet hook's connection refused " +
+        "(in the event, or in the PostStartHookError status on Kubernetes >= 1.26)",
       ok: f !== undefined,
       observed: f
         ? `${oneLine(f.error)} (from the ${f.source})`
@@ -123,7 +125,9 @@ const checks = {
   hookCountedSuccessful: (r: PodRecord): Check => ({
     expect: "Kubernetes counted the hook as successful: pod Ready, no FailedPostStartHook event",
     ok: r.ready && failedHookEventCount(r) === 0 && r.hookFailures.length === 0,
-    observed: `${r.ready ? "Ready" : "not Ready"}, ${failedHookEventCount(r)} FailedPostStartHook events${r.hookFailures[0] ? `; hook error: ${oneLine(r.hookFailures[0].error)}` : ""}`,
+    observed:
+      `${r.ready ? "Ready" : "not Ready"}, ${failedHookEventCount(r)} FailedPostStartHook events` +
+      (r.hookFailures[0] ? `; hook error: ${oneLine(r.hookFailures[0].error)}` : ""),
   }),
   answered: (r: PodRecord, status: 200 | 404): Check => ({
     expect:

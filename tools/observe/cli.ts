@@ -14,7 +14,8 @@ import { Observer, type Seen } from "./observer";
 import { plan } from "./plan";
 
 const USAGE =
-  "usage: npm run observe -- --stack <name> | --scenario <name> [--namespace <ns>] [--timeout <seconds>] [--json] [--svg <dir>]";
+  "usage: npm run observe -- --stack <name> | --scenario <name> " +
+  "[--namespace <ns>] [--timeout <seconds>] [--json] [--svg <dir>]";
 
 function parseOptions() {
   return parseArgs({

@@ -150,7 +150,8 @@ function hookRunEnd(after: Entry[], end: number): Pick<Bar, "to" | "key" | "labe
 }
 
 function observerMark(e: Of<"quote" | "hook-output" | "receiver">): Mark | undefined {
-  if (e.kind === "receiver") return { lane: EVENT_LANE, at: e.t, key: "observer read", label: "request logged" }; // which request: in the notes
+  // which request: in the notes
+  if (e.kind === "receiver") return { lane: EVENT_LANE, at: e.t, key: "observer read", label: "request logged" };
   if (e.kind === "quote" && e.quote !== undefined)
     return { lane: EVENT_LANE, at: e.t, key: "observer read", label: "quote served" };
   if (e.kind === "hook-output" && e.output !== undefined)
