@@ -87,7 +87,10 @@ async function programEval(runs: number): Promise<void> {
     what: "per-pod time, 1000 vs 100",
     unit: "x",
     stats: stats([growth]),
-    note: `${growth <= 1.25 ? "linear (fixed cost amortized below 1)" : "super-linear"}; each pod beyond 100 adds ${fmt(marginal, "ms")}; aim < 2 ms/pod at 1000: ${perPod(1000).median < 2 ? "met" : "not met"}`,
+    note:
+      `${growth <= 1.25 ? "linear (fixed cost amortized below 1)" : "super-linear"}; ` +
+      `each pod beyond 100 adds ${fmt(marginal, "ms")}; ` +
+      `aim < 2 ms/pod at 1000: ${perPod(1000).median < 2 ? "met" : "not met"}`,
   });
   // The components' own cost: the same 1000 pods as plain k8s.core.v1.Pod resources, in alternating pairs.
   const evalMs = async (...args: string[]) =>
@@ -137,7 +140,9 @@ async function unitSuite(runs: number): Promise<void> {
       what,
       unit: "ms",
       stats: s,
-      note: `${note}; ${failed ? `failed in ${failed} of ${results.length} runs (timed anyway)` : "passed every run"}; aim <= 5 s: ${s.median <= 5000 ? "met" : "not met"}`,
+      note:
+        `${note}; ${failed ? `failed in ${failed} of ${results.length} runs (timed anyway)` : "passed every run"}; ` +
+        `aim <= 5 s: ${s.median <= 5000 ? "met" : "not met"}`,
     });
   };
   await npmTest("warm-up (not counted)", false);
@@ -243,9 +248,8 @@ async function pollQuote(t0: number, timeoutMs = 180_000): Promise<number> {
   }
   const pod = await podJson();
   const cs = pod?.status?.containerStatuses?.[0];
-  throw new Error(
-    `no quote in ${timeoutMs / 1000} s; pod ${pod ? `${pod.status?.phase}, container ${JSON.stringify(cs?.state ?? {})}` : "not found"}`,
-  );
+  const seen = pod ? `${pod.status?.phase}, container ${JSON.stringify(cs?.state ?? {})}` : "not found";
+  throw new Error(`no quote in ${timeoutMs / 1000} s; pod ${seen}`);
 }
 
 /** The hook's own time: the container's start to the pod's Ready (whole seconds, from the pod's status). */
@@ -454,11 +458,16 @@ async function programStart(runs: number): Promise<void> {
   rows.push({
     bench: "5",
     what: "how the TypeScript runs",
-    note: `main.js requires tsx/cjs (${m.tsLoader}): types stripped, not checked; ts-node ${m.tsNode ? "LOADED" : "not loaded"}; typescript ${m.typescriptBy ? `loaded by ${m.typescriptBy}` : "not loaded"}`,
+    note:
+      `main.js requires tsx/cjs (${m.tsLoader}): types stripped, not checked; ` +
+      `ts-node ${m.tsNode ? "LOADED" : "not loaded"}; ` +
+      `typescript ${m.typescriptBy ? `loaded by ${m.typescriptBy}` : "not loaded"}`,
   });
   // tsx's hook handles every module loaded after it, the SDKs included: what that costs them.
   const load = (hook: string) => async () => {
-    const code = `${hook}const t0 = performance.now(); require("@pulumi/pulumi"); require("@pulumi/kubernetes"); console.log(performance.now() - t0);`;
+    const code =
+      `${hook}const t0 = performance.now(); require("@pulumi/pulumi"); require("@pulumi/kubernetes"); ` +
+      "console.log(performance.now() - t0);";
     return Number((await check(process.execPath, ["-e", code])).stdout);
   };
   const { a, b, ratio } = await alternate(runs, load('require("tsx/cjs"); '), load(""));
@@ -530,7 +539,9 @@ async function main() {
     }
   }
   const seconds = (performance.now() - started) / 1000;
-  const header = `${facts.cpu}, ${facts.cores} cores, ${(facts.memoryBytes / 2 ** 30).toFixed(1)} GiB RAM, node ${facts.node}, pulumi ${facts.pulumi}, ${facts.date} (load average ${facts.loadAverage.toFixed(1)} at start)`;
+  const header =
+    `${facts.cpu}, ${facts.cores} cores, ${(facts.memoryBytes / 2 ** 30).toFixed(1)} GiB RAM, node ${facts.node}, ` +
+    `pulumi ${facts.pulumi}, ${facts.date} (load average ${facts.loadAverage.toFixed(1)} at start)`;
   const cells = rows.map((r) => {
     const v = (x: number) => (r.unit ? fmt(x, r.unit) : "");
     return [
@@ -543,9 +554,8 @@ async function main() {
       r.note ?? "",
     ];
   });
-  process.stdout.write(
-    `${header}\n\n${table(["#", "benchmark", "median", "min", "max", "n", "note"], cells)}\n\nbench took ${seconds.toFixed(0)} s\n`,
-  );
+  const columns = ["#", "benchmark", "median", "min", "max", "n", "note"];
+  process.stdout.write(`${header}\n\n${table(columns, cells)}\n\nbench took ${seconds.toFixed(0)} s\n`);
   writeFileSync(path.join(OUT, "latest.json"), `${JSON.stringify({ machine: facts, runs, seconds, rows }, null, 2)}\n`);
   log(`figures written to ${path.relative(ROOT, path.join(OUT, "latest.json"))}`);
 }

@@ -19,7 +19,8 @@ let cliEnv: { dev: NodeJS.ProcessEnv; raw: NodeJS.ProcessEnv } | undefined;
 export function envs() {
   if (!cliEnv) {
     const dev = { ...pulumiEnv(), KUBECONFIG }; // the dev stack's own state, as pulumi.sh has it
-    cliEnv = { dev, raw: { ...dev, PULUMI_BACKEND_URL: `file://${path.join(OUT, "state")}` } }; // the raw program's, apart
+    // the raw program's, apart
+    cliEnv = { dev, raw: { ...dev, PULUMI_BACKEND_URL: `file://${path.join(OUT, "state")}` } };
   }
   return cliEnv;
 }
