@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A real one-node Kubernetes cluster on this machine, for tests and `pulumi up`.
 #   bash lab/lab.sh up|down|status|build
+#   bash lab/lab.sh restart kube-apiserver|kubelet [--down SECONDS] [--if-stopped]   (the fault tests)
 # What each does, what it runs and how it differs from a usual cluster: lab/README.md.
 # The bring-up steps are lab/steps/*.sh; lab/lib.sh has what every script shares.
 set -euo pipefail
@@ -190,6 +191,26 @@ cmd_status() {
   return $rc
 }
 
+# cmd_restart NAME [--down SECONDS] [--if-stopped]: one part of a running lab (kube-apiserver or the
+# kubelet) stopped, left down SECONDS, and started again, the rest left running: the fault tests' faults.
+# --if-stopped: only start it, and only if it is not running.
+cmd_restart() {
+  local name=${1:-} down=0 if_stopped=false
+  shift || true
+  while (($#)); do
+    case $1 in
+      --down) down=${2:?--down needs seconds}; shift 2 ;;
+      --if-stopped) if_stopped=true; shift ;;
+      *) die "restart: unknown argument $1" ;;
+    esac
+  done
+  [[ $name == kube-apiserver || $name == kubelet ]] || die "restart: kube-apiserver or kubelet, not '$name'"
+  [[ -f $KUBECONFIG_FILE ]] || die "restart: the lab is not up"
+  if $if_stopped; then alive "$name" && return 0; else stop "$name"; fi
+  sleep "$down"
+  if [[ $name == kube-apiserver ]]; then start_apiserver; else start_kubelet; fi
+}
+
 # One lab.sh at a time: a second `up` waits, then finds the lab running. The
 # lock's descriptor is closed for every process started here (`9>&-`), else the
 # servers would hold the lock for as long as they run.
@@ -205,5 +226,6 @@ case ${1:-} in
   down) cmd_down ;;
   status) cmd_status ;;
   build) build; build_dns ;;
-  *) echo "usage: $0 up|down|status|build" >&2; exit 2 ;;
+  restart) shift; cmd_restart "$@" ;;
+  *) echo "usage: $0 up|down|status|build|restart <kube-apiserver|kubelet> [--down SECONDS] [--if-stopped]" >&2; exit 2 ;;
 esac

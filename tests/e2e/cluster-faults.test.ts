@@ -1,0 +1,135 @@
+// When the cluster misbehaves while `pulumi up` waits (issue 26): the API server restarted, the API server's
+// packets dropped without a closed connection, the kubelet restarted while a hook runs, and two stacks updated at
+// once. Each fault is undone whatever happens (`finally`), and `up` must end as the cluster really is.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { labValues } from "../../tools/stack-file";
+import { ensureLab, kubectl, pulumi, run, runAsync, startPulumi } from "./lab";
+
+const MINUTES = 60_000;
+const NAMESPACE = "kia-cluster-faults";
+const LAB = { ...labValues(), cluster: "current", namespace: NAMESPACE, scenarios: ["quote-poststart-slow"] };
+/** The lab's API server port (lab/lab.sh's default). */
+const APISERVER_PORT = 6443;
+const DROP = ["INPUT", "-i", "lo", "-p", "tcp", "--dport", String(APISERVER_PORT), "-j", "DROP"];
+/** What the progress line says while the cluster does not answer. */
+const UNREACHABLE = /cannot reach the cluster|does not answer/;
+const HOOK_RUNNING = /post-start hook running for \d+ s/;
+
+/** The lab with every part running again: `restart` of a stopped part, else the whole lab (`up` heals a partial lab). */
+function heal(): void {
+  run("iptables", ["-D", ...DROP]);
+  for (const part of ["kube-apiserver", "kubelet"]) run("bash", ["lab/lab.sh", "restart", part, "--if-stopped"]);
+  ensureLab();
+}
+
+beforeAll(() => {
+  ensureLab();
+  pulumi("destroy", "dev", LAB);
+  kubectl("delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait", "--timeout=120s");
+}, 30 * MINUTES);
+
+afterAll(() => {
+  heal();
+  kubectl("delete", "pods", "--all", "-n", NAMESPACE, "--grace-period=0", "--force", "--ignore-not-found");
+  pulumi("destroy", "dev", LAB);
+  kubectl("delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait", "--timeout=120s");
+}, 15 * MINUTES);
+
+describe("pulumi up keeps its promise when the cluster misbehaves while it waits", () => {
+  it(
+    "the API server stopped for 10 s: the progress says the cluster does not answer; then the wait resumes and " +
+      "the quote is served",
+    async () => {
+      const up = startPulumi("up", "dev", { ...LAB, slowHookDelaySeconds: 45 });
+      try {
+        await up.seen(HOOK_RUNNING, 240);
+        const restart = runAsync("bash", ["lab/lab.sh", "restart", "kube-apiserver", "--down", "10"]);
+        const before = up.output().length;
+        await up.seen(new RegExp(`[\\s\\S]{${before}}[\\s\\S]*${UNREACHABLE.source}`), 20);
+        const restarted = await restart;
+        expect(restarted.status, restarted.output).toBe(0);
+        const done = await up.exited;
+        expect(done.status, done.output).toBe(0);
+        expect(done.output).toMatch(/state *: "Running; nginx running/);
+      } finally {
+        heal();
+      }
+    },
+    15 * MINUTES,
+  );
+
+  it(
+    "the API server's packets dropped for 60 s (no closed connection): said within the watch's idle bound; then " +
+      "the wait resumes and the quote is served",
+    async () => {
+      const up = startPulumi("up", "dev", { ...LAB, slowHookDelaySeconds: 100 });
+      try {
+        await up.seen(HOOK_RUNNING, 240);
+        const before = up.output().length;
+        expect(run("iptables", ["-I", ...DROP]).status).toBe(0);
+        const dropped = Date.now();
+        // The watch's idle bound (60 s) plus a reconnect's bound (10 s) and a progress report (5 s).
+        await up.seen(new RegExp(`[\\s\\S]{${before}}[\\s\\S]*${UNREACHABLE.source}`), 80);
+        await new Promise((r) => setTimeout(r, Math.max(0, 60_000 - (Date.now() - dropped))));
+        expect(run("iptables", ["-D", ...DROP]).status).toBe(0);
+        const done = await up.exited;
+        expect(done.status, done.output).toBe(0);
+        expect(done.output).toMatch(/state *: "Running; nginx running/);
+      } finally {
+        heal();
+      }
+    },
+    15 * MINUTES,
+  );
+
+  it(
+    "the kubelet restarted while the slow hook runs: up ends with the pod's real state",
+    async () => {
+      const up = startPulumi("up", "dev", { ...LAB, slowHookDelaySeconds: 30 });
+      try {
+        await up.seen(HOOK_RUNNING, 240);
+        const restarted = run("bash", ["lab/lab.sh", "restart", "kubelet", "--down", "5"]);
+        expect(restarted.status, restarted.output).toBe(0);
+        const done = await up.exited;
+        const pod = JSON.parse(kubectl("get", "pod", "quote-poststart-slow", "-n", NAMESPACE, "-o", "json").output);
+        const ready = pod.status.conditions?.find((c: { type: string }) => c.type === "Ready")?.status === "True";
+        // Whatever Kubernetes made of the lost hook, up says so: ready and served, or the pod's failure by name.
+        if (done.status === 0) {
+          expect(ready, JSON.stringify(pod.status)).toBe(true);
+          expect(done.output).toMatch(/state *: "Running; nginx running/);
+        } else {
+          expect(ready, JSON.stringify(pod.status)).toBe(false);
+          expect(done.output).toMatch(/quote-poststart-slow: /);
+        }
+      } finally {
+        heal();
+      }
+    },
+    15 * MINUTES,
+  );
+
+  it(
+    "two stacks updated at once in two namespaces: both converge; each destroy removes only its own",
+    async () => {
+      const other = { ...LAB, namespace: `${NAMESPACE}-b`, scenarios: ["quote-poststart"] };
+      const mine = { ...LAB, scenarios: ["quote-poststart"] };
+      const [a, b] = await Promise.all([startPulumi("up", "dev", mine).exited, startPulumi("up", "lab", other).exited]);
+      expect(a.status, a.output).toBe(0);
+      expect(b.status, b.output).toBe(0);
+      const pods = (namespace: string) =>
+        kubectl("get", "pods", "-n", namespace, "-o", "name")
+          .output.split("\n")
+          .filter((l) => l.startsWith("pod/"));
+      expect(pods(NAMESPACE)).toEqual(["pod/quote-poststart"]);
+      expect(pods(other.namespace)).toEqual(["pod/quote-poststart"]);
+      const destroyed = pulumi("destroy", "dev", mine);
+      expect(destroyed.status, destroyed.output).toBe(0);
+      expect(pods(NAMESPACE)).toEqual([]);
+      expect(pods(other.namespace)).toEqual(["pod/quote-poststart"]);
+      const destroyedOther = pulumi("destroy", "lab", other);
+      expect(destroyedOther.status, destroyedOther.output).toBe(0);
+      kubectl("delete", "namespace", other.namespace, "--ignore-not-found", "--wait", "--timeout=120s");
+    },
+    20 * MINUTES,
+  );
+});
