@@ -40,7 +40,7 @@ describe("pulumi preview on the lab cluster", () => {
       const { status, output } = pulumi("preview", "lab", { scenarios: ["quote-postart"] });
       expect(status).not.toBe(0);
       expect(output).toContain(
-        `poststart-lab:scenarios: "quote-postart" is not allowed; allowed: quote-poststart, quote-poststart-slow`,
+        `poststart-lab:scenarios: "quote-postart" is not allowed; allowed: one of quote-poststart, quote-poststart-slow`,
       );
       expect(output).not.toMatch(/kubernetes:core\/v1:Pod\s+\S+\s+create/);
     },

@@ -18,7 +18,7 @@ describe.concurrent("render CLI as a process", () => {
   const bad: [string[], string][] = [
     [
       ["--scenario", "quote-postart"],
-      `render: poststart-lab:scenarios: "quote-postart" is not allowed; allowed: quote-poststart,`,
+      `render: poststart-lab:scenarios: "quote-postart" is not allowed; allowed: one of quote-poststart,`,
     ],
     [[], "render: usage: npm run render -- --scenario <name> | --stack <name>"],
   ];

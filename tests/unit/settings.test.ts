@@ -1,10 +1,11 @@
-// Stack config: Pulumi.yaml declares the keys parseSettings knows, with defaults only for the program's own settings
-// (the components hold the rest), and clear errors for bad values.
+// Stack config: Pulumi.yaml declares the keys parseSettings knows, each with a default (the Pulumi CLI requires one):
+// the program's own, or the component's (proven by rendering), and clear errors for bad values.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { PROJECT, parseSettings, SCENARIO_NAMES } from "../../stacks/settings";
+import { runOffline } from "../../tools/offline";
 
 const root = path.join(__dirname, "..", "..");
 const project = YAML.parse(readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
@@ -23,7 +24,7 @@ describe("the config schema", () => {
     const listed = /; allowed: (.*), or pulumi:<key>/.exec(message)?.[1];
     return listed?.split(", ").map((k) => k.replace(`${PROJECT}:`, ""));
   };
-  /** The settings the program owns: the only ones with a default of their own in the program and in Pulumi.yaml. */
+  /** The settings the program owns; the others are the components' to default. */
   const OWN = ["scenarios", "namespace", "cluster", "adoptExisting", "forceDeleteStuckPods"];
 
   it("Pulumi.yaml declares exactly the keys parseSettings knows", () => {
@@ -32,23 +33,19 @@ describe("the config schema", () => {
     for (const k of Object.keys(project.config)) expect(() => parseSettings({ [k]: undefined })).not.toThrow();
   });
 
-  it("Pulumi.yaml has defaults only for the program's own settings, the same as the program's", () => {
-    const defaults = Object.fromEntries(
-      Object.entries(project.config)
-        .filter(([, v]: [string, any]) => v.default !== undefined)
-        .map(([k, v]: [string, any]) => [k, v.default]),
-    );
-    expect(Object.keys(defaults).sort()).toEqual([...OWN].sort());
+  it("Pulumi.yaml's defaults of the program's own settings are the program's", () => {
     const empty = parseSettings({});
-    expect(defaults).toEqual(Object.fromEntries(OWN.map((k) => [k, empty[k as keyof typeof empty]])));
-    // What the program alone owns is not a component's to default: a stack may still set it, as before.
-    expect(parseSettings(defaults)).toEqual(empty);
+    for (const k of OWN) expect(project.config[k].default, k).toEqual(empty[k as keyof typeof empty]);
   });
 
-  it("the slow hook's default is the component's: neither Pulumi.yaml nor its description states one", () => {
-    const slow = project.config.slowHookDelaySeconds;
-    expect(slow.default).toBeUndefined();
-    expect(slow.description).not.toMatch(/\b60\b/);
+  it("Pulumi.yaml's defaults of the components' settings are the components' own: the same objects as unset", async () => {
+    const scenarios = [...SCENARIO_NAMES];
+    const unset = await runOffline(parseSettings({ scenarios }));
+    for (const k of Object.keys(project.config).filter((k) => !OWN.includes(k))) {
+      expect(project.config[k].default, `${k} has a default (the Pulumi CLI requires one)`).toBeDefined();
+      const set = await runOffline(parseSettings({ scenarios, [k]: project.config[k].default }));
+      expect(set.resources, k).toEqual(unset.resources);
+    }
   });
 
   it("the dev stack deploys quote-poststart to kind", () => {
