@@ -7,16 +7,26 @@
 set -euo pipefail
 where=${1:?usage: tools/first-run-plan.sh lab|cluster [LAB_DIR]}
 lab=${2:-.lab}
-FIGURES=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lab/first-run.tsv
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+FIGURES=$REPO/lab/first-run.tsv
+
+# built BINARY PINNED-VERSION VERSION-ARGS...: the binary is there and says the version its go.mod pins
+# (a lab of an older checkout has binaries of another version: they are built again).
+built() {
+  local bin=$1 pinned=$2; shift 2
+  [[ -x $bin ]] && [[ $("$bin" "$@" 2>/dev/null) == *"$pinned"* ]]
+}
+k8s=$(sed -n 's/^require k8s.io\/kubernetes \(v[^ ]*\)$/\1/p' "$REPO/lab/kubernetes/go.mod")
+cli=$(sed -n 's/^[[:space:]]*github.com\/pulumi\/pulumi\/pkg\/v3 \(v[^ ]*\).*/\1/p' "$REPO/toolchain/go.mod" | head -n 1)
 
 todo=()
 if [[ $where == lab ]]; then
   echo "start: the lab runs as root: it installs the Debian packages it lacks (apt-get), mounts under .lab/, adds the bridge lab0, iptables rules and sysctls, and starts etcd, the control plane, containerd and a kubelet; npm run lab:down undoes all of it but the builds in .lab/"
-  [[ -x $lab/bin/kube-apiserver ]] || todo+=(kube-apiserver)
+  built "$lab/bin/kube-apiserver" "$k8s" --version || todo+=(kube-apiserver)
   [[ -x $lab/bin/coredns ]] || todo+=(coredns)
   [[ -s $lab/images/quote-mirror.tar ]] || todo+=(images)
 fi
-command -v pulumi >/dev/null || [[ -x $lab/bin/pulumi ]] || todo+=(pulumi)
+command -v pulumi >/dev/null || built "$lab/bin/pulumi" "$cli" version || todo+=(pulumi)
 command -v pulumi-language-nodejs >/dev/null || [[ -x $lab/bin/pulumi-language-nodejs-host ]] || todo+=(pulumi-language-nodejs-host)
 command -v pulumi-resource-kubernetes >/dev/null || [[ -x $lab/plugins/pulumi-resource-kubernetes ]] || todo+=(pulumi-resource-kubernetes)
 
