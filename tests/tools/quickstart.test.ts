@@ -66,13 +66,24 @@ describe("npm start's plan (tools/first-run-plan.sh)", () => {
   });
 
   it("leaves out what is built, and for a cluster of the user's the lab's steps, with the tools' figures alone", async () => {
-    for (const file of ["bin/kube-apiserver", "bin/pulumi", "plugins/pulumi-resource-kubernetes"]) {
+    // Binaries that say the versions the go.mod files pin; a kube-apiserver of another version is built again.
+    const pin = (file: string, pattern: RegExp) => pattern.exec(readFileSync(path.join(ROOT, file), "utf8"))![1]!;
+    const k8s = pin("lab/kubernetes/go.mod", /^require k8s\.io\/kubernetes (v\S+)$/m);
+    const cli = pin("toolchain/go.mod", /github\.com\/pulumi\/pulumi\/pkg\/v3 (v\S+)/);
+    const binary = (file: string, says: string) => {
       mkdirSync(path.dirname(path.join(lab, file)), { recursive: true });
-      writeFileSync(path.join(lab, file), "", { mode: 0o755 });
-    }
+      writeFileSync(path.join(lab, file), `#!/bin/sh\necho '${says}'\n`, { mode: 0o755 });
+    };
+    binary("bin/kube-apiserver", `Kubernetes ${k8s}`);
+    binary("bin/pulumi", cli);
+    binary("plugins/pulumi-resource-kubernetes", "");
     const left = figures.filter((f) => ["coredns", "images", "pulumi-language-nodejs-host"].includes(f.step));
     const r = await run("bash", ["tools/first-run-plan.sh", "lab", lab], { env });
     expect(r.stdout).toContain(`start: about ${minutes(wait(left))} min in all`);
+    binary("bin/kube-apiserver", "Kubernetes v1.34.4");
+    const older = await run("bash", ["tools/first-run-plan.sh", "lab", lab], { env });
+    const kubernetes = figures.find((f) => f.step === "kube-apiserver")!;
+    expect(older.stdout).toContain(`start:   ${kubernetes.what}: about`);
     expect(r.stdout).not.toContain("Kubernetes 1.34");
     const own = await run("bash", ["tools/first-run-plan.sh", "cluster", lab], { env });
     const host = figures.find((f) => f.step === "pulumi-language-nodejs-host")!;
