@@ -799,6 +799,8 @@ export class KubeClient {
       "Sec-WebSocket-Version": "13",
       "Sec-WebSocket-Key": randomBytes(16).toString("base64"),
       "Sec-WebSocket-Protocol": "v4.channel.k8s.io",
+      // the answer is a WebSocket, not JSON: the API server refuses the exec with 406 to a JSON-only Accept
+      Accept: "*/*",
     };
     const cap = this.limits.execOutputBytes;
     return new Promise<string>((resolve, reject) => {

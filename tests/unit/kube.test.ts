@@ -972,6 +972,8 @@ describe("exec: a WebSocket of v4.channel.k8s.io", () => {
       "/api/v1/namespaces/ns/pods/pod/exec?container=box&stdout=true&stderr=true&command=cat&command=%2Fetc%2Fhostname",
     );
     expect([req.headers.upgrade, req.headers["sec-websocket-protocol"]]).toEqual(["websocket", "v4.channel.k8s.io"]);
+    // A JSON-only Accept gets 406 from a real API server: the answer is a WebSocket.
+    expect(req.headers.accept).toBe("*/*");
     expect(req.headers.authorization).toBe("Bearer exec-token");
     expect(req.headers["impersonate-user"]).toBe("jane");
     expect(req.headersDistinct["impersonate-group"]).toEqual(["g1", "g2"]);
