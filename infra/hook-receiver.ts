@@ -154,10 +154,11 @@ export class HookReceiver extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const tlsSecret =
+    const tls =
       scheme === "HTTPS"
         ? this.certificate(serviceName, namespace, checked.clusterIP, args.installCertManager ?? true)
         : undefined;
+    const tlsSecret = tls?.secretName;
 
     const podSpec = {
       // Ours, not the book's: least privilege. It needs no API access, root, or more than a little CPU and memory.
@@ -185,16 +186,16 @@ export class HookReceiver extends pulumi.ComponentResource {
         },
       ],
       volumes: [
-        { name: "config", configMap: { name: config.metadata.name } },
+        { name: "config", configMap: { name: `${serviceName}-nginx` } },
         { name: "tmp", emptyDir: {} },
         ...(tlsSecret ? [{ name: "tls", secret: { secretName: tlsSecret } }] : []),
       ],
     };
     // A label per version of the pod template: pulumi up waits on this version's pods only, not on
     // the previous version's, which a rollout keeps (perhaps failing) until the new ones are ready.
-    const template = pulumi
-      .output(podSpec)
-      .apply((spec) => createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 12));
+    // The spec names its ConfigMap and Secret as plain values (the objects are dependencies): a refused
+    // update then fails the registrations, not the serialization of this spec.
+    const template = createHash("sha256").update(JSON.stringify(podSpec)).digest("hex").slice(0, 12);
 
     const deployment = new k8s.apps.v1.Deployment(
       serviceName,
@@ -208,7 +209,7 @@ export class HookReceiver extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this },
+      { parent: this, dependsOn: [config, ...(tls?.resources ?? [])] },
     );
     new k8s.core.v1.Service(
       serviceName,
@@ -258,14 +259,14 @@ export class HookReceiver extends pulumi.ComponentResource {
 
   /**
    * cert-manager, a self-signed issuer and a certificate for the Service's names and ClusterIP; returns the Secret's
-   * name.
+   * name and the certificate the receiver's pods wait for.
    */
   private certificate(
     serviceName: string,
     namespace: string | undefined,
     clusterIP: string,
     installCertManager: boolean,
-  ): pulumi.Output<string> {
+  ): { secretName: string; resources: pulumi.Resource[] } {
     const certManager = installCertManager
       ? [
           new certmanager.CertManager(
@@ -297,11 +298,11 @@ export class HookReceiver extends pulumi.ComponentResource {
           secretName,
           dnsNames,
           ipAddresses: [clusterIP],
-          issuerRef: { name: issuer.metadata.name, kind: "Issuer" },
+          issuerRef: { name: `${serviceName}-selfsigned`, kind: "Issuer" },
         },
       },
-      { parent: this },
+      { parent: this, dependsOn: [issuer] },
     );
-    return pulumi.output(certificate.metadata.name).apply(() => secretName);
+    return { secretName, resources: [certificate] };
   }
 }

@@ -208,7 +208,8 @@ cmd_restart() {
   [[ -f $KUBECONFIG_FILE ]] || die "restart: the lab is not up"
   if $if_stopped; then alive "$name" && return 0; else stop "$name"; fi
   sleep "$down"
-  if [[ $name == kube-apiserver ]]; then start_apiserver; else start_kubelet; fi
+  # the kubelet's config is rendered again, from the same values `up` used
+  if [[ $name == kube-apiserver ]]; then start_apiserver; else choose_snapshotter; start_kubelet; fi
 }
 
 # One lab.sh at a time: a second `up` waits, then finds the lab running. The

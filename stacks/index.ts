@@ -27,9 +27,10 @@ async function main() {
   try {
     for (const note of await checkPlanned(cluster, planned, owner, settings.adoptExisting)) pulumi.log.info(note);
   } catch (e) {
-    // The registrations waiting for the checks end with the same error.
-    refuse(userError(e));
-    throw userError(e);
+    // The registrations waiting for the checks end with the same error object, which the runtime reports once.
+    const error = userError(e);
+    refuse(error);
+    throw error;
   }
   open([]);
   return outputs;

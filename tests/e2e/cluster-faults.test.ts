@@ -3,7 +3,7 @@
 // once. Each fault is undone whatever happens (`finally`), and `up` must end as the cluster really is.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labValues } from "../../tools/stack-file";
-import { ensureLab, kubectl, pulumi, run, runAsync, startPulumi } from "./lab";
+import { ensureLab, kubectl, pulumi, run, runAsync, type Started, startPulumi } from "./lab";
 
 const MINUTES = 60_000;
 const NAMESPACE = "kia-cluster-faults";
@@ -13,7 +13,18 @@ const APISERVER_PORT = 6443;
 const DROP = ["INPUT", "-i", "lo", "-p", "tcp", "--dport", String(APISERVER_PORT), "-j", "DROP"];
 /** What the progress line says while the cluster does not answer. */
 const UNREACHABLE = /cannot reach the cluster|does not answer/;
-const HOOK_RUNNING = /post-start hook running for \d+ s/;
+/** What the progress says while the hook runs: the hook's time once its `Started` event is seen, else the container's. */
+const HOOK_RUNNING = /(post-start hook running|container creating) for \d+ s/;
+
+/** `up` ended: cancelled as Ctrl-C would if it still runs, so that its lock goes with it. */
+async function ended(up: Started): Promise<void> {
+  try {
+    process.kill(-up.pid, "SIGINT");
+  } catch {
+    // it had ended
+  }
+  await up.exited;
+}
 
 /** The lab with every part running again: `restart` of a stopped part, else the whole lab (`up` heals a partial lab). */
 function heal(): void {
@@ -30,9 +41,12 @@ beforeAll(() => {
 
 afterAll(() => {
   heal();
-  kubectl("delete", "pods", "--all", "-n", NAMESPACE, "--grace-period=0", "--force", "--ignore-not-found");
+  for (const namespace of [NAMESPACE, `${NAMESPACE}-b`])
+    kubectl("delete", "pods", "--all", "-n", namespace, "--grace-period=0", "--force", "--ignore-not-found");
   pulumi("destroy", "dev", LAB);
-  kubectl("delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait", "--timeout=120s");
+  pulumi("destroy", "lab", { ...LAB, namespace: `${NAMESPACE}-b` });
+  for (const namespace of [NAMESPACE, `${NAMESPACE}-b`])
+    kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait", "--timeout=120s");
 }, 15 * MINUTES);
 
 describe("pulumi up keeps its promise when the cluster misbehaves while it waits", () => {
@@ -52,6 +66,7 @@ describe("pulumi up keeps its promise when the cluster misbehaves while it waits
         expect(done.status, done.output).toBe(0);
         expect(done.output).toMatch(/state *: "Running; nginx running/);
       } finally {
+        await ended(up);
         heal();
       }
     },
@@ -76,6 +91,7 @@ describe("pulumi up keeps its promise when the cluster misbehaves while it waits
         expect(done.status, done.output).toBe(0);
         expect(done.output).toMatch(/state *: "Running; nginx running/);
       } finally {
+        await ended(up);
         heal();
       }
     },
@@ -102,6 +118,7 @@ describe("pulumi up keeps its promise when the cluster misbehaves while it waits
           expect(done.output).toMatch(/quote-poststart-slow: /);
         }
       } finally {
+        await ended(up);
         heal();
       }
     },

@@ -108,6 +108,15 @@ it(
     expect(destroy.status, destroy.output).toBe(0);
     const gone = kubectl("get", "pod", "quote-poststart", "quote-poststart-fail", "--ignore-not-found", "-o", "name");
     expect(gone.output).toBe("");
+
+    // A refusal, through the CLI's own host, is printed once (one diagnostic, in its row and in the summary).
+    kubectl("run", "quote-poststart", "--image=lab.local/nginx-fortune:1", "--image-pull-policy=Never");
+    const refused = pulumi("preview");
+    kubectl("delete", "pod", "quote-poststart", "--grace-period=0", "--force", "--ignore-not-found");
+    expect(refused.status, refused.output).not.toBe(0);
+    const message = `Pod "quote-poststart" in namespace "default" already exists and was not created by this stack`;
+    const summary = refused.output.slice(refused.output.lastIndexOf("\nDiagnostics:"));
+    expect(summary.split(message).length - 1, refused.output).toBe(1);
   },
   20 * MINUTES,
 );

