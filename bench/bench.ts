@@ -7,15 +7,16 @@
 //   3. `pulumi preview` of the dev stack vs. one raw Pod (bench/raw-pod) vs. `kubectl apply --dry-run=server`
 //   4. time to quote on the lab: `pulumi up` vs. `kubectl apply`, then GET /quote (needs a Ready node)
 //   5. program start under the real CLI (bench/start-probe.js, through NODE_OPTIONS)
+//   6. (only with --only 6) 3 to 5 with the toolchain's CLI beside the one before it, in alternating pairs
 // 3 to 5 use the toolchain in .lab/bin and the lab cluster (started if it is not running).
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import YAML from "yaml";
 import { render } from "../tools/manifests";
 import { configKey, labValues, rawConfig } from "../tools/stack-file";
-import { devConfig, ensureLab, envs, KUBECTL, OUT, PULUMI, preview, RAW_DIR } from "./cli";
+import { BASELINE_PULUMI, devConfig, ensureLab, envs, KUBECTL, OUT, PULUMI, preview, RAW_DIR } from "./cli";
 import {
   alternate,
   check,
@@ -320,14 +321,13 @@ function quoteSample(
  * `pulumi up` or `destroy` of the dev stack with the lab's values, as tools/pulumi.sh runs them (a pod that never gets
  * ready ends the row).
  */
-function labDev(env: NodeJS.ProcessEnv) {
+function labDev(env: NodeJS.ProcessEnv, cli = PULUMI) {
   const config = devConfig("Pulumi.dev.lab.yaml", { cluster: "lab", ...labValues() });
   return (command: string) =>
-    check(
-      PULUMI,
-      [command, "--yes", "--non-interactive", "--skip-preview", "--stack", "dev", "--config-file", config],
-      { env, timeoutMs: 240_000 },
-    );
+    check(cli, [command, "--yes", "--non-interactive", "--skip-preview", "--stack", "dev", "--config-file", config], {
+      env,
+      timeoutMs: 240_000,
+    });
 }
 
 async function timeToQuote(runs: number): Promise<void> {
@@ -490,12 +490,70 @@ async function programStart(runs: number): Promise<void> {
 
 // ---------------------------------------------------------------- main
 
+// ---------------------------------------------------------------- 6. the CLI beside the one before
+
+/** Preview (with the program's start, by the probe of 5) and time to quote, this CLI and the one before alternated. */
+async function cliBeside(runs: number): Promise<void> {
+  if (!existsSync(BASELINE_PULUMI)) {
+    rows.push({ bench: "6", what: "the CLI beside the one before", note: `skipped: no ${BASELINE_PULUMI}` });
+    return;
+  }
+  const before = firstLine(BASELINE_PULUMI, ["version"]);
+  await ensureLab();
+  const config = devConfig("Pulumi.dev.yaml", { cluster: "lab" });
+  const probeOut = path.join(OUT, "start-probe.json");
+  const env = {
+    ...envs().dev,
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${path.join(ROOT, "bench", "start-probe.js")}`.trim(),
+    BENCH_START_PROBE_OUT: probeOut,
+  };
+  const starts = new Map<string, number[]>([
+    [PULUMI, []],
+    [BASELINE_PULUMI, []],
+  ]);
+  const previewWith = (cli: string) => async () => {
+    log(`6. preview with ${cli === PULUMI ? "the toolchain's CLI" : before}`);
+    rmSync(probeOut, { force: true });
+    const cliStart = performance.timeOrigin + performance.now();
+    const r = await preview(env, ROOT, config, cli);
+    const m = JSON.parse(readFileSync(probeOut, "utf8")) as { timeOrigin: number; indexDone: number };
+    starts.get(cli)!.push(m.timeOrigin + m.indexDone - cliStart);
+    return r.ms;
+  };
+  await previewWith(PULUMI)(); // warm-up, not counted
+  starts.get(PULUMI)!.length = 0;
+  const shown = await alternate(runs, previewWith(PULUMI), previewWith(BASELINE_PULUMI));
+  const startNew = stats(starts.get(PULUMI)!);
+  const startOld = stats(starts.get(BASELINE_PULUMI)!);
+  const quote = (cli: string) => {
+    const pulumi = labDev(envs().dev, cli);
+    return quoteSample(
+      `6. time to quote with ${cli === PULUMI ? "the toolchain's CLI" : before}`,
+      () => pulumi("up"),
+      () => pulumi("destroy"),
+    );
+  };
+  const blocked = await quoteBlocked();
+  const quoted = blocked ? undefined : await alternate(runs, quote(PULUMI), quote(BASELINE_PULUMI));
+  const now = firstLine(PULUMI, ["version"]);
+  const pair = (what: string, a: Stats, b: Stats, ratio?: Stats) => {
+    rows.push({ bench: "6", what: `${what}, ${now}`, unit: "ms", stats: a });
+    rows.push({ bench: "6", what: `${what}, ${before}`, unit: "ms", stats: b });
+    if (ratio) rows.push({ bench: "6", what: `  ratio ${now} / ${before} (per pair)`, unit: "x", stats: ratio });
+  };
+  pair("preview, dev stack", shown.a, shown.b, shown.ratio);
+  pair("CLI start -> program evaluated", startNew, startOld);
+  if (quoted) pair("pulumi up -> first GET /quote", quoted.a, quoted.b, quoted.ratio);
+  else rows.push({ bench: "6", what: "time to quote", note: `skipped: ${blocked}` });
+}
+
 const BENCHES: Record<string, [string, (runs: number) => Promise<void>]> = {
   "1": ["program evaluation (mocked)", programEval],
   "2": ["unit suite", unitSuite],
   "3": ["preview overhead", previewOverhead],
   "4": ["time to quote", timeToQuote],
   "5": ["program start", programStart],
+  "6": ["the CLI beside the one before", cliBeside],
 };
 
 function machine() {
@@ -513,7 +571,7 @@ function machine() {
 
 async function main() {
   const { values } = parseArgs({
-    options: { runs: { type: "string", default: "5" }, only: { type: "string", default: "1,2,3,4,5,6" } },
+    options: { runs: { type: "string", default: "5" }, only: { type: "string", default: "1,2,3,4,5" } },
   });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs: a whole number >= 1");

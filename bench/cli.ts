@@ -32,12 +32,14 @@ export function devConfig(file: string, sets: Record<string, unknown>): string {
   return to;
 }
 
-export const preview = (env: NodeJS.ProcessEnv, cwd: string, configFile?: string) =>
-  check(
-    PULUMI,
-    ["preview", "--non-interactive", "--stack", "dev", ...(configFile ? ["--config-file", configFile] : [])],
-    { env, cwd },
-  );
+/** The CLI before the toolchain's, kept aside by the toolchain's upgrade (bench 6 runs beside it, if it is there). */
+export const BASELINE_PULUMI = path.join(LAB, "build", "pulumi-3.274.1");
+
+export const preview = (env: NodeJS.ProcessEnv, cwd: string, configFile?: string, cli = PULUMI) =>
+  check(cli, ["preview", "--non-interactive", "--stack", "dev", ...(configFile ? ["--config-file", configFile] : [])], {
+    env,
+    cwd,
+  });
 
 let labReady = false;
 export async function ensureLab(): Promise<void> {
