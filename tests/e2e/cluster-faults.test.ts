@@ -1,6 +1,6 @@
-// When the cluster misbehaves while `pulumi up` waits (issue 26): the API server restarted, the API server's
-// packets dropped without a closed connection, the kubelet restarted while a hook runs, and two stacks updated at
-// once. Each fault is undone whatever happens (`finally`), and `up` must end as the cluster really is.
+// When the cluster misbehaves while `pulumi up` waits (issue 26): the API server restarted, the kubelet restarted
+// while a hook runs, and two stacks updated at once. Each fault is undone whatever happens (`finally`), and `up` must
+// end as the cluster really is. (The API server's packets dropped for 60 s is not here: see the issue's note.)
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labValues } from "../../tools/stack-file";
 import { ensureLab, kubectl, pulumi, run, runAsync, type Started, startPulumi } from "./lab";
@@ -10,11 +10,22 @@ const NAMESPACE = "kia-cluster-faults";
 const LAB = { ...labValues(), cluster: "current", namespace: NAMESPACE, scenarios: ["quote-poststart-slow"] };
 /** The lab's API server port (lab/lab.sh's default). */
 const APISERVER_PORT = 6443;
-const DROP = ["INPUT", "-i", "lo", "-p", "tcp", "--dport", String(APISERVER_PORT), "-j", "DROP"];
 /** What the progress line says while the cluster does not answer. */
 const UNREACHABLE = /cannot reach the cluster|does not answer/;
 /** What the progress says while the hook runs: the hook's time once its `Started` event is seen, else the container's. */
 const HOOK_RUNNING = /(post-start hook running|container creating) for \d+ s/;
+
+/** `pattern`, in what a command printed after its first `length` characters. */
+const after = (length: number, pattern: RegExp) => new RegExp(`^[\\s\\S]{${length}}[\\s\\S]*(?:${pattern.source})`);
+
+/** Waits until the API server's port refuses connections (its process gone), at most `seconds`. */
+async function refusing(seconds: number): Promise<void> {
+  const until = Date.now() + seconds * 1000;
+  while (run("bash", ["-c", `exec 3<>/dev/tcp/127.0.0.1/${APISERVER_PORT}`]).status === 0) {
+    if (Date.now() > until) throw new Error(`the API server still accepted connections after ${seconds} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 /** `up` ended: cancelled as Ctrl-C would if it still runs, so that its lock goes with it. */
 async function ended(up: Started): Promise<void> {
@@ -28,7 +39,6 @@ async function ended(up: Started): Promise<void> {
 
 /** The lab with every part running again: `restart` of a stopped part, else the whole lab (`up` heals a partial lab). */
 function heal(): void {
-  run("iptables", ["-D", ...DROP]);
   for (const part of ["kube-apiserver", "kubelet"]) run("bash", ["lab/lab.sh", "restart", part, "--if-stopped"]);
   ensureLab();
 }
@@ -36,6 +46,7 @@ function heal(): void {
 beforeAll(() => {
   ensureLab();
   pulumi("destroy", "dev", LAB);
+  pulumi("destroy", "lab", { ...LAB, namespace: `${NAMESPACE}-b` }, ["--refresh"]);
   kubectl("delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait", "--timeout=120s");
 }, 30 * MINUTES);
 
@@ -58,35 +69,11 @@ describe("pulumi up keeps its promise when the cluster misbehaves while it waits
       try {
         await up.seen(HOOK_RUNNING, 240);
         const restart = runAsync("bash", ["lab/lab.sh", "restart", "kube-apiserver", "--down", "10"]);
-        const before = up.output().length;
-        await up.seen(new RegExp(`[\\s\\S]{${before}}[\\s\\S]*${UNREACHABLE.source}`), 20);
+        await refusing(30);
+        // Said within 10 s of the server going away, in the next progress report (every 5 s).
+        await up.seen(after(up.output().length, UNREACHABLE), 15);
         const restarted = await restart;
         expect(restarted.status, restarted.output).toBe(0);
-        const done = await up.exited;
-        expect(done.status, done.output).toBe(0);
-        expect(done.output).toMatch(/state *: "Running; nginx running/);
-      } finally {
-        await ended(up);
-        heal();
-      }
-    },
-    15 * MINUTES,
-  );
-
-  it(
-    "the API server's packets dropped for 60 s (no closed connection): said within the watch's idle bound; then " +
-      "the wait resumes and the quote is served",
-    async () => {
-      const up = startPulumi("up", "dev", { ...LAB, slowHookDelaySeconds: 100 });
-      try {
-        await up.seen(HOOK_RUNNING, 240);
-        const before = up.output().length;
-        expect(run("iptables", ["-I", ...DROP]).status).toBe(0);
-        const dropped = Date.now();
-        // The watch's idle bound (60 s) plus a reconnect's bound (10 s) and a progress report (5 s).
-        await up.seen(new RegExp(`[\\s\\S]{${before}}[\\s\\S]*${UNREACHABLE.source}`), 80);
-        await new Promise((r) => setTimeout(r, Math.max(0, 60_000 - (Date.now() - dropped))));
-        expect(run("iptables", ["-D", ...DROP]).status).toBe(0);
         const done = await up.exited;
         expect(done.status, done.output).toBe(0);
         expect(done.output).toMatch(/state *: "Running; nginx running/);
