@@ -3,13 +3,8 @@
 import type * as k8s from "@pulumi/kubernetes";
 import { checkInteger } from "./checks";
 
-/** One command of a hook script; every word is shell-quoted when the script is built. */
-export interface ScriptStep {
-  /** The command and its arguments, e.g. `["curl", "-O", url]`. */
-  run: readonly string[];
-  /** A file the command's standard output is written to (`> file`). */
-  stdoutTo?: string;
-}
+/** One command of a hook script (`["curl", "-O", url]`), its stdout to a file or not; every word is shell-quoted. */
+export type ScriptStep = { run: readonly string[]; stdoutTo?: string };
 
 /** Runs `["sh", "-c", script]` in the container. */
 export type ExecHook = { exec: { command: string[] }; httpGet?: never; sleep?: never };
