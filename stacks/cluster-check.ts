@@ -91,7 +91,7 @@ export async function checkPlanned(cluster: ClusterReader, planned: PlannedObjec
 const useAnother = `set ${PROJECT}:namespace to a namespace you may use`;
 const askAdmin = (ns: string) => `ask the cluster's administrator to create ${ns} and give you the admin role in it`;
 /** The object as it is now, or undefined when it does not exist; one the user may not read stops with the way out. */
-async function readPlanned(cluster: ClusterReader, o: PlannedObject): Promise<any | undefined> {
+async function readPlanned(cluster: ClusterReader, o: PlannedObject) {
   const answer = await get(cluster, objectPath(o, cluster.defaultNamespace));
   if (answer.status === 403) {
     const namespace = JSON.stringify(o.namespace ?? cluster.defaultNamespace);
@@ -162,7 +162,7 @@ async function checkClusterIP(cluster: ClusterReader, service: PlannedObject, ne
   const list = await cluster.request("GET", "/api/v1/services");
   if (list.status === 403) unchecked.push(["free", "list the cluster's Services"]);
   else if (list.status !== 200) throw new Error(`listing the cluster's Services: ${statusMessage(list)}`);
-  const holder = list.status === 200 && (list.body.items as any[]).find((s) => holds(s, ip))?.metadata;
+  const holder = list.status === 200 && list.body.items.find((s: unknown) => holds(s, ip))?.metadata;
   if (holder) {
     const taken = `it is the ClusterIP of the Service ${holder.namespace}/${holder.name}`;
     throw new Error(`${setting} is not allowed: ${taken}; choose a free address in the cluster's service range`);

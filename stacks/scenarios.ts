@@ -5,8 +5,9 @@ import { FailingHookPod, HookReceiver, HttpGetHookPod, QuotePostStartPod, SlowHo
 
 /** Which kubeconfig context the stack deploys to. */
 export const CLUSTER_CONTEXTS = { current: undefined, kind: "kind-kind", minikube: "minikube", lab: "lab" } as const;
-/** The namespace a pod lands in when it names none; the stack then creates no namespace. */
+/** Where a pod that names no namespace lands: for it the pods name none, as in the book, and the stack creates none. */
 export const DEFAULT_NAMESPACE = "default";
+export const podNamespace = (s: Settings) => (s.namespace === DEFAULT_NAMESPACE ? undefined : s.namespace);
 
 /** The stack's validated settings (settings.ts); a component setting left unset stays undefined: its default. */
 export interface Settings {
@@ -26,8 +27,6 @@ export interface Settings {
   waitMarginSeconds?: number;
 }
 
-/** The namespace the scenario pods name: none for the default one, as in the book. */
-export const podNamespace = (s: Settings) => (s.namespace === DEFAULT_NAMESPACE ? undefined : s.namespace);
 export type ScenarioComponent = QuotePostStartPod | SlowHookPod | FailingHookPod | HttpGetHookPod;
 
 /**
