@@ -29,14 +29,13 @@ export interface PlannedObject {
   clusterIP?: string; // a Service's fixed ClusterIP
   manifest?: object; // a Pod as it will be created, if all of it is known before registration: the dry run's body
 }
-
 /** GET `path`: 403 and 404 are the caller's to handle; any other failure stops with the server's message. */
 async function get(cluster: ClusterReader, path: string) {
   const answer = await cluster.request("GET", path);
   if (answer.status < 300 || answer.status === 403 || answer.status === 404) return answer;
   throw new Error(`GET ${path}: ${statusMessage(answer)}`);
 }
-/** A create of `body` in the collection `path` that the API server only checks, admission included. */
+/** A create in the collection `path` that the API server only checks (admission included). */
 const dryRun = (cluster: ClusterReader, path: string, body: object) =>
   cluster.request("POST", `${path}?dryRun=All`, body);
 
@@ -52,7 +51,6 @@ export function objectPath(o: PlannedObject, defaultNamespace: string): string {
   const api = o.apiVersion.includes("/") ? "apis" : "api";
   return `/${api}/${o.apiVersion}${where}/${o.kind.toLowerCase()}s/${encodeURIComponent(o.name)}`;
 }
-
 /**
  * Throws, naming the object and the way out, if the user may not use the namespace, an object exists that the stack did
  * not create (unless `adopt`), the API server's dry run refuses a planned namespace or pod, or the fixed ClusterIP is
@@ -103,7 +101,7 @@ async function readPlanned(cluster: ClusterReader, o: PlannedObject) {
   }
   return answer.status === 404 ? undefined : answer.body;
 }
-
+/** A namespace the stack would create: the user must be allowed to, else someone who is must make it. */
 async function checkNamespaceCreate(cluster: ClusterReader, name: string) {
   const namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name } };
   const answer = await dryRun(cluster, "/api/v1/namespaces", namespace);
@@ -116,7 +114,6 @@ async function checkNamespaceCreate(cluster: ClusterReader, name: string) {
       `${useAnother}, or ${askAdmin(JSON.stringify(name))}`,
   );
 }
-
 /** "violates PodSecurity "baseline:latest": probe or lifecycle host (...)": the level and what it refuses. */
 const POD_SECURITY = /violates PodSecurity "([^"]+)": (.*)$/s;
 /** Each pod in a dry run (PodSecurity among its admission checks): one error lists all refused; 409: it exists. */
@@ -152,7 +149,6 @@ async function checkPods(cluster: ClusterReader, planned: PlannedObject[]) {
       `needs: docs/restricted-clusters.md), or leave them out of ${PROJECT}:scenarios`,
   );
 }
-
 const holds = (service: any, ip?: string) => service?.spec?.clusterIP === ip || service?.spec?.clusterIPs?.includes(ip);
 /** The fixed ClusterIP must be free and in the service range; the note returned says what this user may not check. */
 async function checkClusterIP(cluster: ClusterReader, service: PlannedObject, newNamespace?: string) {
@@ -184,14 +180,12 @@ async function checkClusterIP(cluster: ClusterReader, service: PlannedObject, ne
       `${service.name}, and reports there if it is not`,
   ];
 }
-
 /** Why the server refused an object: its field errors (the probe's own generated name left out), else its message. */
 function refusal(answer: ApiAnswer): string {
   const causes = (answer.body?.details?.causes ?? []) as { field?: string; message?: string }[];
   if (causes.length === 0) return statusMessage(answer);
   return causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join("; ");
 }
-
 /** A stack transformation: records each Kubernetes object of the program in `planned` and marks it as the stack's. */
 export function ownAndRecord(owner: string, planned: PlannedObject[]): pulumi.ResourceTransformation {
   return ({ type, props, opts }) => {
@@ -204,7 +198,6 @@ export function ownAndRecord(owner: string, planned: PlannedObject[]): pulumi.Re
     return { props: owned, opts };
   };
 }
-
 /** Whether `value` is plain data, with no Output or promise in it that only a registration resolves. */
 function isPlain(value: unknown): boolean {
   if (value === null || typeof value !== "object") return typeof value !== "function";

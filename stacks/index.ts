@@ -13,7 +13,6 @@ function fail(e: unknown): never {
   if (pulumi.RunError.isInstance(e) || pulumi.ResourceError.isInstance(e)) throw e;
   throw new pulumi.RunError(e instanceof Error ? e.message : String(e));
 }
-
 async function main() {
   const settings = parseSettings(pulumi.runtime.allConfig());
   // The provider plugin starts (in its own process) while this one reads the cluster.
@@ -34,5 +33,4 @@ async function main() {
   for (const note of await notes) pulumi.log.info(note);
   return outputs;
 }
-
 export = main().catch(fail);

@@ -4,6 +4,5 @@ require("node:module").enableCompileCache?.(); // the SDKs' compiled code kept f
 require("@pulumi/pulumi");
 require("@pulumi/kubernetes");
 require("tsx/cjs");
-// tsx turns source maps on, which makes the SDK's stack trace of each promise costly; tsx keeps our line numbers.
-process.setSourceMapsEnabled(false);
+process.setSourceMapsEnabled(false); // tsx keeps line numbers; the maps it turns on make the SDK's promise traces slow
 module.exports = require("./index.ts");

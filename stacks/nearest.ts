@@ -9,7 +9,6 @@ export function editDistance(a: string, b: string): number {
   }
   return previous[b.length];
 }
-
 /** "Did you mean ...?": the candidate closest to `word` (the first of equals). */
 export const nearest = (word: string, candidates: readonly string[]) =>
   candidates.reduce((best, c) => (editDistance(word, c) < editDistance(word, best) ? c : best));

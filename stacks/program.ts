@@ -11,7 +11,6 @@ export interface ClusterFacts {
   checked: pulumi.Input<pulumi.Resource[]>; // the scenarios' resources wait for the checks of what they would touch
   transformations: pulumi.ResourceTransformation[];
 }
-
 export const clusterProvider = (s: Settings) => new k8s.Provider("cluster", { context: CLUSTER_CONTEXTS[s.cluster] });
 
 function outputsOf(c: ScenarioComponent) {
@@ -20,16 +19,14 @@ function outputsOf(c: ScenarioComponent) {
   const hook = "hookUrl" in c && { hookUrl: c.hookUrl, ...(c.receiverAnswer && { receiverAnswer: c.receiverAnswer }) };
   return { podName, namespace, readiness, state, ...quote, ...hook };
 }
-
 /** Deploys the stack's scenarios; returns each scenario's outputs under its name. */
 export function deploy(settings: Settings, cluster?: ClusterFacts) {
   const provider = cluster?.provider ?? clusterProvider(settings);
   const transformations = cluster?.transformations;
   const name = podNamespace(settings);
   const opts = { provider, transformations, dependsOn: cluster?.checked };
-  const created =
-    name && !cluster?.namespaceExists ? [new k8s.core.v1.Namespace(name, { metadata: { name } }, opts)] : [];
-  const dependsOn = created.length ? created : (cluster?.checked ?? []);
+  const create = name && !cluster?.namespaceExists;
+  const dependsOn = create ? [new k8s.core.v1.Namespace(name, { metadata: { name } }, opts)] : (cluster?.checked ?? []);
   // On a cluster `pulumi up` watches the pods; offline (the render, the unit tests) the provider's await stands.
   const deployScenario = scenarioDeployer(settings, { providers: [provider], transformations, dependsOn }, !!cluster);
   return Object.fromEntries(settings.scenarios.map((scenario) => [scenario, outputsOf(deployScenario(scenario))]));

@@ -5,7 +5,7 @@ import { FailingHookPod, HookReceiver, HttpGetHookPod, QuotePostStartPod, SlowHo
 
 /** Which kubeconfig context the stack deploys to. */
 export const CLUSTER_CONTEXTS = { current: undefined, kind: "kind-kind", minikube: "minikube", lab: "lab" } as const;
-/** Where a pod that names no namespace lands: for it the pods name none, as in the book, and the stack creates none. */
+/** The namespace for which the pods name none, as in the book, and the stack creates none. */
 export const DEFAULT_NAMESPACE = "default";
 export const podNamespace = (s: Settings) => (s.namespace === DEFAULT_NAMESPACE ? undefined : s.namespace);
 
@@ -26,13 +26,8 @@ export interface Settings {
   hookOutputFile?: string;
   waitMarginSeconds?: number;
 }
-
 export type ScenarioComponent = QuotePostStartPod | SlowHookPod | FailingHookPod | HttpGetHookPod;
-
-/**
- * What each row makes its component of, with `failFast` on a cluster (offline there is none to watch). A pod has its
- * scenario's name, which the cluster checks name it by; the one receiver is created by the first scenario to need it.
- */
+/** What a row builds from: a pod has its scenario's name (the checks say it); the first in need makes the receiver. */
 function scenarioParts(settings: Settings, opts: pulumi.ComponentResourceOptions, failFast: boolean) {
   const { image, imagePullPolicy, waitMarginSeconds, hookScheme: scheme, hookReceiverClusterIP: clusterIP } = settings;
   const common = { namespace: podNamespace(settings), image, imagePullPolicy, waitMarginSeconds, failFast };
@@ -49,7 +44,6 @@ function scenarioParts(settings: Settings, opts: pulumi.ComponentResourceOptions
     return { name, settings, opts, pod, quote, toReceiver };
   };
 }
-
 /** A row: its component, what the book says you will see, the commands a reader runs to see it. */
 type Row = { deploy(c: Parts): ScenarioComponent; book: string; seeItWith: string[] };
 type Parts = ReturnType<ReturnType<typeof scenarioParts>>;
@@ -103,7 +97,7 @@ export const SCENARIOS = {
 export type Scenario = keyof typeof SCENARIOS;
 export const SCENARIO_NAMES = Object.keys(SCENARIOS) as Scenario[];
 
-/** Deploys scenarios by name, all with `opts`, with `failFast` on a cluster. */
+/** Deploys scenarios by name, all with `opts`, with `failFast` on a cluster (offline there is none to watch). */
 export function scenarioDeployer(settings: Settings, opts: pulumi.ComponentResourceOptions, failFast = false) {
   const partsOf = scenarioParts(settings, opts, failFast);
   return (scenario: Scenario): ScenarioComponent => SCENARIOS[scenario].deploy(partsOf(scenario));

@@ -10,7 +10,6 @@ export { CLUSTER_CONTEXTS, DEFAULT_NAMESPACE, SCENARIO_NAMES, type Scenario, typ
 export const PROJECT = "poststart-lab";
 const key = (name: string) => `${PROJECT}:${name}`;
 const podArg = (args: PodArgs) => checkPodArgs(args, key(""));
-
 /** Config values arrive as strings from the Pulumi CLI and as YAML values from a stack file: accept both. */
 function parsed(value: unknown): unknown {
   try {
@@ -28,7 +27,6 @@ function boolean(k: string, value: unknown): boolean {
   if (typeof b !== "boolean") throw new ArgumentError(k, value, "true, false");
   return b;
 }
-
 /** Each setting: how its value is read and checked, given its key. Unset, the program's own (OWN) take a default. */
 const SETTINGS = {
   scenarios: (k, v = ["quote-poststart"]) => {
