@@ -1,5 +1,4 @@
-// What every scenario pod shares: the book's single nginx container, checked arguments, and what `pulumi up` waits
-// for: readiness, or the state the book predicts for pods that never get ready.
+// What every scenario pod shares: the book's nginx container, checked arguments, and what `pulumi up` waits for.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { checkDnsLabel, checkImage, checkInteger, checkOneOf, PULL_POLICIES } from "./checks";
@@ -47,13 +46,11 @@ const PROVIDER_WAIT_FOR: Partial<Record<Until, string>> = {
   "hook-failed": "jsonpath={.status.containerStatuses[0].state.waiting.reason}=PostStartHookError",
   terminated: "jsonpath={.status.containerStatuses[0].state.terminated}",
 };
-
 /**
- * What the provider waits for: with failFast only for the object to exist (the watch stops at a final failure); else
- * `readiness`. Not `pulumi.com/skipAwait`, which skips waiting for a delete too: a pod of a fixed name would then be
- * created again while the old one still terminates.
+ * What the provider waits for: with failFast the object only (the watch stops at a final failure), else `readiness`.
+ * Not `pulumi.com/skipAwait`: it skips a delete's wait too, so a pod of a fixed name would be created while it goes.
  */
-export function awaitAnnotations(readiness: Readiness, args: PodArgs): Record<string, string> | undefined {
+export function providerAwait(readiness: Readiness, args: PodArgs): Record<string, string> | undefined {
   if (args.failFast) return { "pulumi.com/waitFor": "jsonpath={.metadata.uid}" };
   const waitFor = PROVIDER_WAIT_FOR[readiness.until];
   if (!waitFor) return undefined;
@@ -108,7 +105,7 @@ export function createHookPod(parent: pulumi.Resource, args: PodArgs, spec: Hook
   const pod = new k8s.core.v1.Pod(
     name,
     {
-      metadata: { name, namespace: args.namespace, annotations: awaitAnnotations(readiness, args) },
+      metadata: { name, namespace: args.namespace, annotations: providerAwait(readiness, args) },
       spec: { restartPolicy: spec.restartPolicy, containers: [container] },
     },
     // A pod's hook cannot change in place, and a fixed name cannot exist twice: delete, then create.
@@ -142,7 +139,6 @@ export function watchOf(component: pulumi.Resource, args: { failFast?: boolean }
 
 /** `watch.wait`, its progress in the status column of Pulumi's display, its failure a ResourceError of `component`. */
 export function waitOrFail(watch: PodWatch, target: WaitTarget, component: pulumi.Resource) {
-  // An ephemeral message: the status column of Pulumi's progress display, not a diagnostic kept at the end.
   const progress = (message: string) => void pulumi.log.info(message, component, undefined, true);
   return watch.wait(target, progress).catch((e: Error) => {
     throw new pulumi.ResourceError(e.message, component, true);

@@ -13,6 +13,7 @@ export const SHOWN_MAX = 200;
 const URL_USERINFO = /(:\/\/)([^/?#@\s":]*:)?[^/?#@\s"]*@/g;
 /** What JSON leaves as it is that a terminal would act on: DEL, C1 controls, line separators, bidi overrides. */
 const UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const escaped = (json: string) => json.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
 /** `text` cut after SHOWN_MAX characters, saying how long it was. */
 function cut(text: string, shown: (t: string) => string): string {
@@ -23,8 +24,6 @@ function cut(text: string, shown: (t: string) => string): string {
 export function hidePasswords(text: string): string {
   return text.replace(URL_USERINFO, "$1$2***@");
 }
-
-const escaped = (json: string) => json.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
 /** A value as a message shows it: as JSON (NaN and Infinity as such, not null), escaped, password hidden, cut. */
 export function showValue(value: unknown): string {
@@ -49,7 +48,6 @@ const IMAGE_REFERENCE = new RegExp(
     "(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$",
 );
 const NAME_MAX = 255;
-
 /** Throws unless `image` is a reference the kubelet can pull: `[registry[:port]/]name[:tag][@sha256:<64 hex>]`. */
 export function checkImage(setting: string, image: string): string {
   const name = IMAGE_REFERENCE.exec(image)?.[1]; // without tag and digest
@@ -67,37 +65,29 @@ export const QUOTES_URL_MAX = 8192;
 export const PATH_MAX = 4096;
 /** What `curl -O` saves and `fortune` reads: a URL's last path segment, as written (curl does not decode %XX). */
 const URL_FILE_NAME = /^(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})+$/;
-
-/**
- * The file name `curl -O <url>` saves the quotes under, which `fortune` is given: the URL's last path segment as
- * written. Throws unless the URL is plain http(s) with such a name: no user:password (it would stand in the pod spec),
- * no query or fragment, no characters curl would glob (`[]{}`) or re-encode, no name fortune reads as an option.
- */
+/** The file `curl -O <url>` saves the quotes in, for `fortune`: the URL's last path segment; else an ArgumentError. */
 export function quotesFileName(setting: string, url: string): string {
   const refuse = (allowed: string) => new ArgumentError(setting, url, allowed);
-  if (url.length > QUOTES_URL_MAX) {
+  if (url.length > QUOTES_URL_MAX)
     throw refuse(
       `a URL of at most ${QUOTES_URL_MAX} characters: the hook's sh -c argument holds it three times, shell-quoted, ` +
         `and Linux refuses a single argument over ${ARGUMENT_MAX_BYTES} bytes (MAX_ARG_STRLEN)`,
     );
-  }
   const parts = /^https?:\/\/([^/]+)\/(?:.*\/)?([^/]*)/i.exec(url); // the last group: all after the last '/'
-  if (parts === null || /[^\x21-\x7e]|[?#\\[\]{}]/.test(url) || !URL.canParse(url)) {
+  if (parts === null || /[^\x21-\x7e]|[?#\\[\]{}]/.test(url) || !URL.canParse(url))
     throw refuse(
       "an http:// or https:// URL of a quotes file, in printable ASCII, " +
         "with no query (?), fragment (#), backslash or [ ] { } (curl globs them)",
     );
-  }
   const [, authority, fileName] = parts;
   if (authority.includes("@"))
     throw refuse("a URL without user:password@: the URL stands in the pod spec in plain text");
   if (new URL(url).port === "0") throw refuse("a URL whose port, if it names one, is from 1 to 65535");
-  if (!URL_FILE_NAME.test(fileName) || fileName === "." || fileName === "..") {
+  if (!URL_FILE_NAME.test(fileName) || fileName === "." || fileName === "..")
     throw refuse(
       "a URL whose last path segment names the file: letters, digits, -._~!$&'()*+,;=:@ and well-formed %XX escapes " +
         "(curl -O saves the name escaped as written)",
     );
-  }
   if (fileName.startsWith("-"))
     throw refuse("a file name that does not start with '-': fortune would read it as an option");
   return fileName;
@@ -105,37 +95,32 @@ export function quotesFileName(setting: string, url: string): string {
 
 /** nginx serves this directory (the quote is written there): a hook's log in it would be served to anyone. */
 const SERVED_DIRECTORY = "/usr/share/nginx/html";
-
 /** Throws unless `file` is an absolute path that names a file outside what nginx serves. */
 export function checkOutputFile(setting: string, file: string): string {
   const refuse = (allowed: string) => new ArgumentError(setting, file, allowed);
   const segments = file.split("/").slice(1);
-  if (!file.startsWith("/") || segments.some((s) => s === "" || s === "." || s === "..") || /[\s\p{Cc}]/u.test(file)) {
+  if (!file.startsWith("/") || segments.some((s) => s === "" || s === "." || s === "..") || /[\s\p{Cc}]/u.test(file))
     throw refuse(
       "an absolute path of a file: not '/' nor ending in '/', no '.' or '..' or empty segments, " +
         "no whitespace or control characters",
     );
-  }
   if (file.length >= PATH_MAX) throw refuse(`a path shorter than ${PATH_MAX} characters (Linux's PATH_MAX)`);
   if (file === SERVED_DIRECTORY || file.startsWith(`${SERVED_DIRECTORY}/`))
     throw refuse(`a path outside ${SERVED_DIRECTORY}: nginx serves that directory to anyone who asks`);
   return file;
 }
 
-/** A check that `value` matches `pattern`; `allowed` says what does. */
 function matching(pattern: RegExp, allowed: string) {
   return (setting: string, value: string): string => {
     if (!pattern.test(value)) throw new ArgumentError(setting, value, allowed);
     return value;
   };
 }
-
 /** Throws unless `value` is a DNS-1123 label, as pod and namespace names must be. */
 export const checkDnsLabel = matching(
   /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
   "1 to 63 lower-case letters, digits or '-', starting and ending with a letter or digit",
 );
-/** Throws unless `path` is an HTTP request path. */
 export const checkHttpPath = matching(/^\//, "a path that starts with '/'");
 /** Throws unless `path` can stand in nginx's config as it is (nginx compares the decoded path: no %XX, `;`, quotes). */
 export const checkPlainPath = matching(
@@ -167,11 +152,9 @@ const NEVER_CLUSTER_IPS: [base: string, bits: number, what: string][] = [
   ["224.0.0.0", 4, "multicast"],
   ["255.255.255.255", 32, "broadcast"],
 ];
-
 /** The first `bits` bits of an IPv4 address. */
 const prefix = (ip: string, bits: number) =>
   Math.floor(ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0) / 2 ** (32 - bits));
-
 /** Throws unless `ip` is an IPv4 address that can be a Service ClusterIP (the cluster checks its own range). */
 export function checkClusterIP(setting: string, ip: string): string {
   const range = "an IPv4 address from the cluster's service range";

@@ -1,11 +1,8 @@
-// The failing hook: the kubelet kills the container when its post-start hook exits non-zero, then restarts it
-// (CrashLoopBackOff), or with `restartPolicy: Never` leaves the pod `Failed`.
 import * as pulumi from "@pulumi/pulumi";
 import { checkArgs, componentOptions, createHookPod, type PodArgs, type Readiness } from "./book-pod";
 import { checkOneOf } from "./checks";
 import { hooks } from "./hooks";
 
-/** The quote-poststart-fail pod's arguments. */
 export interface FailingHookPodArgs extends PodArgs {
   /** What the hook prints before it fails. @default "Emulating a post-start hook failure" */
   message?: string;
@@ -33,7 +30,6 @@ export class FailingHookPod extends pulumi.ComponentResource {
       if (restartPolicy !== undefined) checkOneOf("restartPolicy", restartPolicy, ["Always", "OnFailure", "Never"]);
       return hooks.failure(args.message ?? "Emulating a post-start hook failure", args.exitCode ?? 1);
     });
-    // A failed hook shows as the short-lived waiting reason PostStartHookError; without restarts, the container ends.
     const readiness: Readiness =
       restartPolicy === "Never"
         ? { until: "terminated", expected: "its container to be terminated, not restarted" }

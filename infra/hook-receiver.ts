@@ -4,16 +4,7 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as certmanager from "@pulumi/kubernetes-cert-manager";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  awaitAnnotations,
-  checkArgs,
-  checkPodArgs,
-  componentOptions,
-  type Readiness,
-  waitBound,
-  waitOrFail,
-  watchOf,
-} from "./book-pod";
+import { checkArgs, checkPodArgs, componentOptions, providerAwait, waitBound, waitOrFail, watchOf } from "./book-pod";
 import { checkClusterIP, checkDnsLabel, checkInteger, checkOneOf, checkPlainPath, HOOK_SCHEMES } from "./checks";
 
 /** The receiver deployed with an httpGet hook's pod: the book's `myservice`, notified at its ClusterIP. */
@@ -34,14 +25,10 @@ export interface ReceiverSettings {
   existing?: boolean;
 }
 
-/** The hook receiver's arguments, deployed on its own. */
 export interface HookReceiverArgs extends ReceiverSettings {
   /** The namespace. @default the Kubernetes provider's */
   namespace?: string;
-  /**
-   * `true`: `pulumi up` waits for the receiver's pod on the provider's cluster and fails within seconds when it
-   * cannot start. @default false
-   */
+  /** `true`: `pulumi up` waits for the receiver's pod and fails within seconds when it cannot start. @default false */
   failFast?: boolean;
   /** How long `pulumi up` waits for the receiver's pod, 10 to 86400 s. @default 300 */
   waitMarginSeconds?: number;
@@ -63,25 +50,21 @@ export function receiverSettings(args: HookReceiverArgs, prefix: string) {
   };
 }
 
-const RECEIVER_READINESS: Readiness = { until: "ready", expected: "the receiver to be ready" };
+const RECEIVER_READINESS = { until: "ready" as const, expected: "the receiver to be ready" };
 /** Where the book's hook sends its GET: the path the receiver expects. */
 export const BOOK_HOOK_PATH = "/container-started";
-/** The label that tells one version of the receiver's pod template from the next. */
 const TEMPLATE_LABEL = "poststart-lab/template";
 const LISTEN_PORT = 8080;
 const TLS_DIR = "/etc/receiver-tls";
 const CONFIG_DIR = "/etc/receiver";
 /** The receiver's user: nginx:alpine's `nginx` (101); any non-root user works with its config. */
 const RECEIVER_USER = 101;
-/** Least privilege: no root, no writes but to its volumes, no capabilities. */
 const LOCKED_DOWN = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
-/** cert-manager with its CRDs, in its own namespace. */
 const CERT_MANAGER = { installCRDs: true, helmOptions: { namespace: "cert-manager", createNamespace: true } };
 
 /**
- * nginx's whole config: 200 to `expectedPath`, 404 to others, each request logged to stdout (`combined`: client,
- * request, status). Ours, not the image's, so that nginx runs as any non-root user on a read-only root, in nginx:alpine
- * and Debian's nginx alike: no `user` directive, the pid file and temp paths in /tmp (an emptyDir).
+ * nginx's whole config: 200 to `expectedPath`, 404 to others, each request logged to stdout (`combined`). Ours, not the
+ * image's, so that nginx runs as any non-root user on a read-only root: no `user` directive, pid and temp in /tmp.
  */
 export function nginxConfig(scheme: string, expectedPath: string): string {
   const ssl = ` ssl;\n    ssl_certificate ${TLS_DIR}/tls.crt;\n    ssl_certificate_key ${TLS_DIR}/tls.key`;
@@ -130,7 +113,6 @@ export class HookReceiver extends pulumi.ComponentResource {
     );
     const tlsSecret = scheme === "HTTPS" ? `${serviceName}-tls` : undefined;
     const certificate = tlsSecret && this.certificate(tlsSecret, serviceName, clusterIP, args);
-
     const podSpec = {
       // Ours, not the book's: least privilege. It needs no API access, root, or more than a little CPU and memory.
       automountServiceAccountToken: false,
@@ -158,13 +140,12 @@ export class HookReceiver extends pulumi.ComponentResource {
         ...(tlsSecret ? [{ name: "tls", secret: { secretName: tlsSecret } }] : []),
       ],
     };
-    // A label per version of the pod template: up waits on this version's pods, not on those a rollout keeps until the
-    // new ones are ready. The spec names its ConfigMap and Secret as plain values (the objects are dependencies): a
-    // refused update then fails the registrations, not the serialization of this spec.
+    // A label per version of the pod template: up waits on this version's pods, not old ones a rollout keeps. The spec
+    // names its ConfigMap and Secret as plain values (objects as dependencies): a refused update fails at registration.
     const version = createHash("sha256").update(JSON.stringify(podSpec)).digest("hex").slice(0, 12);
     const template = { metadata: { labels: { ...labels, [TEMPLATE_LABEL]: version } }, spec: podSpec };
     // With failFast the receiver's pod is waited for here; the provider would wait up to 10 minutes for endpoints.
-    const metadata = { name: serviceName, namespace, annotations: awaitAnnotations(RECEIVER_READINESS, args) };
+    const metadata = { name: serviceName, namespace, annotations: providerAwait(RECEIVER_READINESS, args) };
     const deployment = new k8s.apps.v1.Deployment(
       serviceName,
       { metadata, spec: { selector: { matchLabels: labels }, template } },
@@ -193,8 +174,7 @@ export class HookReceiver extends pulumi.ComponentResource {
 
   /** cert-manager, a self-signed issuer and a certificate in `secretName` for the Service's names and ClusterIP. */
   private certificate(secretName: string, serviceName: string, clusterIP: string, args: HookReceiverArgs) {
-    const namespace = args.namespace;
-    const install = args.installCertManager ?? true;
+    const { namespace, installCertManager: install = true } = args;
     const certManager = install ? [new certmanager.CertManager("cert-manager", CERT_MANAGER, { parent: this })] : [];
     const resource = (kind: string, name: string, spec: object, dependsOn: pulumi.Resource[]) =>
       new k8s.apiextensions.CustomResource(

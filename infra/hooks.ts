@@ -1,26 +1,21 @@
-// Typed lifecycle handlers: an exec hook built from shell steps, httpGet, and sleep; and the POSIX shell quoting of
-// every value put into a hook's `sh -c` script.
+// Typed lifecycle handlers (exec from shell steps, httpGet, sleep) and the shell quoting of a hook's `sh -c` script.
 import type * as k8s from "@pulumi/kubernetes";
 import { checkInteger } from "./checks";
 
 /** One command of a hook script (`["curl", "-O", url]`), its stdout to a file or not; every word is shell-quoted. */
 export type ScriptStep = { run: readonly string[]; stdoutTo?: string };
-
 /** Runs `["sh", "-c", script]` in the container. */
 export type ExecHook = { exec: { command: string[] }; httpGet?: never; sleep?: never };
 /** Sends a GET request from the node (the kubelet), not from the container: `localhost` is the node. */
 export type HttpGetHook = { httpGet: k8s.types.input.core.v1.HTTPGetAction; exec?: never; sleep?: never };
-/** Pauses the container's start for a number of seconds. */
 export type SleepHook = { sleep: { seconds: number }; exec?: never; httpGet?: never };
 /** Exactly one action: the types forbid a second one, `checkHook` does so at run time. */
 export type Hook = ExecHook | HttpGetHook | SleepHook;
-
 /** `outputFile`: keep the hook's output (stdout, stderr) in this file; a successful hook's is logged nowhere else. */
 export type ScriptOptions = { outputFile?: string };
 
 /** Words made only of these characters mean the same to `sh` quoted or not, so they stay bare (as in the book). */
 const BARE_WORD = /^[A-Za-z0-9_@%+:,./-]+$/;
-
 /** Quotes one word for POSIX `sh`: bare when it is safe, else in single quotes (a `'` becomes `'\''`). */
 export function shellQuote(word: string): string {
   return BARE_WORD.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
@@ -54,12 +49,8 @@ export const hooks = {
     const print = message.includes("\\") || message.startsWith("-") ? ["printf", "%s\\n", message] : ["echo", message];
     return { exec: { command: ["sh", "-c", `${shellCommand(print)}; exit ${code}`] } };
   },
-  httpGet(action: HttpGetHook["httpGet"]): HttpGetHook {
-    return { httpGet: action };
-  },
-  sleep(seconds: number): SleepHook {
-    return { sleep: { seconds } };
-  },
+  httpGet: (action: HttpGetHook["httpGet"]): HttpGetHook => ({ httpGet: action }),
+  sleep: (seconds: number): SleepHook => ({ sleep: { seconds } }),
 };
 
 /** For untyped callers: a handler must have exactly one of exec, httpGet and sleep. */

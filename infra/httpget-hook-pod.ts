@@ -1,5 +1,3 @@
-// The httpGet hook: it notifies another service; sent to its own pod before nginx listens, it fails and the container
-// restarts forever, which the book warns against.
 import * as pulumi from "@pulumi/pulumi";
 import { checkArgs, componentOptions, createHookPod, type PodArgs, type Readiness, watchOf } from "./book-pod";
 import { ArgumentError, checkHttpPath, checkInteger, checkOneOf, HOOK_SCHEMES, showValue } from "./checks";
@@ -14,7 +12,6 @@ export interface HttpHeader {
   /** The header's value. */
   value: string;
 }
-
 /** Where the httpGet hook sends its GET. */
 export interface HttpGetTarget {
   /** The host. @default the receiver's ClusterIP with a receiver, else the pod's own IP */
@@ -28,8 +25,6 @@ export interface HttpGetTarget {
   /** Headers to send. */
   httpHeaders?: HttpHeader[];
 }
-
-/** The poststart-httpget pod's arguments. */
 export interface HttpGetHookPodArgs extends PodArgs {
   /** Where the hook sends its GET. */
   hook?: HttpGetTarget;
@@ -104,7 +99,6 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
       dependsOn: deployed ? deployed.clusterIP.apply(() => [deployed]) : [],
     };
     const { pod, outputs } = createHookPod(this, args, spec, watch);
-    const since = pod.metadata.creationTimestamp;
     const o = {
       ...outputs,
       hookUrl: pulumi.output(`${scheme.toLowerCase()}://${host ?? "<pod IP>"}:${port}${path}`),
@@ -112,7 +106,7 @@ export class HttpGetHookPod extends pulumi.ComponentResource {
       receiverAnswer:
         receiver && watch
           ? pulumi
-              .all([outputs.state, outputs.namespace, since])
+              .all([outputs.state, outputs.namespace, pod.metadata.creationTimestamp])
               .apply(([, namespace, since]) => answer(watch, receiver.serviceName, { namespace, path, since }))
           : undefined,
     };
@@ -127,9 +121,8 @@ async function answer(watch: PodWatch, service: string, at: { namespace: string;
     const logged = await watch.loggedRequest({ ...at, selector: `app=${service}` });
     if (!logged) return `${service} logged no GET ${at.path}`;
     const said = `${service} answered ${logged.status} to GET ${at.path}`;
-    return logged.status >= 400
-      ? `${said}: the hook missed its mark, though Kubernetes counted it as successful`
-      : said;
+    if (logged.status < 400) return said;
+    return `${said}: the hook missed its mark, though Kubernetes counted it as successful`;
   } catch (e) {
     // Only a report: what the hook did is not in question, so the update goes on.
     return `${service}'s log not read: ${e instanceof Error ? e.message : String(e)}`;

@@ -1,5 +1,4 @@
-// The component library: the typed post-start hook scenarios of Kubernetes in Action, chapter 6, and their hook
-// builders. The same classes are the component package's (component-package/).
+// The typed post-start hook scenarios of Kubernetes in Action, ch. 6: the component package's classes, hook builders.
 export type { PodArgs } from "./book-pod";
 export { FailingHookPod, type FailingHookPodArgs } from "./failing-hook-pod";
 export { HookReceiver, type HookReceiverArgs, type ReceiverSettings } from "./hook-receiver";

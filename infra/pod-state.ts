@@ -1,7 +1,5 @@
-// A pod as the API server reports it, and what its state means for `pulumi up`: it reached what the scenario waits
-// for, is still on its way, or failed for good (with the kubelet's cause). Pure: the caller passes the time.
+// A pod as the API server reports it, and what its state means for `pulumi up`. Pure: the caller passes the time.
 
-/** What the API server says of a state or event: why, in a word and in a message. */
 type WithReason = { reason?: string; message?: string };
 export interface RawContainerState {
   waiting?: WithReason;
@@ -63,7 +61,6 @@ function unquoteGo(quoted: string): string {
 const EXEC_HOOK_FAILURE =
   /^Exec lifecycle hook \(.*\) for Container ".*" in Pod ".*" failed - error: (.*), message: ("(?:[^"\\]|\\.)*")\s*$/s;
 const HTTP_HOOK_FAILURE = /^HTTP lifecycle hook \((.*)\) for Container ".*" in Pod ".*" failed - error: (.*)$/s;
-
 /** The kubelet's message about a failed post-start hook, parsed; undefined when there is nothing to parse. */
 export function parseHookFailure(message: string | undefined): HookFailure | undefined {
   const exec = EXEC_HOOK_FAILURE.exec(message ?? "");
@@ -114,9 +111,8 @@ function describeWaiting({ reason, message }: WithReason, image?: string): strin
 }
 
 /**
- * Judges one pod seen at `now` (ms), updating `history`. Final at once: a failed hook (unless waited for), an image
- * never pulled, a pod that ended, CrashLoopBackOff after a failed hook. Reasons the kubelet retries, and
- * CrashLoopBackOff without a failed hook seen, are final once they last RETRY_GRACE_SECONDS.
+ * Judges one pod seen at `now` (ms), updating `history`. Final at once: a failed hook (unless waited for) and a later
+ * CrashLoopBackOff, an image never pulled, an ended pod; what the kubelet retries once it lasts RETRY_GRACE_SECONDS.
  */
 export function judgePod(pod: RawPod, until: Until, history: PodHistory, now: number): Judgement {
   const container = pod.status?.containerStatuses?.[0];
@@ -223,7 +219,6 @@ export function describeProgress(pod: RawPod | undefined, events: readonly RawEv
 
 /** How long a pod being deleted may take to go away before its starting container counts as what holds it. */
 export const TERMINATING_GRACE_MS = 5000;
-
 /**
  * Why a pod being deleted stays, if its post-start hook still runs (it has no time limit). Without the hook's `Started`
  * event (events last an hour), a container still being created after TERMINATING_GRACE_MS says as much.

@@ -1,18 +1,13 @@
-// The book's quote service: nginx serves a quote that the post-start hook writes with `fortune`; and the slow hook,
-// the same pod with a `sleep` in its hook, so the container stays `ContainerCreating` while nginx already runs.
 import * as pulumi from "@pulumi/pulumi";
 import { checkArgs, componentOptions, createHookPod, type PodArgs } from "./book-pod";
 import { checkInteger, checkOutputFile, quotesFileName } from "./checks";
 import { hooks, type ScriptStep } from "./hooks";
 
 export { quotesFileName };
-
-/** The slow hook's sleep: a whole number of seconds, at most an hour. */
 export function checkDelaySeconds(setting: string, seconds: unknown): number {
   return checkInteger(setting, seconds, 0, 3600, "a whole number of seconds");
 }
 
-/** The quote-poststart pod's arguments. */
 export interface QuotePostStartPodArgs extends PodArgs {
   /** Installs `fortune`; `[]` skips the step, for an image that has it already. @default ["apk", "add", "fortune"] */
   installCommand?: string[];
@@ -26,14 +21,11 @@ export interface QuotePostStartPodArgs extends PodArgs {
   /** Keep the hook's output in this file in the container (`kubectl exec <pod> -- cat <file>`). @default none */
   hookOutputFile?: string;
 }
-
-/** The quote-poststart-slow pod's arguments. */
 export interface SlowHookPodArgs extends QuotePostStartPodArgs {
   /** How long the hook sleeps after the install step, in whole seconds from 0 to 3600. @default 60 */
   delaySeconds?: number;
 }
 
-/** Where nginx serves the quote in the pod. */
 export const QUOTE_SERVED = { port: 80, path: "/quote" } as const;
 
 /** The quote script's steps; `delaySeconds` adds the slow hook's `sleep` after the install step. */
@@ -44,8 +36,7 @@ export function quoteScriptSteps(args: QuotePostStartPodArgs, delaySeconds?: num
   return [
     ...(install.length > 0 ? [{ run: install }] : []),
     ...(delaySeconds !== undefined ? [{ run: ["sleep", String(delaySeconds)] }] : []),
-    // -f, not the book's plain -O: a URL that answers 404 would save the error page, which fortune would then serve
-    // from a ready pod; with -f the hook fails at curl.
+    // -f, not the book's -O alone: a 404 would save the error page for fortune to serve; -f fails the hook at curl.
     { run: ["curl", "-fO", quotesUrl] },
     { run: ["curl", "-fO", `${quotesUrl}.dat`] },
     { run: ["fortune", quotesFile], stdoutTo: args.quotePath ?? "/usr/share/nginx/html/quote" },
