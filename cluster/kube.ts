@@ -1,5 +1,4 @@
-// The Kubernetes API as the program talks to it beside the provider: a kubeconfig context, JSON requests, watches and
-// exec, by kubectl's (client-go's) rules. Why not @kubernetes/client-node: docs/cluster-client.md.
+// A kubeconfig context, JSON requests, watches and exec, by kubectl's (client-go's) rules. Why: docs/cluster-client.md.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -36,7 +35,7 @@ type Entry = { name: string; file: string; value: Record<string, any> };
 type Auth = { headers: Record<string, string | string[]>; cert?: Buffer; key?: Buffer };
 type Expiring = { auth: Auth; expires: number };
 
-/** The API versions of ExecCredential that client-go still speaks. */
+/** The ExecCredential versions client-go still speaks. */
 const EXEC_API_VERSIONS = ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"];
 
 /** One kubeconfig file's document; undefined when the file does not exist (kubectl skips it). */
@@ -57,7 +56,7 @@ function readKubeconfigFile(file: string): Record<string, any> | undefined {
 /** The kubeconfig as kubectl merges it: $KUBECONFIG's files (the first to set a name wins), else ~/.kube/config. */
 function loadKubeconfig() {
   const list = (process.env.KUBECONFIG ?? "").split(path.delimiter).filter(Boolean);
-  // $HOME first, as client-go reads it (os.homedir() would miss a $HOME set in a worker thread).
+  // $HOME first, as client-go (os.homedir() would miss a $HOME set in a worker thread).
   const files = list.length ? list : [path.join(process.env.HOME || os.homedir(), ".kube", "config")];
   let currentContext: string | undefined;
   const entries = {
@@ -100,13 +99,12 @@ function material(entry: Entry, field: string): Buffer | undefined {
   return entry.value[field] ? entryFile(entry, field).read() : undefined;
 }
 
-/** Throws the first of `problems` that is a message (each is one, or false), as `error` makes it. All are evaluated. */
+/** Throws the first of `problems` that is a message (each is one, or false), as `error` makes it. */
 function refuse(problems: unknown[], error = (problem: string) => new Error(problem)): void {
   const problem = problems.find(Boolean);
   if (problem) throw error(String(problem));
 }
 
-/** Whether `field` is given both as a file and as data, a pair kubectl refuses. */
 const bothSources = (where: string, value: Entry["value"], field: string) =>
   value[field] &&
   value[`${field}-data`] &&
@@ -125,7 +123,7 @@ function checkCluster({ file, name, value: c }: Entry): void {
     c["proxy-url"] && `${where} uses a proxy-url, which this program does not support`,
     !/^https?:$/.test(url?.protocol ?? "") &&
       `${where} has server ${maskCredentials(JSON.stringify(c.server))}: use an https:// (or http://) URL`,
-    // Node sends a URL's user and password as Basic credentials: over plain http refused, like any credentials.
+    // Node sends them as Basic credentials.
     url?.protocol === "http:" &&
       (url.username || url.password) &&
       `${where} has a user and password in its server (${maskCredentials(c.server)}), which is plain http: ` +
@@ -198,14 +196,12 @@ function impersonation(u: Entry["value"]): Record<string, string | string[]> {
   return headers;
 }
 
-/** A user's credentials: `get` the current ones; `renew` after a 401 says whether new ones can be had. */
-type Credentials = { get(): Promise<Auth>; renew(refused: Auth): boolean };
-
 /**
- * The user's credentials, as client-go has them: a token file wins over `token` and is read again after `tokenFileMs`;
- * an exec plugin runs when first needed, again once its credentials expire or were refused, one run at a time.
+ * The user's credentials, as client-go has them (`get` the current ones; `renew` after a 401 says whether new ones can
+ * be had): a token file wins over `token` and is read again after `tokenFileMs`; an exec plugin runs when first
+ * needed, again once its credentials expire or were refused, one run at a time.
  */
-function userCredentials(user: Entry, cluster: Entry, limits: Limits): Credentials {
+function userCredentials(user: Entry, cluster: Entry, limits: Limits) {
   const u = user.value;
   const cert = material(user, "client-certificate");
   const key = material(user, "client-key");
@@ -239,7 +235,7 @@ function userCredentials(user: Entry, cluster: Entry, limits: Limits): Credentia
     }
   };
   return {
-    get: async () => {
+    get: async (): Promise<Auth> => {
       if (!cached || Date.now() >= cached.expires) {
         running ??= load().finally(() => (running = undefined));
         cached = await running;
@@ -247,7 +243,7 @@ function userCredentials(user: Entry, cluster: Entry, limits: Limits): Credentia
       return cached.auth;
     },
     // Only the credentials that were refused: a request that used older ones does not run the plugin once more.
-    renew: (refused) => {
+    renew: (refused: Auth) => {
       if (!u.exec) return false;
       if (cached?.auth === refused) cached = undefined;
       return true;
@@ -310,9 +306,8 @@ async function runExecPlugin(user: Entry, cluster: Entry, limits: Limits): Promi
 }
 
 /**
- * Runs a plugin in its own process group, so that one past `execMs` or printing over 1 MiB goes with all it started:
- * SIGTERM to the group, SIGKILL after `execGraceMs`, and the run ends then. Its stdout, else rejects with why not: its
- * stderr cut to 2 KiB, without the credentials it may have printed (on stdout too) and what a terminal acts on.
+ * Runs a plugin in its own process group: past `execMs` or 1 MiB of output, SIGTERM to the group, SIGKILL after
+ * `execGraceMs`. Its stdout, else rejects with its stderr masked, escaped and cut to 2 KiB.
  */
 function runPlugin(command: string, args: string[], env: NodeJS.ProcessEnv, limits: Limits, installHint?: string) {
   return new Promise<string>((resolve, reject) => {
@@ -385,20 +380,16 @@ const refusal = (what: string, answer: ApiAnswer) =>
 
 /** A kubeconfig context and requests to its API server. */
 export class KubeClient {
-  // The context's name and its namespace (else `default`: where an object without a namespace goes).
   private constructor(
     readonly context: string,
     readonly defaultNamespace: string,
     readonly server: string,
     private readonly tls: { ca?: Buffer; rejectUnauthorized: boolean; servername?: string },
-    private readonly credentials: Credentials,
+    private readonly credentials: ReturnType<typeof userCredentials>,
     readonly limits: Limits,
   ) {}
 
-  /**
-   * The kubeconfig's context `context` (undefined: the current one). Throws naming the context and the contexts there
-   * are, or the file and the field that kubectl refuses or this client cannot use.
-   */
+  /** The kubeconfig's `context` (undefined: the current one); throws naming what kubectl refuses or this cannot use. */
   static connect(context: string | undefined, limits: Partial<Limits> = {}): KubeClient {
     const kc = loadKubeconfig();
     const name = context ?? kc.currentContext ?? "";
@@ -433,10 +424,7 @@ export class KubeClient {
     return new KubeClient(name, ctx!.value.namespace ?? "default", server, tls, userCredentials(user, c, all), all);
   }
 
-  /**
-   * One request: the answer's status and JSON body (text when not JSON); after a 401, once more with renewed
-   * credentials. Rejects when the server does not answer, not in time, or with more than the limit.
-   */
+  /** One request (once more with renewed credentials after a 401); rejects unreachable, late or over the limit. */
   async request(method: string, path: string, body?: unknown, ms = this.limits.requestMs): Promise<ApiAnswer> {
     const auth = await this.credentials.get();
     const answer = await this.send(method, path, body, auth, ms);
@@ -460,7 +448,6 @@ export class KubeClient {
       };
       const req = this.open(method, path, { ...auth, headers: { ...auth.headers, ...length } }, fail, deadline);
       req.on("response", (res: http.IncomingMessage) => {
-        // Closed before the answer's end: the connection broke, or the deadline passed.
         const cut = new Error("the connection closed before the whole answer");
         res.on("close", () => res.complete || fail(this.unreachable(cut)));
         readAnswer(res, this.limits.answerBytes, what, (e, answer) => (e ? fail(e) : resolve(answer!)));
@@ -515,10 +502,7 @@ export class KubeClient {
     return () => ((stopped = true), stop());
   }
 
-  /**
-   * Runs `command` in a container as `kubectl exec` does (a WebSocket of v4.channel.k8s.io): its stdout, or throws with
-   * its stderr, else the status's message. Each is kept up to `execOutputBytes`, then cut with a note.
-   */
+  /** `kubectl exec` (WebSocket v4.channel.k8s.io): stdout, else throws stderr or the status; cut at execOutputBytes. */
   async exec(namespace: string, pod: string, container: string, command: string[]): Promise<string> {
     const query = new URLSearchParams({ container, stdout: "true", stderr: "true" });
     for (const word of command) query.append("command", word);
@@ -534,7 +518,7 @@ export class KubeClient {
       Accept: "*/*",
     };
     const cap = this.limits.execOutputBytes;
-    // What each channel (1 stdout, 2 stderr, 3 the status) sent, up to `cap` bytes, and whether it was cut.
+    // What each channel (1 stdout, 2 stderr, 3 the status) sent, up to `cap` bytes.
     const kept = [0, 1, 2, 3].map(() => ({ chunks: [] as Buffer[], bytes: 0, cut: false }));
     const text = (c: number) => Buffer.concat(kept[c]!.chunks).toString("utf8");
     const note = (c: number) => (kept[c]!.cut ? `\n[cut: more than ${cap} bytes]` : "");
@@ -632,7 +616,6 @@ export class KubeClient {
     return (e) => end(e, !e);
   }
 
-  /** A request with `auth`; `fail` hears why the server cannot be reached. */
   private open(method: string, path: string, auth: Auth, fail: (e: Error) => void, signal?: AbortSignal) {
     const url = new URL(this.server + path);
     const headers = { Accept: "application/json", "Content-Type": "application/json", ...auth.headers };
@@ -666,8 +649,8 @@ export function statusMessage(answer: ApiAnswer): string {
 }
 
 /**
- * `text` with *** for a URL's password (as kubectl prints a server), a bearer token, an ExecCredential's token or key
- * in JSON, and each of `secrets` of 8 characters or more (no real token is shorter; masking those would garble text).
+ * `text` with *** for a URL's password, a bearer token, an ExecCredential's token or key in JSON, and each of `secrets`
+ * of 8 characters or more (no real token is shorter; masking those would garble text).
  */
 export function maskCredentials(text: string, secrets: readonly string[] = []): string {
   let masked = text;
