@@ -35,23 +35,7 @@ type Entry = { name: string; file: string; value: Record<string, any> };
 type Auth = { headers: Record<string, string | string[]>; cert?: Buffer; key?: Buffer };
 type Expiring = { auth: Auth; expires: number };
 
-/** The ExecCredential versions client-go still speaks. */
-const EXEC_API_VERSIONS = ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"];
-
-/** One kubeconfig file's document; undefined when the file does not exist (kubectl skips it). */
-function readKubeconfigFile(file: string): Record<string, any> | undefined {
-  let doc: unknown;
-  try {
-    doc = YAML.parse(readFileSync(file, "utf8")) ?? {};
-  } catch (e) {
-    const { code, syscall, message } = e as NodeJS.ErrnoException; // a file system error has a syscall
-    if (code === "ENOENT") return undefined;
-    if (!syscall) throw new Error(`the kubeconfig file ${file} is not valid YAML: ${message}`);
-    throw new Error(`the kubeconfig file ${file} cannot be read: ${code === "EISDIR" ? "it is a directory" : message}`);
-  }
-  if (typeof doc === "object" && !Array.isArray(doc)) return doc as Record<string, any>;
-  throw new Error(`the kubeconfig file ${file} is not a map of clusters, contexts and users`);
-}
+const EXEC_API_VERSIONS = ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"]; // client-go's
 
 /** The kubeconfig as kubectl merges it: $KUBECONFIG's files (the first to set a name wins), else ~/.kube/config. */
 function loadKubeconfig() {
@@ -65,8 +49,19 @@ function loadKubeconfig() {
     user: new Map<string, Entry>(),
   };
   for (const file of files) {
-    const doc = readKubeconfigFile(file);
-    if (!doc) continue;
+    let doc: Entry["value"];
+    try {
+      doc = YAML.parse(readFileSync(file, "utf8")) ?? {};
+    } catch (e) {
+      const { code, syscall, message } = e as NodeJS.ErrnoException; // a file system error has a syscall
+      if (code === "ENOENT") continue; // as kubectl
+      if (!syscall) throw new Error(`the kubeconfig file ${file} is not valid YAML: ${message}`);
+      throw new Error(
+        `the kubeconfig file ${file} cannot be read: ${code === "EISDIR" ? "it is a directory" : message}`,
+      );
+    }
+    if (typeof doc !== "object" || Array.isArray(doc))
+      throw new Error(`the kubeconfig file ${file} is not a map of clusters, contexts and users`);
     currentContext ||= doc["current-context"] || undefined;
     for (const [kind, into] of Object.entries(entries)) {
       const items = doc[`${kind}s`];
@@ -77,7 +72,6 @@ function loadKubeconfig() {
   return { currentContext, ...entries };
 }
 
-/** The file an entry's `field` names, and an error that names it with the entry. */
 function entryFile(entry: Entry, field: string) {
   const file = path.resolve(path.dirname(entry.file), entry.value[field]);
   const fail = (why: string) =>
@@ -123,7 +117,6 @@ function checkCluster({ file, name, value: c }: Entry): void {
     c["proxy-url"] && `${where} uses a proxy-url, which this program does not support`,
     !/^https?:$/.test(url?.protocol ?? "") &&
       `${where} has server ${maskCredentials(JSON.stringify(c.server))}: use an https:// (or http://) URL`,
-    // Node sends them as Basic credentials.
     url?.protocol === "http:" &&
       (url.username || url.password) &&
       `${where} has a user and password in its server (${maskCredentials(c.server)}), which is plain http: ` +
@@ -197,22 +190,20 @@ function impersonation(u: Entry["value"]): Record<string, string | string[]> {
 }
 
 /**
- * The user's credentials, as client-go has them (`get` the current ones; `renew` after a 401 says whether new ones can
- * be had): a token file wins over `token` and is read again after `tokenFileMs`; an exec plugin runs when first
- * needed, again once its credentials expire or were refused, one run at a time.
+ * The user's credentials as client-go has them: a tokenFile wins over `token`, read again after `tokenFileMs`; an exec
+ * plugin runs when needed, again once its credentials expire or were refused (`renew` after a 401), one run at a time.
  */
 function userCredentials(user: Entry, cluster: Entry, limits: Limits) {
   const u = user.value;
   const cert = material(user, "client-certificate");
   const key = material(user, "client-key");
-  const tokenFile = () => {
-    const { read, fail } = entryFile(user, "tokenFile");
-    const token = read().toString("utf8").trim();
-    refuse([!token && "is empty", headerProblem(token) && `holds a token with ${headerProblem(token)}`], fail);
-    return token;
-  };
   const authorization = () => {
-    if (u.tokenFile) return `Bearer ${tokenFile()}`;
+    if (u.tokenFile) {
+      const { read, fail } = entryFile(user, "tokenFile");
+      const token = read().toString("utf8").trim();
+      refuse([!token && "is empty", headerProblem(token) && `holds a token with ${headerProblem(token)}`], fail);
+      return `Bearer ${token}`;
+    }
     if (u.token) return `Bearer ${u.token}`;
     if (u.username || u.password)
       return `Basic ${Buffer.from(`${u.username ?? ""}:${u.password ?? ""}`).toString("base64")}`;
@@ -287,9 +278,7 @@ async function runExecPlugin(user: Entry, cluster: Entry, limits: Limits): Promi
         `printed kind ${JSON.stringify(credential?.kind)}, not an ExecCredential`,
       credential?.apiVersion !== exec.apiVersion &&
         `printed apiVersion ${JSON.stringify(credential?.apiVersion)}, not the kubeconfig's ${exec.apiVersion}`,
-      !status.token &&
-        !status.clientCertificateData &&
-        !status.clientKeyData &&
+      !(status.token || status.clientCertificateData || status.clientKeyData) &&
         "didn't return a token or cert/key pair",
       !status.clientCertificateData !== !status.clientKeyData && "returned only a certificate or a key, not both",
       Number.isNaN(expires) &&
@@ -305,10 +294,7 @@ async function runExecPlugin(user: Entry, cluster: Entry, limits: Limits): Promi
   return { auth: { headers: { ...token, ...impersonation(user.value) }, ...tls }, expires };
 }
 
-/**
- * Runs a plugin in its own process group: past `execMs` or 1 MiB of output, SIGTERM to the group, SIGKILL after
- * `execGraceMs`. Its stdout, else rejects with its stderr masked, escaped and cut to 2 KiB.
- */
+/** Runs a plugin in its own process group (TERM, then KILL, past its bounds): stdout, else why not, masked and cut. */
 function runPlugin(command: string, args: string[], env: NodeJS.ProcessEnv, limits: Limits, installHint?: string) {
   return new Promise<string>((resolve, reject) => {
     const child = spawn(command, args, { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -374,7 +360,6 @@ function readAnswer(res: http.IncomingMessage, limit: number, what: string, done
   res.on("end", () => done(undefined, { status: res.statusCode!, body: parseJson(Buffer.concat(chunks).toString()) }));
 }
 
-/** The error of a refused answer: the server's message, and the HTTP status as `status`. */
 const refusal = (what: string, answer: ApiAnswer) =>
   Object.assign(new Error(`${what}: ${statusMessage(answer)}`), { status: answer.status });
 
@@ -465,8 +450,8 @@ export class KubeClient {
   }
 
   /**
-   * One watch of `path`: `on.event` gets each line's JSON (text when not JSON: the caller checks it); `on.end` is told
-   * as `stream` tells it, or at a line over `watchLineBytes`. The returned function ends it without telling `on.end`.
+   * One watch of `path`: `on.event` gets each line's JSON (text when not JSON), `on.end` how it ended (`stream`), or a
+   * line over `watchLineBytes`. The returned function ends it without telling `on.end`.
    */
   watch(
     path: string,
@@ -563,10 +548,9 @@ export class KubeClient {
   }
 
   /**
-   * A GET answered by a stream: a watch's body, or the connection an upgrade (asked in `headers`) gives. `on.end` hears
-   * once how it ended: without an error when the server ended it, else refused (`status`: the HTTP status; a 401 renews
-   * the credentials), unreachable, or silent (no answer within `connectMs`, `idleMs` for an upgrade, then no byte for
-   * `idleMs`: a half-open connection tells no error). The returned function ends it, telling `on.end` only an error.
+   * A GET answered by a stream (a watch's body, an upgrade's connection). `on.end` hears once: no error when the server
+   * ended it, else refused (`status`; a 401 renews the credentials), unreachable, or silent past `connectMs`/`idleMs`
+   * (a half-open connection tells no error). The returned function ends it, telling `on.end` only an error.
    */
   private stream(
     path: string,
@@ -648,10 +632,7 @@ export function statusMessage(answer: ApiAnswer): string {
   return `HTTP ${answer.status}: ${cutEscaped(text, 300)}`;
 }
 
-/**
- * `text` with *** for a URL's password, a bearer token, an ExecCredential's token or key in JSON, and each of `secrets`
- * of 8 characters or more (no real token is shorter; masking those would garble text).
- */
+/** `text` with *** for a URL's password, a bearer token, an ExecCredential's token or key, `secrets` of 8+ chars. */
 export function maskCredentials(text: string, secrets: readonly string[] = []): string {
   let masked = text;
   for (const secret of secrets) if (secret.length >= 8) masked = masked.replaceAll(secret, "***");

@@ -13,12 +13,9 @@ import type { KubeClient } from "./kube";
 import { podFeed } from "./pod-feed";
 import { findLoggedRequest } from "./receiver-log";
 
-/** How long a receiver's log line may take to reach the API server after the hook's pod is ready. */
-const LOG_WAIT_MS = 10_000;
-/** How often the progress display hears what a wait is at (at least every 10 s, the issue asks). */
-const PROGRESS_MS = 5000;
-/** kube-proxy applies a change of endpoints within its minimum sync period (1 s by default): twice that. */
-const PROXY_SYNC_MS = 2000;
+const LOG_WAIT_MS = 10_000; // for a receiver's log line to reach the API server after the hook's pod is ready
+const PROGRESS_MS = 5000; // how often the progress display hears of a wait (at least every 10 s, the issue asks)
+const PROXY_SYNC_MS = 2000; // kube-proxy's minimum sync period (1 s by default), twice
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -4,20 +4,16 @@ import { describeStuckPod, forceDeleteCommand, type RawPod } from "../infra/pod-
 import { type KubeClient, statusMessage } from "./kube";
 import { podFeed } from "./pod-feed";
 
-const REPEAT_MS = 30_000;
-/** A hook's `Started` event may come after the pod's last change: the pods are looked at this often too. */
-const TICK_MS = 2000;
+const REPEAT_MS = 30_000; // a pod that still stays is said again
+const TICK_MS = 2000; // a hook's `Started` event may come after the pod's last change
 
 export interface StuckPodOptions {
   namespace: string;
-  /** the stack's pods: those whose `annotation` is `owner` */
-  annotation: string;
+  annotation: string; // the stack's pods: those whose `annotation` is `owner`
   owner: string;
-  /** delete a stuck pod at once (grace period 0) instead of saying how to */
-  force: boolean;
-  /** how the user lets the watch free them, and why the watch frees them (the setting that says so) */
-  settingHint: string;
-  forced: string;
+  force: boolean; // delete a stuck pod at once (grace period 0) instead of saying how to
+  settingHint: string; // how the user lets the watch free them
+  forced: string; // why the watch frees them (the setting that says so)
   say: (line: string) => void;
 }
 
