@@ -43,11 +43,8 @@ function loadKubeconfig() {
   // $HOME first, as client-go (os.homedir() would miss a $HOME set in a worker thread).
   const files = list.length ? list : [path.join(process.env.HOME || os.homedir(), ".kube", "config")];
   let currentContext: string | undefined;
-  const entries = {
-    context: new Map<string, Entry>(),
-    cluster: new Map<string, Entry>(),
-    user: new Map<string, Entry>(),
-  };
+  const byName = () => new Map<string, Entry>();
+  const entries = { context: byName(), cluster: byName(), user: byName() };
   for (const file of files) {
     let doc: Entry["value"];
     try {
@@ -86,7 +83,6 @@ function entryFile(entry: Entry, field: string) {
   return { read, fail };
 }
 
-/** The bytes of a `<field>-data` (base64) or `<field>` (a file). */
 function material(entry: Entry, field: string): Buffer | undefined {
   const data = entry.value[`${field}-data`];
   if (data) return Buffer.from(data, "base64");
@@ -104,7 +100,6 @@ const bothSources = (where: string, value: Entry["value"], field: string) =>
   value[`${field}-data`] &&
   `${where} has both ${field} and ${field}-data: keep one (kubectl refuses the pair)`;
 
-/** Throws, naming the file and the entry, at fields kubectl refuses together or that this client cannot use. */
 function checkCluster({ file, name, value: c }: Entry): void {
   const where = `${file}: the cluster ${JSON.stringify(name)}`;
   const url = URL.canParse(c.server) ? new URL(c.server) : undefined;
@@ -189,10 +184,7 @@ function impersonation(u: Entry["value"]): Record<string, string | string[]> {
   return headers;
 }
 
-/**
- * The user's credentials as client-go has them: a tokenFile wins over `token`, read again after `tokenFileMs`; an exec
- * plugin runs when needed, again once its credentials expire or were refused (`renew` after a 401), one run at a time.
- */
+/** As client-go: a tokenFile (before `token`) read again after `tokenFileMs`; an exec plugin run again once expired. */
 function userCredentials(user: Entry, cluster: Entry, limits: Limits) {
   const u = user.value;
   const cert = material(user, "client-certificate");
@@ -242,7 +234,6 @@ function userCredentials(user: Entry, cluster: Entry, limits: Limits) {
   };
 }
 
-/** Runs a kubeconfig exec plugin as client-go does and reads its ExecCredential. */
 async function runExecPlugin(user: Entry, cluster: Entry, limits: Limits): Promise<Expiring> {
   const exec = user.value.exec;
   // client-go resolves a command with a '/' against the kubeconfig's directory; a bare name is looked up on PATH.
@@ -271,22 +262,18 @@ async function runExecPlugin(user: Entry, cluster: Entry, limits: Limits): Promi
   const credential = parseJson(stdout);
   const status = credential?.status ?? {};
   const expires = status.expirationTimestamp === undefined ? Infinity : Date.parse(status.expirationTimestamp);
-  refuse(
-    [
-      typeof credential === "string" && "printed no JSON ExecCredential",
-      credential?.kind !== "ExecCredential" &&
-        `printed kind ${JSON.stringify(credential?.kind)}, not an ExecCredential`,
-      credential?.apiVersion !== exec.apiVersion &&
-        `printed apiVersion ${JSON.stringify(credential?.apiVersion)}, not the kubeconfig's ${exec.apiVersion}`,
-      !(status.token || status.clientCertificateData || status.clientKeyData) &&
-        "didn't return a token or cert/key pair",
-      !status.clientCertificateData !== !status.clientKeyData && "returned only a certificate or a key, not both",
-      Number.isNaN(expires) &&
-        `returned expirationTimestamp ${JSON.stringify(status.expirationTimestamp)}, which is not a time`,
-      headerProblem(status.token) && `returned a token with ${headerProblem(status.token)}`,
-    ],
-    fail,
-  );
+  const problems = [
+    typeof credential === "string" && "printed no JSON ExecCredential",
+    credential?.kind !== "ExecCredential" && `printed kind ${JSON.stringify(credential?.kind)}, not an ExecCredential`,
+    credential?.apiVersion !== exec.apiVersion &&
+      `printed apiVersion ${JSON.stringify(credential?.apiVersion)}, not the kubeconfig's ${exec.apiVersion}`,
+    !(status.token || status.clientCertificateData || status.clientKeyData) && "didn't return a token or cert/key pair",
+    !status.clientCertificateData !== !status.clientKeyData && "returned only a certificate or a key, not both",
+    Number.isNaN(expires) &&
+      `returned expirationTimestamp ${JSON.stringify(status.expirationTimestamp)}, which is not a time`,
+    headerProblem(status.token) && `returned a token with ${headerProblem(status.token)}`,
+  ];
+  refuse(problems, fail);
   const token: Record<string, string> = status.token ? { Authorization: `Bearer ${status.token}` } : {};
   const tls = status.clientCertificateData
     ? { cert: Buffer.from(status.clientCertificateData), key: Buffer.from(status.clientKeyData) }
@@ -363,7 +350,6 @@ function readAnswer(res: http.IncomingMessage, limit: number, what: string, done
 const refusal = (what: string, answer: ApiAnswer) =>
   Object.assign(new Error(`${what}: ${statusMessage(answer)}`), { status: answer.status });
 
-/** A kubeconfig context and requests to its API server. */
 export class KubeClient {
   private constructor(
     readonly context: string,
@@ -449,10 +435,7 @@ export class KubeClient {
     return answer.body;
   }
 
-  /**
-   * One watch of `path`: `on.event` gets each line's JSON (text when not JSON), `on.end` how it ended (`stream`), or a
-   * line over `watchLineBytes`. The returned function ends it without telling `on.end`.
-   */
+  /** A watch: `on.event` gets each line's JSON (else text), `on.end` as `stream`'s; what it returns ends it quietly. */
   watch(
     path: string,
     query: Record<string, string>,
@@ -499,8 +482,7 @@ export class KubeClient {
       "Sec-WebSocket-Version": "13",
       "Sec-WebSocket-Key": randomBytes(16).toString("base64"),
       "Sec-WebSocket-Protocol": "v4.channel.k8s.io",
-      // the answer is a WebSocket, not JSON: the API server refuses the exec with 406 to a JSON-only Accept
-      Accept: "*/*",
+      Accept: "*/*", // the answer is no JSON: the API server refuses the exec with 406 to a JSON-only Accept
     };
     const cap = this.limits.execOutputBytes;
     // What each channel (1 stdout, 2 stderr, 3 the status) sent, up to `cap` bytes.
@@ -548,9 +530,8 @@ export class KubeClient {
   }
 
   /**
-   * A GET answered by a stream (a watch's body, an upgrade's connection). `on.end` hears once: no error when the server
-   * ended it, else refused (`status`; a 401 renews the credentials), unreachable, or silent past `connectMs`/`idleMs`
-   * (a half-open connection tells no error). The returned function ends it, telling `on.end` only an error.
+   * A GET answered by a stream (a watch's body, an upgrade's socket). `on.end` hears once: none if the server ended it,
+   * else refused (`status`; 401 renews), unreachable, or silent past `connectMs`/`idleMs` (a half-open connection).
    */
   private stream(
     path: string,

@@ -1,5 +1,4 @@
-// One namespace's pods and their events, kept by uid as client-go's reflector keeps them: listed, then watched from the
-// last resource version seen (bookmarks move it on; 410 Gone: a fresh list). The wait, stuck-pods and observer read it.
+// A namespace's pods and events by uid, as client-go's reflector keeps them (listed, watched from the last version)
 import type { RawEvent, RawPod } from "../infra/pod-state";
 import { type KubeClient, statusMessage } from "./kube";
 
@@ -7,14 +6,10 @@ type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
 type Told = { pod: RawPod } | { event: RawEvent };
 export type FeedChange = { type: ChangeType } & Told;
 export type PodFeed = ReturnType<typeof podFeed>;
-type Keyed = { metadata: { uid?: string; resourceVersion?: string } };
 
 const CHANGES = new Set(["ADDED", "MODIFIED", "DELETED"]);
 
-/**
- * The pods of `namespace` (one by `name`, or a label `selector`'s) and their events, until `close`. `onChange` hears
- * each change the feed holds, `onError` each failure (it tries again); `error`: the last, until the cluster answers.
- */
+/** The pods of `namespace` (one `name`, or a `selector`'s) and their events until `close`; failures are tried again. */
 export function podFeed(
   kube: KubeClient,
   options: {
@@ -39,11 +34,10 @@ export function podFeed(
   const eventQuery = { fieldSelector: `involvedObject.kind=Pod${name ? `,involvedObject.name=${name}` : ""}` };
 
   const { watchBackoffMs, watchBackoffMaxMs, idleMs, connectMs } = kube.limits;
-  // The server ends a watch before the client's idle bound would drop it.
-  const timeoutSeconds = String(Math.max(1, Math.floor((idleMs * 0.8) / 1000)));
+  const timeoutSeconds = String(Math.max(1, Math.floor((idleMs * 0.8) / 1000))); // the server's, within idleMs
 
   /** Keeps `store` as the `list` is, skipping objects without a uid or that `told` refuses; returns what stops it. */
-  function reflect<T extends Keyed>(
+  function reflect<T extends { metadata: { uid?: string } }>(
     list: keyof typeof errors,
     query: Record<string, string>,
     store: Map<string, T>,

@@ -49,12 +49,11 @@ async function serviceRouted(client: KubeClient, target: WaitTarget): Promise<vo
   for (const started = Date.now(); ; await sleep(250)) {
     const slices = (await client.get(`${path}?labelSelector=${selector}`))?.items ?? [];
     if (slices.some((s: any) => (s.endpoints ?? []).some((e: any) => e.conditions?.ready !== false))) break;
-    if (Date.now() - started > target.timeoutSeconds * 1000) {
+    if (Date.now() - started > target.timeoutSeconds * 1000)
       throw new Error(
         `${target.name}: the Service ${target.service} has no ready endpoint after ${target.timeoutSeconds} s, ` +
           "though its pod is ready",
       );
-    }
   }
   await sleep(PROXY_SYNC_MS);
 }

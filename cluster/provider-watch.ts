@@ -4,10 +4,7 @@ import type { PodWatch } from "../infra/pod-watch";
 import { KubeClient } from "./kube";
 import { clusterPodWatch } from "./pod-watch";
 
-/**
- * The kubeconfig context of `component`'s Kubernetes provider: an explicit provider's `context` (its state), else the
- * stack setting `kubernetes:context`; undefined: the current context.
- */
+/** The kubeconfig context of `component`'s provider: an explicit one's `context`, else `kubernetes:context`. */
 export async function providerContext(component: pulumi.Resource): Promise<string | undefined> {
   const provider = component.getProvider("kubernetes::Provider");
   if (!provider) return new pulumi.Config("kubernetes").get("context") || undefined;

@@ -1,5 +1,4 @@
-// What an httpGet hook's receiver logged (nginx `combined`): the kubelet counts any answer (a 404) as the hook's
-// success, so this log is the one place a hook that missed its mark shows.
+// A receiver's log (nginx `combined`): the kubelet counts any answer as success, so only here shows a hook's 404.
 import type { LoggedRequest } from "../infra/pod-watch";
 import { type KubeClient, statusMessage } from "./kube";
 

@@ -1,5 +1,4 @@
-// A pod whose post-start hook still runs stays Terminating (the kubelet gives the hook no time limit) and the CLI waits
-// on it without a word: this watch (beside an update or destroy) says why and how to free it, or frees it.
+// A pod whose hook still runs stays Terminating, the CLI waiting without a word: this says why and how to free it.
 import { describeStuckPod, forceDeleteCommand, type RawPod } from "../infra/pod-state";
 import { type KubeClient, statusMessage } from "./kube";
 import { podFeed } from "./pod-feed";
