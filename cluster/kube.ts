@@ -1,5 +1,4 @@
-// The Kubernetes API as the program talks to it beside the provider: a kubeconfig context, JSON requests, watches and
-// exec, by kubectl's (client-go's) rules. Why not @kubernetes/client-node: docs/cluster-client.md.
+// A kubeconfig context, JSON requests, watches and exec, by kubectl's (client-go's) rules. Why: docs/cluster-client.md.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -36,38 +35,30 @@ type Entry = { name: string; file: string; value: Record<string, any> };
 type Auth = { headers: Record<string, string | string[]>; cert?: Buffer; key?: Buffer };
 type Expiring = { auth: Auth; expires: number };
 
-/** The API versions of ExecCredential that client-go still speaks. */
-const EXEC_API_VERSIONS = ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"];
-
-/** One kubeconfig file's document; undefined when the file does not exist (kubectl skips it). */
-function readKubeconfigFile(file: string): Record<string, any> | undefined {
-  let doc: unknown;
-  try {
-    doc = YAML.parse(readFileSync(file, "utf8")) ?? {};
-  } catch (e) {
-    const { code, syscall, message } = e as NodeJS.ErrnoException; // a file system error has a syscall
-    if (code === "ENOENT") return undefined;
-    if (!syscall) throw new Error(`the kubeconfig file ${file} is not valid YAML: ${message}`);
-    throw new Error(`the kubeconfig file ${file} cannot be read: ${code === "EISDIR" ? "it is a directory" : message}`);
-  }
-  if (typeof doc === "object" && !Array.isArray(doc)) return doc as Record<string, any>;
-  throw new Error(`the kubeconfig file ${file} is not a map of clusters, contexts and users`);
-}
+const EXEC_API_VERSIONS = ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"]; // client-go's
 
 /** The kubeconfig as kubectl merges it: $KUBECONFIG's files (the first to set a name wins), else ~/.kube/config. */
 function loadKubeconfig() {
   const list = (process.env.KUBECONFIG ?? "").split(path.delimiter).filter(Boolean);
-  // $HOME first, as client-go reads it (os.homedir() would miss a $HOME set in a worker thread).
+  // $HOME first, as client-go (os.homedir() would miss a $HOME set in a worker thread).
   const files = list.length ? list : [path.join(process.env.HOME || os.homedir(), ".kube", "config")];
   let currentContext: string | undefined;
-  const entries = {
-    context: new Map<string, Entry>(),
-    cluster: new Map<string, Entry>(),
-    user: new Map<string, Entry>(),
-  };
+  const byName = () => new Map<string, Entry>();
+  const entries = { context: byName(), cluster: byName(), user: byName() };
   for (const file of files) {
-    const doc = readKubeconfigFile(file);
-    if (!doc) continue;
+    let doc: Entry["value"];
+    try {
+      doc = YAML.parse(readFileSync(file, "utf8")) ?? {};
+    } catch (e) {
+      const { code, syscall, message } = e as NodeJS.ErrnoException; // a file system error has a syscall
+      if (code === "ENOENT") continue; // as kubectl
+      if (!syscall) throw new Error(`the kubeconfig file ${file} is not valid YAML: ${message}`);
+      throw new Error(
+        `the kubeconfig file ${file} cannot be read: ${code === "EISDIR" ? "it is a directory" : message}`,
+      );
+    }
+    if (typeof doc !== "object" || Array.isArray(doc))
+      throw new Error(`the kubeconfig file ${file} is not a map of clusters, contexts and users`);
     currentContext ||= doc["current-context"] || undefined;
     for (const [kind, into] of Object.entries(entries)) {
       const items = doc[`${kind}s`];
@@ -78,7 +69,6 @@ function loadKubeconfig() {
   return { currentContext, ...entries };
 }
 
-/** The file an entry's `field` names, and an error that names it with the entry. */
 function entryFile(entry: Entry, field: string) {
   const file = path.resolve(path.dirname(entry.file), entry.value[field]);
   const fail = (why: string) =>
@@ -93,26 +83,23 @@ function entryFile(entry: Entry, field: string) {
   return { read, fail };
 }
 
-/** The bytes of a `<field>-data` (base64) or `<field>` (a file). */
 function material(entry: Entry, field: string): Buffer | undefined {
   const data = entry.value[`${field}-data`];
   if (data) return Buffer.from(data, "base64");
   return entry.value[field] ? entryFile(entry, field).read() : undefined;
 }
 
-/** Throws the first of `problems` that is a message (each is one, or false), as `error` makes it. All are evaluated. */
+/** Throws the first of `problems` that is a message (each is one, or false), as `error` makes it. */
 function refuse(problems: unknown[], error = (problem: string) => new Error(problem)): void {
   const problem = problems.find(Boolean);
   if (problem) throw error(String(problem));
 }
 
-/** Whether `field` is given both as a file and as data, a pair kubectl refuses. */
 const bothSources = (where: string, value: Entry["value"], field: string) =>
   value[field] &&
   value[`${field}-data`] &&
   `${where} has both ${field} and ${field}-data: keep one (kubectl refuses the pair)`;
 
-/** Throws, naming the file and the entry, at fields kubectl refuses together or that this client cannot use. */
 function checkCluster({ file, name, value: c }: Entry): void {
   const where = `${file}: the cluster ${JSON.stringify(name)}`;
   const url = URL.canParse(c.server) ? new URL(c.server) : undefined;
@@ -125,7 +112,6 @@ function checkCluster({ file, name, value: c }: Entry): void {
     c["proxy-url"] && `${where} uses a proxy-url, which this program does not support`,
     !/^https?:$/.test(url?.protocol ?? "") &&
       `${where} has server ${maskCredentials(JSON.stringify(c.server))}: use an https:// (or http://) URL`,
-    // Node sends a URL's user and password as Basic credentials: over plain http refused, like any credentials.
     url?.protocol === "http:" &&
       (url.username || url.password) &&
       `${where} has a user and password in its server (${maskCredentials(c.server)}), which is plain http: ` +
@@ -198,25 +184,18 @@ function impersonation(u: Entry["value"]): Record<string, string | string[]> {
   return headers;
 }
 
-/** A user's credentials: `get` the current ones; `renew` after a 401 says whether new ones can be had. */
-type Credentials = { get(): Promise<Auth>; renew(refused: Auth): boolean };
-
-/**
- * The user's credentials, as client-go has them: a token file wins over `token` and is read again after `tokenFileMs`;
- * an exec plugin runs when first needed, again once its credentials expire or were refused, one run at a time.
- */
-function userCredentials(user: Entry, cluster: Entry, limits: Limits): Credentials {
+/** As client-go: a tokenFile (before `token`) read again after `tokenFileMs`; an exec plugin run again once expired. */
+function userCredentials(user: Entry, cluster: Entry, limits: Limits) {
   const u = user.value;
   const cert = material(user, "client-certificate");
   const key = material(user, "client-key");
-  const tokenFile = () => {
-    const { read, fail } = entryFile(user, "tokenFile");
-    const token = read().toString("utf8").trim();
-    refuse([!token && "is empty", headerProblem(token) && `holds a token with ${headerProblem(token)}`], fail);
-    return token;
-  };
   const authorization = () => {
-    if (u.tokenFile) return `Bearer ${tokenFile()}`;
+    if (u.tokenFile) {
+      const { read, fail } = entryFile(user, "tokenFile");
+      const token = read().toString("utf8").trim();
+      refuse([!token && "is empty", headerProblem(token) && `holds a token with ${headerProblem(token)}`], fail);
+      return `Bearer ${token}`;
+    }
     if (u.token) return `Bearer ${u.token}`;
     if (u.username || u.password)
       return `Basic ${Buffer.from(`${u.username ?? ""}:${u.password ?? ""}`).toString("base64")}`;
@@ -239,7 +218,7 @@ function userCredentials(user: Entry, cluster: Entry, limits: Limits): Credentia
     }
   };
   return {
-    get: async () => {
+    get: async (): Promise<Auth> => {
       if (!cached || Date.now() >= cached.expires) {
         running ??= load().finally(() => (running = undefined));
         cached = await running;
@@ -247,7 +226,7 @@ function userCredentials(user: Entry, cluster: Entry, limits: Limits): Credentia
       return cached.auth;
     },
     // Only the credentials that were refused: a request that used older ones does not run the plugin once more.
-    renew: (refused) => {
+    renew: (refused: Auth) => {
       if (!u.exec) return false;
       if (cached?.auth === refused) cached = undefined;
       return true;
@@ -255,7 +234,6 @@ function userCredentials(user: Entry, cluster: Entry, limits: Limits): Credentia
   };
 }
 
-/** Runs a kubeconfig exec plugin as client-go does and reads its ExecCredential. */
 async function runExecPlugin(user: Entry, cluster: Entry, limits: Limits): Promise<Expiring> {
   const exec = user.value.exec;
   // client-go resolves a command with a '/' against the kubeconfig's directory; a bare name is looked up on PATH.
@@ -284,24 +262,18 @@ async function runExecPlugin(user: Entry, cluster: Entry, limits: Limits): Promi
   const credential = parseJson(stdout);
   const status = credential?.status ?? {};
   const expires = status.expirationTimestamp === undefined ? Infinity : Date.parse(status.expirationTimestamp);
-  refuse(
-    [
-      typeof credential === "string" && "printed no JSON ExecCredential",
-      credential?.kind !== "ExecCredential" &&
-        `printed kind ${JSON.stringify(credential?.kind)}, not an ExecCredential`,
-      credential?.apiVersion !== exec.apiVersion &&
-        `printed apiVersion ${JSON.stringify(credential?.apiVersion)}, not the kubeconfig's ${exec.apiVersion}`,
-      !status.token &&
-        !status.clientCertificateData &&
-        !status.clientKeyData &&
-        "didn't return a token or cert/key pair",
-      !status.clientCertificateData !== !status.clientKeyData && "returned only a certificate or a key, not both",
-      Number.isNaN(expires) &&
-        `returned expirationTimestamp ${JSON.stringify(status.expirationTimestamp)}, which is not a time`,
-      headerProblem(status.token) && `returned a token with ${headerProblem(status.token)}`,
-    ],
-    fail,
-  );
+  const problems = [
+    typeof credential === "string" && "printed no JSON ExecCredential",
+    credential?.kind !== "ExecCredential" && `printed kind ${JSON.stringify(credential?.kind)}, not an ExecCredential`,
+    credential?.apiVersion !== exec.apiVersion &&
+      `printed apiVersion ${JSON.stringify(credential?.apiVersion)}, not the kubeconfig's ${exec.apiVersion}`,
+    !(status.token || status.clientCertificateData || status.clientKeyData) && "didn't return a token or cert/key pair",
+    !status.clientCertificateData !== !status.clientKeyData && "returned only a certificate or a key, not both",
+    Number.isNaN(expires) &&
+      `returned expirationTimestamp ${JSON.stringify(status.expirationTimestamp)}, which is not a time`,
+    headerProblem(status.token) && `returned a token with ${headerProblem(status.token)}`,
+  ];
+  refuse(problems, fail);
   const token: Record<string, string> = status.token ? { Authorization: `Bearer ${status.token}` } : {};
   const tls = status.clientCertificateData
     ? { cert: Buffer.from(status.clientCertificateData), key: Buffer.from(status.clientKeyData) }
@@ -309,11 +281,7 @@ async function runExecPlugin(user: Entry, cluster: Entry, limits: Limits): Promi
   return { auth: { headers: { ...token, ...impersonation(user.value) }, ...tls }, expires };
 }
 
-/**
- * Runs a plugin in its own process group, so that one past `execMs` or printing over 1 MiB goes with all it started:
- * SIGTERM to the group, SIGKILL after `execGraceMs`, and the run ends then. Its stdout, else rejects with why not: its
- * stderr cut to 2 KiB, without the credentials it may have printed (on stdout too) and what a terminal acts on.
- */
+/** Runs a plugin in its own process group (TERM, then KILL, past its bounds): stdout, else why not, masked and cut. */
 function runPlugin(command: string, args: string[], env: NodeJS.ProcessEnv, limits: Limits, installHint?: string) {
   return new Promise<string>((resolve, reject) => {
     const child = spawn(command, args, { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -379,26 +347,20 @@ function readAnswer(res: http.IncomingMessage, limit: number, what: string, done
   res.on("end", () => done(undefined, { status: res.statusCode!, body: parseJson(Buffer.concat(chunks).toString()) }));
 }
 
-/** The error of a refused answer: the server's message, and the HTTP status as `status`. */
 const refusal = (what: string, answer: ApiAnswer) =>
   Object.assign(new Error(`${what}: ${statusMessage(answer)}`), { status: answer.status });
 
-/** A kubeconfig context and requests to its API server. */
 export class KubeClient {
-  // The context's name and its namespace (else `default`: where an object without a namespace goes).
   private constructor(
     readonly context: string,
     readonly defaultNamespace: string,
     readonly server: string,
     private readonly tls: { ca?: Buffer; rejectUnauthorized: boolean; servername?: string },
-    private readonly credentials: Credentials,
+    private readonly credentials: ReturnType<typeof userCredentials>,
     readonly limits: Limits,
   ) {}
 
-  /**
-   * The kubeconfig's context `context` (undefined: the current one). Throws naming the context and the contexts there
-   * are, or the file and the field that kubectl refuses or this client cannot use.
-   */
+  /** The kubeconfig's `context` (undefined: the current one); throws naming what kubectl refuses or this cannot use. */
   static connect(context: string | undefined, limits: Partial<Limits> = {}): KubeClient {
     const kc = loadKubeconfig();
     const name = context ?? kc.currentContext ?? "";
@@ -433,10 +395,7 @@ export class KubeClient {
     return new KubeClient(name, ctx!.value.namespace ?? "default", server, tls, userCredentials(user, c, all), all);
   }
 
-  /**
-   * One request: the answer's status and JSON body (text when not JSON); after a 401, once more with renewed
-   * credentials. Rejects when the server does not answer, not in time, or with more than the limit.
-   */
+  /** One request (once more with renewed credentials after a 401); rejects unreachable, late or over the limit. */
   async request(method: string, path: string, body?: unknown, ms = this.limits.requestMs): Promise<ApiAnswer> {
     const auth = await this.credentials.get();
     const answer = await this.send(method, path, body, auth, ms);
@@ -460,7 +419,6 @@ export class KubeClient {
       };
       const req = this.open(method, path, { ...auth, headers: { ...auth.headers, ...length } }, fail, deadline);
       req.on("response", (res: http.IncomingMessage) => {
-        // Closed before the answer's end: the connection broke, or the deadline passed.
         const cut = new Error("the connection closed before the whole answer");
         res.on("close", () => res.complete || fail(this.unreachable(cut)));
         readAnswer(res, this.limits.answerBytes, what, (e, answer) => (e ? fail(e) : resolve(answer!)));
@@ -477,10 +435,7 @@ export class KubeClient {
     return answer.body;
   }
 
-  /**
-   * One watch of `path`: `on.event` gets each line's JSON (text when not JSON: the caller checks it); `on.end` is told
-   * as `stream` tells it, or at a line over `watchLineBytes`. The returned function ends it without telling `on.end`.
-   */
+  /** A watch: `on.event` gets each line's JSON (else text), `on.end` as `stream`'s; what it returns ends it quietly. */
   watch(
     path: string,
     query: Record<string, string>,
@@ -515,10 +470,7 @@ export class KubeClient {
     return () => ((stopped = true), stop());
   }
 
-  /**
-   * Runs `command` in a container as `kubectl exec` does (a WebSocket of v4.channel.k8s.io): its stdout, or throws with
-   * its stderr, else the status's message. Each is kept up to `execOutputBytes`, then cut with a note.
-   */
+  /** `kubectl exec` (WebSocket v4.channel.k8s.io): stdout, else throws stderr or the status; cut at execOutputBytes. */
   async exec(namespace: string, pod: string, container: string, command: string[]): Promise<string> {
     const query = new URLSearchParams({ container, stdout: "true", stderr: "true" });
     for (const word of command) query.append("command", word);
@@ -530,11 +482,10 @@ export class KubeClient {
       "Sec-WebSocket-Version": "13",
       "Sec-WebSocket-Key": randomBytes(16).toString("base64"),
       "Sec-WebSocket-Protocol": "v4.channel.k8s.io",
-      // the answer is a WebSocket, not JSON: the API server refuses the exec with 406 to a JSON-only Accept
-      Accept: "*/*",
+      Accept: "*/*", // the answer is no JSON: the API server refuses the exec with 406 to a JSON-only Accept
     };
     const cap = this.limits.execOutputBytes;
-    // What each channel (1 stdout, 2 stderr, 3 the status) sent, up to `cap` bytes, and whether it was cut.
+    // What each channel (1 stdout, 2 stderr, 3 the status) sent, up to `cap` bytes.
     const kept = [0, 1, 2, 3].map(() => ({ chunks: [] as Buffer[], bytes: 0, cut: false }));
     const text = (c: number) => Buffer.concat(kept[c]!.chunks).toString("utf8");
     const note = (c: number) => (kept[c]!.cut ? `\n[cut: more than ${cap} bytes]` : "");
@@ -579,10 +530,8 @@ export class KubeClient {
   }
 
   /**
-   * A GET answered by a stream: a watch's body, or the connection an upgrade (asked in `headers`) gives. `on.end` hears
-   * once how it ended: without an error when the server ended it, else refused (`status`: the HTTP status; a 401 renews
-   * the credentials), unreachable, or silent (no answer within `connectMs`, `idleMs` for an upgrade, then no byte for
-   * `idleMs`: a half-open connection tells no error). The returned function ends it, telling `on.end` only an error.
+   * A GET answered by a stream (a watch's body, an upgrade's socket). `on.end` hears once: none if the server ended it,
+   * else refused (`status`; 401 renews), unreachable, or silent past `connectMs`/`idleMs` (a half-open connection).
    */
   private stream(
     path: string,
@@ -632,7 +581,6 @@ export class KubeClient {
     return (e) => end(e, !e);
   }
 
-  /** A request with `auth`; `fail` hears why the server cannot be reached. */
   private open(method: string, path: string, auth: Auth, fail: (e: Error) => void, signal?: AbortSignal) {
     const url = new URL(this.server + path);
     const headers = { Accept: "application/json", "Content-Type": "application/json", ...auth.headers };
@@ -665,10 +613,7 @@ export function statusMessage(answer: ApiAnswer): string {
   return `HTTP ${answer.status}: ${cutEscaped(text, 300)}`;
 }
 
-/**
- * `text` with *** for a URL's password (as kubectl prints a server), a bearer token, an ExecCredential's token or key
- * in JSON, and each of `secrets` of 8 characters or more (no real token is shorter; masking those would garble text).
- */
+/** `text` with *** for a URL's password, a bearer token, an ExecCredential's token or key, `secrets` of 8+ chars. */
 export function maskCredentials(text: string, secrets: readonly string[] = []): string {
   let masked = text;
   for (const secret of secrets) if (secret.length >= 8) masked = masked.replaceAll(secret, "***");

@@ -1,8 +1,4 @@
-// One namespace's pods and the pods' events as the cluster has them, kept in memory by uid, as
-// client-go's reflector keeps them: listed, then watched from the list's resource version (bookmarks
-// move it on); a watch that ends is opened again from the last version seen, one the server finds
-// too old (410 Gone) starts over from a fresh list, and one silent past the client's idle bound is
-// dropped and opened again. The fail-fast wait, the stuck-pod check and the observer read from it.
+// A namespace's pods and events by uid, as client-go's reflector keeps them (listed, watched from the last version)
 import type { RawEvent, RawPod } from "../infra/pod-state";
 import { type KubeClient, statusMessage } from "./kube";
 
@@ -10,16 +6,10 @@ type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
 type Told = { pod: RawPod } | { event: RawEvent };
 export type FeedChange = { type: ChangeType } & Told;
 export type PodFeed = ReturnType<typeof podFeed>;
-type Keyed = { metadata: { uid?: string; resourceVersion?: string } };
 
 const CHANGES = new Set(["ADDED", "MODIFIED", "DELETED"]);
 
-/**
- * Lists and watches the pods of `namespace` (one by `name`, or those of a label `selector`) and their events (all the
- * namespace's pods' with a `selector`), until `close`. `onChange` hears each change once the feed holds it (a relist
- * tells what changed meanwhile), `onError` each failure to list or watch (the feed tries again). `listed`: the pods
- * were listed once at least; `error`: the last failure, until the cluster answers again.
- */
+/** The pods of `namespace` (one `name`, or a `selector`'s) and their events until `close`; failures are tried again. */
 export function podFeed(
   kube: KubeClient,
   options: {
@@ -44,14 +34,10 @@ export function podFeed(
   const eventQuery = { fieldSelector: `involvedObject.kind=Pod${name ? `,involvedObject.name=${name}` : ""}` };
 
   const { watchBackoffMs, watchBackoffMaxMs, idleMs, connectMs } = kube.limits;
-  // The server ends a healthy watch before the client's idle bound would drop it.
-  const timeoutSeconds = String(Math.max(1, Math.floor((idleMs * 0.8) / 1000)));
+  const timeoutSeconds = String(Math.max(1, Math.floor((idleMs * 0.8) / 1000))); // the server's, within idleMs
 
-  /**
-   * Keeps `store` (by uid) as the `list` is: listed, then watched. Objects without a uid, or that `told` refuses (else
-   * it gives what a change tells of them), are skipped. Returns what stops it.
-   */
-  function reflect<T extends Keyed>(
+  /** Keeps `store` as the `list` is, skipping objects without a uid or that `told` refuses; returns what stops it. */
+  function reflect<T extends { metadata: { uid?: string } }>(
     list: keyof typeof errors,
     query: Record<string, string>,
     store: Map<string, T>,
@@ -89,13 +75,8 @@ export function podFeed(
       if (list === "pods") listed = true;
     };
     const next = async () => {
-      if (version === undefined) {
-        try {
-          await relist();
-        } catch (e) {
-          return again(e as Error);
-        }
-      }
+      const failed = version === undefined ? await relist().catch((e: Error) => e) : undefined;
+      if (failed) return again(failed);
       if (closed) return;
       const from: Record<string, string> = version ? { resourceVersion: version } : {};
       stopWatch = kube.watch(
@@ -106,7 +87,7 @@ export function podFeed(
           event: (e) => {
             if (e?.type === "ERROR") {
               stopWatch?.();
-              // 410 Gone: the version is older than the server keeps; a fresh list, at once.
+              // 410 Gone: the version is older than the server keeps; a fresh list at once.
               const gone = e.object?.code === 410;
               if (gone) version = undefined;
               const message = statusMessage({ status: e.object?.code, body: e.object });
@@ -139,7 +120,6 @@ export function podFeed(
   ];
   return {
     pods: pods as ReadonlyMap<string, RawPod>,
-    /** the events of the pod of this uid */
     events: (uid: string) => [...events.values()].filter((e) => e.involvedObject.uid === uid),
     get listed() {
       return listed;

@@ -1,5 +1,4 @@
-// What `pulumi up` waits on, on a real cluster: a pod (or a Deployment's pods) watched until it
-// reaches what its scenario waits for, or fails for good; then `up` goes on, or stops at once with the cause.
+// What `pulumi up` waits on: a pod (or a Deployment's) watched until it reaches its scenario's aim, or fails for good.
 import {
   describePodState,
   describeProgress,
@@ -14,16 +13,12 @@ import type { KubeClient } from "./kube";
 import { podFeed } from "./pod-feed";
 import { findLoggedRequest } from "./receiver-log";
 
-/** How long a receiver's log line may take to reach the API server after the hook's pod is ready. */
-const LOG_WAIT_MS = 10_000;
-/** How often the progress display hears what a wait is at (at least every 10 s, as the issue asks). */
-const PROGRESS_MS = 5000;
-/** kube-proxy applies a change of endpoints within its minimum sync period (1 s by default): twice that. */
-const PROXY_SYNC_MS = 2000;
+const LOG_WAIT_MS = 10_000; // for a receiver's log line to reach the API server after the hook's pod is ready
+const PROGRESS_MS = 5000; // how often the progress display hears of a wait (at least every 10 s, the issue asks)
+const PROXY_SYNC_MS = 2000; // kube-proxy's minimum sync period (1 s by default), twice
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A PodWatch on the cluster `kube` talks to. */
 export function clusterPodWatch(kube: KubeClient): PodWatch {
   return {
     wait: async (target, progress) => {
@@ -41,44 +36,35 @@ export function clusterPodWatch(kube: KubeClient): PodWatch {
   };
 }
 
-/** What a wait is for: as a verdict says it, and as the progress display does. */
 const UNTIL: Record<Until, { verdict: string; waiting: string }> = {
   ready: { verdict: "ready", waiting: "waiting until ready" },
   "hook-failed": { verdict: "at its post-start hook's failure", waiting: "waiting for its post-start hook to fail" },
   terminated: { verdict: "terminated", waiting: "waiting until terminated" },
 };
 
-/**
- * Waits until the target's Service lists a ready endpoint (its EndpointSlices), then for kube-proxy
- * to route to it: a hook sent to the ClusterIP before that is refused.
- */
+/** Waits until the Service has a ready endpoint, then for kube-proxy: a hook sent before that is refused. */
 async function serviceRouted(client: KubeClient, target: WaitTarget): Promise<void> {
   const selector = encodeURIComponent(`kubernetes.io/service-name=${target.service}`);
   const path = `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(target.namespace)}/endpointslices`;
   for (const started = Date.now(); ; await sleep(250)) {
     const slices = (await client.get(`${path}?labelSelector=${selector}`))?.items ?? [];
     if (slices.some((s: any) => (s.endpoints ?? []).some((e: any) => e.conditions?.ready !== false))) break;
-    if (Date.now() - started > target.timeoutSeconds * 1000) {
+    if (Date.now() - started > target.timeoutSeconds * 1000)
       throw new Error(
         `${target.name}: the Service ${target.service} has no ready endpoint after ${target.timeoutSeconds} s, ` +
           "though its pod is ready",
       );
-    }
   }
   await sleep(PROXY_SYNC_MS);
 }
 
-/** Why a pod the stack's state records cannot be waited for: it was deleted before this update. */
 const GONE =
   "the pod is not on the cluster: it was deleted outside this update (a cancelled destroy, kubectl delete), " +
   "while the stack's state still records it, so this update does not create it again. " +
   "Run the update with --refresh (npm run up -- --stack <name> --refresh, " +
   "or pulumi up --refresh): it reads the cluster first, then creates the pod again";
 
-/**
- * Follows the target's pods (and their events: when the image pull and the post-start hook began) until a verdict,
- * telling `progress` what it still waits for.
- */
+/** Follows the target's pods and their events until a verdict, telling `progress` what it still waits for. */
 function watchPods(kube: KubeClient, target: WaitTarget, progress: (message: string) => void): Promise<string> {
   const histories = new Map<string, PodHistory>();
   const started = Date.now();
@@ -93,7 +79,6 @@ function watchPods(kube: KubeClient, target: WaitTarget, progress: (message: str
       else reject(new Error(`${target.name}: ${outcome.failure}`));
     };
     const judge = () => {
-      // The pod the stack's state records is gone, and nothing will create it again in this update.
       if (target.uid && feed.listed && !feed.pods.has(target.uid)) return finish({ failure: GONE });
       const now = Date.now();
       const live = [...feed.pods.values()].filter(
@@ -105,7 +90,6 @@ function watchPods(kube: KubeClient, target: WaitTarget, progress: (message: str
         const judged = judgePod(pod, target.until, history, now);
         if (judged) return finish(judged);
       }
-      // What the newest pod is still on its way through, and for how long.
       const date = (p: RawPod) => Date.parse(p.metadata.creationTimestamp ?? "");
       const newest = [...live].sort((a, b) => date(b) - date(a))[0];
       const still = describeProgress(newest, feed.events(newest?.metadata.uid ?? ""), now);
@@ -120,7 +104,6 @@ function watchPods(kube: KubeClient, target: WaitTarget, progress: (message: str
       }
       if (now - lastProgress >= PROGRESS_MS) {
         lastProgress = now;
-        // What the pods were last seen at may be old news: the cluster's silence is said.
         const why = error ? `; the watch: ${error.message}` : "";
         const waited = formatDuration(now - started);
         progress(`${UNTIL[target.until].waiting}: ${still}${note}${why}; ${waited} of at most ${bound}`);
@@ -137,7 +120,7 @@ function watchPods(kube: KubeClient, target: WaitTarget, progress: (message: str
         judge();
       },
     });
-    // Some verdicts come with time alone: a retried reason that lasts, the time limit; and the progress.
+    // Some verdicts come with time alone: a retried reason that lasts, the time limit.
     const timer = setInterval(judge, 1000);
   });
 }

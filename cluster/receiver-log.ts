@@ -1,6 +1,4 @@
-// What an httpGet hook's receiver logged (nginx's `combined` format): the request a hook sent and
-// the status it was answered with. The kubelet counts any answer as the hook's success, so this log
-// is the one place a hook that missed its mark (a 404) shows: `pulumi up`'s output and the observer read it.
+// A receiver's log (nginx `combined`): the kubelet counts any answer as success, so only here shows a hook's 404.
 import type { LoggedRequest } from "../infra/pod-watch";
 import { type KubeClient, statusMessage } from "./kube";
 
@@ -22,10 +20,7 @@ export function parseReceiverLog(log: string, path: string, notBefore?: string):
   return found;
 }
 
-/**
- * The first request for `path` that a receiver pod (by label `selector`) logged since `notBefore`, or how many receiver
- * pods there were.
- */
+/** The first request for `path` a receiver pod (label `selector`) logged since `notBefore`, or how many there were. */
 export async function findLoggedRequest(
   kube: KubeClient,
   namespace: string,
@@ -34,10 +29,8 @@ export async function findLoggedRequest(
   notBefore: string | undefined,
 ): Promise<{ receiver: string; request: LoggedRequest } | { receiverPods: number }> {
   const pods = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`;
-  const list: { items: { metadata: { name: string } }[] } | undefined = await kube.get(
-    `${pods}?labelSelector=${encodeURIComponent(selector)}`,
-  );
-  const receivers = (list?.items ?? []).map((p) => p.metadata.name);
+  const list = await kube.get(`${pods}?labelSelector=${encodeURIComponent(selector)}`);
+  const receivers: string[] = (list?.items ?? []).map((p: { metadata: { name: string } }) => p.metadata.name);
   for (const receiver of receivers) {
     const answer = await kube.request("GET", `${pods}/${receiver}/log?timestamps=true&tailLines=1000`);
     if (answer.status !== 200) throw new Error(`the log of ${receiver}: ${statusMessage(answer)}`);

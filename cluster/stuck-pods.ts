@@ -1,37 +1,24 @@
-// Pods that cannot go away: while `pulumi up` replaces or `pulumi destroy` deletes the stack's pods,
-// a pod whose post-start hook still runs stays Terminating (the kubelet stops the container only once
-// the hook returns, and sets the hook no time limit), and the CLI waits on it without a word. This
-// watch says why, for how long the hook has run and how to free it; or frees it (grace period 0).
-// tools/run.js runs it beside the CLI for the time of an update or a destroy.
+// A pod whose hook still runs stays Terminating, the CLI waiting without a word: this says why and how to free it.
 import { describeStuckPod, forceDeleteCommand, type RawPod } from "../infra/pod-state";
 import { type KubeClient, statusMessage } from "./kube";
 import { podFeed } from "./pod-feed";
 
-/** How often a pod that still stays is reported again. */
-const REPEAT_MS = 30_000;
-/** How often the pods being deleted are looked at: a hook's `Started` event may come after the pod's last change. */
-const TICK_MS = 2000;
+const REPEAT_MS = 30_000; // a pod that still stays is said again
+const TICK_MS = 2000; // a hook's `Started` event may come after the pod's last change
 
 export interface StuckPodOptions {
   namespace: string;
-  /** the stack's pods: those whose `annotation` is `owner` */
-  annotation: string;
+  annotation: string; // the stack's pods: those whose `annotation` is `owner`
   owner: string;
-  /** delete a stuck pod at once (grace period 0) instead of saying how to */
-  force: boolean;
-  /** how the user lets the watch free them, and why the watch frees them (the setting that says so) */
-  settingHint: string;
-  forced: string;
+  force: boolean; // delete a stuck pod at once (grace period 0) instead of saying how to
+  settingHint: string; // how the user lets the watch free them
+  forced: string; // why the watch frees them (the setting that says so)
   say: (line: string) => void;
 }
 
-/**
- * Watches the namespace's pods until `stop` is called; `sayAgain` repeats at once what holds them (when an update is
- * cancelled).
- */
+/** Watches the namespace's pods until `stop`; `sayAgain` repeats at once what holds them (an update cancelled). */
 export function watchStuckPods(kube: KubeClient, options: StuckPodOptions): { stop: () => void; sayAgain: () => void } {
   const { namespace, say } = options;
-  /** when each stuck pod was last reported, or that it was force-deleted */
   const reported = new Map<string, number | "freed">();
   const look = () => {
     const now = Date.now();
