@@ -1,4 +1,3 @@
-// The program: validated settings -> the chosen scenarios on the chosen cluster -> stack outputs.
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { podNamespace, type ScenarioComponent, scenarioDeployer } from "./scenarios";

@@ -3,7 +3,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { FailingHookPod, HookReceiver, HttpGetHookPod, QuotePostStartPod, SlowHookPod } from "../infra";
 
-/** Which kubeconfig context the stack deploys to. */
 export const CLUSTER_CONTEXTS = { current: undefined, kind: "kind-kind", minikube: "minikube", lab: "lab" } as const;
 /** The namespace for which the pods name none, as in the book, and the stack creates none. */
 export const DEFAULT_NAMESPACE = "default";
@@ -44,7 +43,6 @@ function scenarioParts(settings: Settings, opts: pulumi.ComponentResourceOptions
     return { name, settings, opts, pod, quote, toReceiver };
   };
 }
-/** A row: its component, what the book says you will see, the commands a reader runs to see it. */
 type Row = { deploy(c: Parts): ScenarioComponent; book: string; seeItWith: string[] };
 type Parts = ReturnType<ReturnType<typeof scenarioParts>>;
 
