@@ -27,7 +27,6 @@ export interface PlannedObject {
   clusterIP?: string; // a Service's fixed ClusterIP
   manifest?: object; // a Pod as it will be created, if all of it is known before registration: the dry run's body
 }
-/** GET `path`: 403 and 404 are the caller's to handle; any other failure stops with the server's message. */
 async function get(cluster: ClusterReader, path: string) {
   const answer = await cluster.request("GET", path);
   if (answer.status < 300 || answer.status === 403 || answer.status === 404) return answer;
@@ -35,7 +34,6 @@ async function get(cluster: ClusterReader, path: string) {
 }
 const dryRun = (cluster: ClusterReader, path: string, body: object) =>
   cluster.request("POST", `${path}?dryRun=All`, body);
-
 /** Whether the namespace exists and `owner` made it (`default` never); one the user may not read is used, not owned. */
 export async function namespaceOwner(cluster: ClusterReader, namespace: string, owner: string) {
   const { status, body } = await get(cluster, `/api/v1/namespaces/${encodeURIComponent(namespace)}`);
@@ -78,7 +76,6 @@ export async function checkPlanned(cluster: ClusterReader, planned: PlannedObjec
   }
   return notes;
 }
-
 const useAnother = `set ${PROJECT}:namespace to a namespace you may use`;
 const askAdmin = (ns: string) => `ask the cluster's administrator to create ${ns} and give you the admin role in it`;
 /** The object as it is now, or undefined when it does not exist; one the user may not read stops with the way out. */
@@ -188,7 +185,6 @@ export function ownAndRecord(owner: string, planned: PlannedObject[]): pulumi.Re
     return { props: owned, opts };
   };
 }
-/** Whether `value` is plain data, with no Output or promise in it that only a registration resolves. */
 function isPlain(value: unknown): boolean {
   if (value === null || typeof value !== "object") return typeof value !== "function";
   if (pulumi.Output.isInstance(value) || typeof (value as { then?: unknown }).then === "function") return false;

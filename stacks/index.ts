@@ -14,7 +14,6 @@ function fail(e: unknown): never {
 }
 async function main() {
   const settings = parseSettings(pulumi.runtime.allConfig());
-  // The provider plugin starts (in its own process) while this one reads the cluster.
   const provider = clusterProvider(settings);
   const cluster = KubeClient.connect(CLUSTER_CONTEXTS[settings.cluster]);
   const watch = clusterPodWatch(cluster);

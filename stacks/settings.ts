@@ -53,7 +53,6 @@ type Key = keyof typeof SETTINGS;
 const KEYS = Object.keys(SETTINGS) as Key[];
 const OTHER_NAMESPACES = ["pulumi", "kubernetes"]; // read by Pulumi and the Kubernetes provider
 const OWN: Key[] = ["scenarios", "namespace", "cluster", "adoptExisting", "forceDeleteStuckPods"];
-
 /** Validates raw config: keys `poststart-lab:<name>`, or `<name>` as Pulumi reads a stack file. */
 export function parseSettings(raw: Record<string, unknown>): Settings {
   const values: Partial<Record<Key, unknown>> = {};
