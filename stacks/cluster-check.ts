@@ -1,5 +1,4 @@
-// What the stack may touch on the cluster, checked with the user's own rights before anything is created
-// (docs/stacks.md#what-the-stack-touches): server-side apply would silently take over an object it did not create.
+// What the stack may touch, checked with the user's rights first (docs/stacks.md): apply silently takes over objects.
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type ApiAnswer, type KubeClient, statusMessage } from "../cluster/kube";
@@ -20,7 +19,6 @@ export async function stackInstanceMark(provider: k8s.Provider) {
 }
 
 export type ClusterReader = Pick<KubeClient, "defaultNamespace" | "request">; // a fake in unit tests
-/** A Kubernetes object the program is about to create, as its resource's inputs name it. */
 export interface PlannedObject {
   apiVersion: string;
   kind: string;
@@ -29,16 +27,13 @@ export interface PlannedObject {
   clusterIP?: string; // a Service's fixed ClusterIP
   manifest?: object; // a Pod as it will be created, if all of it is known before registration: the dry run's body
 }
-/** GET `path`: 403 and 404 are the caller's to handle; any other failure stops with the server's message. */
 async function get(cluster: ClusterReader, path: string) {
   const answer = await cluster.request("GET", path);
   if (answer.status < 300 || answer.status === 403 || answer.status === 404) return answer;
   throw new Error(`GET ${path}: ${statusMessage(answer)}`);
 }
-/** A create in the collection `path` that the API server only checks (admission included). */
 const dryRun = (cluster: ClusterReader, path: string, body: object) =>
   cluster.request("POST", `${path}?dryRun=All`, body);
-
 /** Whether the namespace exists and `owner` made it (`default` never); one the user may not read is used, not owned. */
 export async function namespaceOwner(cluster: ClusterReader, namespace: string, owner: string) {
   const { status, body } = await get(cluster, `/api/v1/namespaces/${encodeURIComponent(namespace)}`);
@@ -51,11 +46,7 @@ export function objectPath(o: PlannedObject, defaultNamespace: string): string {
   const api = o.apiVersion.includes("/") ? "apis" : "api";
   return `/${api}/${o.apiVersion}${where}/${o.kind.toLowerCase()}s/${encodeURIComponent(o.name)}`;
 }
-/**
- * Throws, naming the object and the way out, if the user may not use the namespace, an object exists that the stack did
- * not create (unless `adopt`), the API server's dry run refuses a planned namespace or pod, or the fixed ClusterIP is
- * taken or out of range. Returns notes on what the user may not check.
- */
+/** Throws with the way out on what the stack may not create, or take over unless `adopt`; returns what is unchecked. */
 export async function checkPlanned(cluster: ClusterReader, planned: PlannedObject[], owner: string, adopt: boolean) {
   const ns = cluster.defaultNamespace;
   const existing = await Promise.all(planned.map((o) => readPlanned(cluster, o)));
@@ -85,7 +76,6 @@ export async function checkPlanned(cluster: ClusterReader, planned: PlannedObjec
   }
   return notes;
 }
-
 const useAnother = `set ${PROJECT}:namespace to a namespace you may use`;
 const askAdmin = (ns: string) => `ask the cluster's administrator to create ${ns} and give you the admin role in it`;
 /** The object as it is now, or undefined when it does not exist; one the user may not read stops with the way out. */
@@ -101,7 +91,6 @@ async function readPlanned(cluster: ClusterReader, o: PlannedObject) {
   }
   return answer.status === 404 ? undefined : answer.body;
 }
-/** A namespace the stack would create: the user must be allowed to, else someone who is must make it. */
 async function checkNamespaceCreate(cluster: ClusterReader, name: string) {
   const namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name } };
   const answer = await dryRun(cluster, "/api/v1/namespaces", namespace);
@@ -123,7 +112,6 @@ async function checkPods(cluster: ClusterReader, planned: PlannedObject[]) {
   const unknown = pods.find((p) => !p.manifest)?.name;
   const cannot = "so the cluster cannot check it in a dry run";
   if (unknown) throw new Error(`the pod ${unknown}'s spec is not known before anything is registered, ${cannot}`);
-  // Each scenario's pod has its scenario's name (stacks/scenarios.ts).
   const refused = await Promise.all(
     pods.map(async (p) => {
       const answer = await dryRun(cluster, objectPath(p, ns).replace(/\/[^/]+$/, ""), p.manifest!);
@@ -166,10 +154,9 @@ async function checkClusterIP(cluster: ClusterReader, service: PlannedObject, ne
   // A namespace this update creates does not exist yet: the probe goes to `default`.
   const namespace = service.namespace ?? cluster.defaultNamespace;
   const probeNamespace = namespace === newNamespace ? "default" : namespace;
-  const path = `/api/v1/namespaces/${encodeURIComponent(probeNamespace)}/services`;
   const spec = { clusterIP: ip, ports: [{ port: 80 }] };
   const probe = { apiVersion: "v1", kind: "Service", metadata: { generateName: "clusterip-check-" }, spec };
-  const answer = await dryRun(cluster, path, probe);
+  const answer = await dryRun(cluster, `/api/v1/namespaces/${encodeURIComponent(probeNamespace)}/services`, probe);
   if (answer.status === 403)
     unchecked.push(["in the service range", `create Services in the namespace ${JSON.stringify(probeNamespace)}`]);
   else if (answer.status >= 300) throw new Error(`${setting} is not allowed: the cluster answered: ${refusal(answer)}`);
@@ -198,7 +185,6 @@ export function ownAndRecord(owner: string, planned: PlannedObject[]): pulumi.Re
     return { props: owned, opts };
   };
 }
-/** Whether `value` is plain data, with no Output or promise in it that only a registration resolves. */
 function isPlain(value: unknown): boolean {
   if (value === null || typeof value !== "object") return typeof value !== "function";
   if (pulumi.Output.isInstance(value) || typeof (value as { then?: unknown }).then === "function") return false;

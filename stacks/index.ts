@@ -1,5 +1,4 @@
-// The Pulumi program's entry: read the stack's config, check what it would touch on the cluster, deploy, and export
-// each scenario's outputs; a pod that fails rejects its `state` output, which fails the update under its component.
+// The Pulumi program's entry; a pod that fails rejects its `state` output, which fails the update under its component.
 import * as pulumi from "@pulumi/pulumi";
 import { KubeClient } from "../cluster/kube";
 import { clusterPodWatch } from "../cluster/pod-watch";
@@ -15,7 +14,6 @@ function fail(e: unknown): never {
 }
 async function main() {
   const settings = parseSettings(pulumi.runtime.allConfig());
-  // The provider plugin starts (in its own process) while this one reads the cluster.
   const provider = clusterProvider(settings);
   const cluster = KubeClient.connect(CLUSTER_CONTEXTS[settings.cluster]);
   const watch = clusterPodWatch(cluster);

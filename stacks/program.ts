@@ -1,4 +1,3 @@
-// The program: validated settings -> the chosen scenarios on the chosen cluster -> stack outputs.
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { podNamespace, type ScenarioComponent, scenarioDeployer } from "./scenarios";
@@ -23,11 +22,9 @@ function outputsOf(c: ScenarioComponent) {
 export function deploy(settings: Settings, cluster?: ClusterFacts) {
   const provider = cluster?.provider ?? clusterProvider(settings);
   const transformations = cluster?.transformations;
-  const name = podNamespace(settings);
+  const name = cluster?.namespaceExists ? undefined : podNamespace(settings); // the namespace to create, if any
   const opts = { provider, transformations, dependsOn: cluster?.checked };
-  const create = name && !cluster?.namespaceExists;
-  const dependsOn = create ? [new k8s.core.v1.Namespace(name, { metadata: { name } }, opts)] : (cluster?.checked ?? []);
-  // On a cluster `pulumi up` watches the pods; offline (the render, the unit tests) the provider's await stands.
+  const dependsOn = name ? [new k8s.core.v1.Namespace(name, { metadata: { name } }, opts)] : (cluster?.checked ?? []);
   const deployScenario = scenarioDeployer(settings, { providers: [provider], transformations, dependsOn }, !!cluster);
   return Object.fromEntries(settings.scenarios.map((scenario) => [scenario, outputsOf(deployScenario(scenario))]));
 }

@@ -1,30 +1,25 @@
-// The scenario registry, one row per pod of the book: its component, what the book says happens, how a reader sees it.
-// The program, the render, `npm start`, the observer and the README's table (a unit test) are made from these rows.
+// The scenario registry, one row per pod of the book; the program, render, `npm start`, observer and README use it.
 import type * as pulumi from "@pulumi/pulumi";
 import { FailingHookPod, HookReceiver, HttpGetHookPod, QuotePostStartPod, SlowHookPod } from "../infra";
+import type { QuotePostStartPodArgs } from "../infra/quote-pod";
 
-/** Which kubeconfig context the stack deploys to. */
 export const CLUSTER_CONTEXTS = { current: undefined, kind: "kind-kind", minikube: "minikube", lab: "lab" } as const;
 /** The namespace for which the pods name none, as in the book, and the stack creates none. */
 export const DEFAULT_NAMESPACE = "default";
 export const podNamespace = (s: Settings) => (s.namespace === DEFAULT_NAMESPACE ? undefined : s.namespace);
 
+type AsInTheComponents = "image" | "imagePullPolicy" | "waitMarginSeconds" | "quotesUrl" | "hookOutputFile";
 /** The stack's validated settings (settings.ts); a component setting left unset stays undefined: its default. */
-export interface Settings {
+export interface Settings extends Pick<QuotePostStartPodArgs, AsInTheComponents> {
   scenarios: Scenario[];
   namespace: string;
   cluster: keyof typeof CLUSTER_CONTEXTS;
   adoptExisting: boolean;
   forceDeleteStuckPods: boolean;
-  image?: string;
-  imagePullPolicy?: string;
-  quotesUrl?: string;
   installFortune?: boolean;
   slowHookDelaySeconds?: number;
   hookReceiverClusterIP?: string;
   hookScheme?: string;
-  hookOutputFile?: string;
-  waitMarginSeconds?: number;
 }
 export type ScenarioComponent = QuotePostStartPod | SlowHookPod | FailingHookPod | HttpGetHookPod;
 /** What a row builds from: a pod has its scenario's name (the checks say it); the first in need makes the receiver. */
@@ -44,7 +39,6 @@ function scenarioParts(settings: Settings, opts: pulumi.ComponentResourceOptions
     return { name, settings, opts, pod, quote, toReceiver };
   };
 }
-/** A row: its component, what the book says you will see, the commands a reader runs to see it. */
 type Row = { deploy(c: Parts): ScenarioComponent; book: string; seeItWith: string[] };
 type Parts = ReturnType<ReturnType<typeof scenarioParts>>;
 
@@ -93,10 +87,8 @@ export const SCENARIOS = {
     seeItWith: ["kubectl get pod poststart-httpget-404", "kubectl logs deploy/myservice"],
   },
 } satisfies Record<string, Row>;
-
 export type Scenario = keyof typeof SCENARIOS;
 export const SCENARIO_NAMES = Object.keys(SCENARIOS) as Scenario[];
-
 /** Deploys scenarios by name, all with `opts`, with `failFast` on a cluster (offline there is none to watch). */
 export function scenarioDeployer(settings: Settings, opts: pulumi.ComponentResourceOptions, failFast = false) {
   const partsOf = scenarioParts(settings, opts, failFast);

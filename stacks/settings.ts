@@ -1,5 +1,4 @@
-// Stack config -> validated settings, before anything is created. A component's setting left unset stays undefined (its
-// default applies), checked as its component checks it, the error naming the key `poststart-lab:<key>`.
+// Stack config -> validated settings before anything is created, each checked as its component checks it.
 import { checkPodArgs, type PodArgs } from "../infra/book-pod";
 import { ArgumentError, checkClusterIP, checkOneOf, checkOutputFile, HOOK_SCHEMES, showText } from "../infra/checks";
 import { checkDelaySeconds, quotesFileName } from "../infra/quote-pod";
@@ -54,7 +53,6 @@ type Key = keyof typeof SETTINGS;
 const KEYS = Object.keys(SETTINGS) as Key[];
 const OTHER_NAMESPACES = ["pulumi", "kubernetes"]; // read by Pulumi and the Kubernetes provider
 const OWN: Key[] = ["scenarios", "namespace", "cluster", "adoptExisting", "forceDeleteStuckPods"];
-
 /** Validates raw config: keys `poststart-lab:<name>`, or `<name>` as Pulumi reads a stack file. */
 export function parseSettings(raw: Record<string, unknown>): Settings {
   const values: Partial<Record<Key, unknown>> = {};
@@ -73,7 +71,6 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
       throw new ArgumentError(key(name), "[secret]", "a plain value: no setting of this project is secret");
     values[name as Key] = value;
   }
-  const settings: Record<string, unknown> = {}; // the program's own settings always have a value
-  for (const k of KEYS) if (values[k] !== undefined || OWN.includes(k)) settings[k] = SETTINGS[k](key(k), values[k]);
-  return settings as unknown as Settings;
+  const keys = KEYS.filter((k) => values[k] !== undefined || OWN.includes(k)); // the program's own always have a value
+  return Object.fromEntries(keys.map((k) => [k, SETTINGS[k](key(k), values[k])])) as unknown as Settings;
 }
