@@ -4,26 +4,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { deploy } from "../stacks/program";
 import type { Settings } from "../stacks/settings";
 
-export interface RecordedResource {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-}
-
-/** What the API server would fill in that the outputs read back. */
-function liveState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
-  if (!type.startsWith("kubernetes:") || !inputs.metadata) return inputs;
-  return { ...inputs, metadata: { namespace: "default", uid: `${name}-uid`, ...inputs.metadata } };
-}
-
 /** Runs `create` against mocks; returns every resource registered, in order, and what `create` returned, resolved. */
 export async function record<T>(create: () => T) {
-  const resources: RecordedResource[] = [];
+  const resources: { type: string; name: string; inputs: Record<string, any> }[] = [];
   await pulumi.runtime.setMocks(
     {
       newResource: ({ type, name, inputs }) => {
         resources.push({ type, name, inputs });
-        return { id: `${name}-id`, state: liveState(type, name, inputs) };
+        // What the API server would fill in that the outputs read back.
+        const live = type.startsWith("kubernetes:") && inputs.metadata;
+        const metadata = { namespace: "default", uid: `${name}-uid`, ...inputs.metadata };
+        return { id: `${name}-id`, state: live ? { ...inputs, metadata } : inputs };
       },
       call: ({ inputs }) => inputs,
     },
@@ -45,6 +36,4 @@ export async function record<T>(create: () => T) {
 }
 
 /** Deploys `settings` against mocks. */
-export function runOffline(settings: Settings) {
-  return record(() => deploy(settings));
-}
+export const runOffline = (settings: Settings) => record(() => deploy(settings));

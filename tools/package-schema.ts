@@ -1,6 +1,7 @@
 // The component package's schema as the SDK's component provider host infers it from component-package/:
 // the same analyzer over the same entry point, tsconfig and package.json name. The committed copy
-// is component-package/schema.json (`npm run package:schema` writes it; a unit test compares the two).
+// is component-package/schema.json: `npm run package:schema` (this file run) writes it; a unit test
+// compares the two.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -22,33 +23,21 @@ export function pluginName(): string {
   return JSON.parse(readFileSync(path.join(PACKAGE_DIR, "package.json"), "utf8")).name;
 }
 
-/**
- * A digest of everything the analyzer reads: our sources, the package's settings, and the installed packages (by the
- * lock file).
- */
+/** A digest of everything the analyzer reads: our sources, the package's settings, the installed packages (by lock). */
 function inputsDigest(): string {
   const hash = createHash("sha256");
-  const add = (file: string) =>
-    hash
-      .update(`${path.relative(ROOT, file)}\0`)
-      .update(readFileSync(file))
-      .update("\0");
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const file = path.join(dir, e.name);
-      if (e.isDirectory()) walk(file);
-      else if (/\.(ts|js|json)$/.test(e.name) && file !== SCHEMA_FILE) add(file);
-    }
-  };
-  for (const dir of SOURCE_DIRS) walk(path.join(ROOT, dir));
-  for (const file of ["tsconfig.json", "package.json", "package-lock.json"]) add(path.join(ROOT, file));
+  const sources = SOURCE_DIRS.flatMap((dir) =>
+    readdirSync(path.join(ROOT, dir), { recursive: true, encoding: "utf8" }).map((f) => path.join(dir, f)),
+  );
+  for (const file of [...sources.sort(), "tsconfig.json", "package.json", "package-lock.json"]) {
+    if (!/\.(ts|js|json)$/.test(file) || path.join(ROOT, file) === SCHEMA_FILE) continue;
+    for (const part of [`${file}\0`, readFileSync(path.join(ROOT, file)), "\0"]) hash.update(part);
+  }
   return hash.digest("hex");
 }
 
-/**
- * The inferred schema, as pretty JSON with a final newline (the committed file's form). The analyzer
- * type-checks the package (about 3 s), so its answer is kept and given again while its inputs are unchanged.
- */
+// The inferred schema as the committed file has it (pretty JSON, a final newline). The analyzer type-checks
+// the package (about 3 s), so its answer is kept and given again while its inputs are unchanged.
 export async function inferredSchema(): Promise<string> {
   const digest = inputsDigest();
   try {
@@ -66,4 +55,17 @@ export async function inferredSchema(): Promise<string> {
   mkdirSync(path.dirname(CACHE_FILE), { recursive: true });
   writeFileSync(CACHE_FILE, JSON.stringify({ digest, schema }));
   return schema;
+}
+
+if (require.main === module) {
+  inferredSchema().then(
+    (schema) => {
+      writeFileSync(SCHEMA_FILE, schema);
+      console.log(`wrote ${path.relative(process.cwd(), SCHEMA_FILE)}`);
+    },
+    (e: unknown) => {
+      console.error(`package:schema: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(1);
+    },
+  );
 }
