@@ -58,14 +58,11 @@ export async function inferredSchema(): Promise<string> {
 }
 
 if (require.main === module) {
-  inferredSchema().then(
-    (schema) => {
-      writeFileSync(SCHEMA_FILE, schema);
-      console.log(`wrote ${path.relative(process.cwd(), SCHEMA_FILE)}`);
-    },
-    (e: unknown) => {
+  inferredSchema()
+    .then((schema) => writeFileSync(SCHEMA_FILE, schema))
+    .then(() => console.log(`wrote ${path.relative(process.cwd(), SCHEMA_FILE)}`))
+    .catch((e: unknown) => {
       console.error(`package:schema: ${e instanceof Error ? e.message : String(e)}`);
       process.exit(1);
-    },
-  );
+    });
 }

@@ -11,12 +11,8 @@ const { CommandError, LocalWorkspace, Stack } = require("@pulumi/pulumi/automati
 
 const USAGE =
   "usage: node tools/run.js <preview|up|destroy> --stack <name> [--config-file <file>] [--dir <project>] [--refresh]";
-const OPTIONS = {
-  stack: { type: "string" },
-  "config-file": { type: "string" },
-  dir: { type: "string" },
-  refresh: { type: "boolean" },
-};
+const STRING = { type: "string" };
+const OPTIONS = { stack: STRING, "config-file": STRING, dir: STRING, refresh: { type: "boolean" } };
 const ROOT = path.join(__dirname, "..");
 /** The stuck-pod watch of this run, if any. */
 let stuckPods = { stop: () => {}, sayAgain: () => {} };
@@ -45,13 +41,10 @@ async function main(argv) {
     // The id the engine gave the stack's Kubernetes provider (`cluster`), which the stack instance's mark on its
     // objects carries (stacks/cluster-check.ts); undefined before the stack's first deploy.
     const resources = (await stack.exportStack()).deployment?.resources ?? [];
-    const providerId = resources.find(
-      (r) => r.type === "pulumi:providers:kubernetes" && r.urn.endsWith("::cluster"),
-    )?.id;
+    const isCluster = (r) => r.type === "pulumi:providers:kubernetes" && r.urn.endsWith("::cluster");
+    const providerId = resources.find(isCluster)?.id;
     // As stacks/main.js: the SDKs before tsx, whose hook would otherwise transform them.
-    require("@pulumi/pulumi");
-    require("@pulumi/kubernetes");
-    require("tsx/cjs");
+    for (const name of ["@pulumi/pulumi", "@pulumi/kubernetes", "tsx/cjs"]) require(name);
     try {
       const file = configFile ?? path.join(dir, `Pulumi.${stackName}.yaml`);
       stuckPods = require("./stuck-watch.ts").startStuckPodWatch(stackName, file, providerId);
@@ -107,10 +100,6 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e) => {
-    process.stderr.write(`run.js: ${e instanceof Error ? e.stack : String(e)}\n`);
-    process.exit(1);
-  },
-);
+main(process.argv.slice(2))
+  .catch((e) => (process.stderr.write(`run.js: ${e instanceof Error ? e.stack : String(e)}\n`), 1))
+  .then((code) => process.exit(code));

@@ -13,7 +13,8 @@ import { ROOT, readStackFile, withSets } from "./stack-file";
 
 const STACK = "dev";
 /** pulumi up's output (the observer has the terminal), and beside it a picture per run; not committed */
-const OUT = path.join(ROOT, ".lab", "start");
+const LAB = path.join(ROOT, ".lab");
+const OUT = path.join(LAB, "start");
 const UP_LOG = path.join(OUT, "pulumi-up.log");
 /** The slow hook sleeps 60 s with the dev stack's settings; the receiver and images take a few more. */
 const OBSERVE_SECONDS = 300;
@@ -44,8 +45,7 @@ async function up(scenario: Scenario, sets: string[]): Promise<number> {
     const log = readFileSync(UP_LOG, "utf8");
     process.stdout.write(`${live ? "\r\x1b[K" : ""}start: pulumi up failed (exit ${upStatus}):\n${log}`);
     observer.stop();
-    await observer.done;
-    return upStatus;
+    return observer.done.then(() => upStatus);
   }
   const { code, seen } = await observer.done;
   const outputs = /^Outputs:\n([\s\S]*?)\n(?=Resources:|Duration:|$)/m.exec(readFileSync(UP_LOG, "utf8"))?.[1];
@@ -55,8 +55,7 @@ async function up(scenario: Scenario, sets: string[]): Promise<number> {
     console.log(`\nThe picture of what the observer saw: ${path.relative(process.cwd(), file)}`);
   console.log(`\nExplore it in context ${kube.context}; the pods stay until \`npm start -- --down\`:`);
   // The lab's kubectl and kubeconfig are the project's own, in .lab/.
-  const lab = path.join(ROOT, ".lab");
-  if (kube.context === "lab") console.log(`  export KUBECONFIG=${lab}/kubeconfig PATH=${lab}/bin:$PATH`);
+  if (kube.context === "lab") console.log(`  export KUBECONFIG=${LAB}/kubeconfig PATH=${LAB}/bin:$PATH`);
   for (const command of SCENARIOS[scenario].seeItWith) console.log(`  ${command}`);
   return code;
 }
@@ -72,10 +71,6 @@ async function main([command, name, ...rest]: string[]): Promise<number> {
   throw new Error("usage: start.ts check <scenario> | up <scenario> [--set <key>=<value>]...");
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(2);
-  },
-);
+main(process.argv.slice(2))
+  .catch((e: unknown) => (process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`), 2))
+  .then((code) => process.exit(code));

@@ -58,7 +58,6 @@ async function main(): Promise<number> {
   return code;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => process.exit(fail(`observe: ${message(e)}`)),
-);
+main()
+  .catch((e) => fail(`observe: ${message(e)}`))
+  .then((code) => process.exit(code));
