@@ -47,8 +47,7 @@ export function readStackFile(name: string, dir = ROOT): StackFile {
 
 /** How deep a stack file's maps and lists may nest: config needs a few levels; more is a mistake or an attack. */
 export const STACK_FILE_DEPTH = 64;
-/** yaml's bound on what aliases expand to: an alias bomb is refused, not expanded. */
-const STACK_FILE_ALIASES = 100;
+const STACK_FILE_ALIASES = 100; // yaml's bound on what aliases expand to: an alias bomb is refused, not expanded
 
 // The data of the stack file `file`. Refuses, naming the file and the key where there is one, a YAML
 // error, a duplicate key, nesting deeper than STACK_FILE_DEPTH and an alias bomb.

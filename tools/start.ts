@@ -16,8 +16,7 @@ const STACK = "dev";
 const LAB = path.join(ROOT, ".lab");
 const OUT = path.join(LAB, "start");
 const UP_LOG = path.join(OUT, "pulumi-up.log");
-/** The slow hook sleeps 60 s with the dev stack's settings; the receiver and images take a few more. */
-const OBSERVE_SECONDS = 300;
+const OBSERVE_SECONDS = 300; // the slow hook sleeps 60 s with the dev stack's settings; the receiver, images more
 
 /** `pulumi up` of the dev stack with `sets`, its output to UP_LOG; resolves with its exit status. */
 function pulumiUp(sets: string[]): Promise<number> {

@@ -97,8 +97,7 @@ export class PodRecord {
   phase?: string;
   ready = false;
   terminalAt?: string;
-  /** container waiting reasons seen, in order, without repeats */
-  waitingReasons: string[] = [];
+  waitingReasons: string[] = []; // container waiting reasons seen, in order, without repeats
   creatingWhilePendingAt?: string;
   readySeenAt?: string;
   restartCount = 0;
@@ -109,12 +108,10 @@ export class PodRecord {
   hold?: Hold;
   quote?: string;
   quoteError?: string;
-  /** what the hook wrote to its output file, read once the pod was ready */
-  hookOutput?: string;
+  hookOutput?: string; // what the hook wrote to its output file, read once the pod was ready
   request?: LoggedRequest;
   seenEvents: string[] = [];
-  /** every fact about the pod as the observer learned it, oldest first (what the pictures are drawn from) */
-  timeline: Entry[] = [];
+  timeline: Entry[] = []; // every fact about the pod as the observer learned it, oldest first (the pictures' source)
 
   constructor(readonly pod: string) {}
 }

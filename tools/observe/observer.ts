@@ -31,9 +31,9 @@ export async function plan(raw: Record<string, unknown>, namespaceOverride?: str
         pod: c.podName,
         namespace,
         expectation: { slowHookDelaySeconds, hookPath, hookOutputFile },
-        /** where nginx serves the quote */
+        // where nginx serves the quote, and the httpGet hook's receiver: its Service, and the selector of the pods
+        // whose log shows the hook's request
         quote: "quoteUrl" in c ? { ...QUOTE_SERVED } : undefined,
-        /** the httpGet hook's receiver: its Service, and the selector of the pods whose log shows the hook's request */
         receiver: receiver?.apply((service) => ({ service, selector: `app=${service}` })),
       };
     });
@@ -60,8 +60,7 @@ export function observe(kube: KubeClient, p: Plan, options: { timeoutSeconds: nu
   const start = new Date();
   const records = new Map(p.targets.map((t) => [t.pod, new PodRecord(t.pod)]));
   const record = (t: Target) => records.get(t.pod)!;
-  /** when each read last started; Infinity while it runs */
-  const lastTry = new Map<string, number>();
+  const lastTry = new Map<string, number>(); // when each read last started; Infinity while it runs
   const notes = new Set<string>();
   let finished = false;
   let resolve!: (result: { code: number; seen: Seen[] }) => void;

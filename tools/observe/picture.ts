@@ -78,14 +78,12 @@ const held = (hook: Of<"hook">) => `held ${hook.seconds} s`;
 // The hook's runs: each from the kubelet's `Started` event (the hook runs right after it) to a hold,
 // a failure or the next start; a hold with no `Started` seen (the observer came late) by the pod's timestamps.
 function hookBars(timeline: Entry[], end: number): Bar[] {
-  const bars: Bar[] = [];
   const toT = (ref: Entry, iso: string) => ref.t + (Date.parse(iso) - Date.parse(ref.time)) / 1000;
-  timeline.forEach((e, i) => {
-    if (is("hook")(e) && !timeline.slice(0, i).some(isStarted))
-      bars.push({ lane: HOOK_LANE, from: toT(e, e.from), to: toT(e, e.to), key: "post-start hook", label: held(e) });
-    if (isStarted(e)) bars.push({ lane: HOOK_LANE, from: e.t, ...hookRunEnd(timeline.slice(i + 1), end) });
+  return timeline.flatMap((e, i): Bar[] => {
+    if (isStarted(e)) return [{ lane: HOOK_LANE, from: e.t, ...hookRunEnd(timeline.slice(i + 1), end) }];
+    if (!is("hook")(e) || timeline.slice(0, i).some(isStarted)) return [];
+    return [{ lane: HOOK_LANE, from: toT(e, e.from), to: toT(e, e.to), key: "post-start hook", label: held(e) }];
   });
-  return bars;
 }
 
 /** How a hook run that started before `after` ended: a hold, a failure, the next start, or not yet. */
@@ -157,13 +155,10 @@ const LANE_NAMES = 125;
 const RIGHT_MARGIN = 15;
 const PLOT_WIDTH = PICTURE_WIDTH - LANE_NAMES - RIGHT_MARGIN;
 const LANE_HEIGHT = 34;
-/** what one character of the 10-px labels takes, about (the SVG renderer has no fonts to measure with) */
-const CHAR_WIDTH = 6;
-/** rows of mark labels under a lane, so that close events stay readable */
-const LABEL_ROWS = 4;
+const CHAR_WIDTH = 6; // about what a character of the 10-px labels takes (the renderer has no fonts to measure)
+const LABEL_ROWS = 4; // rows of mark labels under a lane, so that close events stay readable
 const LABEL_HEIGHT = 11;
-/** the longest label of a group of events, in characters (a quarter of the plot) */
-const MAX_LABEL = Math.floor(PLOT_WIDTH / CHAR_WIDTH / 4);
+const MAX_LABEL = Math.floor(PLOT_WIDTH / CHAR_WIDTH / 4); // a group of events' longest label: a quarter of the plot
 const MIN_BAR = 3;
 /** the row of a mark without a label: another of its group carries it, or no row had room */
 export const UNLABELLED = -2;
