@@ -9,10 +9,6 @@ export function pulumiEnv(): NodeJS.ProcessEnv {
   const r = spawnSync("bash", ["-c", script], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   // Its progress (the toolchain's summary) only when it failed.
   if (r.status !== 0) throw new Error(`bash tools/pulumi.sh env exited with ${r.status}:\n${r.stderr}`);
-  return Object.fromEntries(
-    r.stdout
-      .split("\0")
-      .filter(Boolean)
-      .map((line) => line.split(/=(.*)/s)),
-  );
+  const entries = r.stdout.split("\0").filter(Boolean);
+  return Object.fromEntries(entries.map((entry) => entry.split(/=(.*)/s)));
 }

@@ -18,7 +18,6 @@ export async function cli(args: string[], out: (text: string) => void, err: (tex
 
 if (require.main === module) {
   const write = (stream: NodeJS.WriteStream) => (text: string) => stream.write(text);
-  void cli(process.argv.slice(2), write(process.stdout), write(process.stderr)).then(
-    (code) => (process.exitCode = code),
-  );
+  const args = process.argv.slice(2);
+  void cli(args, write(process.stdout), write(process.stderr)).then((code) => (process.exitCode = code));
 }

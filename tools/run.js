@@ -77,14 +77,11 @@ async function main(argv) {
 // process keeps serving the program; a second would stop it at once, leaving its lock. tools/pulumi.sh
 // runs this process in a process group of its own: a terminal's Ctrl-C reaches the CLI through here only.
 const cancel = new AbortController();
+const CANCELLING = "cancelling the update (pulumi finishes the steps under way, then releases the stack's lock)";
+const CANCELLED = "the update is being cancelled already; pulumi releases the stack's lock when it ends";
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
-    process.stderr.write(
-      cancel.signal.aborted
-        ? `run.js: ${signal}: the update is being cancelled already; pulumi releases the stack's lock when it ends\n`
-        : `run.js: ${signal}: cancelling the update ` +
-            "(pulumi finishes the steps under way, then releases the stack's lock)\n",
-    );
+    process.stderr.write(`run.js: ${signal}: ${cancel.signal.aborted ? CANCELLED : CANCELLING}\n`);
     cancel.abort();
     // A delete under way that waits on a pod held by its post-start hook ends only once the pod is freed: say so now.
     stuckPods.sayAgain();

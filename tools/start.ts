@@ -33,10 +33,8 @@ async function up(scenario: Scenario, sets: string[]): Promise<number> {
   const p = await plan(withSets(readStackFile(STACK), all).config ?? {});
   const kube = await connect(p);
   const live = process.stdout.isTTY === true;
-  console.log(
-    `start: ${scenario} on context ${kube.context} (${maskCredentials(kube.server)}), namespace ${p.namespace}; ` +
-      `pulumi up's output: ${path.relative(process.cwd(), UP_LOG)}`,
-  );
+  const where = `context ${kube.context} (${maskCredentials(kube.server)}), namespace ${p.namespace}`;
+  console.log(`start: ${scenario} on ${where}; pulumi up's output: ${path.relative(process.cwd(), UP_LOG)}`);
   const observer = observe(kube, p, { timeoutSeconds: OBSERVE_SECONDS, json: false, live });
   process.once("SIGINT", observer.stop);
   const upStatus = await pulumiUp(all);

@@ -31,11 +31,8 @@ function scenarioChecks(scenario: Scenario, r: PodRecord, x: Expectation) {
   const outputs = x.hookOutputFile
     ? [check(`the hook's output kept in ${x.hookOutputFile}`, hookOutput !== undefined, output)]
     : [];
-  const failedHookEvent = check(
-    "a FailedPostStartHook Warning event",
-    warning !== undefined,
-    warning ? `${failedEvents} x "${oneLine(warning.message)}"` : "none",
-  );
+  const warned = warning ? `${failedEvents} x "${oneLine(warning.message)}"` : "none";
+  const failedHookEvent = check("a FailedPostStartHook Warning event", warning !== undefined, warned);
   const restarts = (atLeast: number) =>
     check(`restart count >= ${atLeast}`, r.restartCount >= atLeast, `restart count ${r.restartCount}`);
   const requested = check(`the receiver logged GET ${path}`, x.hookPath !== undefined && request !== undefined, logged);

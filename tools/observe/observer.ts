@@ -112,10 +112,8 @@ export function observe(kube: KubeClient, p: Plan, options: { timeoutSeconds: nu
   /** The quote the pod serves, through the API server's pod proxy. */
   const readQuote = async (t: Target, r: PodRecord, { port, path } = t.quote!) => {
     try {
-      const answer = await kube.request(
-        "GET",
-        `/api/v1/namespaces/${encodeURIComponent(t.namespace)}/pods/${t.pod}:${port}/proxy${path}`,
-      );
+      const proxy = `/api/v1/namespaces/${encodeURIComponent(t.namespace)}/pods/${t.pod}:${port}/proxy${path}`;
+      const answer = await kube.request("GET", proxy);
       const failure = statusMessage(answer);
       if (answer.status < 200 || answer.status >= 300)
         throw new Error(failure.startsWith("HTTP ") ? failure : `HTTP ${answer.status}: ${failure}`);

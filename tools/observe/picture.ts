@@ -114,9 +114,8 @@ function notes(timeline: Entry[]): string[] {
   const verdict = timeline.filter(is("verdict")).at(-1);
   const quote = timeline.filter(is("quote")).find((q) => q.quote !== undefined)?.quote;
   const request = timeline.filter(is("receiver"))[0];
-  const judged = verdict?.ok
-    ? "behaved as the book says"
-    : `did NOT behave as the book says: ${verdict?.failed.join("; ")}`;
+  const failed = `did NOT behave as the book says: ${verdict?.failed.join("; ")}`;
+  const judged = verdict?.ok ? "behaved as the book says" : failed;
   return [
     verdict ? judged : "no verdict (the observer was stopped)",
     ...(quote ? [`quote served: ${oneLine(JSON.stringify(quote.trim()))}`] : []),
