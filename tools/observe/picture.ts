@@ -250,20 +250,20 @@ const markLabel = (name: string, filter: string, dy: number, baseline: "top" | "
     encoding: { x: quantitative("labelAt"), text: { field: "label" }, color: { value: "#222" } },
   });
 
+// The chart's title over the lane names, the lanes' names, the time axis under the rows of mark labels, the legend.
+const TITLE = { anchor: "start", frame: "group", dx: 10 - LANE_NAMES, fontSize: 14, subtitleFontSize: 11 };
+const LANES = { title: null, labelFontSize: 11, labelLimit: 140 };
+const TIME = { title: "seconds since the observer started", offset: LABEL_ROWS * LABEL_HEIGHT + 6 };
+const KEYS = { title: null, orient: "bottom", columns: 4, symbolType: "square", labelFontSize: 10 };
+
 /** The Vega-Lite chart of one scenario. */
 export function chartSpec(scene: Scene) {
   const keys = Object.keys(LEGEND) as Key[];
+  const time = { domain: [scene.start, scene.end], nice: false, zero: false };
+  const colours = { domain: keys, range: keys.map((k) => LEGEND[k]) };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: {
-      text: `${scene.scenario} (pod ${scene.pod})`,
-      subtitle: scene.notes,
-      anchor: "start",
-      frame: "group",
-      dx: 10 - LANE_NAMES,
-      fontSize: 14,
-      subtitleFontSize: 11,
-    },
+    title: { text: `${scene.scenario} (pod ${scene.pod})`, subtitle: scene.notes, ...TITLE },
     width: PLOT_WIDTH,
     height: LANE_HEIGHT * scene.lanes.length,
     background: "white",
@@ -272,32 +272,14 @@ export function chartSpec(scene: Scene) {
     autosize: { type: "none" },
     padding: { left: LANE_NAMES, right: RIGHT_MARGIN, top: 30 + 14 * scene.notes.length, bottom: 160 },
     data: { values: rows(scene) },
-    encoding: {
-      y: {
-        field: "lane",
-        type: "nominal",
-        sort: scene.lanes,
-        scale: { domain: scene.lanes },
-        axis: { title: null, labelFontSize: 11, labelLimit: 140 },
-      },
-    },
+    encoding: { y: { field: "lane", type: "nominal", sort: scene.lanes, scale: { domain: scene.lanes }, axis: LANES } },
     layer: [
       layer("bars", BARS, {
         mark: { type: "bar", height: { band: 0.7 }, stroke: "white", strokeWidth: 0.5 },
         encoding: {
-          x: {
-            field: "from",
-            type: "quantitative",
-            scale: { domain: [scene.start, scene.end], nice: false, zero: false },
-            axis: { title: "seconds since the observer started", offset: LABEL_ROWS * LABEL_HEIGHT + 6 },
-          },
+          x: { ...quantitative("from"), scale: time, axis: TIME },
           x2: { field: "to" },
-          color: {
-            field: "key",
-            type: "nominal",
-            scale: { domain: keys, range: keys.map((k) => LEGEND[k]) },
-            legend: { title: null, orient: "bottom", columns: 4, symbolType: "square", labelFontSize: 10 },
-          },
+          color: { field: "key", type: "nominal", scale: colours, legend: KEYS },
         },
       }),
       layer("bar_labels", BARS, {
