@@ -46,12 +46,8 @@ export async function inferredSchema(): Promise<string> {
   } catch {
     // no record yet, or an unreadable one: infer it
   }
-  const provider = new ComponentProvider({
-    name: pluginName(),
-    dirname: PACKAGE_DIR,
-    components: getPulumiComponents(components),
-  });
-  const schema = `${JSON.stringify(JSON.parse(await provider.getSchema()), null, 2)}\n`;
+  const host = { name: pluginName(), dirname: PACKAGE_DIR, components: getPulumiComponents(components) };
+  const schema = `${JSON.stringify(JSON.parse(await new ComponentProvider(host).getSchema()), null, 2)}\n`;
   mkdirSync(path.dirname(CACHE_FILE), { recursive: true });
   writeFileSync(CACHE_FILE, JSON.stringify({ digest, schema }));
   return schema;

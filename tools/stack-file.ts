@@ -140,10 +140,9 @@ if (require.main === module) {
   try {
     const [command, ...args] = process.argv.slice(2);
     if (command === "check") for (const name of args) readStackFile(name);
-    else if (command === "set") {
-      const [stack, to, ...sets] = args;
-      writeFileSync(to!, YAML.stringify(withSets(readStackFile(stack!), sets)));
-    } else if (command === "lab-sets") process.stdout.write(`${setArgs(labValues()).join("\n")}\n`);
+    else if (command === "set")
+      writeFileSync(args[1]!, YAML.stringify(withSets(readStackFile(args[0]!), args.slice(2))));
+    else if (command === "lab-sets") process.stdout.write(`${setArgs(labValues()).join("\n")}\n`);
     // check: each a stack name with a stack file Pulumi reads fully; set: writes the stack file with these settings
     // changed to <to>; lab-sets: the lab stack's lab values as `--set` arguments, one a line.
     else throw new Error("usage: stack-file.ts check <stack>... | set <stack> <to> <key>=<value>... | lab-sets");

@@ -161,12 +161,10 @@ export function observe(kube: KubeClient, p: Plan, options: { timeoutSeconds: nu
   const update = () => {
     if (finished) return;
     for (const t of p.targets.filter((t) => record(t).ready && record(t).uid)) {
-      const r = record(t);
+      const [r, x] = [record(t), t.expectation];
       if (t.quote && r.quote === undefined) attempt(`quote ${t.pod}`, () => readQuote(t, r));
-      if (t.expectation.hookOutputFile && r.hookOutput === undefined)
-        attempt(`hook output ${t.pod}`, () => readHookOutput(t, r));
-      if (t.receiver && t.expectation.hookPath && r.request === undefined)
-        attempt(`receiver ${t.pod}`, () => readReceiver(t, r));
+      if (x.hookOutputFile && r.hookOutput === undefined) attempt(`hook output ${t.pod}`, () => readHookOutput(t, r));
+      if (t.receiver && x.hookPath && r.request === undefined) attempt(`receiver ${t.pod}`, () => readReceiver(t, r));
     }
     if (p.targets.every(settled)) finish();
   };
