@@ -16,17 +16,9 @@ const USAGE =
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const fail = (text: string) => (process.stderr.write(`${text}\n`), 2);
 
-const parse = () =>
-  parseArgs({
-    options: {
-      stack: { type: "string" },
-      scenario: { type: "string" },
-      namespace: { type: "string" },
-      timeout: { type: "string", default: "180" },
-      json: { type: "boolean", default: false },
-      svg: { type: "string" },
-    },
-  }).values;
+const TEXT = { type: "string" } as const;
+const OPTIONS = { stack: TEXT, scenario: TEXT, namespace: TEXT, svg: TEXT, timeout: { ...TEXT, default: "180" } };
+const parse = () => parseArgs({ options: { ...OPTIONS, json: { type: "boolean", default: false } } }).values;
 
 async function main(): Promise<number> {
   let values: ReturnType<typeof parse>;
