@@ -190,9 +190,8 @@ export function observe(kube: KubeClient, p: Plan, options: { timeoutSeconds: nu
     }
     update();
     if (finished || !options.live) return;
-    const waiting = p.targets
-      .filter((t) => !settled(t))
-      .map((t) => waitingFor(t.scenario, record(t), t.expectation, now.toISOString()));
+    const waitingOf = (t: Target) => waitingFor(t.scenario, record(t), t.expectation, now.toISOString());
+    const waiting = p.targets.filter((t) => !settled(t)).map(waitingOf);
     // The status line, cut to the terminal's width.
     const line = `[${Math.round(seconds)} s] ${waiting.join(" | ")}`;
     const width = process.stdout.columns || 120;

@@ -191,10 +191,8 @@ export function groupLabel(group: Mark[], all: Mark[]): string {
   const count = (label: string) => all.filter((m) => m.label === label).length;
   const rank = (m: Mark) => RANK[m.key] ?? 2;
   const distinct = group.filter((m, i) => group.findIndex((n) => n.label === m.label) === i);
-  return distinct
-    .sort((a, b) => rank(a) - rank(b) || count(a.label) - count(b.label))
-    .map((m) => m.label)
-    .join(", ");
+  const labels = distinct.sort((a, b) => rank(a) - rank(b) || count(a.label) - count(b.label)).map((m) => m.label);
+  return labels.join(", ");
 }
 
 /** Each mark's label row: the first where it does not run into the last (`left`: where it starts), or UNLABELLED. */
