@@ -7,21 +7,17 @@ import type { Settings } from "../stacks/settings";
 /** Runs `create` against mocks; returns every resource registered, in order, and what `create` returned, resolved. */
 export async function record<T>(create: () => T) {
   const resources: { type: string; name: string; inputs: Record<string, any> }[] = [];
-  await pulumi.runtime.setMocks(
-    {
-      newResource: ({ type, name, inputs }) => {
-        resources.push({ type, name, inputs });
-        // What the API server would fill in that the outputs read back.
-        const live = type.startsWith("kubernetes:") && inputs.metadata;
-        const metadata = { namespace: "default", uid: `${name}-uid`, ...inputs.metadata };
-        return { id: `${name}-id`, state: live ? { ...inputs, metadata } : inputs };
-      },
-      call: ({ inputs }) => inputs,
+  const mocks: pulumi.runtime.Mocks = {
+    newResource: ({ type, name, inputs }) => {
+      resources.push({ type, name, inputs });
+      // What the API server would fill in that the outputs read back.
+      const live = type.startsWith("kubernetes:") && inputs.metadata;
+      const metadata = { namespace: "default", uid: `${name}-uid`, ...inputs.metadata };
+      return { id: `${name}-id`, state: live ? { ...inputs, metadata } : inputs };
     },
-    "poststart-lab",
-    "offline",
-    false,
-  );
+    call: ({ inputs }) => inputs,
+  };
+  await pulumi.runtime.setMocks(mocks, "poststart-lab", "offline", false);
   let created: T;
   try {
     created = create();

@@ -235,11 +235,7 @@ function rows(scene: Scene) {
 }
 
 /** A layer of the chart: the `mark`s, by their `encoding`, of the rows that pass `filter`. */
-const layer = (name: string, filter: string, drawn: { mark: object; encoding: object }) => ({
-  name,
-  transform: [{ filter }],
-  ...drawn,
-});
+const layer = (name: string, filter: string, drawn: object) => ({ name, transform: [{ filter }], ...drawn });
 const BARS = "datum.layer === 'bar'";
 const quantitative = (field: string) => ({ field, type: "quantitative" });
 const markLabel = (name: string, filter: string, dy: number, baseline: "top" | "bottom") =>
