@@ -1,5 +1,4 @@
-// The manifests a stack's settings would apply, as `kubectl apply -f -` takes them: the program run
-// offline (tools/offline.ts), its Kubernetes resources as multi-document YAML.
+// The manifests a stack's settings would apply: the program run offline, its Kubernetes objects as multi-document YAML.
 import YAML from "yaml";
 import { parseSettings } from "../stacks/settings";
 import { runOffline } from "./offline";

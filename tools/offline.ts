@@ -1,5 +1,4 @@
-// Runs the program, or part of it, with Pulumi's mocks: no CLI, no cluster. The render, the
-// observer's plan, the bench and the unit tests use it.
+// Runs the program, or part of it, with Pulumi's mocks (no CLI, no cluster): for render, observer, bench and tests.
 import * as pulumi from "@pulumi/pulumi";
 import { deploy } from "../stacks/program";
 import type { Settings } from "../stacks/settings";
@@ -31,5 +30,4 @@ export async function record<T>(create: () => T) {
   return { resources, outputs };
 }
 
-/** Deploys `settings` against mocks. */
 export const runOffline = (settings: Settings) => record(() => deploy(settings));

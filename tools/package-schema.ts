@@ -1,7 +1,6 @@
-// The component package's schema as the SDK's component provider host infers it from component-package/:
-// the same analyzer over the same entry point, tsconfig and package.json name. The committed copy
-// is component-package/schema.json: `npm run package:schema` (this file run) writes it; a unit test
-// compares the two.
+// The component package's schema as the SDK's component provider host infers it from component-package/ (the same
+// analyzer, entry point, tsconfig and package.json name). `npm run package:schema` (this file run) writes the
+// committed copy, component-package/schema.json; a unit test compares the two.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -57,8 +56,7 @@ if (require.main === module) {
   inferredSchema()
     .then((schema) => writeFileSync(SCHEMA_FILE, schema))
     .then(() => console.log(`wrote ${path.relative(process.cwd(), SCHEMA_FILE)}`))
-    .catch((e: unknown) => {
-      console.error(`package:schema: ${e instanceof Error ? e.message : String(e)}`);
-      process.exit(1);
-    });
+    .catch(
+      (e: unknown) => (console.error(`package:schema: ${e instanceof Error ? e.message : String(e)}`), process.exit(1)),
+    );
 }

@@ -1,5 +1,5 @@
-// The environment tools/pulumi.sh gives the Pulumi CLI (toolchain, backend, passphrase, lab
-// kubeconfig), for a tool that runs the CLI itself: one route, whoever calls the CLI.
+// The environment tools/pulumi.sh gives the Pulumi CLI (toolchain, backend, passphrase, lab kubeconfig), for a tool
+// that runs the CLI itself: one route, whoever calls the CLI.
 import { spawnSync } from "node:child_process";
 import { ROOT } from "./stack-file";
 

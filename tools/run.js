@@ -1,8 +1,8 @@
-// `node tools/run.js` (USAGE): the update of one stack with the program run in this process, through
-// the Automation API (an inline program: the CLI's `--client`), for tools/pulumi.sh with the
-// toolchain's own CLI, whose only Node.js host (v3.68.0) cannot forward stack transforms or resource
-// hooks. `--dir`: the project's directory (default: this one); `--refresh`: as `pulumi up --refresh`.
-// Beside an update or destroy of this project, it watches the stack's pods being deleted (cluster/stuck-pods.ts).
+// `node tools/run.js` (USAGE): the update of one stack with the program run in this process, through the
+// Automation API (an inline program: the CLI's `--client`), for tools/pulumi.sh with the toolchain's own CLI, whose
+// only Node.js host (v3.68.0) cannot forward stack transforms or resource hooks. `--dir`: the project's directory
+// (default: this one); `--refresh`: as `pulumi up --refresh`. Beside an update or destroy of this project, it
+// watches the stack's pods being deleted (cluster/stuck-pods.ts).
 require("node:module").enableCompileCache?.(); // the SDK's compiled code kept from run to run
 const path = require("node:path");
 const { parseArgs } = require("node:util");
@@ -15,6 +15,7 @@ const OPTIONS = { stack: STRING, "config-file": STRING, dir: STRING, refresh: { 
 const ROOT = path.join(__dirname, "..");
 /** The stuck-pod watch of this run, if any. */
 let stuckPods = { stop: () => {}, sayAgain: () => {} };
+const fail = (text) => (process.stderr.write(`${text}\n`), 2);
 
 async function main(argv) {
   let command, flags;
@@ -22,14 +23,10 @@ async function main(argv) {
     const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
     [command, flags] = [positionals.length === 1 ? positionals[0] : undefined, values];
   } catch (e) {
-    process.stderr.write(`run.js: ${e.message}\n${USAGE}\n`);
-    return 2;
+    return fail(`run.js: ${e.message}\n${USAGE}`);
   }
   const stackName = flags.stack;
-  if (!["preview", "up", "destroy"].includes(command) || !stackName) {
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
-  }
+  if (!["preview", "up", "destroy"].includes(command) || !stackName) return fail(USAGE);
   const dir = path.resolve(flags.dir ?? ROOT);
   let entry; // the program, loaded when the CLI asks this process to run it
   const ws = await LocalWorkspace.create({ workDir: dir, program: async () => require(entry) });
@@ -71,30 +68,28 @@ async function main(argv) {
   }
 }
 
-// SIGINT or SIGTERM (Ctrl-C, a CI job's timeout): the CLI gets one SIGINT, on which it cancels the
-// update cleanly (finishes the steps under way, saves the state, releases the lock) while this
-// process keeps serving the program; a second would stop it at once, leaving its lock. tools/pulumi.sh
-// runs this process in a process group of its own: a terminal's Ctrl-C reaches the CLI through here only.
+// SIGINT or SIGTERM (Ctrl-C, a CI job's timeout): the CLI gets one SIGINT, on which it cancels the update cleanly
+// (finishes the steps under way, saves the state, releases the lock) while this process keeps serving the program;
+// a second would stop it at once, leaving its lock. tools/pulumi.sh runs this process in a process group of its
+// own: a terminal's Ctrl-C reaches the CLI through here only.
 const cancel = new AbortController();
 const CANCELLING = "cancelling the update (pulumi finishes the steps under way, then releases the stack's lock)";
 const CANCELLED = "the update is being cancelled already; pulumi releases the stack's lock when it ends";
-for (const signal of ["SIGINT", "SIGTERM"]) {
+for (const signal of ["SIGINT", "SIGTERM"])
   process.on(signal, () => {
     process.stderr.write(`run.js: ${signal}: ${cancel.signal.aborted ? CANCELLED : CANCELLING}\n`);
     cancel.abort();
     // A delete under way that waits on a pod held by its post-start hook ends only once the pod is freed: say so now.
     stuckPods.sayAgain();
   });
-}
 
 // Output nobody reads any more (the terminal or the pipe closed: EPIPE): the update is cancelled as
 // on SIGINT, and the lost output is not reported, since each such report would fail in turn.
-for (const stream of [process.stdout, process.stderr]) {
+for (const stream of [process.stdout, process.stderr])
   stream.on("error", (e) => {
     if (e.code !== "EPIPE") throw e;
     cancel.abort();
   });
-}
 
 main(process.argv.slice(2))
   .catch((e) => (process.stderr.write(`run.js: ${e instanceof Error ? e.stack : String(e)}\n`), 1))

@@ -1,7 +1,7 @@
-// A stack's file, Pulumi.<stack>.yaml, as our tools read it: a stack name, never a path, and only
-// top-level keys the Pulumi CLI reads (it ignores any other: a mistyped `confg:` would deploy the
-// defaults without a word); `--set`, and the lab stack's values that make another stack run on the
-// lab. Run, it is the shell scripts' `check`, `set` and `lab-sets` (usage below); exits 2 on a refusal.
+// A stack's file, Pulumi.<stack>.yaml, as our tools read it: a stack name, never a path, and only top-level keys
+// the Pulumi CLI reads (it ignores others: a mistyped `confg:` would deploy the defaults without a word); `--set`,
+// and the lab values another stack runs on the lab with. Run, it is the shell scripts' `check`, `set` and
+// `lab-sets` (usage below); exits 2 on a refusal.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import YAML, { type CST } from "yaml";
@@ -9,7 +9,6 @@ import { ArgumentError, showText, showValue } from "../infra/checks";
 import { nearest } from "../stacks/nearest";
 import { PROJECT } from "../stacks/settings";
 
-/** The project's directory, where the stack files are. */
 export const ROOT = path.resolve(__dirname, "..");
 
 /** The top-level keys of a stack file (sdk/go/common/workspace/project.go, ProjectStack). */
@@ -53,8 +52,7 @@ const STACK_FILE_ALIASES = 100; // yaml's bound on what aliases expand to: an al
 // error, a duplicate key, nesting deeper than STACK_FILE_DEPTH and an alias bomb.
 function parseStackYaml(file: string, text: string): unknown {
   const lines = new YAML.LineCounter();
-  // The depth is measured on the parser's tokens, which it builds without recursion: yaml's composer would overflow
-  // the stack ("Maximum call stack size exceeded") on deep nesting before any check after it.
+  // Depth is measured on the parser's tokens, built without recursion: yaml's composer overflows the stack on it.
   const pending: { token: CST.Token; depth: number; key?: string }[] = [];
   for (const token of new YAML.Parser(lines.addNewLine).parse(text)) pending.push({ token, depth: 0 });
   for (let next = pending.pop(); next; next = pending.pop()) {
@@ -93,7 +91,6 @@ function parseStackYaml(file: string, text: string): unknown {
   }
 }
 
-/** The config of stack `name` from `Pulumi.<name>.yaml` in `dir`. */
 export const stackConfig = (name: string, dir = ROOT) => readStackFile(name, dir).config ?? {};
 
 /** A stack file's config, or a single scenario with every other setting at its default. */
@@ -106,7 +103,6 @@ export function rawConfig(options: { scenario?: string; stack?: string }): Recor
 /** A config key as the stack file has it: a setting without a namespace is the project's. */
 export const configKey = (key: string) => (key.includes(":") ? key : `${PROJECT}:${key}`);
 
-/** `doc` with these settings changed. */
 export function withValues(doc: StackFile, values: Record<string, unknown>): StackFile {
   const config = { ...doc.config };
   for (const [key, value] of Object.entries(values)) config[configKey(key)] = value;

@@ -1,7 +1,6 @@
-// `npm start -- <scenario>` after tools/quickstart.sh chose the cluster (`up`): deploys that one
-// scenario with the dev stack's settings and the cluster's `--set`s, watched by the observer from
-// before `pulumi up` starts; then the verdict, `pulumi up`'s outputs and the commands to explore
-// what is left running. `check <scenario>` exits 2 naming the scenarios unless it is one.
+// `npm start -- <scenario>` after tools/quickstart.sh chose the cluster (`up`): deploys that one scenario with the
+// dev stack's settings and the cluster's `--set`s, watched by the observer from before `pulumi up` starts; then the
+// verdict, `pulumi up`'s outputs and how to explore it. `check <scenario>` exits 2 naming the scenarios but for one.
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import * as path from "node:path";

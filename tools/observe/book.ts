@@ -1,5 +1,4 @@
-// The book's expected end state of each scenario, as checks on what was seen of its pod, and the
-// verdict they give.
+// The book's expected end state of each scenario, as checks on what was seen of its pod, and their verdict.
 import type { Scenario } from "../../stacks/settings";
 import { describePhase, describeState, type Fact, oneLine, type PodRecord, truncate } from "./facts";
 
@@ -67,8 +66,8 @@ function scenarioChecks(scenario: Scenario, r: PodRecord, x: Expectation) {
       ];
     }
     case "quote-poststart-fail-norestart": {
-      // Killed after its hook failed, the container does not run again: the pod ends. Failed or
-      // Succeeded depends on how the image's process exits on its stop signal (nginx exits 0 on SIGQUIT).
+      // Killed after its hook failed, the container does not run again: the pod ends, Failed or Succeeded as the
+      // image's process exits on its stop signal (nginx exits 0 on SIGQUIT).
       const ended = r.phase === "Failed" || r.phase === "Succeeded";
       const restartCount = r.last ? `restart count ${r.restartCount}` : "no pod seen";
       return [
@@ -111,7 +110,6 @@ export function verdict(scenario: Scenario, r: PodRecord, x: Expectation): Extra
 /** What a scenario's pod is doing and still waits for, for the live status line. */
 export function waitingFor(scenario: Scenario, r: PodRecord, x: Expectation, now: string): string {
   const missing = scenarioChecks(scenario, r, x).find((c) => !c.ok);
-  // The pod's latest container state or, before it has containers, its phase.
   const latest = (kind: string) => [...r.timeline].reverse().find((e) => e.kind === kind);
   const f = latest("container") ?? latest("phase");
   const doing =

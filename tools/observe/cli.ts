@@ -1,19 +1,17 @@
-// `npm run observe` (USAGE): watches the scenarios' pods and their events on the cluster of the
-// current kubeconfig and prints one timeline, then each scenario's verdict against the book; exits 1
-// if one did not behave so (2: bad arguments or no cluster). Start it before or with `npm run up`:
-// it judges only what it sees. `--json`: one JSON object per line, {t, time, kind, pod, ...} (`Fact`
-// in facts.ts), a `verdict` last per scenario. `--svg <dir>`: also `<dir>/<scenario>.svg` (picture.ts).
+// `npm run observe` (USAGE): watches the scenarios' pods and events on the current kubeconfig's cluster and prints
+// one timeline, then each scenario's verdict against the book; exits 1 if one did not behave so (2: bad arguments
+// or no cluster). Start it before or with `npm run up`: it judges only what it sees. `--json`: one JSON object per
+// line, {t, time, kind, pod, ...} (`Fact` in facts.ts), a `verdict` last per scenario. `--svg <dir>`: picture.ts.
 import { mkdir } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { maskCredentials } from "../../cluster/kube";
 import { rawConfig } from "../stack-file";
-import { connect, observe, plan } from "./observer";
+import { connect, message, observe, plan } from "./observer";
 
 const USAGE =
   "usage: npm run observe -- --stack <name> | --scenario <name> " +
   "[--namespace <ns>] [--timeout <seconds>] [--json] [--svg <dir>]";
 
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const fail = (text: string) => (process.stderr.write(`${text}\n`), 2);
 
 const TEXT = { type: "string" } as const;

@@ -1,6 +1,5 @@
-// Pod and event objects (JSON, as the API server sends them) -> timeline facts, as data, and the
-// record of what was seen of each pod, which the verdicts read; then, for people, each fact as a
-// line of text. No I/O and no clock: the caller says when it learned each object.
+// Pod and event objects (the API server's JSON) -> timeline facts, and the record of each pod, which the verdicts
+// read; then each fact as a line for people. No I/O and no clock: the caller says when it learned each object.
 import type { HookFailure, RawContainerState, RawEvent, RawPod } from "../../infra/pod-state";
 import { describeHook, parseHookFailure } from "../../infra/pod-state";
 import type { LoggedRequest } from "../../infra/pod-watch";
@@ -72,9 +71,9 @@ export function podFacts(previous: RawPod | undefined, pod: RawPod): Fact[] {
   return facts;
 }
 
-// How long the post-start hook held the container: from the kubelet's `Started` event (the hook runs
-// right after it), else `Initialized`, `PodScheduled`, or when we saw `ContainerCreating`; to
-// `ContainersReady` (the hook returned), else when we saw it ready. Timestamps have whole seconds.
+// How long the hook held the container: from the kubelet's `Started` event (the hook runs right after it), else
+// `Initialized`, `PodScheduled` or when we saw `ContainerCreating`; to `ContainersReady` (the hook returned), else
+// when we saw it ready. Timestamps have whole seconds.
 function hookHold(pod: RawPod, r: PodRecord): Hold | undefined {
   const readyAt = trueSince(pod, "ContainersReady") ?? trueSince(pod, "Ready");
   const to = readyAt ? { to: readyAt, until: "ContainersReady" } : { to: r.readySeenAt, until: "seen ready" };
@@ -90,7 +89,6 @@ function hookHold(pod: RawPod, r: PodRecord): Hold | undefined {
   return { seconds: (Date.parse(to.to) - Date.parse(from)) / 1000, from, since: since!, to: to.to, until: to.until };
 }
 
-/** What was seen of one pod. */
 export class PodRecord {
   uid?: string;
   last?: RawPod;

@@ -1,8 +1,7 @@
-// The observer: what to watch, read from the program itself (the scenario registry and what each
-// component says of itself, built offline with mocks), then the watching: the pods and their events
-// (cluster/pod-feed.ts) into each pod's record, what a ready pod serves or logged, and the verdicts
-// once every scenario settled, at the time limit, or on `stop` (Ctrl-C). Timeline lines go to
-// stdout (text or JSON), notes to stderr each once, and on a terminal a live status line below them.
+// The observer: what to watch, from the program built offline with mocks; then the pods and their events
+// (cluster/pod-feed.ts) into each pod's record, what a ready pod serves or logged, and the verdicts once every
+// scenario settled, at the time limit, or on `stop` (Ctrl-C). The timeline to stdout (text or JSON), notes to
+// stderr each once, and on a terminal a live status line below them.
 import { KubeClient, statusMessage } from "../../cluster/kube";
 import { podFeed } from "../../cluster/pod-feed";
 import { findLoggedRequest } from "../../cluster/receiver-log";
@@ -31,8 +30,7 @@ export async function plan(raw: Record<string, unknown>, namespaceOverride?: str
         pod: c.podName,
         namespace,
         expectation: { slowHookDelaySeconds, hookPath, hookOutputFile },
-        // where nginx serves the quote, and the httpGet hook's receiver: its Service, and the selector of the pods
-        // whose log shows the hook's request
+        // where nginx serves the quote; the httpGet hook's receiver: its Service, and its pods' selector (their log)
         quote: "quoteUrl" in c ? { ...QUOTE_SERVED } : undefined,
         receiver: receiver?.apply((service) => ({ service, selector: `app=${service}` })),
       };
@@ -53,7 +51,7 @@ export async function connect(p: Plan): Promise<KubeClient> {
   return kube;
 }
 
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+export const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Starts observing; `done` gives the exit code (0: every scenario behaved as the book says) and what was seen. */
 export function observe(kube: KubeClient, p: Plan, options: { timeoutSeconds: number; json: boolean; live: boolean }) {
@@ -76,7 +74,6 @@ export function observe(kube: KubeClient, p: Plan, options: { timeoutSeconds: nu
     if (!notes.has(text)) print(text, process.stderr);
     notes.add(text);
   };
-  /** Prints a fact stamped with the time it was learned, and keeps it in its pod's timeline. */
   const emit = (fact: Fact, now = new Date()) => {
     const entry = stamp(fact, now, start);
     print(options.json ? JSON.stringify(entry) : formatEntry(entry));
@@ -97,7 +94,6 @@ export function observe(kube: KubeClient, p: Plan, options: { timeoutSeconds: nu
   const applyEvents = (r: PodRecord | undefined) => {
     for (const e of r?.uid ? feed.events(r.uid) : []) for (const f of observeEvent(r!, e)) emit(f);
   };
-
   /** Runs `read` unless it runs or ran less than 2 s ago (a quote or a log line can take a moment). */
   const attempt = (name: string, read: () => Promise<unknown>) => {
     const at = Date.now();
@@ -108,7 +104,6 @@ export function observe(kube: KubeClient, p: Plan, options: { timeoutSeconds: nu
       update();
     });
   };
-
   /** The quote the pod serves, through the API server's pod proxy. */
   const readQuote = async (t: Target, r: PodRecord, { port, path } = t.quote!) => {
     try {
@@ -125,7 +120,6 @@ export function observe(kube: KubeClient, p: Plan, options: { timeoutSeconds: nu
       r.quoteError = message(e);
     }
   };
-
   /** `cat` of the hook's output file in the container (`kubectl exec <pod> -- cat <file>`). */
   const readHookOutput = async (t: Target, r: PodRecord, file = t.expectation.hookOutputFile!) => {
     try {
@@ -135,7 +129,6 @@ export function observe(kube: KubeClient, p: Plan, options: { timeoutSeconds: nu
       emit({ kind: "hook-output", pod: t.pod, file, error: `${message(e)} (trying again)` });
     }
   };
-
   /** The hook's request in the log of its receiver (cluster/receiver-log.ts). */
   const readReceiver = async (t: Target, r: PodRecord, { service, selector } = t.receiver!) => {
     try {
@@ -149,14 +142,12 @@ export function observe(kube: KubeClient, p: Plan, options: { timeoutSeconds: nu
       note(`observe: reading the log of ${service} (${selector}): ${message(e)}; trying again`);
     }
   };
-
   /** Done with a scenario: it behaved as the book says, or its pod ended 5 s ago and cannot change. */
   const settled = (t: Target) => {
     const r = record(t);
     const ended = r.terminalAt !== undefined && Date.now() - Date.parse(r.terminalAt) > 5000;
     return ended || verdict(t.scenario, r, t.expectation).ok;
   };
-
   /** Starts the reads of the pods that got ready (the quote, the receiver's log); stops when all settled. */
   const update = () => {
     if (finished) return;
@@ -192,7 +183,6 @@ export function observe(kube: KubeClient, p: Plan, options: { timeoutSeconds: nu
     if (finished || !options.live) return;
     const waitingOf = (t: Target) => waitingFor(t.scenario, record(t), t.expectation, now.toISOString());
     const waiting = p.targets.filter((t) => !settled(t)).map(waitingOf);
-    // The status line, cut to the terminal's width.
     const line = `[${Math.round(seconds)} s] ${waiting.join(" | ")}`;
     const width = process.stdout.columns || 120;
     process.stdout.write(`\r\x1b[K${line.length > width - 1 ? `${line.slice(0, width - 2)}…` : line}`);
@@ -207,9 +197,5 @@ export function observe(kube: KubeClient, p: Plan, options: { timeoutSeconds: nu
     },
     onError: (e) => note(`observe: ${e.message}; watching again`),
   });
-  const stop = () => {
-    note("observe: interrupted");
-    finish();
-  };
-  return { done, stop };
+  return { done, stop: () => (note("observe: interrupted"), finish()) };
 }

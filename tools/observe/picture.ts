@@ -1,9 +1,6 @@
-// `npm run observe -- --svg <dir>`: one SVG per scenario. A scenario's timeline (the facts its pod's
-// record kept) -> its scene, as data: lanes, bars over time (states, the hook's spans) and marks
-// (events, restarts, what the observer read) -> a Vega-Lite chart: one band per lane, time across,
-// a legend below, sized for a README (about 800 px wide); labels that would not fit are cut or
-// moved to another row. Vega and Vega-Lite are loaded only to draw: the observer without `--svg`,
-// and the unit tests of everything else, never pay for them.
+// `npm run observe -- --svg <dir>`: one SVG per scenario. Its pod's timeline -> its scene (lanes, bars over time,
+// marks) -> a Vega-Lite chart about 800 px wide: one band per lane, time across, labels cut or moved to fit, a legend.
+// Vega is loaded only to draw: the observer without `--svg`, and the unit tests of the rest, never pay for it.
 import { writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { describeHook } from "../../infra/pod-state";
@@ -36,7 +33,6 @@ export const containerLane = (container: string) => `container ${container}`;
 export type Bar = { lane: string; from: number; to: number; key: Key; label: string };
 /** A moment on a lane: an event (each occurrence its own mark), a restart, what the observer read. */
 export type Mark = { lane: string; at: number; key: Key; label: string };
-/** What the picture of one scenario shows; `notes`: the verdict and what the pod served or caused, under the title. */
 export type Scene = ReturnType<typeof sceneOf>;
 
 type Of<K extends Fact["kind"]> = Entry & Extract<Fact, { kind: K }>;
@@ -110,6 +106,7 @@ const READ: Record<string, string> = {
   receiver: "request logged",
 };
 
+/** Under the title: the verdict, and what the pod served or caused. */
 function notes(timeline: Entry[]): string[] {
   const verdict = timeline.filter(is("verdict")).at(-1);
   const quote = timeline.filter(is("quote")).find((q) => q.quote !== undefined)?.quote;
@@ -261,8 +258,7 @@ export function chartSpec(scene: Scene) {
     width: PLOT_WIDTH,
     height: LANE_HEIGHT * scene.lanes.length,
     background: "white",
-    // Fixed margins, not Vega's autosize: without a canvas Vega guesses text widths (0.8 em a
-    // character), wider than drawn, and would make the picture far wider than 800 px.
+    // Fixed margins: Vega's autosize, with no canvas, guesses text widths (0.8 em) and makes it far wider than 800 px.
     autosize: { type: "none" },
     padding: { left: LANE_NAMES, right: RIGHT_MARGIN, top: 30 + 14 * scene.notes.length, bottom: 160 },
     data: { values: rows(scene) },
