@@ -29,5 +29,4 @@ export async function record<T>(create: () => T) {
   await pulumi.runtime.disconnect(); // waits until every registration reached the mocks
   return { resources, outputs };
 }
-
 export const runOffline = (settings: Settings) => record(() => deploy(settings));

@@ -1,8 +1,6 @@
-// `node tools/run.js` (USAGE): the update of one stack with the program run in this process, through the
-// Automation API (an inline program: the CLI's `--client`), for tools/pulumi.sh with the toolchain's own CLI, whose
-// only Node.js host (v3.68.0) cannot forward stack transforms or resource hooks. `--dir`: the project's directory
-// (default: this one); `--refresh`: as `pulumi up --refresh`. Beside an update or destroy of this project, it
-// watches the stack's pods being deleted (cluster/stuck-pods.ts).
+// `node tools/run.js` (USAGE): one stack's update with the program run in this process (Automation API, an inline
+// program), for tools/pulumi.sh: the toolchain CLI's only Node.js host (v3.68.0) cannot forward stack transforms or
+// resource hooks. Beside an update or destroy of this project it watches the stack's pods being deleted.
 require("node:module").enableCompileCache?.(); // the SDK's compiled code kept from run to run
 const path = require("node:path");
 const { parseArgs } = require("node:util");

@@ -1,7 +1,6 @@
-// A stack's file, Pulumi.<stack>.yaml, as our tools read it: a stack name, never a path, and only top-level keys
-// the Pulumi CLI reads (it ignores others: a mistyped `confg:` would deploy the defaults without a word); `--set`,
-// and the lab values another stack runs on the lab with. Run, it is the shell scripts' `check`, `set` and
-// `lab-sets` (usage below); exits 2 on a refusal.
+// Pulumi.<stack>.yaml as our tools read it: a stack name, never a path, and only the top-level keys the CLI reads (it
+// ignores others: a mistyped `confg:` would deploy the defaults without a word); `--set`; the lab values. Run: the
+// shell scripts' `check`, `set` and `lab-sets` (usage below); exits 2 on a refusal.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import YAML, { type CST } from "yaml";
@@ -22,7 +21,6 @@ export function checkStackName(name: string): string {
 }
 
 export type StackFile = { config?: Record<string, unknown>; [key: string]: unknown };
-
 const isMap = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
@@ -102,7 +100,6 @@ export function rawConfig(options: { scenario?: string; stack?: string }): Recor
 
 /** A config key as the stack file has it: a setting without a namespace is the project's. */
 export const configKey = (key: string) => (key.includes(":") ? key : `${PROJECT}:${key}`);
-
 export function withValues(doc: StackFile, values: Record<string, unknown>): StackFile {
   const config = { ...doc.config };
   for (const [key, value] of Object.entries(values)) config[configKey(key)] = value;

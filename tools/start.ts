@@ -17,7 +17,6 @@ const OUT = path.join(LAB, "start");
 const UP_LOG = path.join(OUT, "pulumi-up.log");
 const OBSERVE_SECONDS = 300; // the slow hook sleeps 60 s with the dev stack's settings; the receiver, images more
 
-/** `pulumi up` of the dev stack with `sets`, its output to UP_LOG; resolves with its exit status. */
 function pulumiUp(sets: string[]): Promise<number> {
   mkdirSync(OUT, { recursive: true });
   const log = openSync(UP_LOG, "w");
@@ -50,7 +49,6 @@ async function up(scenario: Scenario, sets: string[]): Promise<number> {
   for (const file of await writePictures(OUT, seen))
     console.log(`\nThe picture of what the observer saw: ${path.relative(process.cwd(), file)}`);
   console.log(`\nExplore it in context ${kube.context}; the pods stay until \`npm start -- --down\`:`);
-  // The lab's kubectl and kubeconfig are the project's own, in .lab/.
   if (kube.context === "lab") console.log(`  export KUBECONFIG=${LAB}/kubeconfig PATH=${LAB}/bin:$PATH`);
   for (const command of SCENARIOS[scenario].seeItWith) console.log(`  ${command}`);
   return code;

@@ -11,9 +11,7 @@ import { connect, message, observe, plan } from "./observer";
 const USAGE =
   "usage: npm run observe -- --stack <name> | --scenario <name> " +
   "[--namespace <ns>] [--timeout <seconds>] [--json] [--svg <dir>]";
-
 const fail = (text: string) => (process.stderr.write(`${text}\n`), 2);
-
 const TEXT = { type: "string" } as const;
 const OPTIONS = { stack: TEXT, scenario: TEXT, namespace: TEXT, svg: TEXT, timeout: { ...TEXT, default: "180" } };
 const parse = () => parseArgs({ options: { ...OPTIONS, json: { type: "boolean", default: false } } }).values;

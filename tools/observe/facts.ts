@@ -7,7 +7,6 @@ import type { LoggedRequest } from "../../infra/pod-watch";
 /** How long the hook held the container: from `from` (what that is: `since`) to `to` (`until`). */
 type Hold = { seconds: number; from: string; since: string; to: string; until: string };
 type State = { state: "waiting" | "running" | "terminated"; reason?: string; message?: string; exitCode?: number };
-
 export type Fact = { pod: string } & (
   | { kind: "phase"; phase: string; ready: boolean; reason?: string; message?: string }
   | ({ kind: "container"; container: string; ready: boolean; restartCount: number; hook?: HookFailure } & State)
@@ -28,7 +27,6 @@ export function stamp(fact: Fact, now: Date, start: Date): Entry {
 }
 
 const ended = (t: { reason?: string; exitCode: number }) => t.reason ?? (t.exitCode === 0 ? "Completed" : "Error");
-
 function stateOf(s: RawContainerState | undefined): State {
   if (s?.running) return { state: "running" };
   const t = s?.terminated;
@@ -49,7 +47,6 @@ function phaseFact(pod: RawPod): Fact {
 }
 
 const key = (f: object) => JSON.stringify(f);
-
 /** The facts that tell `pod` apart from `previous` (the same pod as last seen; undefined the first time). */
 export function podFacts(previous: RawPod | undefined, pod: RawPod): Fact[] {
   const facts: Fact[] = [];
@@ -170,7 +167,6 @@ export function describePhase(f: Extract<Fact, { kind: "phase" }>): string {
 }
 
 const clock = (iso: string) => new Date(iso).toTimeString().slice(0, 8);
-
 /** Each kind of fact as a line, after the time and the pod. */
 const LINES: { [K in Fact["kind"]]: (e: Extract<Fact, { kind: K }>) => string } = {
   phase: (e) => `phase ${describePhase(e)}${e.message ? `: ${oneLine(e.message)}` : ""}`,

@@ -1,7 +1,6 @@
-// The observer: what to watch, from the program built offline with mocks; then the pods and their events
-// (cluster/pod-feed.ts) into each pod's record, what a ready pod serves or logged, and the verdicts once every
-// scenario settled, at the time limit, or on `stop` (Ctrl-C). The timeline to stdout (text or JSON), notes to
-// stderr each once, and on a terminal a live status line below them.
+// The observer: what to watch, from the program built offline; then the pods and events (cluster/pod-feed.ts) into
+// each pod's record, what a ready pod serves or logged, and the verdicts once all settled, at the time limit or on
+// `stop`. The timeline to stdout (text or JSON), notes to stderr once each, on a terminal a live status line below.
 import { KubeClient, statusMessage } from "../../cluster/kube";
 import { podFeed } from "../../cluster/pod-feed";
 import { findLoggedRequest } from "../../cluster/receiver-log";
@@ -52,7 +51,6 @@ export async function connect(p: Plan): Promise<KubeClient> {
 }
 
 export const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
 /** Starts observing; `done` gives the exit code (0: every scenario behaved as the book says) and what was seen. */
 export function observe(kube: KubeClient, p: Plan, options: { timeoutSeconds: number; json: boolean; live: boolean }) {
   const start = new Date();
@@ -104,7 +102,6 @@ export function observe(kube: KubeClient, p: Plan, options: { timeoutSeconds: nu
       update();
     });
   };
-  /** The quote the pod serves, through the API server's pod proxy. */
   const readQuote = async (t: Target, r: PodRecord, { port, path } = t.quote!) => {
     try {
       const proxy = `/api/v1/namespaces/${encodeURIComponent(t.namespace)}/pods/${t.pod}:${port}/proxy${path}`;
@@ -120,7 +117,6 @@ export function observe(kube: KubeClient, p: Plan, options: { timeoutSeconds: nu
       r.quoteError = message(e);
     }
   };
-  /** `cat` of the hook's output file in the container (`kubectl exec <pod> -- cat <file>`). */
   const readHookOutput = async (t: Target, r: PodRecord, file = t.expectation.hookOutputFile!) => {
     try {
       r.hookOutput = await kube.exec(t.namespace, t.pod, "nginx", ["cat", file]);
@@ -129,7 +125,6 @@ export function observe(kube: KubeClient, p: Plan, options: { timeoutSeconds: nu
       emit({ kind: "hook-output", pod: t.pod, file, error: `${message(e)} (trying again)` });
     }
   };
-  /** The hook's request in the log of its receiver (cluster/receiver-log.ts). */
   const readReceiver = async (t: Target, r: PodRecord, { service, selector } = t.receiver!) => {
     try {
       const notBefore = r.last?.metadata.creationTimestamp;

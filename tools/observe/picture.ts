@@ -41,9 +41,7 @@ function is<K extends Fact["kind"]>(kind: K) {
 }
 
 type State = { key: Key; label: string };
-
 const WAITING: Record<string, Key> = { CrashLoopBackOff: "back-off", PostStartHookError: "hook failed" };
-
 function containerState(e: Of<"container">): State {
   const exit = e.exitCode !== undefined ? ` (exit ${e.exitCode})` : "";
   if (e.state === "terminated") return { key: "ended", label: `${e.reason ?? "Terminated"}${exit}` };
@@ -120,7 +118,6 @@ function notes(timeline: Entry[]): string[] {
   ].map((line) => truncate(line, 120));
 }
 
-/** What the picture of one scenario shows, from its pod's timeline. */
 export function sceneOf(scenario: string, pod: string, timeline: Entry[]) {
   const end = Math.max(...timeline.map((e) => e.t), 1);
   const containers = timeline.filter(is("container"));
@@ -181,7 +178,6 @@ export function closeTogether(marks: Mark[], x: (t: number) => number): Mark[][]
 const labelWidth = (label: string) => (label.length + 1) * CHAR_WIDTH;
 
 const RANK: Partial<Record<Key, number>> = { "observer read": 0, "Warning event": 1 };
-
 // A group's distinct labels: what the observer read and warnings first, then the rarer in the picture
 // first, so that what the label is cut to tells most (not the reason that every restart repeats).
 export function groupLabel(group: Mark[], all: Mark[]): string {
@@ -202,7 +198,6 @@ export function labelRows(marks: Mark[], left: (m: Mark) => number): number[] {
   });
 }
 
-/** The rows the chart draws: bars and marks, with their label and where it goes. */
 function rows(scene: Scene) {
   const span = scene.end - scene.start;
   const x = (t: number) => ((t - scene.start) / span) * PLOT_WIDTH;
@@ -215,14 +210,15 @@ function rows(scene: Scene) {
     text: fitLabel(b.label, x(b.to) - x(b.from)),
     ink: DARK.includes(b.key) ? "white" : "black",
   }));
-  // Restarts are labelled above their tick; the events (the last lane) in rows under theirs.
-  // A label starts at its mark, or further left where it would run past the plot's right edge.
+  // Restarts labelled above their tick, events in rows under theirs; a label at its mark, or left of it to fit.
   const labelLeft = (m: Mark) => Math.max(0, Math.min(x(m.at), PLOT_WIDTH - labelWidth(m.label)));
   const labelAt = (m: Mark) => scene.start + (labelLeft(m) / PLOT_WIDTH) * span;
   const placed = (m: Mark, row: number) => ({ ...m, layer: "mark", row, labelAt: labelAt(m) });
   const restarts = scene.marks.filter((m) => m.key === "restart").map((m) => placed(m, -1));
-  const events = scene.marks.filter((m) => m.lane === EVENT_LANE);
-  const clusters = closeTogether(events, x);
+  const clusters = closeTogether(
+    scene.marks.filter((m) => m.lane === EVENT_LANE),
+    x,
+  );
   const labelled = clusters.map((c) => ({ ...c[0]!, label: truncate(groupLabel(c, scene.marks), MAX_LABEL) }));
   const eventRows = labelRows(labelled, labelLeft);
   const placedEvents = clusters.flatMap((c, i) =>
@@ -249,9 +245,8 @@ const KEYS = { title: null, orient: "bottom", columns: 4, symbolType: "square", 
 
 /** The Vega-Lite chart of one scenario. */
 export function chartSpec(scene: Scene) {
-  const keys = Object.keys(LEGEND) as Key[];
   const time = { domain: [scene.start, scene.end], nice: false, zero: false };
-  const colours = { domain: keys, range: keys.map((k) => LEGEND[k]) };
+  const colours = { domain: Object.keys(LEGEND), range: Object.values(LEGEND) };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: { text: `${scene.scenario} (pod ${scene.pod})`, subtitle: scene.notes, ...TITLE },
@@ -304,7 +299,6 @@ export async function renderSvg(scene: Scene): Promise<string> {
   }
 }
 
-/** Writes `<dir>/<scenario>.svg` for each scenario seen; returns the files written. */
 export async function writePictures(dir: string, seen: Seen[]): Promise<string[]> {
   const files: string[] = [];
   for (const { scenario, record } of seen) {
