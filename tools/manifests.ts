@@ -28,12 +28,8 @@ export async function render(raw: Record<string, unknown>): Promise<string> {
     const { apiVersion, kind, metadata, ...rest } = inputs;
     const { annotations, ...meta } = metadata ?? {};
     const kept = Object.entries(annotations ?? {}).filter(([k]) => !k.startsWith("pulumi.com/"));
-    const object = {
-      apiVersion,
-      kind,
-      metadata: kept.length ? { ...meta, annotations: Object.fromEntries(kept) } : meta,
-    };
-    return [YAML.stringify(ordered({ ...object, ...rest }), { lineWidth: 0 })];
+    if (kept.length) meta.annotations = Object.fromEntries(kept);
+    return [YAML.stringify(ordered({ apiVersion, kind, metadata: meta, ...rest }), { lineWidth: 0 })];
   });
   return docs.join("---\n");
 }

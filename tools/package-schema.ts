@@ -35,8 +35,7 @@ function inputsDigest(): string {
   return hash.digest("hex");
 }
 
-// The inferred schema as the committed file has it (pretty JSON, a final newline). The analyzer type-checks
-// the package (about 3 s), so its answer is kept and given again while its inputs are unchanged.
+// The schema as committed (pretty JSON, a final newline); kept while its inputs are unchanged (the analyzer takes 3 s).
 export async function inferredSchema(): Promise<string> {
   const digest = inputsDigest();
   try {
@@ -56,7 +55,5 @@ if (require.main === module) {
   inferredSchema()
     .then((schema) => writeFileSync(SCHEMA_FILE, schema))
     .then(() => console.log(`wrote ${path.relative(process.cwd(), SCHEMA_FILE)}`))
-    .catch(
-      (e: unknown) => (console.error(`package:schema: ${e instanceof Error ? e.message : String(e)}`), process.exit(1)),
-    );
+    .catch((e: unknown) => (console.error(`package:schema: ${e instanceof Error ? e.message : e}`), process.exit(1)));
 }

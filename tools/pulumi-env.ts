@@ -1,5 +1,4 @@
-// The environment tools/pulumi.sh gives the Pulumi CLI (toolchain, backend, passphrase, lab kubeconfig), for a tool
-// that runs the CLI itself: one route, whoever calls the CLI.
+// The environment tools/pulumi.sh gives the Pulumi CLI, for a tool that runs the CLI itself: one route for all.
 import { spawnSync } from "node:child_process";
 import { ROOT } from "./stack-file";
 

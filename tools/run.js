@@ -11,7 +11,6 @@ const USAGE =
 const STRING = { type: "string" };
 const OPTIONS = { stack: STRING, "config-file": STRING, dir: STRING, refresh: { type: "boolean" } };
 const ROOT = path.join(__dirname, "..");
-/** The stuck-pod watch of this run, if any. */
 let stuckPods = { stop: () => {}, sayAgain: () => {} };
 const fail = (text) => (process.stderr.write(`${text}\n`), 2);
 
@@ -32,8 +31,7 @@ async function main(argv) {
   const stack = await Stack.createOrSelect(stackName, ws);
   const configFile = flags["config-file"];
   if (command !== "preview" && dir === ROOT) {
-    // The id the engine gave the stack's Kubernetes provider (`cluster`), which the stack instance's mark on its
-    // objects carries (stacks/cluster-check.ts); undefined before the stack's first deploy.
+    // The id of the stack's Kubernetes provider, which its objects' mark carries; undefined before the first deploy.
     const resources = (await stack.exportStack()).deployment?.resources ?? [];
     const isCluster = (r) => r.type === "pulumi:providers:kubernetes" && r.urn.endsWith("::cluster");
     const providerId = resources.find(isCluster)?.id;
@@ -66,10 +64,9 @@ async function main(argv) {
   }
 }
 
-// SIGINT or SIGTERM (Ctrl-C, a CI job's timeout): the CLI gets one SIGINT, on which it cancels the update cleanly
-// (finishes the steps under way, saves the state, releases the lock) while this process keeps serving the program;
-// a second would stop it at once, leaving its lock. tools/pulumi.sh runs this process in a process group of its
-// own: a terminal's Ctrl-C reaches the CLI through here only.
+// SIGINT or SIGTERM (Ctrl-C, a CI timeout): the CLI gets one SIGINT and cancels cleanly (finishes the steps under way,
+// saves the state, releases the lock) while this process serves the program; a second would leave its lock. This
+// process has a process group of its own (tools/pulumi.sh): a terminal's Ctrl-C reaches the CLI only through here.
 const cancel = new AbortController();
 const CANCELLING = "cancelling the update (pulumi finishes the steps under way, then releases the stack's lock)";
 const CANCELLED = "the update is being cancelled already; pulumi releases the stack's lock when it ends";
@@ -81,8 +78,7 @@ for (const signal of ["SIGINT", "SIGTERM"])
     stuckPods.sayAgain();
   });
 
-// Output nobody reads any more (the terminal or the pipe closed: EPIPE): the update is cancelled as
-// on SIGINT, and the lost output is not reported, since each such report would fail in turn.
+// Output nobody reads any more (EPIPE) cancels the update as SIGINT does; lost output is not reported (that fails too).
 for (const stream of [process.stdout, process.stderr])
   stream.on("error", (e) => {
     if (e.code !== "EPIPE") throw e;

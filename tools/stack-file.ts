@@ -13,7 +13,6 @@ export const ROOT = path.resolve(__dirname, "..");
 /** The top-level keys of a stack file (sdk/go/common/workspace/project.go, ProjectStack). */
 const STACK_FILE_KEYS = ["config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt"];
 
-/** Throws unless `name` is a plain stack name: letters, digits, '.', '_', '-', and no '..'. */
 export function checkStackName(name: string): string {
   if (!/^[A-Za-z0-9._-]+$/.test(name) || name.includes(".."))
     throw new ArgumentError("--stack", name, "a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path");
@@ -46,8 +45,7 @@ export function readStackFile(name: string, dir = ROOT): StackFile {
 export const STACK_FILE_DEPTH = 64;
 const STACK_FILE_ALIASES = 100; // yaml's bound on what aliases expand to: an alias bomb is refused, not expanded
 
-// The data of the stack file `file`. Refuses, naming the file and the key where there is one, a YAML
-// error, a duplicate key, nesting deeper than STACK_FILE_DEPTH and an alias bomb.
+// The data of `file`; refuses, naming the file and key, YAML errors, duplicate keys, too deep nesting and alias bombs.
 function parseStackYaml(file: string, text: string): unknown {
   const lines = new YAML.LineCounter();
   // Depth is measured on the parser's tokens, built without recursion: yaml's composer overflows the stack on it.

@@ -55,10 +55,8 @@ async function up(scenario: Scenario, sets: string[]): Promise<number> {
 }
 
 async function main([command, name, ...rest]: string[]): Promise<number> {
-  if (!SCENARIO_NAMES.includes(name as Scenario))
-    throw new Error(
-      `start: ${JSON.stringify(name ?? "")} is not a scenario; the scenarios: ${SCENARIO_NAMES.join(", ")}`,
-    );
+  const notOne = `start: ${JSON.stringify(name ?? "")} is not a scenario; the scenarios: ${SCENARIO_NAMES.join(", ")}`;
+  if (!SCENARIO_NAMES.includes(name as Scenario)) throw new Error(notOne);
   if (command === "check") return 0;
   const { set } = parseArgs({ args: rest, options: { set: { type: "string", multiple: true, default: [] } } }).values;
   if (command === "up") return up(name as Scenario, set);

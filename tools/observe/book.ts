@@ -66,8 +66,7 @@ function scenarioChecks(scenario: Scenario, r: PodRecord, x: Expectation) {
       ];
     }
     case "quote-poststart-fail-norestart": {
-      // Killed after its hook failed, the container does not run again: the pod ends, Failed or Succeeded as the
-      // image's process exits on its stop signal (nginx exits 0 on SIGQUIT).
+      // Killed after its hook failed, it runs no more: the pod ends, Failed or Succeeded as nginx exits on SIGQUIT.
       const ended = r.phase === "Failed" || r.phase === "Succeeded";
       const restartCount = r.last ? `restart count ${r.restartCount}` : "no pod seen";
       return [

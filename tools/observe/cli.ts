@@ -1,7 +1,6 @@
-// `npm run observe` (USAGE): watches the scenarios' pods and events on the current kubeconfig's cluster and prints
-// one timeline, then each scenario's verdict against the book; exits 1 if one did not behave so (2: bad arguments
-// or no cluster). Start it before or with `npm run up`: it judges only what it sees. `--json`: one JSON object per
-// line, {t, time, kind, pod, ...} (`Fact` in facts.ts), a `verdict` last per scenario. `--svg <dir>`: picture.ts.
+// `npm run observe` (USAGE): one timeline of the scenarios' pods and events on the kubeconfig's cluster, then each
+// verdict against the book; exits 1 if one did not behave so (2: bad arguments or no cluster). Start it before or
+// with `npm run up`: it judges what it sees. `--json`: an `Entry` (facts.ts) a line, verdicts last; --svg: picture.ts.
 import { mkdir } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { maskCredentials } from "../../cluster/kube";

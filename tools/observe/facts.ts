@@ -68,9 +68,8 @@ export function podFacts(previous: RawPod | undefined, pod: RawPod): Fact[] {
   return facts;
 }
 
-// How long the hook held the container: from the kubelet's `Started` event (the hook runs right after it), else
-// `Initialized`, `PodScheduled` or when we saw `ContainerCreating`; to `ContainersReady` (the hook returned), else
-// when we saw it ready. Timestamps have whole seconds.
+// The hook's hold: from the `Started` event (it runs right after), else `Initialized`, `PodScheduled` or when we saw
+// `ContainerCreating`; to `ContainersReady` (it returned), else when we saw it ready. Timestamps have whole seconds.
 function hookHold(pod: RawPod, r: PodRecord): Hold | undefined {
   const readyAt = trueSince(pod, "ContainersReady") ?? trueSince(pod, "Ready");
   const to = readyAt ? { to: readyAt, until: "ContainersReady" } : { to: r.readySeenAt, until: "seen ready" };
@@ -162,12 +161,10 @@ export function describeState(f: Extract<Fact, { kind: "container" }>): string {
   return `${state}${f.reason ? ` (${f.reason}${f.exitCode !== undefined ? `, exit ${f.exitCode}` : ""})` : ""}`;
 }
 
-export function describePhase(f: Extract<Fact, { kind: "phase" }>): string {
-  return `${f.phase}${f.ready ? ", Ready" : ""}${f.reason ? ` (${f.reason})` : ""}`;
-}
+export const describePhase = (f: Extract<Fact, { kind: "phase" }>) =>
+  `${f.phase}${f.ready ? ", Ready" : ""}${f.reason ? ` (${f.reason})` : ""}`;
 
 const clock = (iso: string) => new Date(iso).toTimeString().slice(0, 8);
-/** Each kind of fact as a line, after the time and the pod. */
 const LINES: { [K in Fact["kind"]]: (e: Extract<Fact, { kind: K }>) => string } = {
   phase: (e) => `phase ${describePhase(e)}${e.message ? `: ${oneLine(e.message)}` : ""}`,
   container: (e) =>
@@ -198,7 +195,6 @@ const LINES: { [K in Fact["kind"]]: (e: Extract<Fact, { kind: K }>) => string } 
   },
 };
 
-/** One timeline line for people; a verdict, with its checks, stands alone. */
 export function formatEntry(e: Entry): string {
   const line = (LINES[e.kind] as (e: Entry) => string)(e);
   if (e.kind === "verdict") return line;

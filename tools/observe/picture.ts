@@ -178,8 +178,7 @@ export function closeTogether(marks: Mark[], x: (t: number) => number): Mark[][]
 const labelWidth = (label: string) => (label.length + 1) * CHAR_WIDTH;
 
 const RANK: Partial<Record<Key, number>> = { "observer read": 0, "Warning event": 1 };
-// A group's distinct labels: what the observer read and warnings first, then the rarer in the picture
-// first, so that what the label is cut to tells most (not the reason that every restart repeats).
+// A group's distinct labels: reads and warnings first, then the rarer, so that the cut label tells most (not restarts).
 export function groupLabel(group: Mark[], all: Mark[]): string {
   const count = (label: string) => all.filter((m) => m.label === label).length;
   const rank = (m: Mark) => RANK[m.key] ?? 2;
@@ -243,7 +242,6 @@ const LANES = { title: null, labelFontSize: 11, labelLimit: 140 };
 const TIME = { title: "seconds since the observer started", offset: LABEL_ROWS * LABEL_HEIGHT + 6 };
 const KEYS = { title: null, orient: "bottom", columns: 4, symbolType: "square", labelFontSize: 10 };
 
-/** The Vega-Lite chart of one scenario. */
 export function chartSpec(scene: Scene) {
   const time = { domain: [scene.start, scene.end], nice: false, zero: false };
   const colours = { domain: Object.keys(LEGEND), range: Object.values(LEGEND) };
