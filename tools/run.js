@@ -13,7 +13,6 @@ const OPTIONS = { stack: STRING, "config-file": STRING, dir: STRING, refresh: { 
 const ROOT = path.join(__dirname, "..");
 let stuckPods = { stop: () => {}, sayAgain: () => {} };
 const fail = (text) => (process.stderr.write(`${text}\n`), 2);
-
 async function main(argv) {
   let command, flags;
   try {

@@ -44,7 +44,6 @@ export function readStackFile(name: string, dir = ROOT): StackFile {
 /** How deep a stack file's maps and lists may nest: config needs a few levels; more is a mistake or an attack. */
 export const STACK_FILE_DEPTH = 64;
 const STACK_FILE_ALIASES = 100; // yaml's bound on what aliases expand to: an alias bomb is refused, not expanded
-
 // The data of `file`; refuses, naming the file and key, YAML errors, duplicate keys, too deep nesting and alias bombs.
 function parseStackYaml(file: string, text: string): unknown {
   const lines = new YAML.LineCounter();

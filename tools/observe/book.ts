@@ -11,7 +11,6 @@ const ANSWERED = {
   200: "the receiver answered 200: the hook reached its mark",
   404: "the receiver answered 404 Not Found: the hook missed its mark, and nothing in Kubernetes says so",
 };
-
 function scenarioChecks(scenario: Scenario, r: PodRecord, x: Expectation) {
   const { hold, request, quote, hookOutput, creatingWhilePendingAt: creating } = r;
   const reasons = `waiting reasons seen: ${r.waitingReasons.join(", ") || "none"}`;

@@ -14,7 +14,6 @@ const fail = (text: string) => (process.stderr.write(`${text}\n`), 2);
 const TEXT = { type: "string" } as const;
 const OPTIONS = { stack: TEXT, scenario: TEXT, namespace: TEXT, svg: TEXT, timeout: { ...TEXT, default: "180" } };
 const parse = () => parseArgs({ options: { ...OPTIONS, json: { type: "boolean", default: false } } }).values;
-
 async function main(): Promise<number> {
   let values: ReturnType<typeof parse>;
   try {

@@ -68,7 +68,6 @@ const isFailure = (e: Entry) =>
   (e.kind === "event" && e.reason === "FailedPostStartHook") ||
   (e.kind === "container" && e.reason === "PostStartHookError");
 const held = (hook: Of<"hook">) => `held ${hook.seconds} s`;
-
 // The hook's runs: each from the kubelet's `Started` event (the hook runs right after it) to a hold,
 // a failure or the next start; a hold with no `Started` seen (the observer came late) by the pod's timestamps.
 function hookBars(timeline: Entry[], end: number): Bar[] {
@@ -214,10 +213,8 @@ function rows(scene: Scene) {
   const labelAt = (m: Mark) => scene.start + (labelLeft(m) / PLOT_WIDTH) * span;
   const placed = (m: Mark, row: number) => ({ ...m, layer: "mark", row, labelAt: labelAt(m) });
   const restarts = scene.marks.filter((m) => m.key === "restart").map((m) => placed(m, -1));
-  const clusters = closeTogether(
-    scene.marks.filter((m) => m.lane === EVENT_LANE),
-    x,
-  );
+  const events = scene.marks.filter((m) => m.lane === EVENT_LANE);
+  const clusters = closeTogether(events, x);
   const labelled = clusters.map((c) => ({ ...c[0]!, label: truncate(groupLabel(c, scene.marks), MAX_LABEL) }));
   const eventRows = labelRows(labelled, labelLeft);
   const placedEvents = clusters.flatMap((c, i) =>
@@ -241,7 +238,6 @@ const TITLE = { anchor: "start", frame: "group", dx: 10 - LANE_NAMES, fontSize: 
 const LANES = { title: null, labelFontSize: 11, labelLimit: 140 };
 const TIME = { title: "seconds since the observer started", offset: LABEL_ROWS * LABEL_HEIGHT + 6 };
 const KEYS = { title: null, orient: "bottom", columns: 4, symbolType: "square", labelFontSize: 10 };
-
 export function chartSpec(scene: Scene) {
   const time = { domain: [scene.start, scene.end], nice: false, zero: false };
   const colours = { domain: Object.keys(LEGEND), range: Object.values(LEGEND) };
