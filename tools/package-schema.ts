@@ -18,9 +18,7 @@ export const SOURCE_DIRS = ["component-package", "infra", "cluster"];
 const CACHE_FILE = path.join(ROOT, "node_modules", ".cache", "package-schema.json");
 
 /** The plugin's name: its package.json name, as the host derives it (cmd/run-plugin). */
-export function pluginName(): string {
-  return JSON.parse(readFileSync(path.join(PACKAGE_DIR, "package.json"), "utf8")).name;
-}
+export const pluginName = (): string => JSON.parse(readFileSync(path.join(PACKAGE_DIR, "package.json"), "utf8")).name;
 
 /** A digest of everything the analyzer reads: our sources, the package's settings, the installed packages (by lock). */
 function inputsDigest(): string {

@@ -122,9 +122,8 @@ export function labValues(dir = ROOT): Record<string, unknown> {
 }
 
 /** `values` as `--set <key>=<value>` arguments (the values as JSON, which YAML reads back as they were). */
-export function setArgs(values: Record<string, unknown>): string[] {
-  return Object.entries(values).flatMap(([key, value]) => ["--set", `${key}=${JSON.stringify(value)}`]);
-}
+export const setArgs = (values: Record<string, unknown>): string[] =>
+  Object.entries(values).flatMap(([key, value]) => ["--set", `${key}=${JSON.stringify(value)}`]);
 
 if (require.main === module) {
   try {
