@@ -1,40 +1,12 @@
-// The manifests a stack's settings would apply, as `kubectl apply -f -` takes them: the program run
-// offline (tools/offline.ts), its Kubernetes resources as multi-document YAML.
+// The manifests a stack's settings would apply: the program run offline, its Kubernetes objects as multi-document YAML.
 import YAML from "yaml";
 import { parseSettings } from "../stacks/settings";
-import { type RecordedResource, runOffline } from "./offline";
-
-/** The object as `kubectl apply` takes it: Kubernetes resources only, without Pulumi's await annotations. */
-function manifest(resource: RecordedResource): Record<string, unknown> | undefined {
-  if (!resource.type.startsWith("kubernetes:") || resource.type.startsWith("pulumi:")) return undefined;
-  const { apiVersion, kind, metadata, ...rest } = resource.inputs;
-  const annotations = Object.entries(metadata?.annotations ?? {}).filter(([k]) => !k.startsWith("pulumi.com/"));
-  const { annotations: _, ...meta } = metadata ?? {};
-  return {
-    apiVersion,
-    kind,
-    metadata: annotations.length ? { ...meta, annotations: Object.fromEntries(annotations) } : meta,
-    ...rest,
-  };
-}
+import { runOffline } from "./offline";
 
 /** Keys in the order the book writes them; the rest follow alphabetically. */
 const KEY_ORDER = [
-  "apiVersion",
-  "kind",
-  "metadata",
-  "name",
-  "namespace",
-  "labels",
-  "annotations",
-  "image",
-  "imagePullPolicy",
-  "command",
-  "ports",
-  "lifecycle",
-  "host",
-  "port",
-  "path",
+  ...["apiVersion", "kind", "metadata", "name", "namespace", "labels", "annotations", "image", "imagePullPolicy"],
+  ...["command", "ports", "lifecycle", "host", "port", "path"],
 ];
 
 function ordered(value: unknown): unknown {
@@ -48,15 +20,16 @@ function ordered(value: unknown): unknown {
 /** The YAML of every Kubernetes object the stack config `raw` would create. */
 export async function render(raw: Record<string, unknown>): Promise<string> {
   const { resources } = await runOffline(parseSettings(raw));
-  const docs = resources.flatMap((r) => {
-    if (r.type.startsWith("kubernetes-cert-manager:")) {
-      return [
-        `# cert-manager itself: a Helm release installed by @pulumi/kubernetes-cert-manager (${r.name}), ` +
-          "not rendered here\n",
-      ];
-    }
-    const m = manifest(r);
-    return m ? [YAML.stringify(ordered(m), { lineWidth: 0 })] : [];
+  const docs = resources.flatMap(({ type, name, inputs }) => {
+    const certManager = `# cert-manager itself: a Helm release installed by @pulumi/kubernetes-cert-manager (${name})`;
+    if (type.startsWith("kubernetes-cert-manager:")) return [`${certManager}, not rendered here\n`];
+    if (!type.startsWith("kubernetes:")) return [];
+    // The object as `kubectl apply` takes it: without Pulumi's await annotations.
+    const { apiVersion, kind, metadata, ...rest } = inputs;
+    const { annotations, ...meta } = metadata ?? {};
+    const kept = Object.entries(annotations ?? {}).filter(([k]) => !k.startsWith("pulumi.com/"));
+    if (kept.length) meta.annotations = Object.fromEntries(kept);
+    return [YAML.stringify(ordered({ apiVersion, kind, metadata: meta, ...rest }), { lineWidth: 0 })];
   });
   return docs.join("---\n");
 }

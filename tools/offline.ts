@@ -1,36 +1,22 @@
-// Runs the program, or part of it, with Pulumi's mocks: no CLI, no cluster. The render, the
-// observer's plan, the bench and the unit tests use it.
+// Runs the program, or part of it, with Pulumi's mocks (no CLI, no cluster): for render, observer, bench and tests.
 import * as pulumi from "@pulumi/pulumi";
 import { deploy } from "../stacks/program";
 import type { Settings } from "../stacks/settings";
 
-export interface RecordedResource {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-}
-
-/** What the API server would fill in that the outputs read back. */
-function liveState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
-  if (!type.startsWith("kubernetes:") || !inputs.metadata) return inputs;
-  return { ...inputs, metadata: { namespace: "default", uid: `${name}-uid`, ...inputs.metadata } };
-}
-
 /** Runs `create` against mocks; returns every resource registered, in order, and what `create` returned, resolved. */
 export async function record<T>(create: () => T) {
-  const resources: RecordedResource[] = [];
-  await pulumi.runtime.setMocks(
-    {
-      newResource: ({ type, name, inputs }) => {
-        resources.push({ type, name, inputs });
-        return { id: `${name}-id`, state: liveState(type, name, inputs) };
-      },
-      call: ({ inputs }) => inputs,
+  const resources: { type: string; name: string; inputs: Record<string, any> }[] = [];
+  const mocks: pulumi.runtime.Mocks = {
+    newResource: ({ type, name, inputs }) => {
+      resources.push({ type, name, inputs });
+      // What the API server would fill in that the outputs read back.
+      const live = type.startsWith("kubernetes:") && inputs.metadata;
+      const metadata = { namespace: "default", uid: `${name}-uid`, ...inputs.metadata };
+      return { id: `${name}-id`, state: live ? { ...inputs, metadata } : inputs };
     },
-    "poststart-lab",
-    "offline",
-    false,
-  );
+    call: ({ inputs }) => inputs,
+  };
+  await pulumi.runtime.setMocks(mocks, "poststart-lab", "offline", false);
   let created: T;
   try {
     created = create();
@@ -43,8 +29,4 @@ export async function record<T>(create: () => T) {
   await pulumi.runtime.disconnect(); // waits until every registration reached the mocks
   return { resources, outputs };
 }
-
-/** Deploys `settings` against mocks. */
-export function runOffline(settings: Settings) {
-  return record(() => deploy(settings));
-}
+export const runOffline = (settings: Settings) => record(() => deploy(settings));

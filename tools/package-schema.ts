@@ -1,6 +1,6 @@
-// The component package's schema as the SDK's component provider host infers it from component-package/:
-// the same analyzer over the same entry point, tsconfig and package.json name. The committed copy
-// is component-package/schema.json (`npm run package:schema` writes it; a unit test compares the two).
+// The component package's schema as the SDK's component provider host infers it from component-package/ (the same
+// analyzer, entry point, tsconfig and package.json name). `npm run package:schema` (this file run) writes the
+// committed copy, component-package/schema.json; a unit test compares the two.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -18,37 +18,22 @@ export const SOURCE_DIRS = ["component-package", "infra", "cluster"];
 const CACHE_FILE = path.join(ROOT, "node_modules", ".cache", "package-schema.json");
 
 /** The plugin's name: its package.json name, as the host derives it (cmd/run-plugin). */
-export function pluginName(): string {
-  return JSON.parse(readFileSync(path.join(PACKAGE_DIR, "package.json"), "utf8")).name;
-}
+export const pluginName = (): string => JSON.parse(readFileSync(path.join(PACKAGE_DIR, "package.json"), "utf8")).name;
 
-/**
- * A digest of everything the analyzer reads: our sources, the package's settings, and the installed packages (by the
- * lock file).
- */
+/** A digest of everything the analyzer reads: our sources, the package's settings, the installed packages (by lock). */
 function inputsDigest(): string {
   const hash = createHash("sha256");
-  const add = (file: string) =>
-    hash
-      .update(`${path.relative(ROOT, file)}\0`)
-      .update(readFileSync(file))
-      .update("\0");
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const file = path.join(dir, e.name);
-      if (e.isDirectory()) walk(file);
-      else if (/\.(ts|js|json)$/.test(e.name) && file !== SCHEMA_FILE) add(file);
-    }
-  };
-  for (const dir of SOURCE_DIRS) walk(path.join(ROOT, dir));
-  for (const file of ["tsconfig.json", "package.json", "package-lock.json"]) add(path.join(ROOT, file));
+  const sources = SOURCE_DIRS.flatMap((dir) =>
+    readdirSync(path.join(ROOT, dir), { recursive: true, encoding: "utf8" }).map((f) => path.join(dir, f)),
+  );
+  for (const file of [...sources.sort(), "tsconfig.json", "package.json", "package-lock.json"]) {
+    if (!/\.(ts|js|json)$/.test(file) || path.join(ROOT, file) === SCHEMA_FILE) continue;
+    for (const part of [`${file}\0`, readFileSync(path.join(ROOT, file)), "\0"]) hash.update(part);
+  }
   return hash.digest("hex");
 }
 
-/**
- * The inferred schema, as pretty JSON with a final newline (the committed file's form). The analyzer
- * type-checks the package (about 3 s), so its answer is kept and given again while its inputs are unchanged.
- */
+// The schema as committed (pretty JSON, a final newline); kept while its inputs are unchanged (the analyzer takes 3 s).
 export async function inferredSchema(): Promise<string> {
   const digest = inputsDigest();
   try {
@@ -57,13 +42,16 @@ export async function inferredSchema(): Promise<string> {
   } catch {
     // no record yet, or an unreadable one: infer it
   }
-  const provider = new ComponentProvider({
-    name: pluginName(),
-    dirname: PACKAGE_DIR,
-    components: getPulumiComponents(components),
-  });
-  const schema = `${JSON.stringify(JSON.parse(await provider.getSchema()), null, 2)}\n`;
+  const host = { name: pluginName(), dirname: PACKAGE_DIR, components: getPulumiComponents(components) };
+  const schema = `${JSON.stringify(JSON.parse(await new ComponentProvider(host).getSchema()), null, 2)}\n`;
   mkdirSync(path.dirname(CACHE_FILE), { recursive: true });
   writeFileSync(CACHE_FILE, JSON.stringify({ digest, schema }));
   return schema;
+}
+
+if (require.main === module) {
+  inferredSchema()
+    .then((schema) => writeFileSync(SCHEMA_FILE, schema))
+    .then(() => console.log(`wrote ${path.relative(process.cwd(), SCHEMA_FILE)}`))
+    .catch((e: unknown) => (console.error(`package:schema: ${e instanceof Error ? e.message : e}`), process.exit(1)));
 }

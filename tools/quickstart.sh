@@ -50,7 +50,7 @@ else
   kubectl_bin=$ROOT/.lab/bin/kubectl
   # The lab has no registry and no internet: its local image and quote mirror, as in the lab stack.
   sets=(--set cluster=lab)
-  lab_sets=$(node --import tsx tools/stack-file-cli.ts lab-sets)
+  lab_sets=$(node --import tsx tools/stack-file.ts lab-sets)
   mapfile -t -O 2 sets <<<"$lab_sets"
 fi
 

@@ -17,11 +17,7 @@ export async function cli(args: string[], out: (text: string) => void, err: (tex
 }
 
 if (require.main === module) {
-  void cli(
-    process.argv.slice(2),
-    (t) => process.stdout.write(t),
-    (t) => process.stderr.write(t),
-  ).then((code) => {
-    process.exitCode = code;
-  });
+  const write = (stream: NodeJS.WriteStream) => (text: string) => stream.write(text);
+  const args = process.argv.slice(2);
+  void cli(args, write(process.stdout), write(process.stderr)).then((code) => (process.exitCode = code));
 }

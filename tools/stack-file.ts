@@ -1,81 +1,53 @@
-// A stack's file, Pulumi.<stack>.yaml, read the way our tools need it: the stack name checked (a
-// name, never a path), and every top-level key one the Pulumi CLI reads. The CLI itself ignores an
-// unknown top-level key (v3.248.0 reads the file into its ProjectStack without strict mode; seen:
-// `pulumi config` of a stack file with `confg:` exits 0 with the defaults), so a mistyped `confg:`
-// would deploy the defaults without a word. Also the one place that changes a stack's settings for
-// a run (`--set`) and that knows which of the lab stack's values make another stack run on the lab.
-import { readFileSync } from "node:fs";
+// Pulumi.<stack>.yaml as our tools read it: a stack name, never a path, and only the top-level keys the CLI reads (it
+// ignores others: a mistyped `confg:` would deploy the defaults without a word); `--set`; the lab values. Run: the
+// shell scripts' `check`, `set` and `lab-sets` (usage below); exits 2 on a refusal.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import YAML, { type CST } from "yaml";
-import { showText, showValue } from "../infra/checks";
+import { ArgumentError, showText, showValue } from "../infra/checks";
 import { nearest } from "../stacks/nearest";
 import { PROJECT } from "../stacks/settings";
 
-/** The project's directory, where the stack files are. */
 export const ROOT = path.resolve(__dirname, "..");
 
 /** The top-level keys of a stack file (sdk/go/common/workspace/project.go, ProjectStack). */
-export const STACK_FILE_KEYS = ["config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt"];
+const STACK_FILE_KEYS = ["config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt"];
 
-/** Throws unless `name` is a plain stack name: letters, digits, '.', '_', '-', and no '..'. */
 export function checkStackName(name: string): string {
-  if (!/^[A-Za-z0-9._-]+$/.test(name) || name.includes("..")) {
-    throw new Error(
-      `--stack: ${showValue(name)} is not allowed: ` +
-        "use a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path",
-    );
-  }
+  if (!/^[A-Za-z0-9._-]+$/.test(name) || name.includes(".."))
+    throw new ArgumentError("--stack", name, "a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path");
   return name;
 }
 
-export interface StackFile {
-  config?: Record<string, unknown>;
-  [key: string]: unknown;
-}
-
+export type StackFile = { config?: Record<string, unknown>; [key: string]: unknown };
 const isMap = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The whole stack file of stack `name` in `dir`; throws on a bad name, a missing file or an unknown top-level key. */
 export function readStackFile(name: string, dir = ROOT): StackFile {
   const file = `Pulumi.${checkStackName(name)}.yaml`;
-  let text: string;
-  try {
-    text = readFileSync(path.join(dir, file), "utf8");
-  } catch {
-    throw new Error(`--stack: ${showValue(name)} has no stack file ${file}`);
-  }
-  const doc: unknown = parseStackYaml(file, text) ?? {};
-  if (!isMap(doc))
-    throw new Error(`${file}: ${showValue(doc)} is not allowed: use a map of ${STACK_FILE_KEYS.join(", ")}`);
-  for (const key of Object.keys(doc)) {
-    if (!STACK_FILE_KEYS.includes(key)) {
-      throw new Error(
-        `${file}: the top-level key ${showValue(key)} is not allowed: ` +
-          `use ${STACK_FILE_KEYS.join(", ")} (Pulumi would ignore it); did you mean ${nearest(key, STACK_FILE_KEYS)}?`,
-      );
-    }
-  }
+  if (!existsSync(path.join(dir, file))) throw new Error(`--stack: ${showValue(name)} has no stack file ${file}`);
+  const doc: unknown = parseStackYaml(file, readFileSync(path.join(dir, file), "utf8")) ?? {};
+  if (!isMap(doc)) throw new ArgumentError(file, doc, `a map of ${STACK_FILE_KEYS.join(", ")}`);
+  const unknown = Object.keys(doc).find((key) => !STACK_FILE_KEYS.includes(key));
+  if (unknown !== undefined)
+    throw new Error(
+      `${file}: the top-level key ${showValue(unknown)} is not allowed; allowed: ${STACK_FILE_KEYS.join(", ")} ` +
+        `(Pulumi would ignore it); did you mean ${nearest(unknown, STACK_FILE_KEYS)}?`,
+    );
   // An empty `config:` is no config; anything else but a map would deploy the defaults without a word.
-  if (doc.config !== null && doc.config !== undefined && !isMap(doc.config)) {
-    throw new Error(`${file}: config: ${showValue(doc.config)} is not allowed: use a map of settings, <key>: <value>`);
-  }
+  if (doc.config != null && !isMap(doc.config))
+    throw new ArgumentError(`${file}: config`, doc.config, "a map of settings, <key>: <value>");
   return doc as StackFile;
 }
 
 /** How deep a stack file's maps and lists may nest: config needs a few levels; more is a mistake or an attack. */
 export const STACK_FILE_DEPTH = 64;
-/** yaml's bound on what aliases expand to: an alias bomb is refused, not expanded. */
-const STACK_FILE_ALIASES = 100;
-
-/**
- * The data of the stack file `file`. Refuses, naming the file and the key where there is one, a YAML error, a duplicate
- * key, nesting deeper than STACK_FILE_DEPTH and an alias bomb.
- */
+const STACK_FILE_ALIASES = 100; // yaml's bound on what aliases expand to: an alias bomb is refused, not expanded
+// The data of `file`; refuses, naming the file and key, YAML errors, duplicate keys, too deep nesting and alias bombs.
 function parseStackYaml(file: string, text: string): unknown {
   const lines = new YAML.LineCounter();
-  // The depth is measured on the parser's tokens, which it builds without recursion: yaml's composer would overflow
-  // the stack ("Maximum call stack size exceeded") on deep nesting before any check after it.
+  // Depth is measured on the parser's tokens, built without recursion: yaml's composer overflows the stack on it.
   const pending: { token: CST.Token; depth: number; key?: string }[] = [];
   for (const token of new YAML.Parser(lines.addNewLine).parse(text)) pending.push({ token, depth: 0 });
   for (let next = pending.pop(); next; next = pending.pop()) {
@@ -84,9 +56,8 @@ function parseStackYaml(file: string, text: string): unknown {
     if (token.type !== "block-map" && token.type !== "block-seq" && token.type !== "flow-collection") continue;
     if (depth >= STACK_FILE_DEPTH) {
       const under = key === undefined ? "" : `, under the key ${showText(key)}`;
-      throw new Error(
-        `${file}: nesting deeper than ${STACK_FILE_DEPTH} levels at line ${lines.linePos(token.offset).line}${under}`,
-      );
+      const line = lines.linePos(token.offset).line;
+      throw new Error(`${file}: nesting deeper than ${STACK_FILE_DEPTH} levels at line ${line}${under}`);
     }
     for (const item of token.items) {
       const name = item.key && YAML.CST.isScalar(item.key) ? YAML.CST.resolveAsScalar(item.key)?.value : undefined;
@@ -110,30 +81,22 @@ function parseStackYaml(file: string, text: string): unknown {
   try {
     return doc.toJS({ maxAliasCount: STACK_FILE_ALIASES });
   } catch (e) {
-    throw new Error(
-      `${file}: its aliases expand to too much (yaml's maxAliasCount ${STACK_FILE_ALIASES}): ${(e as Error).message}`,
-    );
+    const why = (e as Error).message;
+    throw new Error(`${file}: its aliases expand to too much (yaml's maxAliasCount ${STACK_FILE_ALIASES}): ${why}`);
   }
 }
 
-/** The config of stack `name` from `Pulumi.<name>.yaml` in `dir`. */
-export function stackConfig(name: string, dir = ROOT): Record<string, unknown> {
-  return readStackFile(name, dir).config ?? {};
-}
+export const stackConfig = (name: string, dir = ROOT) => readStackFile(name, dir).config ?? {};
 
 /** A stack file's config, or a single scenario with every other setting at its default. */
 export function rawConfig(options: { scenario?: string; stack?: string }): Record<string, unknown> {
-  if ((options.scenario === undefined) === (options.stack === undefined)) {
+  if ((options.scenario === undefined) === (options.stack === undefined))
     throw new Error("usage: npm run render -- --scenario <name> | --stack <name>");
-  }
-  if (options.scenario !== undefined) return { [`${PROJECT}:scenarios`]: [options.scenario] };
-  return stackConfig(options.stack!);
+  return options.stack === undefined ? { [`${PROJECT}:scenarios`]: [options.scenario] } : stackConfig(options.stack);
 }
 
 /** A config key as the stack file has it: a setting without a namespace is the project's. */
 export const configKey = (key: string) => (key.includes(":") ? key : `${PROJECT}:${key}`);
-
-/** `doc` with these settings changed. */
 export function withValues(doc: StackFile, values: Record<string, unknown>): StackFile {
   const config = { ...doc.config };
   for (const [key, value] of Object.entries(values)) config[configKey(key)] = value;
@@ -151,10 +114,7 @@ export function withSets(doc: StackFile, sets: string[]): StackFile {
   return withValues(doc, values);
 }
 
-/**
- * What the lab cluster needs of a stack, as the lab stack has it: its local image and pull policy, no `apk add`, its
- * quote mirror.
- */
+/** The lab stack's values another stack needs on the lab: local image, pull policy, no `apk add`, quote mirror. */
 export function labValues(dir = ROOT): Record<string, unknown> {
   const config = stackConfig("lab", dir);
   const keys = ["image", "imagePullPolicy", "installFortune", "quotesUrl"];
@@ -162,6 +122,21 @@ export function labValues(dir = ROOT): Record<string, unknown> {
 }
 
 /** `values` as `--set <key>=<value>` arguments (the values as JSON, which YAML reads back as they were). */
-export function setArgs(values: Record<string, unknown>): string[] {
-  return Object.entries(values).flatMap(([key, value]) => ["--set", `${key}=${JSON.stringify(value)}`]);
+export const setArgs = (values: Record<string, unknown>): string[] =>
+  Object.entries(values).flatMap(([key, value]) => ["--set", `${key}=${JSON.stringify(value)}`]);
+
+if (require.main === module) {
+  try {
+    const [command, ...args] = process.argv.slice(2);
+    if (command === "check") for (const name of args) readStackFile(name);
+    else if (command === "set")
+      writeFileSync(args[1]!, YAML.stringify(withSets(readStackFile(args[0]!), args.slice(2))));
+    else if (command === "lab-sets") process.stdout.write(`${setArgs(labValues()).join("\n")}\n`);
+    // check: each a stack name with a stack file Pulumi reads fully; set: writes the stack file with these settings
+    // changed to <to>; lab-sets: the lab stack's lab values as `--set` arguments, one a line.
+    else throw new Error("usage: stack-file.ts check <stack>... | set <stack> <to> <key>=<value>... | lab-sets");
+  } catch (e) {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 2;
+  }
 }

@@ -1,6 +1,5 @@
-// The stuck-pod watch (cluster/stuck-pods.ts) of one stack, for tools/run.js: the namespace, the
-// cluster and forceDeleteStuckPods from the stack's config file, the stack's pods by
-// the mark of its stack instance.
+// The stuck-pod watch (cluster/stuck-pods.ts) of one stack, for tools/run.js: the namespace, the cluster
+// and forceDeleteStuckPods from the stack's config file, the stack's pods by the mark of its instance.
 import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import { KubeClient } from "../cluster/kube";
@@ -8,13 +7,8 @@ import { watchStuckPods } from "../cluster/stuck-pods";
 import { OWNER_ANNOTATION, stackMark } from "../stacks/cluster-check";
 import { CLUSTER_CONTEXTS, DEFAULT_NAMESPACE, PROJECT, parseSettings } from "../stacks/settings";
 
-/** Starts the watch. Throws when the config or the kubeconfig cannot be read (the CLI then says why). */
-export function startStuckPodWatch(
-  stack: string,
-  configFile: string,
-  providerId: string | undefined,
-  say: (line: string) => void,
-): ReturnType<typeof watchStuckPods> {
+/** Starts the watch, which says what it sees on stdout; throws when the config or the kubeconfig cannot be read. */
+export function startStuckPodWatch(stack: string, configFile: string, providerId: string | undefined) {
   const settings = parseSettings(YAML.parse(readFileSync(configFile, "utf8"))?.config ?? {});
   const kube = KubeClient.connect(CLUSTER_CONTEXTS[settings.cluster]);
   // Pods that name no namespace land in the context's (the program leaves `default` out, as the book does).
@@ -27,6 +21,6 @@ export function startStuckPodWatch(
     force: settings.forceDeleteStuckPods,
     settingHint: `set ${PROJECT}:forceDeleteStuckPods to true and npm run up/destroy frees it`,
     forced: `${PROJECT}:forceDeleteStuckPods is true`,
-    say,
+    say: (line) => process.stdout.write(`${line}\n`),
   });
 }

@@ -12,7 +12,7 @@ describe("tools/pulumi.sh", () => {
     expect(await pulumiSh("--stack", "x/../../elsewhere")).toEqual({
       status: 2,
       stdout: "",
-      stderr: `--stack: "x/../../elsewhere" is not allowed: use a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path\n`,
+      stderr: `--stack: "x/../../elsewhere" is not allowed; allowed: a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path\n`,
     });
     expect(await pulumiSh("--stack", "dev", "--stack", "prod")).toEqual({
       status: 2,
@@ -26,7 +26,7 @@ describe("tools/pulumi.sh", () => {
       const { status, stderr } = await pulumiSh("--stack", name);
       expect([status, stderr]).toEqual([
         2,
-        `Pulumi.${name}.yaml: the top-level key "confg" is not allowed: use config, environment, secretsprovider, encryptedkey, encryptionsalt (Pulumi would ignore it); did you mean config?\n`,
+        `Pulumi.${name}.yaml: the top-level key "confg" is not allowed; allowed: config, environment, secretsprovider, encryptedkey, encryptionsalt (Pulumi would ignore it); did you mean config?\n`,
       ]);
     } finally {
       rmSync(file);

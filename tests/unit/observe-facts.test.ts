@@ -2,10 +2,8 @@
 // facts, and the entries as printed.
 import { describe, expect, it } from "vitest";
 import { parseHookFailure } from "../../infra/pod-state";
-import { podFacts, stamp } from "../../tools/observe/facts";
-import { formatEntry } from "../../tools/observe/format";
-import { newRecord } from "../../tools/observe/record";
-import { waitingFor } from "../../tools/observe/terminal";
+import { waitingFor } from "../../tools/observe/book";
+import { formatEntry, PodRecord, podFacts, stamp } from "../../tools/observe/facts";
 import {
   at,
   check,
@@ -155,7 +153,7 @@ describe("entries", () => {
     );
     expect(entry).toMatchObject({ t: 12, time: "2025-11-25T16:04:12.000Z", kind: "event" });
     expect(formatEntry(entry)).toContain("-> the post-start hook failed (exit 1): Emulating a post-start hook failure");
-    const v = stamp(check("quote-poststart", newRecord("quote-poststart")), new Date(at(180)), start);
+    const v = stamp(check("quote-poststart", new PodRecord("quote-poststart")), new Date(at(180)), start);
     expect(formatEntry(v)).toMatch(
       /^quote-poststart: did NOT behave as the book says \(2 of 2 expectations failed\)\n {4}FAIL pod Ready: not Ready: no pod seen/,
     );
@@ -165,7 +163,7 @@ describe("entries", () => {
 describe("the live status line", () => {
   it("says what the pod is doing, since when, and what its scenario still waits for", () => {
     const name = "quote-poststart-slow";
-    expect(waitingFor(name, newRecord(name), X, at(5))).toBe(
+    expect(waitingFor(name, new PodRecord(name), X, at(5))).toBe(
       `${name}: not created yet, waiting for container Waiting (ContainerCreating) while the pod is Pending`,
     );
     const { record } = replay(name, [pod(name, "Pending", scheduled()), pod(name, "Pending", pending(), [creating])]);

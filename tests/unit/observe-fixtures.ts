@@ -4,8 +4,7 @@
 import type { RawContainerStatus, RawEvent, RawPod } from "../../infra/pod-state";
 import type { Scenario } from "../../stacks/settings";
 import { type Expectation, verdict } from "../../tools/observe/book";
-import { type Fact, stamp } from "../../tools/observe/facts";
-import { newRecord, observeEvent, observePod } from "../../tools/observe/record";
+import { type Fact, observeEvent, observePod, PodRecord, stamp } from "../../tools/observe/facts";
 
 export const NS = "kia-ch06";
 export const at = (s: number) => new Date(Date.UTC(2025, 10, 25, 16, 4, s)).toISOString().replace(".000", "");
@@ -124,12 +123,8 @@ export const X: Expectation = { slowHookDelaySeconds: 15, hookPath: "/container-
  * Feeds the objects to a fresh record, in order, as the watches would deliver them, one a second; its timeline as the
  * observer keeps it.
  */
-export function replay(
-  name: string,
-  objects: (RawPod | RawEvent)[],
-  extra: Partial<ReturnType<typeof newRecord>> = {},
-) {
-  const record = newRecord(name);
+export function replay(name: string, objects: (RawPod | RawEvent)[], extra: Partial<PodRecord> = {}) {
+  const record = new PodRecord(name);
   const facts: Fact[] = [];
   objects.forEach((o, i) => {
     const learned = "involvedObject" in o ? observeEvent(record, o) : observePod(record, o, at(100 + i));
@@ -140,4 +135,4 @@ export function replay(
   return { record, facts };
 }
 
-export const check = (scenario: Scenario, record: ReturnType<typeof newRecord>, x = X) => verdict(scenario, record, x);
+export const check = (scenario: Scenario, record: PodRecord, x = X) => verdict(scenario, record, x);

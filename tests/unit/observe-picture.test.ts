@@ -4,9 +4,19 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Entry } from "../../tools/observe/facts";
-import { renderSvg } from "../../tools/observe/picture";
-import { EVENT_LANE, HOOK_LANE, LEGEND, POD_LANE, sceneOf } from "../../tools/observe/picture-data";
-import { closeTogether, fitLabel, groupLabel, labelRows, UNLABELLED } from "../../tools/observe/picture-spec";
+import {
+  closeTogether,
+  EVENT_LANE,
+  fitLabel,
+  groupLabel,
+  HOOK_LANE,
+  LEGEND,
+  labelRows,
+  POD_LANE,
+  renderSvg,
+  sceneOf,
+  UNLABELLED,
+} from "../../tools/observe/picture";
 import { findAll, parseXml, type XmlElement } from "../svg-xml";
 import {
   at,

@@ -2,7 +2,7 @@
 // scenario registry and what its components expose, built offline.
 import { describe, expect, it } from "vitest";
 import { parseSettings, SCENARIO_NAMES } from "../../stacks/settings";
-import { plan } from "../../tools/observe/plan";
+import { plan } from "../../tools/observe/observer";
 import { rawConfig } from "../../tools/stack-file";
 
 const NS = "kia-ch06";
@@ -28,13 +28,13 @@ describe("plan: the pods come from the program", () => {
       expectation: { slowHookDelaySeconds: 15 },
     });
     expect(by["poststart-httpget"]).toMatchObject({
-      receiver: { service: "myservice", selector: { app: "myservice" } },
+      receiver: { service: "myservice", selector: "app=myservice" },
       expectation: { hookPath: "/container-started" },
     });
     expect(by["poststart-httpget-slow"]).toMatchObject({ expectation: { hookPath: "/" } });
     // The same receiver, asked for a path it does not serve.
     expect(by["poststart-httpget-404"]).toMatchObject({
-      receiver: { service: "myservice", selector: { app: "myservice" } },
+      receiver: { service: "myservice", selector: "app=myservice" },
       expectation: { hookPath: "/container-start" },
     });
     expect(by["poststart-httpget-slow"]!.receiver).toBeUndefined();
@@ -69,7 +69,7 @@ describe("plan: the pods come from the program", () => {
       hookOutputFile: "/tmp/out",
     });
     expect(p.targets[0]).toMatchObject({
-      receiver: { service: "myservice", selector: { app: "myservice" } },
+      receiver: { service: "myservice", selector: "app=myservice" },
       expectation: { hookPath: "/container-started" },
     });
     expect(p.targets[0]!.expectation.hookOutputFile).toBeUndefined();

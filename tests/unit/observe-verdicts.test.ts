@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { parseReceiverLog } from "../../cluster/receiver-log";
 import type { RawPod } from "../../infra/pod-state";
-import { newRecord, observeEvent, observePod } from "../../tools/observe/record";
+import { observeEvent, observePod, PodRecord } from "../../tools/observe/facts";
 import {
   at,
   check,
@@ -176,7 +176,7 @@ describe("quote-poststart-fail", () => {
   });
 
   it("counts an aggregated event once per occurrence, and a watch's replay not at all", () => {
-    const record = newRecord(name);
+    const record = new PodRecord(name);
     observePod(record, modern[0] as RawPod, at(0));
     const first = event(name, "FailedPostStartHook", "PostStartHook failed", 2, { type: "Warning" });
     expect(observeEvent(record, first)).toHaveLength(1);
@@ -224,7 +224,7 @@ describe("quote-poststart-fail-norestart", () => {
   });
 
   it("fails with no pod seen", () => {
-    const v = check(name, newRecord(name));
+    const v = check(name, new PodRecord(name));
     expect(v.observed).toEqual(["phase (no pod seen)", "no pod seen", "none"]);
     expect(v.ok).toBe(false);
   });

@@ -44,7 +44,7 @@ describe("render CLI", () => {
     [["--stack", "prod"], `render: --stack: "prod" has no stack file Pulumi.prod.yaml`],
     [
       ["--stack", "x/../../elsewhere"],
-      `render: --stack: "x/../../elsewhere" is not allowed: use a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path`,
+      `render: --stack: "x/../../elsewhere" is not allowed; allowed: a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path`,
     ],
     [["--stack", "../Pulumi.dev"], `render: --stack: "../Pulumi.dev" is not allowed`],
     [["--stack", ".."], `render: --stack: ".." is not allowed`],

@@ -17,7 +17,7 @@ describe("stack files", () => {
     for (const name of ["dev", "lab", "a.b_c-D9", "x", "a.b", ".x", "x."]) expect(checkStackName(name)).toBe(name);
     for (const name of ["", "a/b", "..", "a..b", "../dev", "dev/..", "a b", "a\nb", "é", "dev:x", "~dev"]) {
       expect(() => checkStackName(name)).toThrow(
-        `--stack: ${JSON.stringify(name)} is not allowed: use a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path`,
+        `--stack: ${JSON.stringify(name)} is not allowed; allowed: a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path`,
       );
     }
   });
@@ -37,13 +37,13 @@ describe("stack files", () => {
   it("refuse a top-level key Pulumi would ignore, naming the nearest it reads", () => {
     write("confg", "confg:\n  poststart-lab:scenarios: [quote-poststart-fail]\n");
     expect(() => stackConfig("confg", dir)).toThrow(
-      `Pulumi.confg.yaml: the top-level key "confg" is not allowed: use config, environment, secretsprovider, encryptedkey, encryptionsalt (Pulumi would ignore it); did you mean config?`,
+      `Pulumi.confg.yaml: the top-level key "confg" is not allowed; allowed: config, environment, secretsprovider, encryptedkey, encryptionsalt (Pulumi would ignore it); did you mean config?`,
     );
     write("salt2", "encryptionsalts: x\n");
     expect(() => stackConfig("salt2", dir)).toThrow("did you mean encryptionsalt?");
     write("list", "- config\n");
     expect(() => stackConfig("list", dir)).toThrow(
-      `Pulumi.list.yaml: ["config"] is not allowed: use a map of config, environment`,
+      `Pulumi.list.yaml: ["config"] is not allowed; allowed: a map of config, environment`,
     );
     write("scalar", "config\n");
     expect(() => stackConfig("scalar", dir)).toThrow(`Pulumi.scalar.yaml: "config" is not allowed`);

@@ -186,10 +186,10 @@ describe("stack files", () => {
 
   it("refuse a config that is not a map; an empty one is no config", () => {
     expect(refusal(stack("config: 42\n"))).toBe(
-      "Pulumi.s.yaml: config: 42 is not allowed: use a map of settings, <key>: <value>",
+      "Pulumi.s.yaml: config: 42 is not allowed; allowed: a map of settings, <key>: <value>",
     );
     expect(refusal(stack("config: [a, b]\n"))).toBe(
-      'Pulumi.s.yaml: config: ["a","b"] is not allowed: use a map of settings, <key>: <value>',
+      'Pulumi.s.yaml: config: ["a","b"] is not allowed; allowed: a map of settings, <key>: <value>',
     );
     expect(refusal(stack("config: text\n"))).toMatch(/^Pulumi\.s\.yaml: config: "text" is not allowed/);
     expect(stack("config:\n")()).toEqual({ config: null });
@@ -198,13 +198,13 @@ describe("stack files", () => {
 
   it("escape and cut what they repeat", () => {
     expect(refusal(stack("- 1\n"))).toBe(
-      "Pulumi.s.yaml: [1] is not allowed: use a map of config, environment, secretsprovider, encryptedkey, encryptionsalt",
+      "Pulumi.s.yaml: [1] is not allowed; allowed: a map of config, environment, secretsprovider, encryptedkey, encryptionsalt",
     );
     expect(refusal(stack(`"co\\e[2Jnfig": {}\n`))).toMatch(
       /^Pulumi\.s\.yaml: the top-level key "co\\u001b\[2Jnfig" is not allowed/,
     );
     expect(refusal(() => readStackFile("a\x1bb", dir))).toBe(
-      "--stack: \"a\\u001bb\" is not allowed: use a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path",
+      "--stack: \"a\\u001bb\" is not allowed; allowed: a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path",
     );
     expect(refusal(() => readStackFile("none", dir))).toBe('--stack: "none" has no stack file Pulumi.none.yaml');
     expect(refusal(() => withSets({}, ["https://me:hunter2@host"]))).toBe(

@@ -1,228 +1,196 @@
-// The observer's loop: watches the plan's pods and their events, keeps each pod's record, reads
-// what a ready pod serves or logged, and ends with the verdicts once every scenario has settled,
-// at the time limit, or on Ctrl-C.
-import type { KubeClient } from "../../cluster/kube";
-import { type PodFeed, podFeed } from "../../cluster/pod-feed";
+// The observer: what to watch, from the program built offline; then the pods and events (cluster/pod-feed.ts) into
+// each pod's record, what a ready pod serves or logged, and the verdicts once all settled, at the time limit or on
+// `stop`. The timeline to stdout (text or JSON), notes to stderr once each, on a terminal a live status line below.
+import { KubeClient, statusMessage } from "../../cluster/kube";
+import { podFeed } from "../../cluster/pod-feed";
 import { findLoggedRequest } from "../../cluster/receiver-log";
-import type { Scenario } from "../../stacks/settings";
-import { verdict } from "./book";
-import type { Fact, RawEvent, RawPod } from "./facts";
-import type { Plan, Target } from "./plan";
-import { fetchQuote, readHookOutput } from "./probes";
-import { newRecord, observeEvent, observePod, type PodRecord } from "./record";
-import { Terminal, waitingFor } from "./terminal";
+import type { RawPod } from "../../infra/pod-state";
+import { QUOTE_SERVED } from "../../infra/quote-pod";
+import { scenarioDeployer } from "../../stacks/scenarios";
+import { CLUSTER_CONTEXTS, parseSettings } from "../../stacks/settings";
+import { record } from "../offline";
+import { verdict, waitingFor } from "./book";
+import { type Fact, formatEntry, observeEvent, observePod, PodRecord, stamp } from "./facts";
 
-export interface ObserverOptions {
-  timeoutSeconds: number;
-  json: boolean;
-  /** show the live status line (a terminal, not JSON) */
-  live: boolean;
+/** The pods of a stack or scenario, and what the program says about each; `context`: the kubeconfig context. */
+export async function plan(raw: Record<string, unknown>, namespaceOverride?: string) {
+  const settings = parseSettings(raw);
+  const namespace = namespaceOverride ?? settings.namespace;
+  const { outputs: targets } = await record(() => {
+    const deployScenario = scenarioDeployer(settings, {});
+    return settings.scenarios.map((scenario) => {
+      const c = deployScenario(scenario);
+      const hookPath = "hookUrl" in c ? c.hookUrl.apply((url) => /^\w+:\/\/[^/]+(\/.*)$/.exec(url)?.[1]) : undefined;
+      const receiver = "receiverService" in c ? c.receiverService : undefined;
+      const slowHookDelaySeconds = "delaySeconds" in c ? c.delaySeconds : undefined;
+      const hookOutputFile = "hookOutputFile" in c ? c.hookOutputFile : undefined;
+      return {
+        scenario,
+        pod: c.podName,
+        namespace,
+        expectation: { slowHookDelaySeconds, hookPath, hookOutputFile },
+        // where nginx serves the quote; the httpGet hook's receiver: its Service, and its pods' selector (their log)
+        quote: "quoteUrl" in c ? { ...QUOTE_SERVED } : undefined,
+        receiver: receiver?.apply((service) => ({ service, selector: `app=${service}` })),
+      };
+    });
+  });
+  return { targets, namespace, context: CLUSTER_CONTEXTS[settings.cluster] };
 }
 
+export type Plan = Awaited<ReturnType<typeof plan>>;
+type Target = Plan["targets"][number];
 /** What the observer saw of one scenario's pod, handed over when it finishes. */
-export interface Seen {
-  scenario: Scenario;
-  record: PodRecord;
+export type Seen = { scenario: Target["scenario"]; record: PodRecord };
+
+/** The plan's cluster, once it answers and lets us read the pods there. */
+export async function connect(p: Plan): Promise<KubeClient> {
+  const kube = KubeClient.connect(p.context);
+  await kube.get(`/api/v1/namespaces/${encodeURIComponent(p.namespace)}/pods?limit=1`);
+  return kube;
 }
 
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+export const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+/** Starts observing; `done` gives the exit code (0: every scenario behaved as the book says) and what was seen. */
+export function observe(kube: KubeClient, p: Plan, options: { timeoutSeconds: number; json: boolean; live: boolean }) {
+  const start = new Date();
+  const records = new Map(p.targets.map((t) => [t.pod, new PodRecord(t.pod)]));
+  const record = (t: Target) => records.get(t.pod)!;
+  const lastTry = new Map<string, number>(); // when each read last started; Infinity while it runs
+  const notes = new Set<string>();
+  let finished = false;
+  let resolve!: (result: { code: number; seen: Seen[] }) => void;
+  const done = new Promise<{ code: number; seen: Seen[] }>((r) => (resolve = r));
 
-export class Observer {
-  private readonly start = new Date();
-  private readonly out: Terminal;
-  private readonly records = new Map<string, PodRecord>();
-  /** events about a pod uid we have not seen yet (an older pod of the same name, or one not yet watched), by event */
-  private readonly pending = new Map<string, RawEvent>();
-  private readonly busy = new Set<string>();
-  private readonly lastTry = new Map<string, number>();
-  private feed?: PodFeed;
-  private timer?: NodeJS.Timeout;
-  private finished = false;
+  /** Prints a line, keeping the live status line below it. */
+  const print = (line: string, stream: NodeJS.WriteStream = process.stdout) => {
+    if (options.live) process.stdout.write("\r\x1b[K");
+    stream.write(`${line}\n`);
+  };
+  /** A note on stderr, each distinct one once (a failing watch retries every second). */
+  const note = (text: string) => {
+    if (!notes.has(text)) print(text, process.stderr);
+    notes.add(text);
+  };
+  const emit = (fact: Fact, now = new Date()) => {
+    const entry = stamp(fact, now, start);
+    print(options.json ? JSON.stringify(entry) : formatEntry(entry));
+    records.get(fact.pod)?.timeline.push(entry);
+  };
 
-  constructor(
-    private readonly kube: KubeClient,
-    private readonly p: Plan,
-    private readonly options: ObserverOptions,
-    private readonly done: (code: number, seen: Seen[]) => void,
-  ) {
-    this.out = new Terminal(options.json, this.start);
-    for (const t of p.targets) this.records.set(t.pod, newRecord(t.pod));
-  }
-
-  run(): void {
-    // The clock first: the feed may take until its first list to answer.
-    this.timer = setInterval(() => this.tick(), 1000);
-    this.feed = podFeed(this.kube, {
-      namespace: this.p.namespace,
-      onChange: (change) => {
-        if (this.finished) return;
-        if ("pod" in change) this.onPod(change.type, change.pod);
-        else this.onEvent(change.event);
-      },
-      onError: (e) => this.out.note(`observe: ${e.message}; watching again`),
-    });
-  }
-
-  private onPod(type: string, pod: RawPod): void {
-    const record = this.records.get(pod.metadata.name);
-    if (!record) return;
+  const onPod = (type: string, pod: RawPod) => {
+    let r = records.get(pod.metadata.name);
     const now = new Date();
-    if (type === "DELETED") {
-      if (pod.metadata.uid === record.uid)
-        this.emit({ kind: "phase", pod: record.pod, phase: "Deleted", ready: false }, now);
-      return;
-    }
-    if (record.uid && record.uid !== pod.metadata.uid) {
-      // A new pod of the same name (replaced): start its record over.
-      this.records.set(record.pod, newRecord(record.pod));
-    }
-    this.facts(observePod(this.records.get(record.pod)!, pod, now.toISOString()), now);
-    // Events that arrived before their pod did.
-    for (const [id, e] of this.pending) if (this.applyEvent(e)) this.pending.delete(id);
-    this.update();
-  }
-
-  private onEvent(e: RawEvent): void {
-    if (!this.records.has(e.involvedObject.name ?? "")) return;
-    if (!this.applyEvent(e)) this.pending.set(`${e.metadata.uid ?? e.metadata.name}`, e);
-    this.update();
-  }
-
-  /** Applies an event to its pod's record if that is the pod it is about; false if not (yet). */
-  private applyEvent(e: RawEvent): boolean {
-    const record = this.records.get(e.involvedObject.name ?? "")!;
-    if (!record.uid || record.uid !== e.involvedObject.uid) return false;
-    this.facts(observeEvent(record, e));
-    return true;
-  }
-
-  private facts(facts: Fact[], now = new Date()): void {
-    for (const f of facts) this.emit(f, now);
-  }
-
-  /** Prints a fact and keeps it in its pod's timeline. */
-  private emit(fact: Fact, now = new Date()): void {
-    this.records.get(fact.pod)?.timeline.push(this.out.fact(fact, now));
-  }
-
-  /**
-   * Starts what the scenarios need once their pods are ready (the quote, the receiver's log), and stops when all are
-   * settled.
-   */
-  private update(): void {
-    if (this.finished) return;
-    for (const t of this.p.targets) {
-      const r = this.records.get(t.pod)!;
-      if (!r.ready || !r.uid) continue;
-      if (t.quote && r.quote === undefined) this.attempt(`quote ${t.pod}`, () => this.readQuote(t, r));
-      if (t.expectation.hookOutputFile && r.hookOutput === undefined)
-        this.attempt(`hook output ${t.pod}`, () => this.readHookOutput(t, r));
-      if (t.receiver && t.expectation.hookPath && r.request === undefined)
-        this.attempt(`receiver ${t.pod}`, () => this.readReceiver(t, r));
-    }
-    if (this.p.targets.every((t) => this.settled(t))) this.finish();
-  }
-
-  /** Runs `action` unless it is running or ran less than 2 s ago (a quote or a log line can take a moment). */
-  private attempt(name: string, action: () => Promise<void>): void {
-    if (this.busy.has(name) || Date.now() - (this.lastTry.get(name) ?? 0) < 2000) return;
-    this.busy.add(name);
-    this.lastTry.set(name, Date.now());
-    action().finally(() => {
-      this.busy.delete(name);
-      this.update();
+    if (!r || (type === "DELETED" && pod.metadata.uid !== r.uid)) return;
+    if (type === "DELETED") return emit({ kind: "phase", pod: r.pod, phase: "Deleted", ready: false }, now);
+    // A new pod of the same name (replaced): its record starts over.
+    if (r.uid && r.uid !== pod.metadata.uid) records.set(r.pod, (r = new PodRecord(r.pod)));
+    for (const f of observePod(r, pod, now.toISOString())) emit(f, now);
+    applyEvents(r);
+  };
+  /** The events of the record's pod, which the feed keeps: those before the pod's first sight too; each once. */
+  const applyEvents = (r: PodRecord | undefined) => {
+    for (const e of r?.uid ? feed.events(r.uid) : []) for (const f of observeEvent(r!, e)) emit(f);
+  };
+  /** Runs `read` unless it runs or ran less than 2 s ago (a quote or a log line can take a moment). */
+  const attempt = (name: string, read: () => Promise<unknown>) => {
+    const at = Date.now();
+    if (at - (lastTry.get(name) ?? 0) < 2000) return;
+    lastTry.set(name, Infinity);
+    read().finally(() => {
+      lastTry.set(name, at);
+      update();
     });
-  }
-
-  private async readQuote(t: Target, r: PodRecord): Promise<void> {
+  };
+  const readQuote = async (t: Target, r: PodRecord, { port, path } = t.quote!) => {
     try {
-      r.quote = await fetchQuote(this.kube, t);
-      this.emit({ kind: "quote", pod: t.pod, quote: r.quote });
+      const proxy = `/api/v1/namespaces/${encodeURIComponent(t.namespace)}/pods/${t.pod}:${port}/proxy${path}`;
+      const answer = await kube.request("GET", proxy);
+      const failure = statusMessage(answer);
+      if (answer.status < 200 || answer.status >= 300)
+        throw new Error(failure.startsWith("HTTP ") ? failure : `HTTP ${answer.status}: ${failure}`);
+      const text = typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
+      if (text.trim() === "") throw new Error("empty answer");
+      emit({ kind: "quote", pod: t.pod, quote: (r.quote = text) });
     } catch (e) {
-      if (r.quoteError === undefined) this.emit({ kind: "quote", pod: t.pod, error: `${message(e)} (trying again)` });
+      if (r.quoteError === undefined) emit({ kind: "quote", pod: t.pod, error: `${message(e)} (trying again)` });
       r.quoteError = message(e);
     }
-  }
-
-  private async readHookOutput(t: Target, r: PodRecord): Promise<void> {
-    const file = t.expectation.hookOutputFile!;
+  };
+  const readHookOutput = async (t: Target, r: PodRecord, file = t.expectation.hookOutputFile!) => {
     try {
-      r.hookOutput = await readHookOutput(this.kube, t);
-      this.emit({ kind: "hook-output", pod: t.pod, file, output: r.hookOutput });
+      r.hookOutput = await kube.exec(t.namespace, t.pod, "nginx", ["cat", file]);
+      emit({ kind: "hook-output", pod: t.pod, file, output: r.hookOutput });
     } catch (e) {
-      this.emit({ kind: "hook-output", pod: t.pod, file, error: `${message(e)} (trying again)` });
+      emit({ kind: "hook-output", pod: t.pod, file, error: `${message(e)} (trying again)` });
     }
-  }
-
-  private async readReceiver(t: Target, r: PodRecord): Promise<void> {
-    const { service, selector: labels } = t.receiver!;
-    const selector = Object.entries(labels)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(",");
+  };
+  const readReceiver = async (t: Target, r: PodRecord, { service, selector } = t.receiver!) => {
     try {
-      const found = await findLoggedRequest(
-        this.kube,
-        t.namespace,
-        selector,
-        t.expectation.hookPath!,
-        r.last?.metadata.creationTimestamp,
-      );
+      const notBefore = r.last?.metadata.creationTimestamp;
+      const found = await findLoggedRequest(kube, t.namespace, selector, t.expectation.hookPath!, notBefore);
       if ("request" in found) {
-        r.request = found.request;
-        const { request, status, client, line } = found.request;
-        this.emit({ kind: "receiver", pod: t.pod, receiver: found.receiver, request, status, client, line });
-      } else if (found.receiverPods === 0) this.out.note(`observe: no pod of ${service} (${selector}) yet`);
+        const { request, status, client, line } = (r.request = found.request);
+        emit({ kind: "receiver", pod: t.pod, receiver: found.receiver, request, status, client, line });
+      } else if (found.receiverPods === 0) note(`observe: no pod of ${service} (${selector}) yet`);
     } catch (e) {
-      this.out.note(`observe: reading the log of ${service} (${selector}): ${message(e)}; trying again`);
+      note(`observe: reading the log of ${service} (${selector}): ${message(e)}; trying again`);
     }
-  }
+  };
+  /** Done with a scenario: it behaved as the book says, or its pod ended 5 s ago and cannot change. */
+  const settled = (t: Target) => {
+    const r = record(t);
+    const ended = r.terminalAt !== undefined && Date.now() - Date.parse(r.terminalAt) > 5000;
+    return ended || verdict(t.scenario, r, t.expectation).ok;
+  };
+  /** Starts the reads of the pods that got ready (the quote, the receiver's log); stops when all settled. */
+  const update = () => {
+    if (finished) return;
+    for (const t of p.targets.filter((t) => record(t).ready && record(t).uid)) {
+      const [r, x] = [record(t), t.expectation];
+      if (t.quote && r.quote === undefined) attempt(`quote ${t.pod}`, () => readQuote(t, r));
+      if (x.hookOutputFile && r.hookOutput === undefined) attempt(`hook output ${t.pod}`, () => readHookOutput(t, r));
+      if (t.receiver && x.hookPath && r.request === undefined) attempt(`receiver ${t.pod}`, () => readReceiver(t, r));
+    }
+    if (p.targets.every(settled)) finish();
+  };
 
-  /**
-   * Done with a scenario: it behaved as the book says, or its pod ended (Failed/Succeeded) 5 s ago and cannot change.
-   */
-  private settled(t: Target): boolean {
-    const r = this.records.get(t.pod)!;
-    return (
-      verdict(t.scenario, r, t.expectation).ok ||
-      (r.terminalAt !== undefined && Date.now() - Date.parse(r.terminalAt) > 5000)
-    );
-  }
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    clearInterval(timer);
+    feed.close();
+    const verdicts = p.targets.map((t) => verdict(t.scenario, record(t), t.expectation));
+    for (const v of verdicts) emit(v);
+    const seen = p.targets.map((t) => ({ scenario: t.scenario, record: record(t) }));
+    resolve({ code: verdicts.every((v) => v.ok) ? 0 : 1, seen });
+  };
 
-  private tick(): void {
+  // The clock first: the feed may take until its first list to answer.
+  const timer = setInterval(() => {
     const now = new Date();
-    if (now.getTime() - this.start.getTime() >= this.options.timeoutSeconds * 1000) {
-      this.out.note(`observe: time limit of ${this.options.timeoutSeconds} s reached`);
-      this.finish();
-      return;
+    const seconds = (now.getTime() - start.getTime()) / 1000;
+    if (seconds >= options.timeoutSeconds) {
+      note(`observe: time limit of ${options.timeoutSeconds} s reached`);
+      return finish();
     }
-    this.update();
-    if (this.finished || !this.options.live) return;
-    const waiting = this.p.targets
-      .filter((t) => !this.settled(t))
-      .map((t) => waitingFor(t.scenario, this.records.get(t.pod)!, t.expectation, now.toISOString()));
-    this.out.status(`[${Math.round((now.getTime() - this.start.getTime()) / 1000)} s] ${waiting.join(" | ")}`);
-  }
-
-  /** Ctrl-C: the verdicts as things stand. */
-  stop(): void {
-    this.out.note("observe: interrupted");
-    this.finish();
-  }
-
-  private finish(): void {
-    if (this.finished) return;
-    this.finished = true;
-    clearInterval(this.timer);
-    this.feed?.close();
-    let ok = true;
-    for (const t of this.p.targets) {
-      const v = verdict(t.scenario, this.records.get(t.pod)!, t.expectation);
-      ok &&= v.ok;
-      this.emit(v);
-    }
-    this.done(
-      ok ? 0 : 1,
-      this.p.targets.map((t) => ({ scenario: t.scenario, record: this.records.get(t.pod)! })),
-    );
-  }
+    update();
+    if (finished || !options.live) return;
+    const waitingOf = (t: Target) => waitingFor(t.scenario, record(t), t.expectation, now.toISOString());
+    const waiting = p.targets.filter((t) => !settled(t)).map(waitingOf);
+    const line = `[${Math.round(seconds)} s] ${waiting.join(" | ")}`;
+    const width = process.stdout.columns || 120;
+    process.stdout.write(`\r\x1b[K${line.length > width - 1 ? `${line.slice(0, width - 2)}…` : line}`);
+  }, 1000);
+  const feed = podFeed(kube, {
+    namespace: p.namespace,
+    onChange: (change) => {
+      if (finished) return;
+      if ("pod" in change) onPod(change.type, change.pod);
+      else applyEvents(records.get(change.event.involvedObject.name ?? ""));
+      update();
+    },
+    onError: (e) => note(`observe: ${e.message}; watching again`),
+  });
+  return { done, stop: () => (note("observe: interrupted"), finish()) };
 }
