@@ -1,6 +1,5 @@
 // What `pulumi up` waits on, on a real cluster: a pod (or a Deployment's pods) watched until it
 // reaches what its scenario waits for, or fails for good; then `up` goes on, or stops at once with the cause.
-
 import {
   describePodState,
   describeProgress,
@@ -17,6 +16,12 @@ import { findLoggedRequest } from "./receiver-log";
 
 /** How long a receiver's log line may take to reach the API server after the hook's pod is ready. */
 const LOG_WAIT_MS = 10_000;
+/** How often the progress display hears what a wait is at (at least every 10 s, as the issue asks). */
+const PROGRESS_MS = 5000;
+/** kube-proxy applies a change of endpoints within its minimum sync period (1 s by default): twice that. */
+const PROXY_SYNC_MS = 2000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A PodWatch on the cluster `kube` talks to. */
 export function clusterPodWatch(kube: KubeClient): PodWatch {
@@ -27,34 +32,21 @@ export function clusterPodWatch(kube: KubeClient): PodWatch {
       return state;
     },
     loggedRequest: async ({ namespace, selector, path, since }) => {
-      const started = Date.now();
-      for (;;) {
+      for (const started = Date.now(); ; await sleep(500)) {
         const found = await findLoggedRequest(kube, namespace, selector, path, since);
         if ("request" in found) return found.request;
         if (Date.now() - started > LOG_WAIT_MS) return undefined;
-        await new Promise((r) => setTimeout(r, 500));
       }
     },
   };
 }
 
-const UNTIL_TEXT: Record<Until, string> = {
-  ready: "ready",
-  "hook-failed": "at its post-start hook's failure",
-  terminated: "terminated",
+/** What a wait is for: as a verdict says it, and as the progress display does. */
+const UNTIL: Record<Until, { verdict: string; waiting: string }> = {
+  ready: { verdict: "ready", waiting: "waiting until ready" },
+  "hook-failed": { verdict: "at its post-start hook's failure", waiting: "waiting for its post-start hook to fail" },
+  terminated: { verdict: "terminated", waiting: "waiting until terminated" },
 };
-/** What the progress display says a wait is for. */
-const WAITING_TEXT: Record<Until, string> = {
-  ready: "waiting until ready",
-  "hook-failed": "waiting for its post-start hook to fail",
-  terminated: "waiting until terminated",
-};
-
-/** How often the progress display hears what a wait is at (at least every 10 s, as the issue asks). */
-const PROGRESS_MS = 5000;
-
-/** kube-proxy applies a change of endpoints within its minimum sync period (1 s by default): twice that. */
-const PROXY_SYNC_MS = 2000;
 
 /**
  * Waits until the target's Service lists a ready endpoint (its EndpointSlices), then for kube-proxy
@@ -62,12 +54,9 @@ const PROXY_SYNC_MS = 2000;
  */
 async function serviceRouted(client: KubeClient, target: WaitTarget): Promise<void> {
   const selector = encodeURIComponent(`kubernetes.io/service-name=${target.service}`);
-  const path =
-    `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(target.namespace)}/endpointslices` +
-    `?labelSelector=${selector}`;
-  const started = Date.now();
-  for (;;) {
-    const slices = (await client.get(path))?.items ?? [];
+  const path = `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(target.namespace)}/endpointslices`;
+  for (const started = Date.now(); ; await sleep(250)) {
+    const slices = (await client.get(`${path}?labelSelector=${selector}`))?.items ?? [];
     if (slices.some((s: any) => (s.endpoints ?? []).some((e: any) => e.conditions?.ready !== false))) break;
     if (Date.now() - started > target.timeoutSeconds * 1000) {
       throw new Error(
@@ -75,9 +64,8 @@ async function serviceRouted(client: KubeClient, target: WaitTarget): Promise<vo
           "though its pod is ready",
       );
     }
-    await new Promise((r) => setTimeout(r, 250));
   }
-  await new Promise((r) => setTimeout(r, PROXY_SYNC_MS));
+  await sleep(PROXY_SYNC_MS);
 }
 
 /** Why a pod the stack's state records cannot be waited for: it was deleted before this update. */
@@ -94,6 +82,8 @@ const GONE =
 function watchPods(kube: KubeClient, target: WaitTarget, progress: (message: string) => void): Promise<string> {
   const histories = new Map<string, PodHistory>();
   const started = Date.now();
+  const bound = formatDuration(target.timeoutSeconds * 1000);
+  const note = target.note ? ` (${target.note})` : "";
   let lastProgress = 0;
   return new Promise<string>((resolve, reject) => {
     const finish = (outcome: { state: string } | { failure: string }) => {
@@ -101,13 +91,6 @@ function watchPods(kube: KubeClient, target: WaitTarget, progress: (message: str
       clearInterval(timer);
       if ("state" in outcome) resolve(outcome.state);
       else reject(new Error(`${target.name}: ${outcome.failure}`));
-    };
-    /** What the newest pod is still on its way through, and for how long. */
-    const stillWaiting = (live: RawPod[], now: number) => {
-      const newest = live.sort(
-        (a, b) => Date.parse(b.metadata.creationTimestamp ?? "") - Date.parse(a.metadata.creationTimestamp ?? ""),
-      )[0];
-      return describeProgress(newest, feed.events(newest?.metadata.uid ?? ""), now);
     };
     const judge = () => {
       // The pod the stack's state records is gone, and nothing will create it again in this update.
@@ -122,36 +105,35 @@ function watchPods(kube: KubeClient, target: WaitTarget, progress: (message: str
         const judged = judgePod(pod, target.until, history, now);
         if (judged) return finish(judged);
       }
-      const bound = formatDuration(target.timeoutSeconds * 1000);
+      // What the newest pod is still on its way through, and for how long.
+      const date = (p: RawPod) => Date.parse(p.metadata.creationTimestamp ?? "");
+      const newest = [...live].sort((a, b) => date(b) - date(a))[0];
+      const still = describeProgress(newest, feed.events(newest?.metadata.uid ?? ""), now);
       const error = feed.error;
       if (now - started >= target.timeoutSeconds * 1000) {
         const seen = live.map((p) => describePodState(p.status)).join("; ") || "no pod seen";
         return finish({
           failure:
-            `not ${UNTIL_TEXT[target.until]} within its bound of ${bound}${target.note ? ` (${target.note})` : ""}; ` +
-            `still waiting for: ${stillWaiting(live, now)}; last seen: ${seen}` +
-            (error ? `; watch: ${error.message}` : ""),
+            `not ${UNTIL[target.until].verdict} within its bound of ${bound}${note}; ` +
+            `still waiting for: ${still}; last seen: ${seen}${error ? `; watch: ${error.message}` : ""}`,
         });
       }
       if (now - lastProgress >= PROGRESS_MS) {
         lastProgress = now;
-        const note = target.note ? ` (${target.note})` : "";
         // What the pods were last seen at may be old news: the cluster's silence is said.
         const why = error ? `; the watch: ${error.message}` : "";
         const waited = formatDuration(now - started);
-        progress(
-          `${WAITING_TEXT[target.until]}: ${stillWaiting(live, now)}${note}${why}; ${waited} of at most ${bound}`,
-        );
+        progress(`${UNTIL[target.until].waiting}: ${still}${note}${why}; ${waited} of at most ${bound}`);
       }
     };
     const feed = podFeed(kube, {
       namespace: target.namespace,
       ...(target.selector ? { selector: target.selector } : { name: target.name }),
       onChange: (change) => {
-        if ("pod" in change && change.type === "DELETED" && target.uid && change.pod.metadata.uid === target.uid)
-          return finish({
-            failure: `the pod was deleted while pulumi up waited for it to be ${UNTIL_TEXT[target.until]}`,
-          });
+        if ("pod" in change && change.type === "DELETED" && target.uid && change.pod.metadata.uid === target.uid) {
+          const failure = `the pod was deleted while pulumi up waited for it to be ${UNTIL[target.until].verdict}`;
+          return finish({ failure });
+        }
         judge();
       },
     });

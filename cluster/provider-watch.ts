@@ -5,12 +5,9 @@ import type { PodWatch } from "../infra/pod-watch";
 import { KubeClient } from "./kube";
 import { clusterPodWatch } from "./pod-watch";
 
-/** The engine's built-in invoke that returns a resource's state by URN. */
-const GET_RESOURCE = "pulumi:pulumi:getResource";
-
 /**
  * The kubeconfig context of the Kubernetes provider that `component` creates its pods with: the `context` argument
- * of an explicit provider (read from its state in the engine), else the default provider's stack setting
+ * of an explicit provider (its state, from the engine's built-in invoke), else the default provider's stack setting
  * `kubernetes:context`; undefined means the kubeconfig's current context. The kubeconfig is the one the provider
  * reads unless given one of its own: $KUBECONFIG, else ~/.kube/config.
  */
@@ -19,7 +16,7 @@ export async function providerContext(component: pulumi.Resource): Promise<strin
   // an empty context is the current one, as for the provider
   if (!provider) return new pulumi.Config("kubernetes").get("context") || undefined;
   const urn = await new Promise<string>((resolve) => provider.urn.apply(resolve));
-  const { state } = await pulumi.runtime.invoke(GET_RESOURCE, { urn });
+  const { state } = await pulumi.runtime.invoke("pulumi:pulumi:getResource", { urn });
   return state?.context || undefined;
 }
 

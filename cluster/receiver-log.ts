@@ -22,8 +22,6 @@ export function parseReceiverLog(log: string, path: string, notBefore?: string):
   return found;
 }
 
-export type ReceiverAnswer = { receiver: string; request: LoggedRequest } | { receiverPods: number };
-
 /**
  * The first request for `path` that a receiver pod (by label `selector`) logged since `notBefore`, or how many receiver
  * pods there were.
@@ -34,20 +32,17 @@ export async function findLoggedRequest(
   selector: string,
   path: string,
   notBefore: string | undefined,
-): Promise<ReceiverAnswer> {
-  const ns = encodeURIComponent(namespace);
-  const list = (await kube.get(`/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`)) as
-    | { items: { metadata: { name: string } }[] }
-    | undefined;
-  const pods = list?.items ?? [];
-  for (const receiver of pods) {
-    const answer = await kube.request(
-      "GET",
-      `/api/v1/namespaces/${ns}/pods/${receiver.metadata.name}/log?timestamps=true&tailLines=1000`,
-    );
-    if (answer.status !== 200) throw new Error(`the log of ${receiver.metadata.name}: ${statusMessage(answer)}`);
+): Promise<{ receiver: string; request: LoggedRequest } | { receiverPods: number }> {
+  const pods = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`;
+  const list: { items: { metadata: { name: string } }[] } | undefined = await kube.get(
+    `${pods}?labelSelector=${encodeURIComponent(selector)}`,
+  );
+  const receivers = (list?.items ?? []).map((p) => p.metadata.name);
+  for (const receiver of receivers) {
+    const answer = await kube.request("GET", `${pods}/${receiver}/log?timestamps=true&tailLines=1000`);
+    if (answer.status !== 200) throw new Error(`the log of ${receiver}: ${statusMessage(answer)}`);
     const request = parseReceiverLog(String(answer.body), path, notBefore)[0];
-    if (request) return { receiver: receiver.metadata.name, request };
+    if (request) return { receiver, request };
   }
-  return { receiverPods: pods.length };
+  return { receiverPods: receivers.length };
 }

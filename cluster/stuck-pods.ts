@@ -19,9 +19,8 @@ export interface StuckPodOptions {
   owner: string;
   /** delete a stuck pod at once (grace period 0) instead of saying how to */
   force: boolean;
-  /** how the user lets the watch free them, e.g. `set poststart-lab:forceDeleteStuckPods to true` */
+  /** how the user lets the watch free them, and why the watch frees them (the setting that says so) */
   settingHint: string;
-  /** why the watch frees them, e.g. `poststart-lab:forceDeleteStuckPods is true` */
   forced: string;
   say: (line: string) => void;
 }
@@ -34,51 +33,42 @@ export function watchStuckPods(kube: KubeClient, options: StuckPodOptions): { st
   const { namespace, say } = options;
   /** when each stuck pod was last reported, or that it was force-deleted */
   const reported = new Map<string, number | "freed">();
-  const ownPod = (pod: RawPod & { metadata: { annotations?: Record<string, string> } }) =>
-    pod.metadata.annotations?.[options.annotation] === options.owner;
-
   const look = () => {
     const now = Date.now();
     for (const pod of feed.pods.values()) {
       const uid = pod.metadata.uid ?? "";
-      const why = ownPod(pod) && describeStuckPod(pod, feed.events(uid), now);
+      const { annotations } = pod.metadata as RawPod["metadata"] & { annotations?: Record<string, string> };
+      const own = annotations?.[options.annotation] === options.owner;
+      const why = own && describeStuckPod(pod, feed.events(uid), now);
       const last = reported.get(uid);
       if (!why || last === "freed" || (last !== undefined && now - last < REPEAT_MS)) continue;
+      const free = `Free it: ${forceDeleteCommand(pod)}`;
       if (!options.force) {
         reported.set(uid, now);
-        say(`${why} Free it: ${forceDeleteCommand(pod)}; or ${options.settingHint}`);
+        say(`${why} ${free}; or ${options.settingHint}`);
         continue;
       }
       reported.set(uid, "freed");
+      const failed = (e: string) => say(`${why} Deleting it with grace period 0 failed: ${e}. ${free}`);
       // The uid as precondition: a new pod of the same name is never the one deleted.
-      const name = encodeURIComponent(pod.metadata.name);
-      kube
-        .request("DELETE", `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${name}`, {
-          gracePeriodSeconds: 0,
-          preconditions: { uid },
-        })
-        .then(
-          (answer) =>
-            say(
-              answer.status < 300 || answer.status === 404
-                ? `${why} ${options.forced}: deleted it with grace period 0 ` +
-                    "(the container runs on the node until its hook returns; the kubelet then removes it)"
-                : `${why} Deleting it with grace period 0 failed: ${statusMessage(answer)}. ` +
-                    `Free it: ${forceDeleteCommand(pod)}`,
-            ),
-          (e: Error) =>
-            say(`${why} Deleting it with grace period 0 failed: ${e.message}. Free it: ${forceDeleteCommand(pod)}`),
-        );
+      const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod.metadata.name)}`;
+      kube.request("DELETE", path, { gracePeriodSeconds: 0, preconditions: { uid } }).then(
+        (answer) =>
+          answer.status < 300 || answer.status === 404
+            ? say(
+                `${why} ${options.forced}: deleted it with grace period 0 ` +
+                  "(the container runs on the node until its hook returns; the kubelet then removes it)",
+              )
+            : failed(statusMessage(answer)),
+        (e: Error) => failed(e.message),
+      );
     }
   };
   const feed = podFeed(kube, { namespace, onChange: look });
   const timer = setInterval(look, TICK_MS);
   timer.unref();
   return {
-    stop: () => {
-      clearInterval(timer);
-      feed.close();
-    },
+    stop: () => (clearInterval(timer), feed.close()),
     sayAgain: () => {
       for (const [uid, last] of reported) if (last !== "freed") reported.delete(uid);
       look();

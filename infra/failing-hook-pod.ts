@@ -1,7 +1,7 @@
 // The failing hook: the kubelet kills the container when its post-start hook exits non-zero, then restarts it
 // (CrashLoopBackOff), or with `restartPolicy: Never` leaves the pod `Failed`.
 import * as pulumi from "@pulumi/pulumi";
-import { checkArgs, componentOptions, createHookPod, type PodArgs, podOutputs, type Readiness } from "./book-pod";
+import { checkArgs, componentOptions, createHookPod, type PodArgs, type Readiness } from "./book-pod";
 import { checkOneOf } from "./checks";
 import { hooks } from "./hooks";
 
@@ -15,38 +15,32 @@ export interface FailingHookPodArgs extends PodArgs {
   restartPolicy?: string;
 }
 
-export const RESTART_POLICIES = ["Always", "OnFailure", "Never"] as const;
-
 /** The failing hook: the kubelet kills the container when its hook exits non-zero, then restarts it. */
 export class FailingHookPod extends pulumi.ComponentResource {
   /** The pod's name. */
-  public readonly podName: pulumi.Output<string>;
+  public readonly podName!: pulumi.Output<string>;
   /** The pod's namespace. */
-  public readonly namespace: pulumi.Output<string>;
+  public readonly namespace!: pulumi.Output<string>;
   /** What `pulumi up` waits for (the hook's failure, as the book predicts), and how long at most. */
-  public readonly readiness: pulumi.Output<string>;
+  public readonly readiness!: pulumi.Output<string>;
   /** The pod's state when `pulumi up` went on, e.g. the hook's PostStartHookError message. */
-  public readonly state: pulumi.Output<string>;
+  public readonly state!: pulumi.Output<string>;
 
   constructor(name: string, args: FailingHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart:index:FailingHookPod", name, {}, componentOptions("FailingHookPod", opts));
-    const { restartPolicy, postStart } = checkArgs(this, () => ({
-      restartPolicy:
-        args.restartPolicy === undefined
-          ? undefined
-          : checkOneOf("restartPolicy", args.restartPolicy, RESTART_POLICIES),
-      postStart: hooks.failure(args.message ?? "Emulating a post-start hook failure", args.exitCode ?? 1),
-    }));
-    // A failed hook shows as the container's short-lived waiting reason PostStartHookError; without restarts, the
-    // container is just terminated.
+    const restartPolicy = args.restartPolicy;
+    const postStart = checkArgs(this, () => {
+      if (restartPolicy !== undefined) checkOneOf("restartPolicy", restartPolicy, ["Always", "OnFailure", "Never"]);
+      return hooks.failure(args.message ?? "Emulating a post-start hook failure", args.exitCode ?? 1);
+    });
+    // A failed hook shows as the short-lived waiting reason PostStartHookError; without restarts, the container ends.
     const readiness: Readiness =
       restartPolicy === "Never"
         ? { until: "terminated", expected: "its container to be terminated, not restarted" }
         : { until: "hook-failed", expected: "PostStartHookError: its hook failed and the container is restarted" };
-    const name_ = args.name ?? "quote-poststart-fail";
-    const pod = createHookPod(this, args, { name: name_, postStart, restartPolicy, readiness });
-    const o = podOutputs(this, pod, readiness, args);
-    ({ podName: this.podName, namespace: this.namespace, readiness: this.readiness, state: this.state } = o);
+    const spec = { name: args.name ?? "quote-poststart-fail", postStart, restartPolicy, readiness };
+    const o = createHookPod(this, args, spec).outputs;
+    Object.assign(this, o);
     this.registerOutputs(o);
   }
 }

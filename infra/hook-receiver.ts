@@ -1,7 +1,5 @@
-// The service an httpGet hook notifies (the book's `myservice`): nginx that answers 200 to the one
-// path it expects and 404 to every other, and logs each request with its status, behind a Service
-// with a fixed ClusterIP. The kubelet sends the hook from the node,
-// where cluster DNS names do not resolve, so the hook needs an address known before deployment.
+// The service an httpGet hook notifies (the book's `myservice`), behind a Service with a fixed ClusterIP: the kubelet
+// sends the hook from the node, where cluster DNS names do not resolve, so the hook needs an address known in advance.
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as certmanager from "@pulumi/kubernetes-cert-manager";
@@ -18,32 +16,21 @@ import {
 } from "./book-pod";
 import { checkClusterIP, checkDnsLabel, checkInteger, checkOneOf, checkPlainPath, HOOK_SCHEMES } from "./checks";
 
-/**
- * The receiver deployed with an httpGet hook's pod: the book's `myservice`, which the hook notifies at its ClusterIP.
- */
+/** The receiver deployed with an httpGet hook's pod: the book's `myservice`, notified at its ClusterIP. */
 export interface ReceiverSettings {
   /** The Service's name. @default "myservice" (the book's) */
   name?: string;
-  /**
-   * The Service's fixed ClusterIP, from the cluster's service range (kind's and minikube's: 10.96.0.0/12).
-   * @default "10.96.100.100"
-   */
+  /** The Service's fixed ClusterIP, in the service range (kind, minikube: 10.96.0.0/12). @default "10.96.100.100" */
   clusterIP?: string;
   /** The one path it answers `200` to; every other gets `404`. @default the hook's path, `/container-started` */
   path?: string;
-  /**
-   * With scheme `HTTPS`: install cert-manager for its certificate; `false` where cert-manager runs already.
-   * @default true
-   */
+  /** With scheme `HTTPS`: install cert-manager for its certificate (`false`: it runs already). @default true */
   installCertManager?: boolean;
   /** The receiver's image. @default "nginx:alpine" */
   image?: string;
   /** `Always`, `IfNotPresent` or `Never`. @default Kubernetes' own */
   imagePullPolicy?: string;
-  /**
-   * `true`: a HookReceiver of this name and ClusterIP is deployed beside the pod; the hook only aims at it.
-   * @default false
-   */
+  /** `true`: a HookReceiver of this name and ClusterIP runs beside the pod; the hook only aims at it. @default false */
   existing?: boolean;
 }
 
@@ -53,8 +40,7 @@ export interface HookReceiverArgs extends ReceiverSettings {
   namespace?: string;
   /**
    * `true`: `pulumi up` waits for the receiver's pod on the provider's cluster and fails within seconds when it
-   * cannot start.
-   * @default false
+   * cannot start. @default false
    */
   failFast?: boolean;
   /** How long `pulumi up` waits for the receiver's pod, 10 to 86400 s. @default 300 */
@@ -77,88 +63,73 @@ export function receiverSettings(args: HookReceiverArgs, prefix: string) {
   };
 }
 
-/** The receiver is waited for until it answers. */
 const RECEIVER_READINESS: Readiness = { until: "ready", expected: "the receiver to be ready" };
-
 /** Where the book's hook sends its GET: the path the receiver expects. */
 export const BOOK_HOOK_PATH = "/container-started";
 /** The label that tells one version of the receiver's pod template from the next. */
-export const TEMPLATE_LABEL = "poststart-lab/template";
+const TEMPLATE_LABEL = "poststart-lab/template";
 const LISTEN_PORT = 8080;
 const TLS_DIR = "/etc/receiver-tls";
+const CONFIG_DIR = "/etc/receiver";
+/** The receiver's user: nginx:alpine's `nginx` (101); any non-root user works with its config. */
+const RECEIVER_USER = 101;
+/** Least privilege: no root, no writes but to its volumes, no capabilities. */
+const LOCKED_DOWN = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
+/** cert-manager with its CRDs, in its own namespace. */
+const CERT_MANAGER = { installCRDs: true, helmOptions: { namespace: "cert-manager", createNamespace: true } };
 
 /**
- * nginx's whole config: it answers 200 to `expectedPath`, 404 to every other path, and logs each
- * request in nginx's `combined` format (client address, request line, status) to stdout. Our own config, not the
- * image's, so that nginx runs as any non-root user on a read-only
- * root filesystem, in nginx:alpine and in Debian's nginx alike: no `user` directive, and the pid file
- * and every temp path in /tmp (an emptyDir) instead of the image's compiled-in, root-owned paths.
+ * nginx's whole config: 200 to `expectedPath`, 404 to others, each request logged to stdout (`combined`: client,
+ * request, status). Ours, not the image's, so that nginx runs as any non-root user on a read-only root, in nginx:alpine
+ * and Debian's nginx alike: no `user` directive, the pid file and temp paths in /tmp (an emptyDir).
  */
 export function nginxConfig(scheme: string, expectedPath: string): string {
-  const listen =
-    scheme === "HTTPS"
-      ? [`listen ${LISTEN_PORT} ssl;`, `ssl_certificate ${TLS_DIR}/tls.crt;`, `ssl_certificate_key ${TLS_DIR}/tls.key;`]
-      : [`listen ${LISTEN_PORT};`];
-  const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path /tmp/${t};`);
-  return [
-    "worker_processes 1;",
-    "pid /tmp/nginx.pid;",
-    "error_log stderr notice;",
-    "events {}",
-    "http {",
-    ...temp,
-    "  server {",
-    ...listen.map((l) => `    ${l}`),
-    "    access_log /dev/stdout combined;",
-    // An exact match: a path that only starts like the expected one is as wrong as any other.
-    `    location = ${expectedPath} { return 200 "received\\n"; }`,
-    '    location / { return 404 "not found\\n"; }',
-    "  }",
-    "}",
-    "",
-  ].join("\n");
+  const ssl = ` ssl;\n    ssl_certificate ${TLS_DIR}/tls.crt;\n    ssl_certificate_key ${TLS_DIR}/tls.key`;
+  const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path /tmp/${t};\n`);
+  // `location =`: an exact match; a path that only starts like the expected one is as wrong as any other.
+  return `worker_processes 1;
+pid /tmp/nginx.pid;
+error_log stderr notice;
+events {}
+http {
+${temp.join("")}  server {
+    listen ${LISTEN_PORT}${scheme === "HTTPS" ? ssl : ""};
+    access_log /dev/stdout combined;
+    location = ${expectedPath} { return 200 "received\\n"; }
+    location / { return 404 "not found\\n"; }
+  }
+}
+`;
 }
 
-/** The receiver's user: nginx:alpine's `nginx` (101); any non-root user works with the config above. */
-const RECEIVER_USER = 101;
-const CONFIG_DIR = "/etc/receiver";
-
-/**
- * The service an httpGet hook notifies (the book's `myservice`): nginx answering 200 to its one path, 404 to others.
- */
+/** The service an httpGet hook notifies (the book's `myservice`): nginx answers 200 to its one path, 404 to others. */
 export class HookReceiver extends pulumi.ComponentResource {
   /** The Service's name. */
-  public readonly serviceName: pulumi.Output<string>;
+  public readonly serviceName!: pulumi.Output<string>;
   /** The Service's ClusterIP, where hooks send their GET. */
-  public readonly clusterIP: pulumi.Output<string>;
+  public readonly clusterIP!: pulumi.Output<string>;
   /** The Service's port. */
-  public readonly port: pulumi.Output<number>;
+  public readonly port!: pulumi.Output<number>;
   /** `HTTP` or `HTTPS`. */
-  public readonly scheme: pulumi.Output<string>;
+  public readonly scheme!: pulumi.Output<string>;
   /** The one path it answers 200 to. */
-  public readonly expectedPath: pulumi.Output<string>;
+  public readonly expectedPath!: pulumi.Output<string>;
 
   /** The outputs resolve once the receiver answers (with failFast; at once otherwise): what a hook's pod waits for. */
   constructor(name: string, args: HookReceiverArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart:index:HookReceiver", name, {}, componentOptions("HookReceiver", opts));
     const checked = checkArgs(this, () => receiverSettings(args, ""));
-    const { serviceName, scheme, expectedPath } = checked;
+    const { serviceName, clusterIP, port, scheme, expectedPath, image, imagePullPolicy } = checked;
     const namespace = args.namespace;
     const labels = { app: serviceName };
-
+    const configName = `${serviceName}-nginx`;
     const config = new k8s.core.v1.ConfigMap(
-      `${serviceName}-nginx`,
-      {
-        metadata: { name: `${serviceName}-nginx`, namespace },
-        data: { "nginx.conf": nginxConfig(scheme, expectedPath) },
-      },
+      configName,
+      { metadata: { name: configName, namespace }, data: { "nginx.conf": nginxConfig(scheme, expectedPath) } },
       { parent: this },
     );
-    const tls =
-      scheme === "HTTPS"
-        ? this.certificate(serviceName, namespace, checked.clusterIP, args.installCertManager ?? true)
-        : undefined;
-    const tlsSecret = tls?.secretName;
+    const tlsSecret = scheme === "HTTPS" ? `${serviceName}-tls` : undefined;
+    const certificate = tlsSecret && this.certificate(tlsSecret, serviceName, clusterIP, args);
 
     const podSpec = {
       // Ours, not the book's: least privilege. It needs no API access, root, or more than a little CPU and memory.
@@ -167,16 +138,12 @@ export class HookReceiver extends pulumi.ComponentResource {
       containers: [
         {
           name: "nginx",
-          image: checked.image,
-          imagePullPolicy: checked.imagePullPolicy,
+          image,
+          imagePullPolicy,
           // -e: the error log before the config is read, else the compiled-in file that a non-root user cannot open.
           command: ["nginx", "-c", `${CONFIG_DIR}/nginx.conf`, "-e", "stderr", "-g", "daemon off;"],
           ports: [{ name: "http", containerPort: LISTEN_PORT }],
-          securityContext: {
-            allowPrivilegeEscalation: false,
-            readOnlyRootFilesystem: true,
-            capabilities: { drop: ["ALL"] },
-          },
+          securityContext: LOCKED_DOWN,
           resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
           volumeMounts: [
             { name: "config", mountPath: CONFIG_DIR, readOnly: true },
@@ -186,123 +153,58 @@ export class HookReceiver extends pulumi.ComponentResource {
         },
       ],
       volumes: [
-        { name: "config", configMap: { name: `${serviceName}-nginx` } },
+        { name: "config", configMap: { name: configName } },
         { name: "tmp", emptyDir: {} },
         ...(tlsSecret ? [{ name: "tls", secret: { secretName: tlsSecret } }] : []),
       ],
     };
-    // A label per version of the pod template: pulumi up waits on this version's pods only, not on
-    // the previous version's, which a rollout keeps (perhaps failing) until the new ones are ready.
-    // The spec names its ConfigMap and Secret as plain values (the objects are dependencies): a refused
-    // update then fails the registrations, not the serialization of this spec.
-    const template = createHash("sha256").update(JSON.stringify(podSpec)).digest("hex").slice(0, 12);
-
+    // A label per version of the pod template: up waits on this version's pods, not on those a rollout keeps until the
+    // new ones are ready. The spec names its ConfigMap and Secret as plain values (the objects are dependencies): a
+    // refused update then fails the registrations, not the serialization of this spec.
+    const version = createHash("sha256").update(JSON.stringify(podSpec)).digest("hex").slice(0, 12);
+    const template = { metadata: { labels: { ...labels, [TEMPLATE_LABEL]: version } }, spec: podSpec };
+    // With failFast the receiver's pod is waited for here; the provider would wait up to 10 minutes for endpoints.
+    const metadata = { name: serviceName, namespace, annotations: awaitAnnotations(RECEIVER_READINESS, args) };
     const deployment = new k8s.apps.v1.Deployment(
       serviceName,
-      {
-        metadata: { name: serviceName, namespace, annotations: awaitAnnotations(RECEIVER_READINESS, args) },
-        spec: {
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels: { ...labels, [TEMPLATE_LABEL]: template } },
-            spec: podSpec,
-          },
-        },
-      },
-      { parent: this, dependsOn: [config, ...(tls?.resources ?? [])] },
+      { metadata, spec: { selector: { matchLabels: labels }, template } },
+      { parent: this, dependsOn: certificate ? [config, certificate] : [config] },
     );
+    const ports = [{ name: "http", port, targetPort: "http" }];
     new k8s.core.v1.Service(
       serviceName,
-      {
-        // With failFast the receiver's pod is waited for there; the provider would wait up to 10 minutes for
-        // endpoints.
-        metadata: { name: serviceName, namespace, annotations: awaitAnnotations(RECEIVER_READINESS, args) },
-        spec: {
-          clusterIP: checked.clusterIP,
-          selector: labels,
-          ports: [{ name: "http", port: checked.port, targetPort: "http" }],
-        },
-      },
+      { metadata, spec: { clusterIP, selector: labels, ports } },
       { parent: this, dependsOn: [deployment] },
     );
     const watch = watchOf(this, args);
+    const timeoutSeconds = waitBound(RECEIVER_READINESS, args).seconds;
+    const selector = `app=${serviceName},${TEMPLATE_LABEL}=${version}`;
+    const target = { selector, service: serviceName, until: "ready" as const, timeoutSeconds };
     const ready = watch
       ? pulumi
-          .all([deployment.metadata.namespace.apply((ns) => ns ?? "default"), deployment.metadata.name, template])
-          .apply(([ns, name, version]) => {
-            const selector = `app=${serviceName},${TEMPLATE_LABEL}=${version}`;
-            const timeoutSeconds = waitBound(RECEIVER_READINESS, args).seconds;
-            const target = {
-              namespace: ns,
-              name,
-              selector,
-              service: serviceName,
-              until: "ready" as const,
-              timeoutSeconds,
-            };
-            return waitOrFail(watch, target, this);
-          })
+          .all([deployment.metadata.namespace.apply((ns) => ns ?? "default"), deployment.metadata.name])
+          .apply(([namespace, name]) => waitOrFail(watch, { namespace, name, ...target }, this))
       : deployment.metadata.name;
-    this.serviceName = ready.apply(() => serviceName);
-    this.clusterIP = ready.apply(() => checked.clusterIP);
-    this.port = ready.apply(() => checked.port);
-    this.scheme = ready.apply(() => scheme);
-    this.expectedPath = ready.apply(() => expectedPath);
-    this.registerOutputs({
-      serviceName: this.serviceName,
-      clusterIP: this.clusterIP,
-      port: this.port,
-      scheme: this.scheme,
-      expectedPath: this.expectedPath,
-    });
+    const settings = { serviceName, clusterIP, port, scheme, expectedPath };
+    const o = Object.fromEntries(Object.entries(settings).map(([key, value]) => [key, ready.apply(() => value)]));
+    Object.assign(this, o);
+    this.registerOutputs(o);
   }
 
-  /**
-   * cert-manager, a self-signed issuer and a certificate for the Service's names and ClusterIP; returns the Secret's
-   * name and the certificate the receiver's pods wait for.
-   */
-  private certificate(
-    serviceName: string,
-    namespace: string | undefined,
-    clusterIP: string,
-    installCertManager: boolean,
-  ): { secretName: string; resources: pulumi.Resource[] } {
-    const certManager = installCertManager
-      ? [
-          new certmanager.CertManager(
-            "cert-manager",
-            { installCRDs: true, helmOptions: { namespace: "cert-manager", createNamespace: true } },
-            { parent: this },
-          ),
-        ]
-      : [];
-    const issuer = new k8s.apiextensions.CustomResource(
-      `${serviceName}-selfsigned`,
-      {
-        apiVersion: "cert-manager.io/v1",
-        kind: "Issuer",
-        metadata: { name: `${serviceName}-selfsigned`, namespace },
-        spec: { selfSigned: {} },
-      },
-      { parent: this, dependsOn: certManager },
-    );
-    const secretName = `${serviceName}-tls`;
+  /** cert-manager, a self-signed issuer and a certificate in `secretName` for the Service's names and ClusterIP. */
+  private certificate(secretName: string, serviceName: string, clusterIP: string, args: HookReceiverArgs) {
+    const namespace = args.namespace;
+    const install = args.installCertManager ?? true;
+    const certManager = install ? [new certmanager.CertManager("cert-manager", CERT_MANAGER, { parent: this })] : [];
+    const resource = (kind: string, name: string, spec: object, dependsOn: pulumi.Resource[]) =>
+      new k8s.apiextensions.CustomResource(
+        name,
+        { apiVersion: "cert-manager.io/v1", kind, metadata: { name, namespace }, spec },
+        { parent: this, dependsOn },
+      );
+    const issuer = resource("Issuer", `${serviceName}-selfsigned`, { selfSigned: {} }, certManager);
     const dnsNames = [serviceName, `${serviceName}.${namespace ?? "default"}.svc`];
-    const certificate = new k8s.apiextensions.CustomResource(
-      secretName,
-      {
-        apiVersion: "cert-manager.io/v1",
-        kind: "Certificate",
-        metadata: { name: secretName, namespace },
-        spec: {
-          secretName,
-          dnsNames,
-          ipAddresses: [clusterIP],
-          issuerRef: { name: `${serviceName}-selfsigned`, kind: "Issuer" },
-        },
-      },
-      { parent: this, dependsOn: [issuer] },
-    );
-    return { secretName, resources: [certificate] };
+    const issuerRef = { name: `${serviceName}-selfsigned`, kind: "Issuer" };
+    return resource("Certificate", secretName, { secretName, dnsNames, ipAddresses: [clusterIP], issuerRef }, [issuer]);
   }
 }

@@ -1,62 +1,42 @@
-// Typed lifecycle handlers: an exec hook built from shell steps, httpGet, and sleep.
+// Typed lifecycle handlers: an exec hook built from shell steps, httpGet, and sleep; and the POSIX shell quoting of
+// every value put into a hook's `sh -c` script.
 import type * as k8s from "@pulumi/kubernetes";
 import { checkInteger } from "./checks";
-import { shellCommand, shellQuote } from "./shell";
 
-type LifecycleHandler = k8s.types.input.core.v1.LifecycleHandler;
-
-/** One command of a hook script; every word is shell-quoted when the script is built. */
-export interface ScriptStep {
-  /** The command and its arguments, e.g. `["curl", "-O", url]`. */
-  run: readonly string[];
-  /** A file the command's standard output is written to (`> file`). */
-  stdoutTo?: string;
-}
+/** One command of a hook script (`["curl", "-O", url]`), its stdout to a file or not; every word is shell-quoted. */
+export type ScriptStep = { run: readonly string[]; stdoutTo?: string };
 
 /** Runs `["sh", "-c", script]` in the container. */
-export interface ExecHook {
-  exec: { command: string[] };
-  httpGet?: never;
-  sleep?: never;
-}
-
-/** Sends a GET request from the node (the kubelet), not from the container. */
-export interface HttpGetHook {
-  httpGet: {
-    /** Defaults to the pod's IP when left out; `localhost` is the node. */
-    host?: string;
-    port: number | string;
-    path?: string;
-    scheme?: "HTTP" | "HTTPS";
-    httpHeaders?: { name: string; value: string }[];
-  };
-  exec?: never;
-  sleep?: never;
-}
-
+export type ExecHook = { exec: { command: string[] }; httpGet?: never; sleep?: never };
+/** Sends a GET request from the node (the kubelet), not from the container: `localhost` is the node. */
+export type HttpGetHook = { httpGet: k8s.types.input.core.v1.HTTPGetAction; exec?: never; sleep?: never };
 /** Pauses the container's start for a number of seconds. */
-export interface SleepHook {
-  sleep: { seconds: number };
-  exec?: never;
-  httpGet?: never;
-}
-
+export type SleepHook = { sleep: { seconds: number }; exec?: never; httpGet?: never };
 /** Exactly one action: the types forbid a second one, `checkHook` does so at run time. */
 export type Hook = ExecHook | HttpGetHook | SleepHook;
 
-export interface ScriptOptions {
-  /**
-   * Keep the hook's output (stdout and stderr) in this file in the container; a successful hook's output is logged
-   * nowhere else.
-   */
-  outputFile?: string;
+/** `outputFile`: keep the hook's output (stdout, stderr) in this file; a successful hook's is logged nowhere else. */
+export type ScriptOptions = { outputFile?: string };
+
+/** Words made only of these characters mean the same to `sh` quoted or not, so they stay bare (as in the book). */
+const BARE_WORD = /^[A-Za-z0-9_@%+:,./-]+$/;
+
+/** Quotes one word for POSIX `sh`: bare when it is safe, else in single quotes (a `'` becomes `'\''`). */
+export function shellQuote(word: string): string {
+  return BARE_WORD.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** One command line: each word quoted on its own, so no value can start another command. */
+function shellCommand(words: readonly string[]): string {
+  if (words.length === 0) throw new Error("a shell command needs at least one word");
+  return words.map(shellQuote).join(" ");
 }
 
 /** The book's multi-line layout: one step a line, joined by ` && \`, ending with a newline. */
 export function shellScript(steps: readonly ScriptStep[], options: ScriptOptions = {}): string {
   if (steps.length === 0) throw new Error("a hook script needs at least one step");
-  const lines = steps.map((step) =>
-    step.stdoutTo === undefined ? shellCommand(step.run) : `${shellCommand(step.run)} > ${shellQuote(step.stdoutTo)}`,
+  const lines = steps.map(({ run, stdoutTo }) =>
+    stdoutTo === undefined ? shellCommand(run) : `${shellCommand(run)} > ${shellQuote(stdoutTo)}`,
   );
   if (options.outputFile !== undefined) lines.unshift(`exec > ${shellQuote(options.outputFile)} 2>&1`);
   return `${lines.join(" && \\\n")}\n`;
@@ -69,15 +49,10 @@ export const hooks = {
   },
   /** `sh -c "echo <message>; exit <code>"`: a hook that always fails, printing the message. */
   failure(message: string, exitCode: number): ExecHook {
-    return {
-      exec: {
-        command: [
-          "sh",
-          "-c",
-          `${printLine(message)}; exit ${checkInteger("exitCode", exitCode, 1, 255, "a failing exit code")}`,
-        ],
-      },
-    };
+    const code = checkInteger("exitCode", exitCode, 1, 255, "a failing exit code");
+    // `echo` as in the book where sh's echo prints the message as it is, else `printf` (no escapes, no options).
+    const print = message.includes("\\") || message.startsWith("-") ? ["printf", "%s\\n", message] : ["echo", message];
+    return { exec: { command: ["sh", "-c", `${shellCommand(print)}; exit ${code}`] } };
   },
   httpGet(action: HttpGetHook["httpGet"]): HttpGetHook {
     return { httpGet: action };
@@ -87,23 +62,10 @@ export const hooks = {
   },
 };
 
-/**
- * `echo` as in the book where `sh`'s echo prints the message verbatim; `printf` where echo would read escapes or
- * options.
- */
-function printLine(message: string): string {
-  const echoSafe = !message.includes("\\") && !message.startsWith("-");
-  return echoSafe ? shellCommand(["echo", message]) : shellCommand(["printf", "%s\\n", message]);
-}
-
 /** For untyped callers: a handler must have exactly one of exec, httpGet and sleep. */
-export function checkHook(hook: Hook, setting: string): LifecycleHandler {
-  const actions = (["exec", "httpGet", "sleep"] as const).filter(
-    (a) => (hook as unknown as Record<string, unknown>)[a] !== undefined,
-  );
-  if (actions.length !== 1) {
-    const got = actions.length === 0 ? "none" : actions.join(" and ");
-    throw new Error(`${setting}: a lifecycle hook takes exactly one of exec, httpGet and sleep; got ${got}`);
-  }
-  return hook;
+export function checkHook(hook: Hook, setting: string): Hook {
+  const actions = (["exec", "httpGet", "sleep"] as const).filter((a) => hook[a] !== undefined);
+  if (actions.length === 1) return hook;
+  const got = actions.join(" and ") || "none";
+  throw new Error(`${setting}: a lifecycle hook takes exactly one of exec, httpGet and sleep; got ${got}`);
 }

@@ -1,18 +1,8 @@
-// The httpGet hook: the kubelet sends a GET from the node when the container starts. Sent to another service it
-// notifies that service; sent to its own pod before nginx listens, it fails and the container restarts forever,
-// which the book warns against.
+// The httpGet hook: it notifies another service; sent to its own pod before nginx listens, it fails and the container
+// restarts forever, which the book warns against.
 import * as pulumi from "@pulumi/pulumi";
-import {
-  checkArgs,
-  componentOptions,
-  createHookPod,
-  namespaceOf,
-  type PodArgs,
-  podOutputs,
-  type Readiness,
-  watchOf,
-} from "./book-pod";
-import { checkHttpPath, checkInteger, checkOneOf, HOOK_SCHEMES } from "./checks";
+import { checkArgs, componentOptions, createHookPod, type PodArgs, type Readiness, watchOf } from "./book-pod";
+import { ArgumentError, checkHttpPath, checkInteger, checkOneOf, HOOK_SCHEMES, showValue } from "./checks";
 import { BOOK_HOOK_PATH, HookReceiver, type ReceiverSettings, receiverSettings } from "./hook-receiver";
 import { hooks } from "./hooks";
 import type { PodWatch } from "./pod-watch";
@@ -45,10 +35,7 @@ export interface HttpGetHookPodArgs extends PodArgs {
   hook?: HttpGetTarget;
   /** A receiver for the hook, deployed with the pod unless `existing` (`{}`: the book's `myservice`). @default none */
   receiver?: ReceiverSettings;
-  /**
-   * The book warns never to point this hook at the pod itself: without a host or receiver, refused unless `true`.
-   * @default false
-   */
+  /** `true`: the hook, without host or receiver, may aim at its own pod (the book warns against it). @default false */
   targetOwnPod?: boolean;
   /** Start nginx this many seconds late (`sleep N` before nginx), 0 to 3600. @default the image's own command */
   serverStartDelaySeconds?: number;
@@ -57,118 +44,80 @@ export interface HttpGetHookPodArgs extends PodArgs {
 /** The httpGet hook: the kubelet sends a GET from the node when the container starts. */
 export class HttpGetHookPod extends pulumi.ComponentResource {
   /** The pod's name. */
-  public readonly podName: pulumi.Output<string>;
+  public readonly podName!: pulumi.Output<string>;
   /** The pod's namespace. */
-  public readonly namespace: pulumi.Output<string>;
+  public readonly namespace!: pulumi.Output<string>;
   /** What `pulumi up` waits for, and how long at most. */
-  public readonly readiness: pulumi.Output<string>;
+  public readonly readiness!: pulumi.Output<string>;
   /** The pod's state when `pulumi up` went on; with failFast, rejected with the pod's failure. */
-  public readonly state: pulumi.Output<string>;
+  public readonly state!: pulumi.Output<string>;
   /** The URL the hook requests. */
-  public readonly hookUrl: pulumi.Output<string>;
+  public readonly hookUrl!: pulumi.Output<string>;
   /** The name of the receiver's Service, where there is one: its pods' log shows the hook's request. */
   public readonly receiverService?: pulumi.Output<string>;
-  /**
-   * With a receiver and failFast, in `pulumi up`: what the receiver answered the hook, read from its log (the kubelet
-   * counts any answer as success, so a 404 shows here and nowhere in Kubernetes).
-   */
+  /** With a receiver and failFast: what it answered the hook, from its log (Kubernetes counts a 404 as success). */
   public readonly receiverAnswer?: pulumi.Output<string>;
 
   constructor(name: string, args: HttpGetHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart:index:HttpGetHookPod", name, {}, componentOptions("HttpGetHookPod", opts));
     const hook = args.hook ?? {};
-    const { port, scheme, path, delay, receiver } = checkArgs(this, () => {
-      if (args.receiver && hook.host !== undefined) {
-        throw new Error(
-          `hook.host: ${JSON.stringify(hook.host)} is not allowed with a receiver: its ClusterIP is the host`,
-        );
-      }
-      const checked = {
-        port: checkInteger("hook.port", hook.port ?? 80, 1, 65535, "a port number"),
-        scheme: checkOneOf("hook.scheme", hook.scheme ?? "HTTP", HOOK_SCHEMES),
-        path: checkHttpPath("hook.path", hook.path ?? BOOK_HOOK_PATH),
-        delay:
-          args.serverStartDelaySeconds === undefined
-            ? undefined
-            : checkInteger(
-                "serverStartDelaySeconds",
-                args.serverStartDelaySeconds,
-                0,
-                3600,
-                "a whole number of seconds",
-              ),
-      };
-      const receiver = args.receiver && {
-        ...args.receiver,
-        path: args.receiver.path ?? checked.path,
-        namespace: args.namespace,
-        port: checked.port,
-        scheme: checked.scheme,
-        failFast: args.failFast,
-        waitMarginSeconds: args.waitMarginSeconds,
-      };
-      return { ...checked, receiver: receiver && { args: receiver, ...receiverSettings(receiver, "receiver.") } };
+    const { port, scheme, path, delay, receiver, host } = checkArgs(this, () => {
+      if (args.receiver && hook.host !== undefined)
+        throw new ArgumentError("hook.host", hook.host, "none with a receiver: its ClusterIP is the host");
+      const port = checkInteger("hook.port", hook.port ?? 80, 1, 65535, "a port number");
+      const scheme = checkOneOf("hook.scheme", hook.scheme ?? "HTTP", HOOK_SCHEMES);
+      const path = checkHttpPath("hook.path", hook.path ?? BOOK_HOOK_PATH);
+      const delay = args.serverStartDelaySeconds;
+      if (delay !== undefined) checkInteger("serverStartDelaySeconds", delay, 0, 3600, "a whole number of seconds");
+      const { namespace, failFast, waitMarginSeconds } = args;
+      const shared = { namespace, port, scheme, failFast, waitMarginSeconds };
+      const receiverArgs = args.receiver && { ...args.receiver, path: args.receiver.path ?? path, ...shared };
+      const receiver = receiverArgs && { args: receiverArgs, ...receiverSettings(receiverArgs, "receiver.") };
+      const host = receiver?.clusterIP ?? hook.host;
+      const why = "without either it targets the pod itself, which the book warns can restart the container forever";
+      if (host === undefined && !args.targetOwnPod)
+        throw new ArgumentError("hook.host", host, `a host or a receiver (${why}), or targetOwnPod: true`);
+      if (host !== undefined && args.targetOwnPod)
+        throw new ArgumentError("targetOwnPod", true, `none with hook.host ${showValue(host)}: leave the host out`);
+      return { port, scheme, path, delay, receiver, host };
     });
-    const deployed =
-      receiver && !receiver.args.existing
-        ? new HookReceiver(`${name}-receiver`, receiver.args, { parent: this })
-        : undefined;
-    const host = receiver?.clusterIP ?? hook.host;
-    const targetsOwnPod = host === undefined;
-    checkArgs(this, () => {
-      if (targetsOwnPod && !args.targetOwnPod) {
-        throw new Error(
-          "hook.host: not set, so the hook targets the pod itself, which the book warns can restart the container " +
-            "forever; set hook.host, or a receiver, or opt in with targetOwnPod: true",
-        );
-      }
-      if (!targetsOwnPod && args.targetOwnPod) {
-        throw new Error(`targetOwnPod: true is not allowed with hook.host ${JSON.stringify(host)}: leave the host out`);
-      }
-    });
+    const deploy = receiver && !receiver.args.existing;
+    const deployed = deploy ? new HookReceiver(`${name}-receiver`, receiver.args, { parent: this }) : undefined;
     if (host === "localhost" || host === "127.0.0.1") {
       const why = "the kubelet sends the hook from the node";
       pulumi.log.warn(`hook.host: ${host} is the node that runs the pod, not the pod: ${why}`, this);
     }
-    const readiness: Readiness = targetsOwnPod
-      ? { until: "hook-failed", expected: "PostStartHookError: its hook reached the pod before nginx listened" }
-      : {
-          until: "ready",
-          expected: "the pod to be ready",
-          ...(delay ? { byDesign: { seconds: delay, note: `nginx starts ${delay} s late` } } : {}),
-        };
-    const pod = createHookPod(this, args, {
+    const late = delay ? { seconds: delay, note: `nginx starts ${delay} s late` } : undefined;
+    const readiness: Readiness =
+      host === undefined
+        ? { until: "hook-failed", expected: "PostStartHookError: its hook reached the pod before nginx listened" }
+        : { until: "ready", expected: "the pod to be ready", byDesign: late };
+    const watch = watchOf(this, args);
+    const httpHeaders = hook.httpHeaders?.map((h) => ({ ...h }));
+    const spec = {
       name: args.name ?? "poststart-httpget",
       // HTTP is the Kubernetes default; like the book, leave it out.
-      postStart: hooks.httpGet({
-        host,
-        port,
-        path,
-        scheme: scheme === "HTTP" ? undefined : scheme,
-        httpHeaders: hook.httpHeaders?.map((h) => ({ ...h })),
-      }),
+      postStart: hooks.httpGet({ host, port, path, scheme: scheme === "HTTP" ? undefined : scheme, httpHeaders }),
       command: delay === undefined ? undefined : ["sh", "-c", `sleep ${delay} && exec nginx -g 'daemon off;'`],
       readiness,
       // The receiver must answer before the hook fires.
       dependsOn: deployed ? deployed.clusterIP.apply(() => [deployed]) : [],
-    });
-    const o = podOutputs(this, pod, readiness, args);
-    ({ podName: this.podName, namespace: this.namespace, readiness: this.readiness, state: this.state } = o);
-    this.hookUrl = pulumi.output(`${scheme.toLowerCase()}://${host ?? "<pod IP>"}:${port}${path}`);
-    if (receiver) this.receiverService = pulumi.output(receiver.serviceName);
-    const watch = watchOf(this, args);
-    if (receiver && watch) {
-      const since = pod.metadata.creationTimestamp;
-      this.receiverAnswer = pulumi
-        .all([o.state, namespaceOf(pod), since])
-        .apply(([, namespace, since]) => answer(watch, receiver.serviceName, { namespace, path, since }));
-    }
-    this.registerOutputs({
-      ...o,
-      hookUrl: this.hookUrl,
-      receiverService: this.receiverService,
-      receiverAnswer: this.receiverAnswer,
-    });
+    };
+    const { pod, outputs } = createHookPod(this, args, spec, watch);
+    const since = pod.metadata.creationTimestamp;
+    const o = {
+      ...outputs,
+      hookUrl: pulumi.output(`${scheme.toLowerCase()}://${host ?? "<pod IP>"}:${port}${path}`),
+      receiverService: receiver && pulumi.output(receiver.serviceName),
+      receiverAnswer:
+        receiver && watch
+          ? pulumi
+              .all([outputs.state, outputs.namespace, since])
+              .apply(([, namespace, since]) => answer(watch, receiver.serviceName, { namespace, path, since }))
+          : undefined,
+    };
+    Object.assign(this, o);
+    this.registerOutputs(o);
   }
 }
 

@@ -1,18 +1,10 @@
-// What `pulumi up` waits with: the interface the components wait through for a pod (or a Deployment's pods) to
-// reach what its scenario waits for. Its implementation on a real cluster is in cluster/, which the package's entry
-// and the program connect here (`connectPodWatches`): the components never talk to a cluster themselves.
+// How `pulumi up` waits for a pod (or a Deployment's pods) to reach what its scenario waits for. The implementation on
+// a real cluster is in cluster/, which the package's entry and the program connect here (`connectPodWatches`).
 import type * as pulumi from "@pulumi/pulumi";
 import type { Until } from "./pod-state";
 
-/** A receiver's request as nginx logs it (`combined` format; with `timestamps=true`, the kubelet's RFC 3339 prefix). */
-export interface LoggedRequest {
-  at?: string;
-  client: string;
-  request: string;
-  /** the status nginx answered with */
-  status: number;
-  line: string;
-}
+/** A receiver's request as nginx logs it (`combined`): `status` is its answer; `at`, the kubelet's RFC 3339 prefix. */
+export type LoggedRequest = { at?: string; client: string; request: string; status: number; line: string };
 
 export interface WaitTarget {
   namespace: string;
@@ -38,16 +30,10 @@ export interface PodWatch {
    * the time is up. Meanwhile calls `progress` at least every 10 s with what it waits for and for how long.
    */
   wait(target: WaitTarget, progress?: (message: string) => void): Promise<string>;
-  /**
-   * The first GET `path` that the pods of `selector` logged since `since`, waiting a few seconds; undefined if none.
-   */
-  loggedRequest(target: {
-    namespace: string;
-    selector: string;
-    path: string;
-    since: string;
-  }): Promise<LoggedRequest | undefined>;
+  /** The first GET `path` the pods of `selector` logged since `since`, waiting a few seconds; undefined if none. */
+  loggedRequest(query: LogQuery): Promise<LoggedRequest | undefined>;
 }
+type LogQuery = { namespace: string; selector: string; path: string; since: string };
 
 let connect: ((component: pulumi.Resource) => PodWatch) | undefined;
 
@@ -56,7 +42,6 @@ export function connectPodWatches(connector: (component: pulumi.Resource) => Pod
   connect = connector;
 }
 
-/** The watch of `component`'s cluster. */
 export function podWatchFor(component: pulumi.Resource): PodWatch {
   if (!connect) throw new Error("failFast: no cluster connection: import the components from the package's entry");
   return connect(component);

@@ -1,9 +1,9 @@
 // The book's quote service: nginx serves a quote that the post-start hook writes with `fortune`; and the slow hook,
 // the same pod with a `sleep` in its hook, so the container stays `ContainerCreating` while nginx already runs.
-import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { checkArgs, componentOptions, createHookPod, namespaceOf, type PodArgs, podOutputs } from "./book-pod";
+import { checkArgs, componentOptions, createHookPod, type PodArgs } from "./book-pod";
 import { checkInteger, checkOutputFile, quotesFileName } from "./checks";
+import { hooks, type ScriptStep } from "./hooks";
 
 export { quotesFileName };
 
@@ -11,8 +11,6 @@ export { quotesFileName };
 export function checkDelaySeconds(setting: string, seconds: unknown): number {
   return checkInteger(setting, seconds, 0, 3600, "a whole number of seconds");
 }
-
-import { hooks, type ScriptStep } from "./hooks";
 
 /** The quote-poststart pod's arguments. */
 export interface QuotePostStartPodArgs extends PodArgs {
@@ -25,10 +23,7 @@ export interface QuotePostStartPodArgs extends PodArgs {
   quotesUrl?: string;
   /** Where nginx finds the quote. @default "/usr/share/nginx/html/quote" */
   quotePath?: string;
-  /**
-   * Keep the hook's output in this file in the container (`kubectl exec <pod> -- cat <file>`).
-   * @default none, as the book
-   */
+  /** Keep the hook's output in this file in the container (`kubectl exec <pod> -- cat <file>`). @default none */
   hookOutputFile?: string;
 }
 
@@ -57,51 +52,46 @@ export function quoteScriptSteps(args: QuotePostStartPodArgs, delaySeconds?: num
   ];
 }
 
-/**
- * The quote pod of `component`, its outputs, and how the book reaches the quote (a port-forward to local port 1080).
- */
+/** The quote pod of `component` and its outputs: how the book reaches the quote (a port-forward to port 1080). */
 function quotePod(component: pulumi.ComponentResource, name: string, args: QuotePostStartPodArgs, delay?: number) {
   const postStart = checkArgs(component, () => {
     if (args.hookOutputFile !== undefined) checkOutputFile("hookOutputFile", args.hookOutputFile);
     return hooks.script(quoteScriptSteps(args, delay), { outputFile: args.hookOutputFile });
   });
-  const readiness = {
-    until: "ready" as const,
-    expected: "the pod to be ready",
-    ...(delay !== undefined ? { byDesign: { seconds: delay, note: `the slow hook sleeps ${delay} s` } } : {}),
-  };
-  const pod: k8s.core.v1.Pod = createHookPod(component, args, { name, postStart, readiness });
+  const byDesign = delay === undefined ? undefined : { seconds: delay, note: `the slow hook sleeps ${delay} s` };
+  const readiness = { until: "ready" as const, expected: "the pod to be ready", byDesign };
+  const { outputs } = createHookPod(component, args, { name, postStart, readiness });
   const ports = `1080:${QUOTE_SERVED.port}`;
   return {
-    ...podOutputs(component, pod, readiness, args),
-    portForward: pulumi.interpolate`kubectl port-forward -n ${namespaceOf(pod)} ${pod.metadata.name} ${ports}`,
+    ...outputs,
+    portForward: pulumi.interpolate`kubectl port-forward -n ${outputs.namespace} ${outputs.podName} ${ports}`,
     quoteUrl: pulumi.output(`http://localhost:1080${QUOTE_SERVED.path}`),
     ...(args.hookOutputFile !== undefined ? { hookOutputFile: pulumi.output(args.hookOutputFile) } : {}),
+    ...(delay !== undefined ? { delaySeconds: pulumi.output(delay) } : {}),
   };
 }
 
 /** The book's quote service: nginx serves a quote that the post-start hook writes with `fortune`. */
 export class QuotePostStartPod extends pulumi.ComponentResource {
   /** The pod's name. */
-  public readonly podName: pulumi.Output<string>;
+  public readonly podName!: pulumi.Output<string>;
   /** The pod's namespace. */
-  public readonly namespace: pulumi.Output<string>;
+  public readonly namespace!: pulumi.Output<string>;
   /** What `pulumi up` waits for, and how long at most. */
-  public readonly readiness: pulumi.Output<string>;
+  public readonly readiness!: pulumi.Output<string>;
   /** The pod's state when `pulumi up` went on; with failFast, rejected with the pod's failure. */
-  public readonly state: pulumi.Output<string>;
+  public readonly state!: pulumi.Output<string>;
   /** The book's port-forward command to reach the quote. */
-  public readonly portForward: pulumi.Output<string>;
+  public readonly portForward!: pulumi.Output<string>;
   /** The quote's URL once that port-forward runs. */
-  public readonly quoteUrl: pulumi.Output<string>;
+  public readonly quoteUrl!: pulumi.Output<string>;
   /** The file in the container that keeps the hook's output, if asked for. */
   public readonly hookOutputFile?: pulumi.Output<string>;
 
   constructor(name: string, args: QuotePostStartPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart:index:QuotePostStartPod", name, {}, componentOptions("QuotePostStartPod", opts));
     const o = quotePod(this, args.name ?? "quote-poststart", args);
-    ({ podName: this.podName, namespace: this.namespace, readiness: this.readiness, state: this.state } = o);
-    ({ portForward: this.portForward, quoteUrl: this.quoteUrl, hookOutputFile: this.hookOutputFile } = o);
+    Object.assign(this, o);
     this.registerOutputs(o);
   }
 }
@@ -109,32 +99,27 @@ export class QuotePostStartPod extends pulumi.ComponentResource {
 /** The slow hook: the quote pod with a `sleep` in its hook, so the container stays `ContainerCreating` meanwhile. */
 export class SlowHookPod extends pulumi.ComponentResource {
   /** The pod's name. */
-  public readonly podName: pulumi.Output<string>;
+  public readonly podName!: pulumi.Output<string>;
   /** The pod's namespace. */
-  public readonly namespace: pulumi.Output<string>;
+  public readonly namespace!: pulumi.Output<string>;
   /** What `pulumi up` waits for, and how long at most. */
-  public readonly readiness: pulumi.Output<string>;
+  public readonly readiness!: pulumi.Output<string>;
   /** The pod's state when `pulumi up` went on; with failFast, rejected with the pod's failure. */
-  public readonly state: pulumi.Output<string>;
+  public readonly state!: pulumi.Output<string>;
   /** The book's port-forward command to reach the quote. */
-  public readonly portForward: pulumi.Output<string>;
+  public readonly portForward!: pulumi.Output<string>;
   /** The quote's URL once that port-forward runs. */
-  public readonly quoteUrl: pulumi.Output<string>;
+  public readonly quoteUrl!: pulumi.Output<string>;
   /** The file in the container that keeps the hook's output, if asked for. */
   public readonly hookOutputFile?: pulumi.Output<string>;
   /** How long the hook sleeps, in seconds. */
-  public readonly delaySeconds: pulumi.Output<number>;
+  public readonly delaySeconds!: pulumi.Output<number>;
 
   constructor(name: string, args: SlowHookPodArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("poststart:index:SlowHookPod", name, {}, componentOptions("SlowHookPod", opts));
     const delay = checkArgs(this, () => checkDelaySeconds("delaySeconds", args.delaySeconds ?? 60));
-    const o = {
-      ...quotePod(this, args.name ?? "quote-poststart-slow", args, delay),
-      delaySeconds: pulumi.output(delay),
-    };
-    this.delaySeconds = o.delaySeconds;
-    ({ podName: this.podName, namespace: this.namespace, readiness: this.readiness, state: this.state } = o);
-    ({ portForward: this.portForward, quoteUrl: this.quoteUrl, hookOutputFile: this.hookOutputFile } = o);
+    const o = quotePod(this, args.name ?? "quote-poststart-slow", args, delay);
+    Object.assign(this, o);
     this.registerOutputs(o);
   }
 }

@@ -1,333 +1,203 @@
-// What the stack may touch on the cluster, checked before anything is created (preview and up),
-// with the user's own rights: an existing namespace is used, never owned; an existing object with
-// one of our fixed names stops the update unless the stack made it (the Kubernetes provider creates
-// by server-side apply, which would silently take such objects over, and `destroy` would then
-// delete them); the API server admits each scenario's pod (Pod Security among its checks) and a
-// namespace to create in a dry run; the receiver's ClusterIP must be free and in the service range.
+// What the stack may touch on the cluster, checked with the user's own rights before anything is created
+// (docs/stacks.md#what-the-stack-touches): server-side apply would silently take over an object it did not create.
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type ApiAnswer, statusMessage } from "../cluster/kube";
+import { type ApiAnswer, type KubeClient, statusMessage } from "../cluster/kube";
 import { PROJECT } from "./settings";
 
-/**
- * Marks what a stack instance created, with its `stackMark`. Objects without it, or with another instance's, are not
- * ours.
- */
+/** What a stack instance created carries its mark `<project>/<stack>@<id>`: its provider's id alone decides. */
 export const OWNER_ANNOTATION = `${PROJECT}/stack`;
-
-/**
- * A stack instance's mark: `<project>/<stack>@<id>`, the id being the one the Pulumi engine gave the
- * stack's Kubernetes provider when the stack first deployed (random, kept in the stack's state). So
- * two `dev` stacks in two backends or two clones differ, and `pulumi stack rename`, export and import
- * keep it. Only the id decides; the name is for people. Without an id (a preview of a stack that
- * never deployed) nothing on the cluster is the stack's.
- */
-export const stackMark = (stack: string, id?: string) => `${stack}@${id ?? "not-deployed-yet"}`;
-const instanceOf = (mark: string) => (mark.endsWith("@not-deployed-yet") ? undefined : /@([^@]+)$/.exec(mark)?.[1]);
-
-/** What the checks need of the cluster (KubeClient in the program; a fake in unit tests). */
-export interface ClusterReader {
-  readonly context: string;
-  readonly defaultNamespace: string;
-  request(method: string, path: string, body?: unknown): Promise<ApiAnswer>;
+export const stackMark = (stack: string, id = "not-deployed-yet") => `${stack}@${id}`;
+const idOf = (mark = "") => /@([^@]+)$/.exec(mark)?.[1];
+const ownerOf = (o: any): string | undefined => o?.metadata?.annotations?.[OWNER_ANNOTATION];
+const ownedBy = (o: any, owner: string) => idOf(owner) !== "not-deployed-yet" && idOf(ownerOf(o)) === idOf(owner);
+const UNKNOWN_ID = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // the engine's id of a provider it has yet to create
+/** The mark of this stack instance, once the engine has registered `provider`. */
+export async function stackInstanceMark(provider: k8s.Provider) {
+  // `promise()` (undefined while unknown) is no public API but as old as the SDK; `apply` never runs for an unknown id.
+  const id = await (provider.id as unknown as { promise(): Promise<string | undefined> }).promise();
+  return stackMark(`${pulumi.getProject()}/${pulumi.getStack()}`, id && id !== UNKNOWN_ID ? id : undefined);
 }
 
+export type ClusterReader = Pick<KubeClient, "defaultNamespace" | "request">; // a fake in unit tests
 /** A Kubernetes object the program is about to create, as its resource's inputs name it. */
 export interface PlannedObject {
   apiVersion: string;
   kind: string;
   name: string;
   namespace?: string;
-  /** a Service's fixed ClusterIP */
-  clusterIP?: string;
-  /**
-   * a Pod as it will be created, when all of it is known before anything is created: what the server's dry run checks
-   */
-  manifest?: object;
+  clusterIP?: string; // a Service's fixed ClusterIP
+  manifest?: object; // a Pod as it will be created, if all of it is known before registration: the dry run's body
 }
-
-export type NamespaceOwner = "absent" | "ours" | "theirs";
-
-const ownerOf = (object: any): string | undefined => object?.metadata?.annotations?.[OWNER_ANNOTATION];
-/** Whether `object` carries the mark of the stack instance `owner`. */
-const ownedBy = (object: any, owner: string) => {
-  const mark = ownerOf(object);
-  return mark !== undefined && instanceOf(mark) !== undefined && instanceOf(mark) === instanceOf(owner);
-};
-
-/**
- * Whether the namespace exists, and whether this stack instance (`owner`, its mark) created it. `default` is never
- * ours.
- * A user who may not read it (a role in that namespace only can lack `get namespaces`) cannot
- * create it either: it is taken as existing, used and never owned; the pods' dry run then says
- * if it is missing.
- */
-export async function namespaceOwner(
-  cluster: ClusterReader,
-  namespace: string,
-  owner: string,
-): Promise<NamespaceOwner> {
-  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}`;
+/** GET `path`: 403 and 404 are the caller's to handle; any other failure stops with the server's message. */
+async function get(cluster: ClusterReader, path: string) {
   const answer = await cluster.request("GET", path);
-  if (answer.status === 404) return "absent";
-  if (answer.status === 403) return "theirs";
-  if (answer.status >= 300) throw new Error(`GET ${path}: ${statusMessage(answer)}`);
-  return namespace !== "default" && ownedBy(answer.body, owner) ? "ours" : "theirs";
+  if (answer.status < 300 || answer.status === 403 || answer.status === 404) return answer;
+  throw new Error(`GET ${path}: ${statusMessage(answer)}`);
 }
+/** A create in the collection `path` that the API server only checks (admission included). */
+const dryRun = (cluster: ClusterReader, path: string, body: object) =>
+  cluster.request("POST", `${path}?dryRun=All`, body);
 
-/**
- * The REST path of an object: core `v1` under /api, groups under /apis; every kind we create pluralizes with an `s`.
- */
+/** Whether the namespace exists and `owner` made it (`default` never); one the user may not read is used, not owned. */
+export async function namespaceOwner(cluster: ClusterReader, namespace: string, owner: string) {
+  const { status, body } = await get(cluster, `/api/v1/namespaces/${encodeURIComponent(namespace)}`);
+  if (status === 404) return "absent";
+  return status < 300 && namespace !== "default" && ownedBy(body, owner) ? "ours" : "theirs";
+}
+/** The REST path of an object: core `v1` under /api, groups under /apis; each kind we create pluralizes with an `s`. */
 export function objectPath(o: PlannedObject, defaultNamespace: string): string {
-  const base = o.apiVersion.includes("/") ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`;
-  const plural = `${o.kind.toLowerCase()}s`;
-  if (o.kind === "Namespace") return `${base}/${plural}/${encodeURIComponent(o.name)}`;
-  const namespace = encodeURIComponent(o.namespace ?? defaultNamespace);
-  return `${base}/namespaces/${namespace}/${plural}/${encodeURIComponent(o.name)}`;
+  const where = o.kind === "Namespace" ? "" : `/namespaces/${encodeURIComponent(o.namespace ?? defaultNamespace)}`;
+  const api = o.apiVersion.includes("/") ? "apis" : "api";
+  return `/${api}/${o.apiVersion}${where}/${o.kind.toLowerCase()}s/${encodeURIComponent(o.name)}`;
 }
-
-/** The REST path that creates `o` (its kind's collection), checked by the server only (a dry run). */
-function dryRunPath(o: PlannedObject, defaultNamespace: string): string {
-  return `${objectPath(o, defaultNamespace).replace(/\/[^/]+$/, "")}?dryRun=All`;
-}
-
-const describe = (o: PlannedObject, ns: string) =>
-  `${o.kind} ${JSON.stringify(o.name)}` +
-  (o.kind === "Namespace" ? "" : ` in namespace ${JSON.stringify(o.namespace ?? ns)}`);
-
 /**
- * Throws, naming the object and the way out, if the user may not use the namespace; if one of
- * `planned` exists and this stack did not create it (unless `adoptExisting`); if the namespace to
- * create may not be created, or the namespace's Pod Security level (or anything else the API
- * server checks) refuses a scenario's pod, both asked of the API server in a dry run; or if a
- * Service's fixed ClusterIP is taken or outside the service range. Returns, in words, what the
- * user may not check, which the API server checks when it creates the object.
+ * Throws, naming the object and the way out, if the user may not use the namespace, an object exists that the stack did
+ * not create (unless `adopt`), the API server's dry run refuses a planned namespace or pod, or the fixed ClusterIP is
+ * taken or out of range. Returns notes on what the user may not check.
  */
-export async function checkPlanned(
-  cluster: ClusterReader,
-  planned: PlannedObject[],
-  owner: string,
-  adoptExisting: boolean,
-): Promise<string[]> {
+export async function checkPlanned(cluster: ClusterReader, planned: PlannedObject[], owner: string, adopt: boolean) {
   const ns = cluster.defaultNamespace;
   const existing = await Promise.all(planned.map((o) => readPlanned(cluster, o)));
   planned.forEach((o, i) => {
     const found = existing[i];
-    if (!found || ownedBy(found, owner) || adoptExisting) return;
+    if (!found || ownedBy(found, owner) || adopt) return;
     const made = ownerOf(found)
       ? `was created by the stack instance ${ownerOf(found)}, not by this one, ${owner} ` +
         "(a stack's id: its provider's in `pulumi stack --show-ids`)"
       : "was not created by this stack";
-    const remove =
-      o.kind === "Namespace"
-        ? `kubectl delete namespace ${o.name}`
-        : `kubectl delete ${o.kind.toLowerCase()} ${o.name} -n ${o.namespace ?? ns}`;
+    const namespaced = o.kind !== "Namespace";
     throw new Error(
-      `${describe(o, ns)} already exists and ${made}; the stack would take it over and delete it on destroy. ` +
-        `Delete it (${remove}) or set ${PROJECT}:adoptExisting to true to let the stack take it over`,
+      `${o.kind} ${JSON.stringify(o.name)}${namespaced ? ` in namespace ${JSON.stringify(o.namespace ?? ns)}` : ""} ` +
+        `already exists and ${made}; the stack would take it over and delete it on destroy. ` +
+        `Delete it (kubectl delete ${o.kind.toLowerCase()} ${o.name}${namespaced ? ` -n ${o.namespace ?? ns}` : ""}) ` +
+        `or set ${PROJECT}:adoptExisting to true to let the stack take it over`,
     );
   });
-  const newNamespace = planned.find((o, i) => o.kind === "Namespace" && !existing[i]);
-  if (newNamespace) await checkNamespaceCreate(cluster, newNamespace);
   // Pods in a namespace this update creates cannot be tried before it exists.
-  else
-    await checkPods(
-      cluster,
-      planned.filter((o) => o.kind === "Pod"),
-    );
+  const newNamespace = planned.find((o, i) => o.kind === "Namespace" && !existing[i])?.name;
+  if (newNamespace) await checkNamespaceCreate(cluster, newNamespace);
+  else await checkPods(cluster, planned);
   const notes: string[] = [];
-  for (const service of planned.filter((o) => o.kind === "Service" && o.clusterIP)) {
-    const own = existing[planned.indexOf(service)];
-    const note = await checkClusterIP(cluster, service, owner, own, newNamespace?.name);
-    if (note) notes.push(note);
+  for (const [i, o] of planned.entries()) {
+    const mine = ownedBy(existing[i], owner) && holds(existing[i], o.clusterIP);
+    if (o.kind === "Service" && o.clusterIP && !mine) notes.push(...(await checkClusterIP(cluster, o, newNamespace)));
   }
   return notes;
 }
 
+const useAnother = `set ${PROJECT}:namespace to a namespace you may use`;
+const askAdmin = (ns: string) => `ask the cluster's administrator to create ${ns} and give you the admin role in it`;
 /** The object as it is now, or undefined when it does not exist; one the user may not read stops with the way out. */
-async function readPlanned(cluster: ClusterReader, o: PlannedObject): Promise<any | undefined> {
-  const path = objectPath(o, cluster.defaultNamespace);
-  const answer = await cluster.request("GET", path);
-  if (answer.status === 404) return undefined;
-  if (answer.status === 403 && o.kind !== "Namespace") {
+async function readPlanned(cluster: ClusterReader, o: PlannedObject) {
+  const answer = await get(cluster, objectPath(o, cluster.defaultNamespace));
+  if (answer.status === 403) {
     const namespace = JSON.stringify(o.namespace ?? cluster.defaultNamespace);
     throw new Error(
       `${PROJECT}:namespace: ${namespace} is not allowed: this user may not use it (${statusMessage(answer)}). ` +
-        "A user with a role in some namespaces only can deploy into those " +
-        "(a namespace it may not read it cannot create either): " +
-        `set ${PROJECT}:namespace to one of them, ` +
-        `or ask the cluster's administrator to create ${namespace} and give you the admin role in it`,
+        "A user with a role in some namespaces only can deploy into those (a namespace it may not read it cannot " +
+        `create either): set ${PROJECT}:namespace to one of them, or ${askAdmin(namespace)}`,
     );
   }
-  if (answer.status >= 300) throw new Error(`GET ${path}: ${statusMessage(answer)}`);
-  return answer.body;
+  return answer.status === 404 ? undefined : answer.body;
 }
-
-/** A namespace the stack would create: the user must be allowed to, else it must be made by someone who is. */
-async function checkNamespaceCreate(cluster: ClusterReader, namespace: PlannedObject): Promise<void> {
-  const answer = await cluster.request("POST", "/api/v1/namespaces?dryRun=All", {
-    apiVersion: "v1",
-    kind: "Namespace",
-    metadata: { name: namespace.name },
-  });
+/** A namespace the stack would create: the user must be allowed to, else someone who is must make it. */
+async function checkNamespaceCreate(cluster: ClusterReader, name: string) {
+  const namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name } };
+  const answer = await dryRun(cluster, "/api/v1/namespaces", namespace);
+  const setting = `${PROJECT}:namespace: ${JSON.stringify(name)}`;
   if (answer.status < 300) return;
-  const setting = `${PROJECT}:namespace: ${JSON.stringify(namespace.name)}`;
-  if (answer.status === 403) {
-    throw new Error(
-      `${setting} does not exist, and this user may not create namespaces (${statusMessage(answer)}). ` +
-        "A user with a role in one namespace only cannot have the stack create one: " +
-        `set ${PROJECT}:namespace to a namespace you may use, ` +
-        `or ask the cluster's administrator to create ${JSON.stringify(namespace.name)} ` +
-        "and give you the admin role in it",
-    );
-  }
-  throw new Error(`${setting} cannot be created: the cluster answered: ${causes(answer) ?? statusMessage(answer)}`);
+  if (answer.status !== 403) throw new Error(`${setting} cannot be created: the cluster answered: ${refusal(answer)}`);
+  throw new Error(
+    `${setting} does not exist, and this user may not create namespaces (${statusMessage(answer)}). ` +
+      "A user with a role in one namespace only cannot have the stack create one: " +
+      `${useAnother}, or ${askAdmin(JSON.stringify(name))}`,
+  );
 }
-
 /** "violates PodSecurity "baseline:latest": probe or lifecycle host (...)": the level and what it refuses. */
 const POD_SECURITY = /violates PodSecurity "([^"]+)": (.*)$/s;
-
-/**
- * Each scenario's pod as the API server would admit it (a create with dryRun=All), checked by its
- * admission plugins, PodSecurity among them: one error listing every pod refused. A pod that exists
- * already passed admission, and is answered `AlreadyExists` (409).
- */
-async function checkPods(cluster: ClusterReader, pods: PlannedObject[]): Promise<void> {
+/** Each pod in a dry run (PodSecurity among its admission checks): one error lists all refused; 409: it exists. */
+async function checkPods(cluster: ClusterReader, planned: PlannedObject[]) {
   const ns = cluster.defaultNamespace;
-  const answers = await Promise.all(
-    pods.map((p) => {
-      if (!p.manifest)
-        throw new Error(
-          `the pod ${p.name}'s spec is not known before anything is registered, ` +
-            "so the cluster cannot check it in a dry run",
-        );
-      return cluster.request("POST", dryRunPath(p, ns), p.manifest);
+  const pods = planned.filter((o) => o.kind === "Pod");
+  const unknown = pods.find((p) => !p.manifest)?.name;
+  const cannot = "so the cluster cannot check it in a dry run";
+  if (unknown) throw new Error(`the pod ${unknown}'s spec is not known before anything is registered, ${cannot}`);
+  // Each scenario's pod has its scenario's name (stacks/scenarios.ts).
+  const refused = await Promise.all(
+    pods.map(async (p) => {
+      const answer = await dryRun(cluster, objectPath(p, ns).replace(/\/[^/]+$/, ""), p.manifest!);
+      if (answer.status < 300 || answer.status === 409) return [];
+      const namespace = JSON.stringify(p.namespace ?? ns);
+      const [, level, why] = POD_SECURITY.exec(statusMessage(answer)) ?? [];
+      const pod = `the scenario ${p.name}'s pod`;
+      if (level) {
+        const enforced = `the Pod Security level "${level}" (label pod-security.kubernetes.io/enforce)`;
+        return `the namespace ${namespace} enforces ${enforced}, which refuses ${pod}: ${why}`;
+      }
+      if (answer.status === 404 && answer.body?.details?.kind === "namespaces") {
+        const missing = "does not exist, and this user may not read or create namespaces";
+        return `the namespace ${namespace} ${missing}: ask the cluster's administrator to create it, or ${useAnother}`;
+      }
+      return `the cluster refuses ${pod}: ${refusal(answer)}`;
     }),
   );
-  const refused = pods.flatMap((p, i) => {
-    const answer = answers[i];
-    if (answer.status < 300 || answer.status === 409) return [];
-    const namespace = JSON.stringify(p.namespace ?? ns);
-    // Each scenario's pod has its scenario's name (stacks/scenarios.ts).
-    const scenario = `the scenario ${p.name}`;
-    const message = statusMessage(answer);
-    const security = POD_SECURITY.exec(message);
-    if (security) {
-      return [
-        `the namespace ${namespace} enforces the Pod Security level "${security[1]}" ` +
-          "(label pod-security.kubernetes.io/enforce), " +
-          `which refuses ${scenario}'s pod: ${security[2]}`,
-      ];
-    }
-    if (answer.status === 404 && answer.body?.details?.kind === "namespaces") {
-      return [
-        `the namespace ${namespace} does not exist, and this user may not read or create namespaces: ` +
-          `ask the cluster's administrator to create it, or set ${PROJECT}:namespace to a namespace you may use`,
-      ];
-    }
-    return [`the cluster refuses ${scenario}'s pod: ${causes(answer) ?? message}`];
-  });
-  const distinct = [...new Set(refused)];
+  const distinct = [...new Set(refused.flat())];
   if (distinct.length === 0) return;
   throw new Error(
-    `${distinct.join("; ")}. Nothing was created. ` +
-      "Use a namespace that allows these pods (which level each scenario needs: docs/restricted-clusters.md), " +
-      `or leave them out of ${PROJECT}:scenarios`,
+    `${distinct.join("; ")}. Nothing was created. Use a namespace that allows these pods (which level each scenario ` +
+      `needs: docs/restricted-clusters.md), or leave them out of ${PROJECT}:scenarios`,
   );
 }
-
-/**
- * The fixed ClusterIP must be free (or already this stack's own Service's) and in the service
- * range. Free: no Service of the cluster's has it, which needs a list of them all (a user with a
- * role in some namespaces only may not list them). In range: the API server checks it for a
- * dry-run create of a Service with that address, in the namespace the Service goes to (it does not
- * check that the address is free: measured on Kubernetes 1.34). What the user may not check is
- * left to the API server when it creates the Service, and the returned note says so.
- */
-async function checkClusterIP(
-  cluster: ClusterReader,
-  service: PlannedObject,
-  owner: string,
-  existing: any,
-  newNamespace: string | undefined,
-): Promise<string | undefined> {
+const holds = (service: any, ip?: string) => service?.spec?.clusterIP === ip || service?.spec?.clusterIPs?.includes(ip);
+/** The fixed ClusterIP must be free and in the service range; the note returned says what this user may not check. */
+async function checkClusterIP(cluster: ClusterReader, service: PlannedObject, newNamespace?: string) {
   const ip = service.clusterIP!;
-  const mine =
-    existing &&
-    ownedBy(existing, owner) &&
-    (existing.spec?.clusterIP === ip || existing.spec?.clusterIPs?.includes(ip));
-  if (mine) return undefined;
   const setting = `${PROJECT}:hookReceiverClusterIP: ${JSON.stringify(ip)}`;
-  const unchecked: { what: string; why: string }[] = [];
+  const unchecked: [what: string, why: string][] = [];
   const list = await cluster.request("GET", "/api/v1/services");
-  if (list.status === 403) unchecked.push({ what: "free", why: "list the cluster's Services" });
+  if (list.status === 403) unchecked.push(["free", "list the cluster's Services"]);
   else if (list.status !== 200) throw new Error(`listing the cluster's Services: ${statusMessage(list)}`);
-  else {
-    const holder = (list.body.items as any[]).find((s) => s.spec?.clusterIP === ip || s.spec?.clusterIPs?.includes(ip));
-    if (holder) {
-      throw new Error(
-        `${setting} is not allowed: it is the ClusterIP of the Service ` +
-          `${holder.metadata.namespace}/${holder.metadata.name}; choose a free address in the cluster's service range`,
-      );
-    }
+  const holder = list.status === 200 && list.body.items.find((s: unknown) => holds(s, ip))?.metadata;
+  if (holder) {
+    const taken = `it is the ClusterIP of the Service ${holder.namespace}/${holder.name}`;
+    throw new Error(`${setting} is not allowed: ${taken}; choose a free address in the cluster's service range`);
   }
-  const namespace = service.namespace ?? cluster.defaultNamespace;
   // A namespace this update creates does not exist yet: the probe goes to `default`.
+  const namespace = service.namespace ?? cluster.defaultNamespace;
   const probeNamespace = namespace === newNamespace ? "default" : namespace;
-  const probe = {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: { generateName: "clusterip-check-" },
-    spec: { clusterIP: ip, ports: [{ port: 80 }] },
-  };
-  const answer = await cluster.request(
-    "POST",
-    `/api/v1/namespaces/${encodeURIComponent(probeNamespace)}/services?dryRun=All`,
-    probe,
-  );
+  const path = `/api/v1/namespaces/${encodeURIComponent(probeNamespace)}/services`;
+  const spec = { clusterIP: ip, ports: [{ port: 80 }] };
+  const probe = { apiVersion: "v1", kind: "Service", metadata: { generateName: "clusterip-check-" }, spec };
+  const answer = await dryRun(cluster, path, probe);
   if (answer.status === 403)
-    unchecked.push({
-      what: "in the service range",
-      why: `create Services in the namespace ${JSON.stringify(probeNamespace)}`,
-    });
-  else if (answer.status >= 300)
-    throw new Error(`${setting} is not allowed: the cluster answered: ${causes(answer) ?? statusMessage(answer)}`);
-  if (unchecked.length === 0) return undefined;
-  return (
-    `${setting}: whether it is ${unchecked.map((u) => u.what).join(" and ")} is not checked before, ` +
-    `as this user may not ${unchecked.map((u) => u.why).join(" nor ")}; ` +
-    `the API server checks it when it creates the Service ${service.name}, and reports there if it is not`
-  );
+    unchecked.push(["in the service range", `create Services in the namespace ${JSON.stringify(probeNamespace)}`]);
+  else if (answer.status >= 300) throw new Error(`${setting} is not allowed: the cluster answered: ${refusal(answer)}`);
+  if (unchecked.length === 0) return [];
+  return [
+    `${setting}: whether it is ${unchecked.map((u) => u[0]).join(" and ")} is not checked before, as this user may ` +
+      `not ${unchecked.map((u) => u[1]).join(" nor ")}; the API server checks it when it creates the Service ` +
+      `${service.name}, and reports there if it is not`,
+  ];
 }
-
-/** The field errors of a refused object (the probe's own generated name left out). */
-function causes(answer: ApiAnswer): string | undefined {
-  const list = (answer.body?.details?.causes ?? []) as { field?: string; message?: string }[];
-  return list.length ? list.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join("; ") : undefined;
+/** Why the server refused an object: its field errors (the probe's own generated name left out), else its message. */
+function refusal(answer: ApiAnswer): string {
+  const causes = (answer.body?.details?.causes ?? []) as { field?: string; message?: string }[];
+  if (causes.length === 0) return statusMessage(answer);
+  return causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join("; ");
 }
-
-/**
- * A stack transformation for the program's Kubernetes objects: records each one in `planned` and
- * marks it as the stack's own with OWNER_ANNOTATION.
- */
+/** A stack transformation: records each Kubernetes object of the program in `planned` and marks it as the stack's. */
 export function ownAndRecord(owner: string, planned: PlannedObject[]): pulumi.ResourceTransformation {
   return ({ type, props, opts }) => {
-    if (!type.startsWith("kubernetes:") || type === "pulumi:providers:kubernetes" || !props.metadata?.name)
-      return undefined;
     const m = props.metadata;
+    if (!type.startsWith("kubernetes:") || !m?.name) return undefined;
     const owned = { ...props, metadata: { ...m, annotations: { ...m.annotations, [OWNER_ANNOTATION]: owner } } };
     const manifest = props.kind === "Pod" && isPlain(owned) ? owned : undefined;
-    planned.push({
-      apiVersion: props.apiVersion,
-      kind: props.kind,
-      name: m.name,
-      namespace: m.namespace,
-      clusterIP: props.spec?.clusterIP,
-      manifest,
-    });
+    const { apiVersion, kind, spec } = props;
+    planned.push({ apiVersion, kind, name: m.name, namespace: m.namespace, clusterIP: spec?.clusterIP, manifest });
     return { props: owned, opts };
   };
 }
-
 /** Whether `value` is plain data, with no Output or promise in it that only a registration resolves. */
 function isPlain(value: unknown): boolean {
   if (value === null || typeof value !== "object") return typeof value !== "function";

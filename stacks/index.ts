@@ -4,11 +4,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { KubeClient } from "../cluster/kube";
 import { clusterPodWatch } from "../cluster/pod-watch";
 import { connectPodWatches } from "../infra/pod-watch";
-import { checkPlanned, namespaceOwner, ownAndRecord, type PlannedObject } from "./cluster-check";
+import { checkPlanned, namespaceOwner, ownAndRecord, type PlannedObject, stackInstanceMark } from "./cluster-check";
 import { clusterProvider, deploy } from "./program";
 import { CLUSTER_CONTEXTS, parseSettings } from "./settings";
-import { stackInstanceMark } from "./stack-instance";
 
+/** A bad setting or what the cluster holds is the user's to fix: rethrown as its message, without a stack trace. */
+function fail(e: unknown): never {
+  if (pulumi.RunError.isInstance(e) || pulumi.ResourceError.isInstance(e)) throw e;
+  throw new pulumi.RunError(e instanceof Error ? e.message : String(e));
+}
 async function main() {
   const settings = parseSettings(pulumi.runtime.allConfig());
   // The provider plugin starts (in its own process) while this one reads the cluster.
@@ -17,31 +21,16 @@ async function main() {
   const watch = clusterPodWatch(cluster);
   connectPodWatches(() => watch);
   const owner = await stackInstanceMark(provider);
-  const namespace = await namespaceOwner(cluster, settings.namespace, owner);
+  const namespaceExists = (await namespaceOwner(cluster, settings.namespace, owner)) === "theirs";
   const planned: PlannedObject[] = [];
-  let open!: (resources: pulumi.Resource[]) => void;
-  let refuse!: (e: Error) => void;
-  const checked = new Promise<pulumi.Resource[]>((resolve, reject) => ((open = resolve), (refuse = reject)));
   const transformations = [ownAndRecord(owner, planned)];
-  const outputs = deploy(settings, { provider, namespaceExists: namespace === "theirs", checked, transformations });
-  try {
-    for (const note of await checkPlanned(cluster, planned, owner, settings.adoptExisting)) pulumi.log.info(note);
-  } catch (e) {
-    // The registrations waiting for the checks end with the same error object, which the runtime reports once.
-    const error = userError(e);
-    refuse(error);
-    throw error;
-  }
-  open([]);
+  let release!: (checks: Promise<pulumi.Resource[]>) => void;
+  const checked = new Promise<pulumi.Resource[]>((resolve) => (release = resolve));
+  const outputs = deploy(settings, { provider, namespaceExists, checked, transformations });
+  // The registrations waiting for the checks end with the program's own error object, which the runtime reports once.
+  const notes = checkPlanned(cluster, planned, owner, settings.adoptExisting).catch(fail);
+  release(notes.then(() => []));
+  for (const note of await notes) pulumi.log.info(note);
   return outputs;
 }
-
-/** A bad setting or what the cluster holds is the user's to fix: the message, without a stack trace. */
-function userError(e: unknown): Error {
-  if (pulumi.RunError.isInstance(e) || pulumi.ResourceError.isInstance(e)) return e;
-  return new pulumi.RunError(e instanceof Error ? e.message : String(e));
-}
-
-export = main().catch((e: unknown) => {
-  throw userError(e);
-});
+export = main().catch(fail);

@@ -1,115 +1,79 @@
-// Stack config -> validated, typed settings, before anything is created. The program's own settings have their
-// defaults here; a component's setting left unset stays undefined, so the component's default applies. Each value is
-// checked by the rule its component applies, its error naming the key `poststart-lab:<key>`.
-import { checkPodArgs } from "../infra/book-pod";
-import {
-  ArgumentError,
-  checkClusterIP,
-  checkDnsLabel,
-  checkOneOf,
-  checkOutputFile,
-  HOOK_SCHEMES,
-  showText,
-} from "../infra/checks";
+// Stack config -> validated settings, before anything is created. A component's setting left unset stays undefined (its
+// default applies), checked as its component checks it, the error naming the key `poststart-lab:<key>`.
+import { checkPodArgs, type PodArgs } from "../infra/book-pod";
+import { ArgumentError, checkClusterIP, checkOneOf, checkOutputFile, HOOK_SCHEMES, showText } from "../infra/checks";
 import { checkDelaySeconds, quotesFileName } from "../infra/quote-pod";
 import { nearest } from "./nearest";
-import {
-  CLUSTER_CONTEXTS,
-  type Cluster,
-  DEFAULT_NAMESPACE,
-  SCENARIO_NAMES,
-  type Scenario,
-  type Settings,
-} from "./scenarios";
+import { CLUSTER_CONTEXTS, DEFAULT_NAMESPACE, SCENARIO_NAMES, type Scenario, type Settings } from "./scenarios";
 
 export { CLUSTER_CONTEXTS, DEFAULT_NAMESPACE, SCENARIO_NAMES, type Scenario, type Settings };
-
 export const PROJECT = "poststart-lab";
 const key = (name: string) => `${PROJECT}:${name}`;
-
+const podArg = (args: PodArgs) => checkPodArgs(args, key(""));
 /** Config values arrive as strings from the Pulumi CLI and as YAML values from a stack file: accept both. */
 function parsed(value: unknown): unknown {
-  if (typeof value !== "string") return value;
   try {
-    return JSON.parse(value);
+    return typeof value === "string" ? JSON.parse(value) : value;
   } catch {
     return value;
   }
 }
-
-function text(name: string, value: unknown): string {
-  if (typeof value !== "string") throw new ArgumentError(key(name), value, "a string");
+function text(k: string, value: unknown): string {
+  if (typeof value !== "string") throw new ArgumentError(k, value, "a string");
   return value;
 }
-
-function boolean(name: string, value: unknown): boolean {
+function boolean(k: string, value: unknown): boolean {
   const b = parsed(value);
-  if (typeof b !== "boolean") throw new ArgumentError(key(name), value, "true, false");
+  if (typeof b !== "boolean") throw new ArgumentError(k, value, "true, false");
   return b;
 }
-
-/** Each setting: how its value is read and checked. Unset, the program's settings take their default. */
+/** Each setting: how its value is read and checked, given its key. Unset, the program's own (OWN) take a default. */
 const SETTINGS = {
-  scenarios: (v: unknown = ["quote-poststart"]) => {
+  scenarios: (k, v = ["quote-poststart"]) => {
     const list = parsed(v);
-    const allowed = `a non-empty list of ${SCENARIO_NAMES.join(", ")}, each at most once`;
     if (!Array.isArray(list) || list.length === 0 || new Set(list).size !== list.length)
-      throw new ArgumentError(key("scenarios"), list, allowed);
-    return list.map((s) => checkOneOf(key("scenarios"), s, SCENARIO_NAMES));
+      throw new ArgumentError(k, list, `a non-empty list of ${SCENARIO_NAMES.join(", ")}, each at most once`);
+    return list.map((s) => checkOneOf(k, s, SCENARIO_NAMES));
   },
-  namespace: (v: unknown = DEFAULT_NAMESPACE) => checkDnsLabel(key("namespace"), text("namespace", v)),
-  cluster: (v: unknown = "current") => checkOneOf(key("cluster"), v, Object.keys(CLUSTER_CONTEXTS) as Cluster[]),
-  adoptExisting: (v: unknown = false) => boolean("adoptExisting", v),
-  forceDeleteStuckPods: (v: unknown = false) => boolean("forceDeleteStuckPods", v),
-  image: (v: unknown) => checkPodArgs({ image: text("image", v) }, `${PROJECT}:`).image,
+  namespace: (k, v = DEFAULT_NAMESPACE) => (podArg({ namespace: text(k, v) }), v as string),
+  cluster: (k, v = "current") => checkOneOf(k, v, Object.keys(CLUSTER_CONTEXTS) as Settings["cluster"][]),
+  adoptExisting: (k, v = false) => boolean(k, v),
+  forceDeleteStuckPods: (k, v = false) => boolean(k, v),
+  image: (k, v) => podArg({ image: text(k, v) }).image,
   // Empty: unset (Kubernetes' default), so that a stack can clear another's value.
-  imagePullPolicy: (v: unknown) =>
-    v === "" ? undefined : checkPodArgs({ imagePullPolicy: text("imagePullPolicy", v) }, `${PROJECT}:`).imagePullPolicy,
-  waitMarginSeconds: (v: unknown) => {
-    const seconds = parsed(v) as number;
-    checkPodArgs({ waitMarginSeconds: seconds }, `${PROJECT}:`);
-    return seconds;
-  },
-  quotesUrl: (v: unknown) => (quotesFileName(key("quotesUrl"), text("quotesUrl", v)), v as string),
-  installFortune: (v: unknown) => boolean("installFortune", v),
-  slowHookDelaySeconds: (v: unknown) => checkDelaySeconds(key("slowHookDelaySeconds"), parsed(v)),
-  hookReceiverClusterIP: (v: unknown) => checkClusterIP(key("hookReceiverClusterIP"), text("hookReceiverClusterIP", v)),
-  hookScheme: (v: unknown) => checkOneOf(key("hookScheme"), v, HOOK_SCHEMES),
-  // Empty: none, as in the book.
-  hookOutputFile: (v: unknown) =>
-    v === "" ? undefined : checkOutputFile(key("hookOutputFile"), text("hookOutputFile", v)),
-};
+  imagePullPolicy: (k, v) => (v === "" ? undefined : podArg({ imagePullPolicy: text(k, v) }).imagePullPolicy),
+  waitMarginSeconds: (_k, v) => (podArg({ waitMarginSeconds: parsed(v) as number }), parsed(v) as number),
+  quotesUrl: (k, v) => (quotesFileName(k, text(k, v)), v as string),
+  installFortune: (k, v) => boolean(k, v),
+  slowHookDelaySeconds: (k, v) => checkDelaySeconds(k, parsed(v)),
+  hookReceiverClusterIP: (k, v) => checkClusterIP(k, text(k, v)),
+  hookScheme: (k, v) => checkOneOf(k, v, HOOK_SCHEMES),
+  hookOutputFile: (k, v) => (v === "" ? undefined : checkOutputFile(k, text(k, v))), // empty: none, as in the book
+} satisfies Record<string, (k: string, v?: unknown) => unknown>;
 type Key = keyof typeof SETTINGS;
 const KEYS = Object.keys(SETTINGS) as Key[];
-/** Config namespaces the program leaves to Pulumi and the Kubernetes provider. */
-const OTHER_NAMESPACES = ["pulumi", "kubernetes"];
-/** The program's own settings: they always have a value. */
+const OTHER_NAMESPACES = ["pulumi", "kubernetes"]; // read by Pulumi and the Kubernetes provider
 const OWN: Key[] = ["scenarios", "namespace", "cluster", "adoptExisting", "forceDeleteStuckPods"];
 
-/** Validates raw config (keys `poststart-lab:<name>` or `<name>`) before anything is created. */
+/** Validates raw config: keys `poststart-lab:<name>`, or `<name>` as Pulumi reads a stack file. */
 export function parseSettings(raw: Record<string, unknown>): Settings {
   const values: Partial<Record<Key, unknown>> = {};
   for (const [fullKey, value] of Object.entries(raw)) {
-    // A key without a namespace is the project's, as Pulumi reads a stack file.
-    const colon = fullKey.indexOf(":");
-    const [namespace, name] = colon < 0 ? [PROJECT, fullKey] : [fullKey.slice(0, colon), fullKey.slice(colon + 1)];
-    if (OTHER_NAMESPACES.includes(namespace)) continue; // read by Pulumi or the Kubernetes provider
+    const [, namespace = PROJECT, name] = /^(?:([^:]*):)?(.*)$/s.exec(fullKey)!;
+    if (OTHER_NAMESPACES.includes(namespace)) continue;
     if (namespace !== PROJECT || !(KEYS as string[]).includes(name)) {
-      const mean = nearest(`${namespace}:${name}`, KEYS.map(key));
       const others = OTHER_NAMESPACES.map((n) => `${n}:<key>`).join(" or ");
+      const mean = nearest(`${namespace}:${name}`, KEYS.map(key));
       throw new Error(
         `${showText(fullKey)}: no such setting; allowed: ${KEYS.map(key).join(", ")}, or ${others} ` +
           `(read by Pulumi and the Kubernetes provider); did you mean ${mean}?`,
       );
     }
-    if (typeof value === "object" && value !== null && "secure" in value) {
+    if (typeof value === "object" && value !== null && "secure" in value)
       throw new ArgumentError(key(name), "[secret]", "a plain value: no setting of this project is secret");
-    }
     values[name as Key] = value;
   }
-  const settings: Record<string, unknown> = {};
-  for (const k of KEYS) {
-    if (values[k] !== undefined || OWN.includes(k)) settings[k] = (SETTINGS[k] as (v: unknown) => unknown)(values[k]);
-  }
+  const settings: Record<string, unknown> = {}; // the program's own settings always have a value
+  for (const k of KEYS) if (values[k] !== undefined || OWN.includes(k)) settings[k] = SETTINGS[k](key(k), values[k]);
   return settings as unknown as Settings;
 }

@@ -49,10 +49,12 @@ ctr_() { timeout 20 ctr --address "$CONTAINERD_SOCK" "$@"; }
 
 port_in_use() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 
-# start NAME COMMAND...: detached from this shell, output to .lab/log/NAME.log
+# start NAME COMMAND...: detached from this shell, output appended to .lab/log/NAME.log (a restart
+# keeps what the process logged before it, for the checks of a whole run)
 start() {
   local name=$1; shift
-  setsid "$@" >"$LOG/$name.log" 2>&1 </dev/null 9>&- &
+  echo "== lab.sh: starting $name at $(date -u +%FT%TZ)" >>"$LOG/$name.log"
+  setsid "$@" >>"$LOG/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN/$name.pid"
 }
 

@@ -28,7 +28,6 @@ const TWIN = stackMark("poststart-lab/dev", "5d2c9f0e-2222-4a4a-8b8b-00000000000
 function cluster(objects: Record<string, any>, services: any[] = [], answers: Record<string, ApiAnswer> = {}) {
   const requests: string[] = [];
   const reader: ClusterReader = {
-    context: "lab",
     defaultNamespace: "default",
     request: async (method, path, body) => {
       requests.push(`${method} ${path}`);

@@ -150,7 +150,7 @@ describe("components", () => {
 describe("HttpGetHookPod guards the book's warnings", () => {
   it("refuses a hook that targets its own pod unless opted in by name", async () => {
     await expect(record(() => new HttpGetHookPod("h", { hook: { path: "/" } }))).rejects.toThrow(
-      "hook.host: not set, so the hook targets the pod itself, which the book warns can restart the container forever; set hook.host, or a receiver, or opt in with targetOwnPod: true",
+      "hook.host: undefined is not allowed; allowed: a host or a receiver (without either it targets the pod itself, which the book warns can restart the container forever), or targetOwnPod: true",
     );
     const { resources, outputs } = await record(() => {
       const pod = new HttpGetHookPod("h", { hook: { path: "/" }, targetOwnPod: true });
@@ -164,9 +164,9 @@ describe("HttpGetHookPod guards the book's warnings", () => {
   it("refuses targetOwnPod with a host, and a host with a receiver", async () => {
     await expect(
       record(() => new HttpGetHookPod("h", { hook: { host: "10.0.0.1" }, targetOwnPod: true })),
-    ).rejects.toThrow(`targetOwnPod: true is not allowed with hook.host "10.0.0.1"`);
+    ).rejects.toThrow(`targetOwnPod: true is not allowed; allowed: none with hook.host "10.0.0.1": leave the host out`);
     await expect(record(() => new HttpGetHookPod("h", { hook: { host: "x" }, receiver: {} }))).rejects.toThrow(
-      `hook.host: "x" is not allowed with a receiver: its ClusterIP is the host`,
+      `hook.host: "x" is not allowed; allowed: none with a receiver: its ClusterIP is the host`,
     );
   });
 

@@ -4,9 +4,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Hook, hooks } from "../../infra";
 import { ArgumentError, quotesFileName } from "../../infra/checks";
-import { checkHook, shellScript } from "../../infra/hooks";
+import { checkHook, shellQuote, shellScript } from "../../infra/hooks";
 import { quoteScriptSteps } from "../../infra/quote-pod";
-import { shellQuote } from "../../infra/shell";
 import { wellFormedSegment } from "../url-segment";
 
 describe("shellScript", () => {
