@@ -1,8 +1,6 @@
-// `npm run bench [-- --runs N] [-- --only 1,3]`: the project's benchmarks 1 to 5 (6 only when asked), as a plain-text
-// table on stdout and the same figures in .lab/bench/latest.json; progress on stderr. Each figure: median, min and max
-// of N runs (default 5); A-vs-B figures are run in alternating pairs and reported as the median of the per-pair ratios.
-// Timings are reported, never asserted. 3 to 6 use the toolchain in .lab/bin and the lab cluster (started if it is not
-// running), the CLI in the environment tools/pulumi.sh gives it, stack files changed as its --set changes them.
+// `npm run bench [-- --runs N] [-- --only 1,3]`: benchmarks 1 to 5 (6 when asked), a table on stdout and in
+// .lab/bench/latest.json, progress on stderr; N runs (default 5), A vs B in alternating pairs; never asserted. 3 to 6
+// use .lab/bin's toolchain, the lab (started if down), tools/pulumi.sh's env, stack files changed as --set does.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
@@ -12,7 +10,7 @@ import { parseArgs } from "node:util";
 import YAML from "yaml";
 import { render } from "../tools/manifests";
 import { pulumiEnv } from "../tools/pulumi-env";
-import { configKey, labValues, rawConfig, readStackFile, withValues } from "../tools/stack-file";
+import { labValues, readStackFile, withValues } from "../tools/stack-file";
 
 const ROOT = path.resolve(__dirname, "..");
 const LAB = path.join(ROOT, ".lab");
@@ -20,13 +18,18 @@ const OUT = path.join(LAB, "bench");
 const PULUMI = path.join(LAB, "bin", "pulumi");
 const KUBECTL = path.join(LAB, "bin", "kubectl");
 const KUBECONFIG = path.join(LAB, "kubeconfig");
-/** The CLI before the toolchain's, kept aside by the toolchain's upgrade (bench 6 runs beside it, if it is there). */
-const BASELINE_PULUMI = path.join(LAB, "build", "pulumi-3.274.1");
+const BASELINE_PULUMI = path.join(LAB, "build", "pulumi-3.274.1"); // the CLI the toolchain's upgrade kept (bench 6)
 const RAW_DIR = path.join(__dirname, "raw-pod");
 const POD = "quote-poststart"; // the dev stack's one pod, in namespace default
 
-/** Progress, on stderr. */
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
+const tail = (text: string, lines = 15) => text.trim().split("\n").slice(-lines).join("\n");
+const met = (yes: boolean) => (yes ? "met" : "not met");
+const isReady = (c: { type: string; status: string }) => c.type === "Ready" && c.status === "True";
+const kubectl = (...args: string[]) => exec(KUBECTL, ["--kubeconfig", KUBECONFIG, ...args]);
+const kubectlOk = (...args: string[]) => check(KUBECTL, ["--kubeconfig", KUBECONFIG, ...args]);
+const preview = (env: NodeJS.ProcessEnv, cwd: string, config: string[] = [], cli = PULUMI) =>
+  check(cli, ["preview", "--non-interactive", "--stack", "dev", ...config], { env, cwd });
 
 function stats(values: number[]) {
   const s = [...values].sort((a, b) => a - b);
@@ -36,7 +39,6 @@ function stats(values: number[]) {
 }
 type Stats = ReturnType<typeof stats>;
 
-/** `fn` run `runs` times, one after the other; its results (usually milliseconds). */
 async function measure<T>(runs: number, fn: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = [];
   for (let i = 0; i < runs; i++) out.push(await fn(i));
@@ -56,23 +58,19 @@ async function alternate(runs: number, a: () => Promise<number>, b: () => Promis
 }
 
 type ExecOptions = { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number };
-/**
- * Runs a command to its end (asynchronously, so that timers and polls keep running); its output and wall time.
- * After `timeoutMs` it is interrupted (SIGINT: pulumi cancels cleanly), killed 15 s later.
- */
+/** Output and wall time (async: polls go on); after `timeoutMs` SIGINT (pulumi cancels cleanly), SIGKILL 15 s on. */
 function exec(command: string, args: string[], { cwd = ROOT, env = process.env, timeoutMs }: ExecOptions = {}) {
   return new Promise<{ status: number; stdout: string; stderr: string; ms: number }>((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    const timers: NodeJS.Timeout[] = [];
     const interrupt = () => {
       stderr += `\n(timed out after ${timeoutMs! / 1000} s: interrupted)`;
       child.kill("SIGINT");
       timers.push(setTimeout(() => child.kill("SIGKILL"), 15_000));
     };
-    if (timeoutMs) timers.push(setTimeout(interrupt, timeoutMs));
+    const timers = timeoutMs ? [setTimeout(interrupt, timeoutMs)] : [];
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     child.on("error", reject);
@@ -83,8 +81,6 @@ function exec(command: string, args: string[], { cwd = ROOT, env = process.env, 
   });
 }
 
-const tail = (text: string, lines = 15) => text.trim().split("\n").slice(-lines).join("\n");
-
 /** Like `exec`, but throws with the command's output when it fails. */
 async function check(...[command, args, options]: Parameters<typeof exec>) {
   const r = await exec(command, args, options);
@@ -92,19 +88,12 @@ async function check(...[command, args, options]: Parameters<typeof exec>) {
   throw new Error(`${path.basename(command)} ${args.join(" ")} exited with ${r.status}:\n${tail(r.stdout + r.stderr)}`);
 }
 
-const kubectl = (...args: string[]) => exec(KUBECTL, ["--kubeconfig", KUBECONFIG, ...args]);
-const kubectlOk = (...args: string[]) => check(KUBECTL, ["--kubeconfig", KUBECONFIG, ...args]);
-const isReady = (c: { type: string; status: string }) => c.type === "Ready" && c.status === "True";
-
-/** `<cli> version`'s first line. */
 function version(cli: string): string {
   const r = spawnSync(cli, ["version"], { encoding: "utf8" });
-  if (r.status === 0) return r.stdout.trim().split("\n")[0]!;
-  return `unknown (${cli}: ${r.error?.message ?? r.stderr.trim()})`;
+  return r.status === 0 ? r.stdout.trim().split("\n")[0]! : `unknown (${cli}: ${r.error?.message ?? r.stderr.trim()})`;
 }
 
 type Unit = "ms" | "B" | "x" | "s";
-/** A number for people: ms below 10 s, else s; bytes in MiB. */
 function fmt(value: number, unit: Unit): string {
   if (unit === "ms" && value < 10_000) return `${value.toFixed(value >= 100 ? 0 : 2)} ms`;
   if (unit === "B") return `${(value / 2 ** 20).toFixed(1)} MiB`;
@@ -112,9 +101,6 @@ function fmt(value: number, unit: Unit): string {
   return `${(unit === "ms" ? value / 1000 : value).toFixed(1)} s`;
 }
 
-const met = (yes: boolean) => (yes ? "met" : "not met");
-
-/** The table's rows (and latest.json's): a figure, or a note alone (how something ran, skipped or failed). */
 const rows: { bench: string; what: string; unit?: Unit; stats?: Stats; note?: string }[] = [];
 const row = (bench: string, what: string, unit: Unit, s: Stats, note?: string) =>
   rows.push({ bench, what, unit, stats: s, note });
@@ -127,14 +113,8 @@ function devConfig(file: string, sets: Record<string, unknown>): string[] {
   return ["--config-file", to];
 }
 
-const preview = (env: NodeJS.ProcessEnv, cwd: string, config: string[] = [], cli = PULUMI) =>
-  check(cli, ["preview", "--non-interactive", "--stack", "dev", ...config], { env, cwd });
-
 let lab: { dev: NodeJS.ProcessEnv; raw: NodeJS.ProcessEnv } | undefined;
-/**
- * The toolchain deployed, the lab cluster up and both stacks selected, once; the CLI's environments: tools/pulumi.sh's
- * with the lab's kubeconfig for the dev stack (its state as pulumi.sh has it), and the raw program's, its state apart.
- */
+/** Once: toolchain deployed, lab up, both stacks selected; the CLI's env for dev (pulumi.sh's), raw (state apart). */
 async function ensureLab() {
   if (lab) return lab;
   log("toolchain and lab cluster (toolchain/toolchain.sh, lab/lab.sh)");
@@ -149,21 +129,18 @@ async function ensureLab() {
   return (lab = envs);
 }
 
-/** What bench/start-probe.js notes in the program's node process (ms since it started, and how the TypeScript runs). */
-type Marks = { timeOrigin: number; probeLoaded: number; mainStart: number; tsxLoaded: number; indexDone: number };
-type Loader = { tsNode: boolean; typescriptBy?: string; tsLoader: string };
-
 /** Previews of the dev stack (cluster=lab) with bench/start-probe.js in the program: time, marks, CLI start -> node. */
 async function probedPreviews() {
+  type Marks = { timeOrigin: number; probeLoaded: number; mainStart: number; tsxLoaded: number; indexDone: number };
+  type Loader = { tsNode: boolean; typescriptBy?: string; tsLoader: string };
   const { dev } = await ensureLab();
   const config = devConfig("Pulumi.dev.yaml", { cluster: "lab" });
   const out = path.join(OUT, "start-probe.json");
   const NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --require ${path.join(__dirname, "start-probe.js")}`.trim();
-  const env = { ...dev, NODE_OPTIONS, BENCH_START_PROBE_OUT: out };
   return async (cli = PULUMI) => {
     rmSync(out, { force: true });
     const cliStart = performance.timeOrigin + performance.now();
-    const { ms } = await preview(env, ROOT, config, cli);
+    const { ms } = await preview({ ...dev, NODE_OPTIONS, BENCH_START_PROBE_OUT: out }, ROOT, config, cli);
     const m = JSON.parse(readFileSync(out, "utf8")) as Marks & Loader;
     return { m, ms, cliToNode: m.timeOrigin - cliStart, total: m.timeOrigin + m.indexDone - cliStart };
   };
@@ -190,12 +167,10 @@ async function programEval(runs: number): Promise<void> {
     row("1", `${pods}: peak RSS`, "B", of(n, "maxRssBytes"), `${memory}${fmt(of(n, "heapUsedBytes").median, "B")}`);
   }
   const growth = perPod(1000) / perPod(100);
-  const marginal = (of(1000, "ms").median - of(100, "ms").median) / 900;
+  const marginal = fmt((of(1000, "ms").median - of(100, "ms").median) / 900, "ms");
   const shape = growth <= 1.25 ? "linear (fixed cost amortized below 1)" : "super-linear";
-  const aim = `aim < 2 ms/pod at 1000: ${met(perPod(1000) < 2)}`;
-  const growthNote = `${shape}; each pod beyond 100 adds ${fmt(marginal, "ms")}; ${aim}`;
-  row("1", "per-pod time, 1000 vs 100", "x", stats([growth]), growthNote);
-  // The components' own cost: the same 1000 pods as plain k8s.core.v1.Pod resources, in alternating pairs.
+  const note = `${shape}; each pod beyond 100 adds ${marginal}; aim < 2 ms/pod at 1000: ${met(perPod(1000) < 2)}`;
+  row("1", "per-pod time, 1000 vs 100", "x", stats([growth]), note);
   log(`1. program evaluation, 1000 pods: components vs raw Pods, ${runs} pairs`);
   const ms = (args: string[]) => () => evaluate(...args).then((sample) => sample.ms);
   const { b: raw, ratio } = await alternate(runs, ms(["1000"]), ms(["1000", "raw"]));
@@ -203,14 +178,13 @@ async function programEval(runs: number): Promise<void> {
   row("1", "ratio components / raw (per pair)", "x", ratio, `aim <= 1.3: ${met(ratio.median <= 1.3)}`);
 }
 
-/** Where `npm test` keeps its records: the type check's (tsconfig.json's tsBuildInfoFile), the package schema's. */
-const TEST_RECORDS = ["tsc", "package-schema.json"].map((f) => path.join(ROOT, "node_modules", ".cache", f));
-
 /** 2. `npm test` wall time: again (the type check up to date), and with the type check from scratch. */
 async function unitSuite(runs: number): Promise<void> {
+  // npm test's records: the type check's (tsconfig.json's tsBuildInfoFile), the package schema's
+  const records = ["tsc", "package-schema.json"].map((f) => path.join(ROOT, "node_modules", ".cache", f));
   const npmTest = (what: string, fresh: boolean) => {
     log(`2. npm test, ${what}`);
-    if (fresh) for (const record of TEST_RECORDS) rmSync(record, { recursive: true, force: true });
+    if (fresh) for (const record of records) rmSync(record, { recursive: true, force: true });
     return exec("npm", ["test"]);
   };
   await npmTest("warm-up (not counted)", false);
@@ -246,10 +220,9 @@ async function previewOverhead(runs: number): Promise<void> {
   await devPreview();
   await rawPreview();
   let pair = 0;
-  const logged = (what: string, run: () => Promise<number>) => () => {
-    log(`3. preview pair ${Math.floor(pair++ / 2) + 1}/${runs}: ${what}`);
-    return run();
-  };
+  const logged = (what: string, run: () => Promise<number>) => () => (
+    log(`3. preview pair ${Math.floor(pair++ / 2) + 1}/${runs}: ${what}`), run()
+  );
   const { a, b, ratio } = await alternate(runs, logged("dev stack", devPreview), logged("raw pod", rawPreview));
   const dry = stats(await measure(runs, async () => (await kubectlOk("apply", "--dry-run=server", "-f", manifest)).ms));
   row("3", "pulumi preview, dev stack", "ms", a, "cluster=lab; pulumi.sh's env, .lab/state");
@@ -259,7 +232,6 @@ async function previewOverhead(runs: number): Promise<void> {
   row("3", "kubectl apply --dry-run=server", "ms", dry, fixed);
 }
 
-/** The dev stack's pod as the API server has it, or undefined. */
 async function podJson() {
   const r = await kubectl("get", "pod", POD, "-n", "default", "-o", "json", "--ignore-not-found");
   return r.status === 0 && r.stdout.trim() ? JSON.parse(r.stdout) : undefined;
@@ -295,10 +267,7 @@ async function pollQuote(t0: number): Promise<number> {
   throw new Error(`no quote in 180 s; pod ${pod ? `${pod.status?.phase}, container ${container}` : "not found"}`);
 }
 
-/**
- * One time-to-quote sample: `create`, ms until GET /quote answers, the hook's own time (container start to Ready, from
- * the pod's status, whole seconds) into `hooks`; then, whatever happened, `remove` and wait for the pod to go.
- */
+/** A time-to-quote sample: `create`, ms to GET /quote, the hook's time into `hooks`; always `remove`, pod gone. */
 function quoteSample(name: string, create: () => Promise<unknown>, remove: () => Promise<unknown>, hooks: number[]) {
   return async () => {
     log(name);
@@ -318,10 +287,7 @@ function quoteSample(name: string, create: () => Promise<unknown>, remove: () =>
   };
 }
 
-/**
- * A time-to-quote sample of `pulumi up` (then `destroy`) of the dev stack with the lab's values, as tools/pulumi.sh
- * runs them (a pod that never gets ready ends the row).
- */
+/** `pulumi up` (then `destroy`) of the dev stack with the lab's values as tools/pulumi.sh runs them, to a quote. */
 function upSample(name: string, cli = PULUMI, hooks: number[] = []) {
   const config = devConfig("Pulumi.dev.lab.yaml", { cluster: "lab", ...labValues() });
   const args = ["--yes", "--non-interactive", "--skip-preview", "--stack", "dev", ...config];
@@ -334,14 +300,12 @@ function upSample(name: string, cli = PULUMI, hooks: number[] = []) {
 async function timeToQuote(runs: number): Promise<void> {
   const blocked = await quoteBlocked();
   if (blocked) return noteRow("4", "time to quote (pulumi up vs kubectl apply)", `skipped: ${blocked}`);
-  // The same settings rendered for kubectl, by the program's own render (the CLI has no --set).
-  const lab = Object.fromEntries(Object.entries({ cluster: "lab", ...labValues() }).map(([k, v]) => [configKey(k), v]));
   const manifest = path.join(OUT, "dev-lab.yaml");
-  writeFileSync(manifest, await render({ ...rawConfig({ stack: "dev" }), ...lab }));
+  // The same settings rendered for kubectl, by the program's own render (the CLI has no --set).
+  writeFileSync(manifest, await render(withValues(readStackFile("dev"), { cluster: "lab", ...labValues() }).config!));
   const hooks: number[] = [];
-  const create = () => kubectlOk("apply", "-f", manifest);
   const remove = () => kubectl("delete", "-f", manifest, "--ignore-not-found", "--wait=true");
-  const apply = quoteSample("4. time to quote: kubectl apply", create, remove, hooks);
+  const apply = quoteSample("4. time to quote: kubectl apply", () => kubectlOk("apply", "-f", manifest), remove, hooks);
   const { a, b, ratio } = await alternate(runs, upSample("4. time to quote: pulumi up", PULUMI, hooks), apply);
   row("4", "pulumi up -> first GET /quote", "ms", a, "lab values from Pulumi.lab.yaml; pod proxy polled every 200 ms");
   row("4", "kubectl apply -> first GET /quote", "ms", b, "same manifest (the program's render)");
@@ -355,8 +319,7 @@ async function programStart(runs: number): Promise<void> {
   const probed = await probedPreviews();
   const samples = await measure(runs, (i) => (log(`5. program start, preview ${i + 1}/${runs}`), probed()));
   const of = (f: (s: (typeof samples)[number]) => number) => stats(samples.map(f));
-  const time = (what: string, f: (s: (typeof samples)[number]) => number, note?: string) =>
-    row("5", what, "ms", of(f), note);
+  const time = (what: string, f: Parameters<typeof of>[0], note?: string) => row("5", what, "ms", of(f), note);
   const m = samples[0]!.m;
   time("CLI start -> program evaluated", (s) => s.total, `the whole preview: ${fmt(of((s) => s.ms).median, "ms")}`);
   time("  CLI start -> node process start", (s) => s.cliToNode, "CLI, language host, provider plugin start");
@@ -370,12 +333,9 @@ async function programStart(runs: number): Promise<void> {
   const how = `main.js requires tsx/cjs (${m.tsLoader}): types stripped, not checked; ${tsNode}; ${typescript}`;
   noteRow("5", "how the TypeScript runs", how);
   // tsx's hook handles every module loaded after it, the SDKs included: what that costs them.
-  const load = (hook: string) => async () => {
-    const code =
-      `${hook}const t0 = performance.now(); require("@pulumi/pulumi"); require("@pulumi/kubernetes"); ` +
-      "console.log(performance.now() - t0);";
-    return Number((await check(process.execPath, ["-e", code])).stdout);
-  };
+  const code = 'require("@pulumi/pulumi"); require("@pulumi/kubernetes"); console.log(performance.now() - t0);';
+  const load = (hook: string) => async () =>
+    Number((await check(process.execPath, ["-e", `${hook}const t0 = performance.now(); ${code}`])).stdout);
   const { a, b, ratio } = await alternate(runs, load('require("tsx/cjs"); '), load(""));
   row("5", "require SDKs after tsx/cjs", "ms", a, "@pulumi/pulumi + @pulumi/kubernetes, in a plain node");
   row("5", "require SDKs, no hook", "ms", b);
@@ -459,7 +419,6 @@ async function main() {
   const header =
     `${cpu}, ${cores} cores, ${(memoryBytes / 2 ** 30).toFixed(1)} GiB RAM, node ${node}, pulumi ${pulumi}, ${date} ` +
     `(load average ${loadAverage.toFixed(1)} at start)`;
-  // The table: columns padded to their widest cell, the last one (the note) not.
   const columns = ["#", "benchmark", "median", "min", "max", "n", "note"];
   const cells = rows.map(({ bench, what, unit, stats: s, note = "" }) => {
     const v = (x?: number) => (unit && x !== undefined ? fmt(x, unit) : "");

@@ -1,8 +1,6 @@
-// `node --import tsx bench/program-eval.ts <N> [raw]`: evaluates N quote-poststart scenario instances
-// (QuotePostStartPod, names quote-poststart-<i>, one provider), or with `raw` N plain k8s.core.v1.Pod resources of the
-// same spec (the baseline of the components' cost), through tools/offline.ts's `record()` with Pulumi's mocks; prints
-// one JSON line {n, ms, maxRssBytes, rssBeforeBytes, heapUsedBytes, resources}. Module loading is done first and not
-// timed. One size per process, so that the memory figures are this size's alone.
+// `node --import tsx bench/program-eval.ts <N> [raw]`: N QuotePostStartPods (or with `raw`, N k8s.core.v1.Pods of the
+// same spec: the baseline) evaluated by tools/offline.ts's `record()` with Pulumi's mocks, module loading not timed;
+// prints one JSON line of figures. One size per process, so that the memory figures are this size's alone.
 import * as k8s from "@pulumi/kubernetes";
 import { hooks, QuotePostStartPod } from "../infra";
 import { quoteScriptSteps } from "../infra/quote-pod";
@@ -29,8 +27,7 @@ async function main() {
   const ms = performance.now() - t0;
   const maxRssBytes = process.resourceUsage().maxRSS * 1024;
   const heapUsedBytes = process.memoryUsage().heapUsed;
-  const figures = { n, ms, maxRssBytes, rssBeforeBytes, heapUsedBytes, resources: resources.length };
-  process.stdout.write(`${JSON.stringify(figures)}\n`);
+  console.log(JSON.stringify({ n, ms, maxRssBytes, rssBeforeBytes, heapUsedBytes, resources: resources.length }));
 }
 
 main().catch((e) => {
