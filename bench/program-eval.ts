@@ -1,57 +1,33 @@
-// `node --import tsx bench/program-eval.ts <N> [raw]`: evaluates N quote-poststart scenario instances
-// (QuotePostStartPod, names quote-poststart-<i>, one provider), or with `raw` N plain
-// k8s.core.v1.Pod resources of the same spec (the baseline the components cost is measured against), through `record()`
-// of
-// tools/offline.ts, registrations through Pulumi's mocks included; prints one JSON line
-// {n, ms, maxRssBytes, rssBeforeBytes, heapUsedBytes, resources}. Module loading is done first and
-// not timed. One size per process, so that the memory figures are this size's alone.
+// `node --import tsx bench/program-eval.ts <N> [raw]`: N QuotePostStartPods (or with `raw`, N k8s.core.v1.Pods of the
+// same spec: the baseline) evaluated by tools/offline.ts's `record()` with Pulumi's mocks, module loading not timed;
+// prints one JSON line of figures. One size per process, so that the memory figures are this size's alone.
 import * as k8s from "@pulumi/kubernetes";
 import { hooks, QuotePostStartPod } from "../infra";
 import { quoteScriptSteps } from "../infra/quote-pod";
 import { record } from "../tools/offline";
 
 async function main() {
-  const n = Number(process.argv[2]);
-  const raw = process.argv[3] === "raw";
-  if (!Number.isInteger(n) || n < 1 || (process.argv[3] !== undefined && !raw))
+  const [n, kind] = [Number(process.argv[2]), process.argv[3]];
+  if (!Number.isInteger(n) || n < 1 || ![undefined, "raw"].includes(kind))
     throw new Error("usage: program-eval.ts <N> [raw]");
   // The spec the component creates, written out as a user of the provider alone would.
   const postStart = hooks.script(quoteScriptSteps({}));
-  const rawPod = (name: string, provider: k8s.Provider) =>
-    new k8s.core.v1.Pod(
-      name,
-      {
-        metadata: { name },
-        spec: {
-          containers: [
-            {
-              name: "nginx",
-              image: "nginx:alpine",
-              ports: [{ name: "http", containerPort: 80 }],
-              lifecycle: { postStart },
-            },
-          ],
-        },
-      },
-      { provider, deleteBeforeReplace: true },
-    );
   const rssBeforeBytes = process.memoryUsage().rss;
   const t0 = performance.now();
   const { resources } = await record(() => {
     const provider = new k8s.Provider("cluster", { context: "lab" });
     return Array.from({ length: n }, (_, i) => {
       const name = `quote-poststart-${i}`;
-      return raw
-        ? rawPod(name, provider).status
-        : new QuotePostStartPod(name, { name }, { providers: [provider] }).state;
+      if (kind !== "raw") return new QuotePostStartPod(name, { name }, { providers: [provider] }).state;
+      const container = { name: "nginx", image: "nginx:alpine", ports: [{ name: "http", containerPort: 80 }] };
+      const spec = { containers: [{ ...container, lifecycle: { postStart } }] };
+      return new k8s.core.v1.Pod(name, { metadata: { name }, spec }, { provider, deleteBeforeReplace: true }).status;
     });
   });
   const ms = performance.now() - t0;
   const maxRssBytes = process.resourceUsage().maxRSS * 1024;
   const heapUsedBytes = process.memoryUsage().heapUsed;
-  process.stdout.write(
-    `${JSON.stringify({ n, ms, maxRssBytes, rssBeforeBytes, heapUsedBytes, resources: resources.length })}\n`,
-  );
+  console.log(JSON.stringify({ n, ms, maxRssBytes, rssBeforeBytes, heapUsedBytes, resources: resources.length }));
 }
 
 main().catch((e) => {

@@ -1,9 +1,6 @@
-// Loaded into the program's node process with NODE_OPTIONS=--require <this file> (the program is
-// not changed): notes, in ms since the process started (performance.timeOrigin), when
-// stacks/main.js starts, when tsx's CJS hook is loaded, and when `./index.ts` has returned (every
-// resource of the program registered), whether ts-node was loaded (type-checking) and who
-// loaded the typescript module.
-// Writes them as JSON to $BENCH_START_PROBE_OUT. Other node processes load it too and write nothing.
+// NODE_OPTIONS=--require <this file> (the program unchanged): notes in ms since the process started when stacks/main.js
+// starts, loads tsx/cjs and has `./index.ts` returned (all registered), whether ts-node (type-checking) was loaded and
+// who loaded typescript, as JSON to $BENCH_START_PROBE_OUT (the other node processes that load it write nothing).
 const fs = require("node:fs");
 const Module = require("node:module");
 

@@ -1,5 +1,4 @@
-// One raw Pod, the spec of the dev stack's render, through a Provider with the lab's context.
-// The packages come from the project's node_modules (Node finds them up the directory tree).
+// One raw Pod, the spec of the dev stack's render, with the lab's context; packages from the project's node_modules.
 const fs = require("node:fs");
 const k8s = require("@pulumi/kubernetes");
 
