@@ -93,7 +93,7 @@ start_apiserver() {
 # start_controllers: kube-controller-manager and kube-scheduler (waited for by wait_controllers)
 start_controllers() {
   say "starting kube-controller-manager $K8S_VERSION (secure port 127.0.0.1:$KCM_PORT)"
-  start kube-controller-manager "$BIN/kube-controller-manager" \
+  supervise kube-controller-manager "$BIN/kube-controller-manager" \
     --kubeconfig="$PKI/kube-controller-manager.kubeconfig" \
     --authentication-kubeconfig="$PKI/kube-controller-manager.kubeconfig" \
     --authorization-kubeconfig="$PKI/kube-controller-manager.kubeconfig" \
@@ -115,7 +115,7 @@ start_controllers() {
     --profiling=false
 
   say "starting kube-scheduler $K8S_VERSION (secure port 127.0.0.1:$SCHEDULER_PORT)"
-  start kube-scheduler "$BIN/kube-scheduler" \
+  supervise kube-scheduler "$BIN/kube-scheduler" \
     --kubeconfig="$PKI/kube-scheduler.kubeconfig" \
     --authentication-kubeconfig="$PKI/kube-scheduler.kubeconfig" \
     --authorization-kubeconfig="$PKI/kube-scheduler.kubeconfig" \

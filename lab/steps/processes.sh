@@ -58,6 +58,23 @@ start() {
   echo $! >"$RUN/$name.pid"
 }
 
+# supervise NAME COMMAND...: as start, and started again a second after it exits, as a kubelet restarts its static
+# pods: kube-scheduler exits on purpose when it finds its cache corrupt (seen after an API server restart). The pid
+# file holds the program's pid, the loop's is in NAME.supervisor.pid (stop ends the loop first).
+supervise() {
+  local name=$1 n; shift
+  rm -f "$RUN/$name.pid"
+  echo "== lab.sh: starting $name at $(date -u +%FT%TZ), started again whenever it exits" >>"$LOG/$name.log"
+  # shellcheck disable=SC2016 # expanded by the loop's shell
+  setsid bash -c 'pid_file=$1; shift
+    while :; do
+      "$@" & echo $! >"$pid_file"; wait $!
+      echo "== lab.sh: exited with $? at $(date -u +%FT%TZ); starting it again in 1 s"; sleep 1
+    done' supervise "$RUN/$name.pid" "$@" >>"$LOG/$name.log" 2>&1 </dev/null 9>&- &
+  echo $! >"$RUN/$name.supervisor.pid"
+  for ((n = 0; n < 50; n++)); do [[ -s $RUN/$name.pid ]] && return; sleep 0.1; done
+}
+
 # check_ports: every port the lab listens on is free (nothing of ours runs now)
 check_ports() {
   local p busy=0
@@ -87,6 +104,10 @@ wait_for() {
 stop() {
   local name pid n pids=()
   for name in "$@"; do
+    if [[ -f $RUN/$name.supervisor.pid ]]; then
+      kill -TERM "$(cat "$RUN/$name.supervisor.pid")" 2>/dev/null || true
+      rm -f "$RUN/$name.supervisor.pid"
+    fi
     pid=$(pid_of "$name")
     if [[ -n $pid ]] && alive "$name"; then
       say "stopping $name (pid $pid)"
