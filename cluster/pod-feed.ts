@@ -6,9 +6,7 @@ type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
 type Told = { pod: RawPod } | { event: RawEvent };
 export type FeedChange = { type: ChangeType } & Told;
 export type PodFeed = ReturnType<typeof podFeed>;
-
 const CHANGES = new Set(["ADDED", "MODIFIED", "DELETED"]);
-
 /** The pods of `namespace` (one `name`, or a `selector`'s) and their events until `close`; failures are tried again. */
 export function podFeed(
   kube: KubeClient,

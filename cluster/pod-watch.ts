@@ -18,7 +18,6 @@ const PROGRESS_MS = 5000; // how often the progress display hears of a wait (at 
 const PROXY_SYNC_MS = 2000; // kube-proxy's minimum sync period (1 s by default), twice
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export function clusterPodWatch(kube: KubeClient): PodWatch {
   return {
     wait: async (target, progress) => {

@@ -87,7 +87,6 @@ export const RETRY_GRACE_SECONDS = 20;
 export type PodHistory = { hookFailure?: string; retryingSince?: number };
 /** The pod reached what was waited for (`state` describes it), failed for good (`failure`), or neither yet. */
 type Judgement = { state: string } | { failure: string } | undefined;
-
 /** A parsed hook failure in a sentence: what `pulumi up` and the observer both print. */
 export function describeHook(hook: HookFailure): string {
   if (hook.handler === "httpGet") return `the post-start hook failed: ${hook.error.trim()}`;
