@@ -16,7 +16,10 @@ export interface RawContainerStatus {
 }
 export type RawCondition = WithReason & { type: string; status: string; lastTransitionTime?: string };
 export interface RawPod {
-  metadata: { name: string; namespace?: string; uid?: string; creationTimestamp?: string; deletionTimestamp?: string };
+  metadata: { name: string; namespace?: string; uid?: string; labels?: Record<string, string> } & {
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+  };
   status?: WithReason & { phase?: string; conditions?: RawCondition[]; containerStatuses?: RawContainerStatus[] };
 }
 export interface RawEvent extends WithReason {
