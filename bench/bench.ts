@@ -9,7 +9,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import YAML from "yaml";
 import { render } from "../tools/manifests";
-import { pulumiEnv } from "../tools/pulumi-env";
 import { labValues, readStackFile, withValues } from "../tools/stack-file";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -38,7 +37,6 @@ function stats(values: number[]) {
   return { median, min: s[0]!, max: s.at(-1)!, n: s.length, values };
 }
 type Stats = ReturnType<typeof stats>;
-
 async function measure<T>(runs: number, fn: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = [];
   for (let i = 0; i < runs; i++) out.push(await fn(i));
@@ -105,12 +103,23 @@ const rows: { bench: string; what: string; unit?: Unit; stats?: Stats; note?: st
 const row = (bench: string, what: string, unit: Unit, s: Stats, note?: string) =>
   rows.push({ bench, what, unit, stats: s, note });
 const noteRow = (bench: string, what: string, note: string) => void rows.push({ bench, what, note });
-
 /** A copy of Pulumi.dev.yaml with settings changed, as `pulumi.sh --set` makes it; the CLI's arguments to use it. */
 function devConfig(file: string, sets: Record<string, unknown>): string[] {
   const to = path.join(OUT, file);
   writeFileSync(to, YAML.stringify(withValues(readStackFile("dev"), sets)));
   return ["--config-file", to];
+}
+
+/** The CLI's environment as tools/pulumi.sh gives it (`env`), over this process's. */
+function pulumiEnv(): NodeJS.ProcessEnv {
+  const r = spawnSync("bash", ["-c", 'eval "$(bash tools/pulumi.sh env)" && env -0'], { cwd: ROOT, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`bash tools/pulumi.sh env exited with ${r.status}:\n${r.stderr}`);
+  return Object.fromEntries(
+    r.stdout
+      .split("\0")
+      .filter(Boolean)
+      .map((entry) => entry.split(/=(.*)/s)),
+  );
 }
 
 let lab: { dev: NodeJS.ProcessEnv; raw: NodeJS.ProcessEnv } | undefined;

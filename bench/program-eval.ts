@@ -1,6 +1,5 @@
-// `node --import tsx bench/program-eval.ts <N> [raw]`: N QuotePostStartPods (or with `raw`, N k8s.core.v1.Pods of the
-// same spec: the baseline) evaluated by tools/offline.ts's `record()` with Pulumi's mocks, module loading not timed;
-// prints one JSON line of figures. One size per process, so that the memory figures are this size's alone.
+// `node --import tsx bench/program-eval.ts <N> [raw]`: N QuotePostStartPods (`raw`: N Pods of the same spec) evaluated
+// with Pulumi's mocks (tools/offline.ts), loading not timed; one JSON line. One size per process: its memory alone.
 import * as k8s from "@pulumi/kubernetes";
 import { hooks, QuotePostStartPod } from "../infra";
 import { quoteScriptSteps } from "../infra/quote-pod";

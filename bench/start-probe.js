@@ -1,6 +1,5 @@
-// NODE_OPTIONS=--require <this file> (the program unchanged): notes in ms since the process started when stacks/main.js
-// starts, loads tsx/cjs and has `./index.ts` returned (all registered), whether ts-node (type-checking) was loaded and
-// who loaded typescript, as JSON to $BENCH_START_PROBE_OUT (the other node processes that load it write nothing).
+// NODE_OPTIONS=--require <this file>: ms since process start when stacks/main.js starts, loads tsx/cjs and has
+// `./index.ts` returned, whether ts-node was loaded, who loaded typescript: JSON to $BENCH_START_PROBE_OUT.
 const fs = require("node:fs");
 const Module = require("node:module");
 

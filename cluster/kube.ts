@@ -11,9 +11,7 @@ import YAML from "yaml";
 import { hidePasswords } from "../infra/checks";
 
 export type ApiAnswer = { status: number; body: any };
-
 const MiB = 1024 * 1024;
-
 /** The bounds of a client. Tests shrink them; the defaults suit a slow, loaded machine. */
 export const DEFAULT_LIMITS = {
   requestMs: 30_000, // a request's deadline, from sending it to the answer's last byte
@@ -29,12 +27,10 @@ export const DEFAULT_LIMITS = {
   tokenFileMs: 60_000, // how long a tokenFile's token is used before the file is read again (client-go: a minute)
 };
 export type Limits = typeof DEFAULT_LIMITS;
-
 /** A kubeconfig entry as its file has it (unknown fields ignored, as kubectl does); paths are relative to `file`. */
 type Entry = { name: string; file: string; value: Record<string, any> };
 type Auth = { headers: Record<string, string | string[]>; cert?: Buffer; key?: Buffer };
 type Expiring = { auth: Auth; expires: number };
-
 const EXEC_API_VERSIONS = ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"]; // client-go's
 
 /** The kubeconfig as kubectl merges it: $KUBECONFIG's files (the first to set a name wins), else ~/.kube/config. */
@@ -625,7 +621,6 @@ export function maskCredentials(text: string, secrets: readonly string[] = []): 
 /** Characters a terminal or an editor acts on: controls (C0, DEL, C1), format characters (bidi), line separators. */
 const UNSAFE_CHAR = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 const NAMED_ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
-
 /** `text` as an error may repeat it: UNSAFE_CHARs escaped (`\x1b`, `\n`, `\u202e`), cut after `maxBytes` (noted). */
 export function cutEscaped(text: string, maxBytes: number): string {
   let shown = "";

@@ -6,32 +6,18 @@ type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
 type Told = { pod: RawPod } | { event: RawEvent };
 export type FeedChange = { type: ChangeType } & Told;
 export type PodFeed = ReturnType<typeof podFeed>;
-
 const CHANGES = new Set(["ADDED", "MODIFIED", "DELETED"]);
-
-/** The pods of `namespace` (one `name`, or a `selector`'s) and their events until `close`; failures are tried again. */
+/** The pods of `namespace` and their events until `close`; failures are tried again. */
 export function podFeed(
   kube: KubeClient,
-  options: {
-    namespace: string;
-    name?: string;
-    selector?: string;
-    onChange?: (change: FeedChange) => void;
-    onError?: (e: Error) => void;
-  },
+  options: { namespace: string; onChange?: (change: FeedChange) => void; onError?: (e: Error) => void },
 ) {
-  const { name, selector } = options;
   const pods = new Map<string, RawPod>();
   const events = new Map<string, RawEvent>();
   const errors: { pods?: Error; events?: Error } = {};
   let listed = false;
   const path = `/api/v1/namespaces/${encodeURIComponent(options.namespace)}`;
-  const podQuery: Record<string, string> = name
-    ? { fieldSelector: `metadata.name=${name}` }
-    : selector
-      ? { labelSelector: selector }
-      : {};
-  const eventQuery = { fieldSelector: `involvedObject.kind=Pod${name ? `,involvedObject.name=${name}` : ""}` };
+  const eventQuery = { fieldSelector: "involvedObject.kind=Pod" };
 
   const { watchBackoffMs, watchBackoffMaxMs, idleMs, connectMs } = kube.limits;
   const timeoutSeconds = String(Math.max(1, Math.floor((idleMs * 0.8) / 1000))); // the server's, within idleMs
@@ -115,7 +101,7 @@ export function podFeed(
   }
 
   const stops = [
-    reflect("pods", podQuery, pods, (pod) => typeof pod.metadata.name === "string" && { pod }),
+    reflect("pods", {}, pods, (pod) => typeof pod.metadata.name === "string" && { pod }),
     reflect("events", eventQuery, events, (event) => typeof event.involvedObject?.uid === "string" && { event }),
   ];
   return {

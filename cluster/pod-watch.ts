@@ -10,7 +10,7 @@ import {
 } from "../infra/pod-state";
 import type { PodWatch, WaitTarget } from "../infra/pod-watch";
 import type { KubeClient } from "./kube";
-import { podFeed } from "./pod-feed";
+import { type FeedChange, type PodFeed, podFeed } from "./pod-feed";
 import { findLoggedRequest } from "./receiver-log";
 
 const LOG_WAIT_MS = 10_000; // for a receiver's log line to reach the API server after the hook's pod is ready
@@ -18,11 +18,11 @@ const PROGRESS_MS = 5000; // how often the progress display hears of a wait (at 
 const PROXY_SYNC_MS = 2000; // kube-proxy's minimum sync period (1 s by default), twice
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export function clusterPodWatch(kube: KubeClient): PodWatch {
+  const feeds = namespaceFeeds(kube);
   return {
     wait: async (target, progress) => {
-      const state = await watchPods(kube, target, progress ?? (() => {}));
+      const state = await watchPods(kube, feeds, target, progress ?? (() => {}));
       if (target.service) await serviceRouted(kube, target);
       return state;
     },
@@ -64,25 +64,75 @@ const GONE =
   "Run the update with --refresh (npm run up -- --stack <name> --refresh, " +
   "or pulumi up --refresh): it reads the cluster first, then creates the pod again";
 
+type Listener = (change: FeedChange) => void;
+/** One feed per namespace (a pod watch and an event watch), shared by its waits; closed when the last one ends. */
+function namespaceFeeds(kube: KubeClient) {
+  const open = new Map<string, { feed: PodFeed; listeners: Set<Listener> }>();
+  return (namespace: string, listener: Listener) => {
+    let shared = open.get(namespace);
+    if (!shared) {
+      const listeners = new Set<Listener>();
+      const onChange = (change: FeedChange) => {
+        for (const listener of listeners) listener(change);
+      };
+      const feed = podFeed(kube, { namespace, onChange });
+      open.set(namespace, (shared = { feed, listeners }));
+    }
+    const { feed, listeners } = shared;
+    listeners.add(listener);
+    const close = () => {
+      if (!listeners.delete(listener) || listeners.size > 0) return;
+      feed.close();
+      open.delete(namespace);
+    };
+    return { feed, close };
+  };
+}
+
+/** Whether `pod` is one the target names: by its label selector (`key=value,...`), else by its name. */
+function isTargeted(pod: RawPod, target: WaitTarget): boolean {
+  if (!target.selector) return pod.metadata.name === target.name;
+  return target.selector.split(",").every((pair) => {
+    const [key, value] = pair.split("=");
+    return pod.metadata.labels?.[key!] === value;
+  });
+}
+
 /** Follows the target's pods and their events until a verdict, telling `progress` what it still waits for. */
-function watchPods(kube: KubeClient, target: WaitTarget, progress: (message: string) => void): Promise<string> {
+function watchPods(
+  kube: KubeClient,
+  feeds: ReturnType<typeof namespaceFeeds>,
+  target: WaitTarget,
+  progress: (message: string) => void,
+): Promise<string> {
   const histories = new Map<string, PodHistory>();
   const started = Date.now();
   const bound = formatDuration(target.timeoutSeconds * 1000);
   const note = target.note ? ` (${target.note})` : "";
   let lastProgress = 0;
+  let readBack: Promise<unknown> | undefined;
   return new Promise<string>((resolve, reject) => {
+    let finished = false;
     const finish = (outcome: { state: string } | { failure: string }) => {
-      feed.close();
+      if (finished) return;
+      finished = true;
+      close();
       clearInterval(timer);
       if ("state" in outcome) resolve(outcome.state);
       else reject(new Error(`${target.name}: ${outcome.failure}`));
     };
     const judge = () => {
-      if (target.uid && feed.listed && !feed.pods.has(target.uid)) return finish({ failure: GONE });
+      // Not in the shared feed (which may have listed before the pod was made): gone if a read of it says so.
+      if (target.uid && feed.listed && !feed.pods.has(target.uid) && !readBack) {
+        const pods = `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods`;
+        readBack = kube.get(`${pods}/${encodeURIComponent(target.name)}`).then(
+          (pod) => pod?.metadata?.uid !== target.uid && finish({ failure: GONE }),
+          () => (readBack = undefined), // the cluster did not answer: read again later
+        );
+      }
       const now = Date.now();
       const live = [...feed.pods.values()].filter(
-        (p) => !p.metadata.deletionTimestamp && (!target.uid || p.metadata.uid === target.uid),
+        (p) => !p.metadata.deletionTimestamp && isTargeted(p, target) && (!target.uid || p.metadata.uid === target.uid),
       );
       for (const pod of live) {
         const history = histories.get(pod.metadata.uid!) ?? {};
@@ -109,16 +159,12 @@ function watchPods(kube: KubeClient, target: WaitTarget, progress: (message: str
         progress(`${UNTIL[target.until].waiting}: ${still}${note}${why}; ${waited} of at most ${bound}`);
       }
     };
-    const feed = podFeed(kube, {
-      namespace: target.namespace,
-      ...(target.selector ? { selector: target.selector } : { name: target.name }),
-      onChange: (change) => {
-        if ("pod" in change && change.type === "DELETED" && target.uid && change.pod.metadata.uid === target.uid) {
-          const failure = `the pod was deleted while pulumi up waited for it to be ${UNTIL[target.until].verdict}`;
-          return finish({ failure });
-        }
-        judge();
-      },
+    const { feed, close } = feeds(target.namespace, (change) => {
+      if ("pod" in change && change.type === "DELETED" && target.uid && change.pod.metadata.uid === target.uid) {
+        const failure = `the pod was deleted while pulumi up waited for it to be ${UNTIL[target.until].verdict}`;
+        return finish({ failure });
+      }
+      judge();
     });
     // Some verdicts come with time alone: a retried reason that lasts, the time limit.
     const timer = setInterval(judge, 1000);

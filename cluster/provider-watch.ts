@@ -14,7 +14,6 @@ export async function providerContext(component: pulumi.Resource): Promise<strin
 }
 
 const watches = new Map<string | undefined, PodWatch>();
-
 /** The watch of `component`'s provider's cluster, connected at its first wait (one per context). */
 export function providerPodWatch(component: pulumi.Resource): PodWatch {
   const connected = providerContext(component).then((context) => {

@@ -1,6 +1,5 @@
-// The package's entry: the components every Pulumi language gets (infra's classes), with their argument types, and
-// their pod watch on a real cluster. `pulumi package add` serves them through the SDK's component provider host
-// (PulumiPlugin.yaml); TypeScript programs import them from the npm package `poststart-lab`.
+// The package's entry: infra's components, with their argument types, and their pod watch on a real cluster; served
+// by the SDK's component provider host (PulumiPlugin.yaml), importable from the npm package `poststart-lab`.
 import { providerPodWatch } from "../cluster/provider-watch";
 import { connectPodWatches } from "../infra/pod-watch";
 

@@ -30,7 +30,6 @@ export interface PodArgs {
 
 /** What `up` waits for: readiness, or the state the book predicts for a pod never ready; `byDesign`: how long, why. */
 export type Readiness = { until: Until; expected: string; byDesign?: { seconds: number; note: string } };
-
 /** How long `pulumi up` waits at most for a pod: what it takes by design plus the margin, with both in words. */
 export function waitBound(readiness: Readiness, args: PodArgs): { seconds: number; words: string } {
   const margin = args.waitMarginSeconds ?? 300;

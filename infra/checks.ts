@@ -14,7 +14,6 @@ const URL_USERINFO = /(:\/\/)([^/?#@\s":]*:)?[^/?#@\s"]*@/g;
 /** What JSON leaves as it is that a terminal would act on: DEL, C1 controls, line separators, bidi overrides. */
 const UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const escaped = (json: string) => json.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-
 /** `text` cut after SHOWN_MAX characters, saying how long it was. */
 function cut(text: string, shown: (t: string) => string): string {
   return text.length > SHOWN_MAX ? `${shown(text.slice(0, SHOWN_MAX))}... (${text.length} characters)` : shown(text);

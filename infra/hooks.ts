@@ -13,7 +13,6 @@ export type SleepHook = { sleep: { seconds: number }; exec?: never; httpGet?: ne
 export type Hook = ExecHook | HttpGetHook | SleepHook;
 /** `outputFile`: keep the hook's output (stdout, stderr) in this file; a successful hook's is logged nowhere else. */
 export type ScriptOptions = { outputFile?: string };
-
 /** Words made only of these characters mean the same to `sh` quoted or not, so they stay bare (as in the book). */
 const BARE_WORD = /^[A-Za-z0-9_@%+:,./-]+$/;
 /** Quotes one word for POSIX `sh`: bare when it is safe, else in single quotes (a `'` becomes `'\''`). */

@@ -16,7 +16,10 @@ export interface RawContainerStatus {
 }
 export type RawCondition = WithReason & { type: string; status: string; lastTransitionTime?: string };
 export interface RawPod {
-  metadata: { name: string; namespace?: string; uid?: string; creationTimestamp?: string; deletionTimestamp?: string };
+  metadata: { name: string; namespace?: string; uid?: string; labels?: Record<string, string> } & {
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+  };
   status?: WithReason & { phase?: string; conditions?: RawCondition[]; containerStatuses?: RawContainerStatus[] };
 }
 export interface RawEvent extends WithReason {
@@ -87,7 +90,6 @@ export const RETRY_GRACE_SECONDS = 20;
 export type PodHistory = { hookFailure?: string; retryingSince?: number };
 /** The pod reached what was waited for (`state` describes it), failed for good (`failure`), or neither yet. */
 type Judgement = { state: string } | { failure: string } | undefined;
-
 /** A parsed hook failure in a sentence: what `pulumi up` and the observer both print. */
 export function describeHook(hook: HookFailure): string {
   if (hook.handler === "httpGet") return `the post-start hook failed: ${hook.error.trim()}`;

@@ -27,7 +27,6 @@ export interface PodWatch {
   loggedRequest(query: LogQuery): Promise<LoggedRequest | undefined>;
 }
 type LogQuery = { namespace: string; selector: string; path: string; since: string };
-
 let connect: ((component: pulumi.Resource) => PodWatch) | undefined;
 /** Sets how a component with `failFast` finds the watch of its cluster (the package's entry and the program do). */
 export function connectPodWatches(connector: (component: pulumi.Resource) => PodWatch): void {

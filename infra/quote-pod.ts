@@ -27,7 +27,6 @@ export interface SlowHookPodArgs extends QuotePostStartPodArgs {
 }
 
 export const QUOTE_SERVED = { port: 80, path: "/quote" } as const;
-
 /** The quote script's steps; `delaySeconds` adds the slow hook's `sleep` after the install step. */
 export function quoteScriptSteps(args: QuotePostStartPodArgs, delaySeconds?: number): ScriptStep[] {
   const quotesUrl = args.quotesUrl ?? "https://luksa.github.io/kiada/book-quotes.txt";

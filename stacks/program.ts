@@ -11,7 +11,6 @@ export interface ClusterFacts {
   transformations: pulumi.ResourceTransformation[];
 }
 export const clusterProvider = (s: Settings) => new k8s.Provider("cluster", { context: CLUSTER_CONTEXTS[s.cluster] });
-
 function outputsOf(c: ScenarioComponent) {
   const { podName, namespace, readiness, state } = c;
   const quote = "quoteUrl" in c && { portForward: c.portForward, quoteUrl: c.quoteUrl };

@@ -7,7 +7,6 @@ export const CLUSTER_CONTEXTS = { current: undefined, kind: "kind-kind", minikub
 /** The namespace for which the pods name none, as in the book, and the stack creates none. */
 export const DEFAULT_NAMESPACE = "default";
 export const podNamespace = (s: Settings) => (s.namespace === DEFAULT_NAMESPACE ? undefined : s.namespace);
-
 type AsInTheComponents = "image" | "imagePullPolicy" | "waitMarginSeconds" | "quotesUrl" | "hookOutputFile";
 /** The stack's validated settings (settings.ts); a component setting left unset stays undefined: its default. */
 export interface Settings extends Pick<QuotePostStartPodArgs, AsInTheComponents> {
@@ -41,7 +40,6 @@ function scenarioParts(settings: Settings, opts: pulumi.ComponentResourceOptions
 }
 type Row = { deploy(c: Parts): ScenarioComponent; book: string; seeItWith: string[] };
 type Parts = ReturnType<ReturnType<typeof scenarioParts>>;
-
 export const SCENARIOS = {
   "quote-poststart": {
     deploy: ({ name, quote, opts }) => new QuotePostStartPod(name, quote, opts),

@@ -1,6 +1,5 @@
-// The component package's schema as the SDK's component provider host infers it from component-package/ (the same
-// analyzer, entry point, tsconfig and package.json name). `npm run package:schema` (this file run) writes the
-// committed copy, component-package/schema.json; a unit test compares the two.
+// The component package's schema as the SDK's component provider host infers it from component-package/; run
+// (`npm run package:schema`), it writes the committed copy component-package/schema.json, which a unit test compares.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -10,16 +9,12 @@ import * as components from "../component-package/index";
 const ROOT = path.join(__dirname, "..");
 export const PACKAGE_DIR = path.join(ROOT, "component-package");
 export const SCHEMA_FILE = path.join(PACKAGE_DIR, "schema.json");
-
 /** The folders the package's code comes from (a unit test holds component-package/ to imports from these). */
 export const SOURCE_DIRS = ["component-package", "infra", "cluster"];
-
 /** Where the last inference is kept with the digest of its inputs; under node_modules, so that `npm ci` clears it. */
 const CACHE_FILE = path.join(ROOT, "node_modules", ".cache", "package-schema.json");
-
 /** The plugin's name: its package.json name, as the host derives it (cmd/run-plugin). */
 export const pluginName = (): string => JSON.parse(readFileSync(path.join(PACKAGE_DIR, "package.json"), "utf8")).name;
-
 /** A digest of everything the analyzer reads: our sources, the package's settings, the installed packages (by lock). */
 function inputsDigest(): string {
   const hash = createHash("sha256");

@@ -1,6 +1,5 @@
-// `node tools/run.js` (USAGE): one stack's update with the program run in this process (Automation API, an inline
-// program), for tools/pulumi.sh: the toolchain CLI's only Node.js host (v3.68.0) cannot forward stack transforms or
-// resource hooks. Beside an update or destroy of this project it watches the stack's pods being deleted.
+// `node tools/run.js` (USAGE), for tools/pulumi.sh: one stack's update, the program inline (Automation API): the only
+// Node.js host here (v3.68.0) cannot run stack transforms. Beside it, a watch of the stack's pods being deleted.
 require("node:module").enableCompileCache?.(); // the SDK's compiled code kept from run to run
 const path = require("node:path");
 const { parseArgs } = require("node:util");

@@ -1,6 +1,5 @@
-// Pulumi.<stack>.yaml as our tools read it: a stack name, never a path, and only the top-level keys the CLI reads (it
-// ignores others: a mistyped `confg:` would deploy the defaults without a word); `--set`; the lab values. Run: the
-// shell scripts' `check`, `set` and `lab-sets` (usage below); exits 2 on a refusal.
+// Pulumi.<stack>.yaml as our tools read it: a stack name, never a path; only the top-level keys the CLI reads (it
+// ignores others); `--set`; the lab values. Run: the shell scripts' `check`, `set`, `lab-sets`; exits 2 on a refusal.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import YAML, { type CST } from "yaml";
@@ -9,10 +8,8 @@ import { nearest } from "../stacks/nearest";
 import { PROJECT } from "../stacks/settings";
 
 export const ROOT = path.resolve(__dirname, "..");
-
 /** The top-level keys of a stack file (sdk/go/common/workspace/project.go, ProjectStack). */
 const STACK_FILE_KEYS = ["config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt"];
-
 export function checkStackName(name: string): string {
   if (!/^[A-Za-z0-9._-]+$/.test(name) || name.includes(".."))
     throw new ArgumentError("--stack", name, "a stack name of letters, digits, '.', '_' and '-' (no '..'), not a path");

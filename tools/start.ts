@@ -1,6 +1,5 @@
-// `npm start -- <scenario>` after tools/quickstart.sh chose the cluster (`up`): deploys that one scenario with the
-// dev stack's settings and the cluster's `--set`s, watched by the observer from before `pulumi up` starts; then the
-// verdict, `pulumi up`'s outputs and how to explore it. `check <scenario>` exits 2 naming the scenarios but for one.
+// `npm start -- <scenario>` (`up`, after tools/quickstart.sh chose the cluster): that one scenario with the dev stack's
+// settings, watched by the observer from before `pulumi up`; then the verdict, the outputs and how to explore it.
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import * as path from "node:path";

@@ -51,6 +51,8 @@ function pod(uid: string, state: Record<string, unknown>, ready = false, name = 
   } as RawPod;
 }
 const line = (type: string, object: unknown) => `${JSON.stringify({ type, object })}\n`;
+/** `p` as one of the Deployment `web`'s pods (label app=web). */
+const web = (p: RawPod): RawPod => ({ ...p, metadata: { ...p.metadata, labels: { app: "web" } } });
 
 /**
  * Serves pod watches from `events` (written a few ms apart), an event watch with none, lists of EndpointSlices and
@@ -92,18 +94,41 @@ const target = (t: Partial<WaitTarget>): WaitTarget => ({
 });
 
 describe("clusterPodWatch: wait", () => {
-  it("resolves with the pod's state once it is ready, watching it by name", async () => {
+  it("resolves with the pod's state once it is ready, watching its namespace", async () => {
     serve({
       events: [
         line("ADDED", pod("u1", { waiting: { reason: "ContainerCreating" } })),
+        line("ADDED", pod("o1", { waiting: { reason: "PostStartHookError", message: "not mine" } }, false, "other")),
         line("MODIFIED", pod("u1", { running: {} }, true)),
       ],
     });
     const watch = clusterPodWatch(kube);
     await expect(watch.wait(target({}))).resolves.toBe("Running; nginx running; restarts: 0");
     expect(api.seen.map((r) => r.url).filter((u) => u!.includes("/pods"))).toEqual([
-      "/api/v1/namespaces/book/pods?fieldSelector=metadata.name%3Dp",
-      "/api/v1/namespaces/book/pods?fieldSelector=metadata.name%3Dp&allowWatchBookmarks=true&timeoutSeconds=48&watch=true",
+      "/api/v1/namespaces/book/pods",
+      "/api/v1/namespaces/book/pods?allowWatchBookmarks=true&timeoutSeconds=48&watch=true",
+    ]);
+  });
+
+  it("serves every wait in one namespace from one list and one watch of its pods", async () => {
+    serve({
+      events: [
+        line("ADDED", pod("a1", { waiting: { reason: "ContainerCreating" } }, false, "a")),
+        line("ADDED", pod("b1", { waiting: { reason: "ContainerCreating" } }, false, "b")),
+        line("MODIFIED", pod("a1", { running: {} }, true, "a")),
+        line("MODIFIED", pod("b1", { running: {} }, true, "b")),
+      ],
+    });
+    const watch = clusterPodWatch(kube);
+    const waits = [watch.wait(target({ name: "a" })), watch.wait(target({ name: "b" }))];
+    await expect(Promise.all(waits)).resolves.toEqual([
+      expect.stringMatching(/^Running/),
+      expect.stringMatching(/^Running/),
+    ]);
+    const podRequests = api.seen.map((r) => r.url!).filter((u) => u.startsWith("/api/v1/namespaces/book/pods"));
+    expect(podRequests).toEqual([
+      "/api/v1/namespaces/book/pods",
+      "/api/v1/namespaces/book/pods?allowWatchBookmarks=true&timeoutSeconds=48&watch=true",
     ]);
   });
 
@@ -120,13 +145,14 @@ describe("clusterPodWatch: wait", () => {
   it("watches a Deployment's pods by selector; a deleted one is forgotten", async () => {
     serve({
       events: [
-        line("ADDED", pod("a", { waiting: { reason: "ContainerCreating" } }, false, "a")),
-        line("DELETED", pod("a", {}, false, "a")),
-        line("ADDED", pod("b", { running: {} }, true, "b")),
+        line("ADDED", web(pod("a", { waiting: { reason: "ContainerCreating" } }, false, "a"))),
+        line("DELETED", web(pod("a", {}, false, "a"))),
+        line("ADDED", pod("x", { waiting: { reason: "PostStartHookError", message: "not web's" } }, false, "x")),
+        line("ADDED", web(pod("b", { running: {} }, true, "b"))),
       ],
     });
     await expect(clusterPodWatch(kube).wait(target({ name: "web", selector: "app=web" }))).resolves.toMatch(/^Running/);
-    expect(api.seen[0]!.url).toBe("/api/v1/namespaces/book/pods?labelSelector=app%3Dweb");
+    expect(api.seen[0]!.url).toBe("/api/v1/namespaces/book/pods");
   });
 
   it("fails at once with the kubelet's cause", async () => {
@@ -146,7 +172,7 @@ describe("clusterPodWatch: wait", () => {
       res.end(JSON.stringify({ message: "pods is forbidden" }));
     };
     await expect(clusterPodWatch(kube).wait(target({ timeoutSeconds: 1 }))).rejects.toThrow(
-      "p: not ready within its bound of 1 s; still waiting for: no pod yet; last seen: no pod seen; watch: GET /api/v1/namespaces/book/pods?fieldSelector=metadata.name%3Dp: pods is forbidden",
+      "p: not ready within its bound of 1 s; still waiting for: no pod yet; last seen: no pod seen; watch: GET /api/v1/namespaces/book/pods: pods is forbidden",
     );
     serve({ events: [line("ADDED", pod("u5", { waiting: { reason: "ContainerCreating" } }))] });
     await expect(clusterPodWatch(kube).wait(target({ timeoutSeconds: 1 }))).rejects.toThrow(
@@ -210,13 +236,13 @@ describe("clusterPodWatch: Services and pods that go away", () => {
   it("does not judge a pod that is being deleted, and forgets a deleted one", async () => {
     const leaving = {
       ...pod("d1", { running: {} }, true),
-      metadata: { name: "p", uid: "d1", deletionTimestamp: "2026-12-01T00:00:00Z" },
+      metadata: { name: "p", uid: "d1", labels: { app: "web" }, deletionTimestamp: "2026-12-01T00:00:00Z" },
     };
     serve({
       events: [
         line("ADDED", leaving),
-        line("ADDED", pod("d2", { waiting: { reason: "ContainerCreating" } }, false, "d2")),
-        line("DELETED", pod("d2", {}, false, "d2")),
+        line("ADDED", web(pod("d2", { waiting: { reason: "ContainerCreating" } }, false, "d2"))),
+        line("DELETED", web(pod("d2", {}, false, "d2"))),
       ],
     });
     await expect(
@@ -224,8 +250,8 @@ describe("clusterPodWatch: Services and pods that go away", () => {
     ).rejects.toThrow("web: not ready within its bound of 1 s; still waiting for: no pod yet; last seen: no pod seen");
     serve({
       events: [
-        line("ADDED", pod("e1", { waiting: { reason: "A" } }, false, "e1")),
-        line("ADDED", pod("e2", { waiting: { reason: "B" } }, false, "e2")),
+        line("ADDED", web(pod("e1", { waiting: { reason: "A" } }, false, "e1"))),
+        line("ADDED", web(pod("e2", { waiting: { reason: "B" } }, false, "e2"))),
       ],
     });
     await expect(

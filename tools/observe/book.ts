@@ -4,7 +4,6 @@ import { describePhase, describeState, type Fact, oneLine, type PodRecord, trunc
 
 /** What the program says of a scenario: the slow hook's `sleep`, the httpGet hook's path, the exec hook's output. */
 export type Expectation = { slowHookDelaySeconds?: number; hookPath?: string; hookOutputFile?: string };
-
 const check = (expect: string, ok: boolean, observed: string) => ({ expect, ok, observed });
 const SEEN_IN = "(in the event, or in the PostStartHookError status on Kubernetes >= 1.26)";
 const ANSWERED = {

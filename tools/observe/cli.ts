@@ -1,6 +1,5 @@
-// `npm run observe` (USAGE): one timeline of the scenarios' pods and events on the kubeconfig's cluster, then each
-// verdict against the book; exits 1 if one did not behave so (2: bad arguments or no cluster). Start it before or
-// with `npm run up`: it judges what it sees. `--json`: an `Entry` (facts.ts) a line, verdicts last; --svg: picture.ts.
+// `npm run observe` (USAGE): the scenarios' pods and events as one timeline, then each verdict against the book;
+// exit 1 if one did not behave so, 2 on bad arguments or no cluster. `--json`: an `Entry` a line; `--svg`: pictures.
 import { mkdir } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { maskCredentials } from "../../cluster/kube";

@@ -21,7 +21,6 @@ export type Fact = { pod: string } & (
 
 /** A fact with the time the observer learned it: `t` seconds since observation start, `time` the wall clock. */
 export type Entry = { t: number; time: string } & Fact;
-
 export function stamp(fact: Fact, now: Date, start: Date): Entry {
   return { t: Math.round((now.getTime() - start.getTime()) / 100) / 10, time: now.toISOString(), ...fact };
 }
@@ -37,7 +36,6 @@ function stateOf(s: RawContainerState | undefined): State {
 const condition = (pod: RawPod, type: string, status: string) =>
   pod.status?.conditions?.find((c) => c.type === type && c.status === status);
 const trueSince = (pod: RawPod, type: string) => condition(pod, type, "True")?.lastTransitionTime;
-
 /** The pod's phase; `Pending` pods say why when the scheduler gave a reason (e.g. `Unschedulable`). */
 function phaseFact(pod: RawPod): Fact {
   const why = pod.status?.reason ? pod.status : condition(pod, "PodScheduled", "False");
@@ -155,7 +153,6 @@ export function observeEvent(record: PodRecord, e: RawEvent): Fact[] {
 
 export const truncate = (s: string, n = 100) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 export const oneLine = (s: string) => truncate(s.trim().replace(/\s*\n\s*/g, " / "));
-
 export function describeState(f: Extract<Fact, { kind: "container" }>): string {
   const state = f.state[0]!.toUpperCase() + f.state.slice(1);
   return `${state}${f.reason ? ` (${f.reason}${f.exitCode !== undefined ? `, exit ${f.exitCode}` : ""})` : ""}`;

@@ -1,6 +1,5 @@
-// The observer: what to watch, from the program built offline; then the pods and events (cluster/pod-feed.ts) into
-// each pod's record, what a ready pod serves or logged, and the verdicts once all settled, at the time limit or on
-// `stop`. The timeline to stdout (text or JSON), notes to stderr once each, on a terminal a live status line below.
+// The observer: the plan from the program built offline; the pod feed into each pod's record, what a ready pod serves
+// or logged, the verdicts once all settled (or at the limit, or `stop`); the timeline to stdout, notes to stderr.
 import { KubeClient, statusMessage } from "../../cluster/kube";
 import { podFeed } from "../../cluster/pod-feed";
 import { findLoggedRequest } from "../../cluster/receiver-log";
@@ -42,7 +41,6 @@ export type Plan = Awaited<ReturnType<typeof plan>>;
 type Target = Plan["targets"][number];
 /** What the observer saw of one scenario's pod, handed over when it finishes. */
 export type Seen = { scenario: Target["scenario"]; record: PodRecord };
-
 /** The plan's cluster, once it answers and lets us read the pods there. */
 export async function connect(p: Plan): Promise<KubeClient> {
   const kube = KubeClient.connect(p.context);

@@ -1,6 +1,5 @@
-// `npm run observe -- --svg <dir>`: one SVG per scenario. Its pod's timeline -> its scene (lanes, bars over time,
-// marks) -> a Vega-Lite chart about 800 px wide: one band per lane, time across, labels cut or moved to fit, a legend.
-// Vega is loaded only to draw: the observer without `--svg`, and the unit tests of the rest, never pay for it.
+// `npm run observe -- --svg <dir>`: a pod's timeline -> its scene (lanes, bars, marks) -> a Vega-Lite SVG about 800 px
+// wide, labels cut or moved to fit. Vega is loaded only to draw (the observer without `--svg` never pays for it).
 import { writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { describeHook } from "../../infra/pod-state";
@@ -22,19 +21,16 @@ export const LEGEND = {
   "observer read": "#17a2b8",
 } as const;
 export type Key = keyof typeof LEGEND;
-
 export const POD_LANE = "pod phase";
 export const HOOK_LANE = "post-start hook";
 /** the cluster's events, and what the observer read from the pod (the quote, the receiver's log) */
 export const EVENT_LANE = "events";
 export const containerLane = (container: string) => `container ${container}`;
-
 /** A span of time on a lane: a state, or one run of the hook. */
 export type Bar = { lane: string; from: number; to: number; key: Key; label: string };
 /** A moment on a lane: an event (each occurrence its own mark), a restart, what the observer read. */
 export type Mark = { lane: string; at: number; key: Key; label: string };
 export type Scene = ReturnType<typeof sceneOf>;
-
 type Of<K extends Fact["kind"]> = Entry & Extract<Fact, { kind: K }>;
 function is<K extends Fact["kind"]>(kind: K) {
   return (e: Entry): e is Of<K> => e.kind === kind;
@@ -155,7 +151,6 @@ const MIN_BAR = 3;
 /** the row of a mark without a label: another of its group carries it, or no row had room */
 export const UNLABELLED = -2;
 const DARK: Key[] = ["hook failed", "ready", "ended", "post-start hook", "back-off"];
-
 /** A bar's label cut to the bar's width in pixels (empty when not even a few characters fit). */
 export function fitLabel(label: string, pixels: number): string {
   const room = Math.floor(pixels / CHAR_WIDTH) - 1;
@@ -175,7 +170,6 @@ export function closeTogether(marks: Mark[], x: (t: number) => number): Mark[][]
 }
 
 const labelWidth = (label: string) => (label.length + 1) * CHAR_WIDTH;
-
 const RANK: Partial<Record<Key, number>> = { "observer read": 0, "Warning event": 1 };
 // A group's distinct labels: reads and warnings first, then the rarer, so that the cut label tells most (not restarts).
 export function groupLabel(group: Mark[], all: Mark[]): string {
