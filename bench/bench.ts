@@ -1,4 +1,4 @@
-// `npm run bench [-- --runs N] [-- --only 1,3]`: benchmarks 1 to 5 (6 when asked), a table on stdout and in
+// `npm run bench [-- --runs N] [-- --only 1,3]`: benchmarks 1 to 5 (6, 7 when asked), a table on stdout and in
 // .lab/bench/latest.json, progress on stderr; N runs (default 5), A vs B in alternating pairs; never asserted. 3 to 6
 // use .lab/bin's toolchain, the lab (started if down), tools/pulumi.sh's env, stack files changed as --set does.
 import { spawn, spawnSync } from "node:child_process";
@@ -383,6 +383,31 @@ async function cliBeside(runs: number): Promise<void> {
   else noteRow("6", "time to quote", `skipped: ${blocked}`);
 }
 
+/** 7. `pulumi up` of tests/e2e/fixtures/many-pods: the seven scenarios once (7 pods) vs ten times (70, 10 namespaces). */
+async function manyPods(runs: number): Promise<void> {
+  const cwd = path.join(ROOT, "tests", "e2e", "fixtures", "many-pods");
+  const report = path.join(OUT, "many-pods.json");
+  const backend = path.join(OUT, "many-pods");
+  mkdirSync(backend, { recursive: true });
+  const env = { ...(await ensureLab()).dev, PULUMI_BACKEND_URL: `file://${backend}`, MANY_PODS_REPORT: report };
+  await check(PULUMI, ["stack", "select", "--create", "--non-interactive", "many"], { env, cwd });
+  const rss: Record<number, number[]> = { 1: [], 10: [] };
+  const up = (copies: number) => async () => {
+    log(`7. pulumi up of ${7 * copies} scenario pods`);
+    const options = { env: { ...env, MANY_PODS_COPIES: String(copies) }, cwd, timeoutMs: 1_200_000 };
+    const { ms } = await check(PULUMI, ["up", "--yes", "--skip-preview", "--non-interactive"], options);
+    rss[copies]!.push(JSON.parse(readFileSync(report, "utf8")).maxRssKiB * 1024);
+    await check(PULUMI, ["destroy", "--yes", "--skip-preview", "--non-interactive"], options);
+    return ms;
+  };
+  const { a, b, ratio } = await alternate(runs, up(1), up(10));
+  row("7", "pulumi up, 7 scenario pods in 1 namespace", "ms", a, "lab values; every wait with failFast");
+  row("7", "pulumi up, 70 scenario pods in 10 namespaces", "ms", b, "one pod watch and one event watch a namespace");
+  row("7", "ratio 70 / 7 (per pair)", "x", ratio, "how the time of up grows with the pods (10 would be linear)");
+  row("7", "program peak RSS, 7 pods", "B", stats(rss[1]!));
+  row("7", "program peak RSS, 70 pods", "B", stats(rss[10]!));
+}
+
 const BENCHES: Record<string, [string, (runs: number) => Promise<void>]> = {
   "1": ["program evaluation (mocked)", programEval],
   "2": ["unit suite", unitSuite],
@@ -390,6 +415,7 @@ const BENCHES: Record<string, [string, (runs: number) => Promise<void>]> = {
   "4": ["time to quote", timeToQuote],
   "5": ["program start", programStart],
   "6": ["the CLI beside the one before", cliBeside],
+  "7": ["7 vs 70 pods", manyPods],
 };
 
 async function main() {
@@ -399,7 +425,7 @@ async function main() {
   if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs: a whole number >= 1");
   const only = values.only.split(",").map((s) => s.trim());
   for (const id of only)
-    if (!BENCHES[id]) throw new Error(`--only: no benchmark ${JSON.stringify(id)}; they are 1 to 6`);
+    if (!BENCHES[id]) throw new Error(`--only: no benchmark ${JSON.stringify(id)}; they are 1 to 7`);
   mkdirSync(OUT, { recursive: true });
   const machine = {
     cpu: readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.*)$/m)?.[1] ?? "unknown",
