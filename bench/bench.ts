@@ -383,7 +383,7 @@ async function cliBeside(runs: number): Promise<void> {
   else noteRow("6", "time to quote", `skipped: ${blocked}`);
 }
 
-/** 7. `pulumi up` of tests/e2e/fixtures/many-pods: the seven scenarios once (7 pods) vs ten times (70, 10 namespaces). */
+/** 7. `pulumi up` of tests/e2e/fixtures/many-pods: the seven scenarios once (7 pods) vs ten times (70 pods). */
 async function manyPods(runs: number): Promise<void> {
   const cwd = path.join(ROOT, "tests", "e2e", "fixtures", "many-pods");
   const report = path.join(OUT, "many-pods.json");
