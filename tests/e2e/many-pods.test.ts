@@ -27,6 +27,7 @@ function many(...args: string[]): Run {
 beforeAll(() => {
   ensureLab();
   rmSync(STATE, { recursive: true, force: true });
+  rmSync(path.join(DIR, "Pulumi.many.yaml"), { force: true }); // a stack file of an earlier run's backend
   run("mkdir", ["-p", STATE]);
   for (const namespace of NAMESPACES) kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=false");
   const init = many("stack", "init");
