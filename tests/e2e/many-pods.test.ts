@@ -15,13 +15,12 @@ const NAMESPACES = Array.from({ length: 10 }, (_, i) => `kia-many-${i}`);
 
 /** The CLI in the fixture's project, with tools/pulumi.sh's environment and a backend of its own. */
 function many(...args: string[]): Run {
-  const script = 'eval "$(bash tools/pulumi.sh env 2>/dev/null)"; cd "$1" && shift && exec pulumi "$@"';
-  const env = {
-    PULUMI_BACKEND_URL: `file://${STATE}`,
-    MANY_PODS_REPORT: REPORT,
-    KUBECONFIG: `${ROOT}/.lab/kubeconfig`,
-  };
-  return run("bash", ["-c", script, "bash", DIR, ...args, "--stack", "many", "--non-interactive"], env);
+  // The backend is set after pulumi.sh's environment, which names the project's own.
+  const script =
+    'eval "$(bash tools/pulumi.sh env 2>/dev/null)"; export PULUMI_BACKEND_URL=$1; cd "$2" && shift 2 && exec pulumi "$@"';
+  const env = { MANY_PODS_REPORT: REPORT, KUBECONFIG: `${ROOT}/.lab/kubeconfig` };
+  const backend = `file://${STATE}`;
+  return run("bash", ["-c", script, "bash", backend, DIR, ...args, "--stack", "many", "--non-interactive"], env);
 }
 
 beforeAll(() => {
