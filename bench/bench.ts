@@ -392,9 +392,11 @@ async function manyPods(runs: number): Promise<void> {
   const env = { ...(await ensureLab()).dev, PULUMI_BACKEND_URL: `file://${backend}`, MANY_PODS_REPORT: report };
   await check(PULUMI, ["stack", "select", "--create", "--non-interactive", "many"], { env, cwd });
   const rss: Record<number, number[]> = { 1: [], 10: [] };
+  let net = 200;
   const up = (copies: number) => async () => {
     log(`7. pulumi up of ${7 * copies} scenario pods`);
-    const options = { env: { ...env, MANY_PODS_COPIES: String(copies) }, cwd, timeoutMs: 1_200_000 };
+    const sample = { MANY_PODS_COPIES: String(copies), MANY_PODS_RECEIVER_NET: String(++net) };
+    const options = { env: { ...env, ...sample }, cwd, timeoutMs: 1_200_000 };
     const { ms } = await check(PULUMI, ["up", "--yes", "--skip-preview", "--non-interactive"], options);
     rss[copies]!.push(JSON.parse(readFileSync(report, "utf8")).maxRssKiB * 1024);
     await check(PULUMI, ["destroy", "--yes", "--skip-preview", "--non-interactive"], options);
