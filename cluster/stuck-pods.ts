@@ -30,12 +30,11 @@ export function watchStuckPods(kube: KubeClient, options: StuckPodOptions): { st
       const last = reported.get(uid);
       if (!why || last === "freed" || (last !== undefined && now - last < REPEAT_MS)) continue;
       const free = `Free it: ${forceDeleteCommand(pod)}`;
+      reported.set(uid, options.force ? "freed" : now);
       if (!options.force) {
-        reported.set(uid, now);
         say(`${why} ${free}; or ${options.settingHint}`);
         continue;
       }
-      reported.set(uid, "freed");
       const failed = (e: string) => say(`${why} Deleting it with grace period 0 failed: ${e}. ${free}`);
       // The uid as precondition: a new pod of the same name is never the one deleted.
       const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod.metadata.name)}`;

@@ -62,10 +62,8 @@ const RECEIVER_USER = 101;
 const LOCKED_DOWN = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
 const CERT_MANAGER = { installCRDs: true, helmOptions: { namespace: "cert-manager", createNamespace: true } };
 
-/**
- * nginx's whole config: 200 to `expectedPath`, 404 to others, each request logged to stdout (`combined`). Ours, not the
- * image's, so that nginx runs as any non-root user on a read-only root: no `user` directive, pid and temp in /tmp.
- */
+// nginx's whole config: 200 to `expectedPath`, 404 to others, each request logged to stdout (`combined`). Ours, not the
+// image's, so that nginx runs as any non-root user on a read-only root: no `user` directive, pid and temp in /tmp.
 export function nginxConfig(scheme: string, expectedPath: string): string {
   const ssl = ` ssl;\n    ssl_certificate ${TLS_DIR}/tls.crt;\n    ssl_certificate_key ${TLS_DIR}/tls.key`;
   const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path /tmp/${t};\n`);
