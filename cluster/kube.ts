@@ -244,11 +244,8 @@ async function runExecPlugin(user: Entry, cluster: Entry, limits: Limits): Promi
     "tls-server-name": c["tls-server-name"],
     "insecure-skip-tls-verify": c["insecure-skip-tls-verify"],
   };
-  const info = {
-    apiVersion: exec.apiVersion,
-    kind: "ExecCredential",
-    spec: { interactive: false, cluster: clusterInfo || undefined },
-  };
+  const spec = { interactive: false, cluster: clusterInfo || undefined };
+  const info = { apiVersion: exec.apiVersion, kind: "ExecCredential", spec };
   const variables = Object.fromEntries((exec.env ?? []).map((e: any) => [e.name, e.value]));
   const env = { ...process.env, ...variables, KUBERNETES_EXEC_INFO: JSON.stringify(info) };
   const stdout = await runPlugin(command, exec.args ?? [], env, limits, exec.installHint).catch((e: Error) => {

@@ -46,14 +46,11 @@ const UNTIL: Record<Until, { verdict: string; waiting: string }> = {
 async function serviceRouted(client: KubeClient, target: WaitTarget): Promise<void> {
   const selector = encodeURIComponent(`kubernetes.io/service-name=${target.service}`);
   const path = `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(target.namespace)}/endpointslices`;
+  const late = `${target.name}: the Service ${target.service} has no ready endpoint after ${target.timeoutSeconds} s`;
   for (const started = Date.now(); ; await sleep(250)) {
     const slices = (await client.get(`${path}?labelSelector=${selector}`))?.items ?? [];
     if (slices.some((s: any) => (s.endpoints ?? []).some((e: any) => e.conditions?.ready !== false))) break;
-    if (Date.now() - started > target.timeoutSeconds * 1000)
-      throw new Error(
-        `${target.name}: the Service ${target.service} has no ready endpoint after ${target.timeoutSeconds} s, ` +
-          "though its pod is ready",
-      );
+    if (Date.now() - started > target.timeoutSeconds * 1000) throw new Error(`${late}, though its pod is ready`);
   }
   await sleep(PROXY_SYNC_MS);
 }

@@ -95,12 +95,10 @@ export function createHookPod(parent: pulumi.Resource, args: PodArgs, spec: Hook
   const ports = [{ name: "http", containerPort: 80 }];
   const container = { name: "nginx", image, imagePullPolicy, command: spec.command, ports, lifecycle };
   const { readiness } = spec;
+  const metadata = { name, namespace: args.namespace, annotations: providerAwait(readiness, args) };
   const pod = new k8s.core.v1.Pod(
     name,
-    {
-      metadata: { name, namespace: args.namespace, annotations: providerAwait(readiness, args) },
-      spec: { restartPolicy: spec.restartPolicy, containers: [container] },
-    },
+    { metadata, spec: { restartPolicy: spec.restartPolicy, containers: [container] } },
     // A pod's hook cannot change in place, and a fixed name cannot exist twice: delete, then create.
     { parent, dependsOn: spec.dependsOn, deleteBeforeReplace: true },
   );

@@ -111,27 +111,26 @@ export class HookReceiver extends pulumi.ComponentResource {
     );
     const tlsSecret = scheme === "HTTPS" ? `${serviceName}-tls` : undefined;
     const certificate = tlsSecret && this.certificate(tlsSecret, serviceName, clusterIP, args);
+    const container = {
+      name: "nginx",
+      image,
+      imagePullPolicy,
+      // -e: the error log before the config is read, else the compiled-in file that a non-root user cannot open.
+      command: ["nginx", "-c", `${CONFIG_DIR}/nginx.conf`, "-e", "stderr", "-g", "daemon off;"],
+      ports: [{ name: "http", containerPort: LISTEN_PORT }],
+      securityContext: LOCKED_DOWN,
+      resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+      volumeMounts: [
+        { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+        { name: "tmp", mountPath: "/tmp" },
+        ...(tlsSecret ? [{ name: "tls", mountPath: TLS_DIR, readOnly: true }] : []),
+      ],
+    };
     const podSpec = {
       // Ours, not the book's: least privilege. It needs no API access, root, or more than a little CPU and memory.
       automountServiceAccountToken: false,
       securityContext: { runAsNonRoot: true, runAsUser: RECEIVER_USER, runAsGroup: RECEIVER_USER },
-      containers: [
-        {
-          name: "nginx",
-          image,
-          imagePullPolicy,
-          // -e: the error log before the config is read, else the compiled-in file that a non-root user cannot open.
-          command: ["nginx", "-c", `${CONFIG_DIR}/nginx.conf`, "-e", "stderr", "-g", "daemon off;"],
-          ports: [{ name: "http", containerPort: LISTEN_PORT }],
-          securityContext: LOCKED_DOWN,
-          resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-          volumeMounts: [
-            { name: "config", mountPath: CONFIG_DIR, readOnly: true },
-            { name: "tmp", mountPath: "/tmp" },
-            ...(tlsSecret ? [{ name: "tls", mountPath: TLS_DIR, readOnly: true }] : []),
-          ],
-        },
-      ],
+      containers: [container],
       volumes: [
         { name: "config", configMap: { name: configName } },
         { name: "tmp", emptyDir: {} },

@@ -119,9 +119,8 @@ export function judgePod(pod: RawPod, until: Until, history: PodHistory, now: nu
   if (reason === "PostStartHookError") {
     const { message } = waiting!;
     const hook = parseHookFailure(message);
-    history.hookFailure = hook
-      ? describeHook(hook)
-      : `the post-start hook failed${message ? `: ${message.trim()}` : ""}`;
+    const unparsed = `the post-start hook failed${message ? `: ${message.trim()}` : ""}`;
+    history.hookFailure = hook ? describeHook(hook) : unparsed;
   }
   const retrying =
     !!reason && (RETRIED_REASONS.includes(reason) || (reason === "CrashLoopBackOff" && !history.hookFailure));
