@@ -114,12 +114,8 @@ function devConfig(file: string, sets: Record<string, unknown>): string[] {
 function pulumiEnv(): NodeJS.ProcessEnv {
   const r = spawnSync("bash", ["-c", 'eval "$(bash tools/pulumi.sh env)" && env -0'], { cwd: ROOT, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`bash tools/pulumi.sh env exited with ${r.status}:\n${r.stderr}`);
-  return Object.fromEntries(
-    r.stdout
-      .split("\0")
-      .filter(Boolean)
-      .map((entry) => entry.split(/=(.*)/s)),
-  );
+  const entries = r.stdout.split("\0").filter(Boolean);
+  return Object.fromEntries(entries.map((entry) => entry.split(/=(.*)/s)));
 }
 
 let lab: { dev: NodeJS.ProcessEnv; raw: NodeJS.ProcessEnv } | undefined;

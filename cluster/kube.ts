@@ -49,9 +49,8 @@ function loadKubeconfig() {
       const { code, syscall, message } = e as NodeJS.ErrnoException; // a file system error has a syscall
       if (code === "ENOENT") continue; // as kubectl
       if (!syscall) throw new Error(`the kubeconfig file ${file} is not valid YAML: ${message}`);
-      throw new Error(
-        `the kubeconfig file ${file} cannot be read: ${code === "EISDIR" ? "it is a directory" : message}`,
-      );
+      const why = code === "EISDIR" ? "it is a directory" : message;
+      throw new Error(`the kubeconfig file ${file} cannot be read: ${why}`);
     }
     if (typeof doc !== "object" || Array.isArray(doc))
       throw new Error(`the kubeconfig file ${file} is not a map of clusters, contexts and users`);
@@ -245,11 +244,8 @@ async function runExecPlugin(user: Entry, cluster: Entry, limits: Limits): Promi
     "tls-server-name": c["tls-server-name"],
     "insecure-skip-tls-verify": c["insecure-skip-tls-verify"],
   };
-  const info = {
-    apiVersion: exec.apiVersion,
-    kind: "ExecCredential",
-    spec: { interactive: false, cluster: clusterInfo || undefined },
-  };
+  const spec = { interactive: false, cluster: clusterInfo || undefined };
+  const info = { apiVersion: exec.apiVersion, kind: "ExecCredential", spec };
   const variables = Object.fromEntries((exec.env ?? []).map((e: any) => [e.name, e.value]));
   const env = { ...process.env, ...variables, KUBERNETES_EXEC_INFO: JSON.stringify(info) };
   const stdout = await runPlugin(command, exec.args ?? [], env, limits, exec.installHint).catch((e: Error) => {
@@ -284,10 +280,8 @@ function runPlugin(command: string, args: string[], env: NodeJS.ProcessEnv, limi
     const output = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
     const bytes = { stdout: 0, stderr: 0 };
     let stopped: string | undefined;
-    let settled = false;
+    // The first call settles the promise; a later one (close after error, the SIGKILL timer) changes nothing.
     const settle = (code: number | null, signal: NodeJS.Signals | null, error?: NodeJS.ErrnoException) => {
-      if (settled) return;
-      settled = true;
       clearTimeout(limit);
       child.stdout.destroy();
       child.stderr.destroy();
@@ -525,10 +519,8 @@ export class KubeClient {
     });
   }
 
-  /**
-   * A GET answered by a stream (a watch's body, an upgrade's socket). `on.end` hears once: none if the server ended it,
-   * else refused (`status`; 401 renews), unreachable, or silent past `connectMs`/`idleMs` (a half-open connection).
-   */
+  // A GET answered by a stream (a watch's body, an upgrade's socket). `on.end` hears once: none if the server ended it,
+  // else refused (`status`; 401 renews), unreachable, or silent past `connectMs`/`idleMs` (a half-open connection).
   private stream(
     path: string,
     headers: Record<string, string>,

@@ -46,14 +46,11 @@ const UNTIL: Record<Until, { verdict: string; waiting: string }> = {
 async function serviceRouted(client: KubeClient, target: WaitTarget): Promise<void> {
   const selector = encodeURIComponent(`kubernetes.io/service-name=${target.service}`);
   const path = `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(target.namespace)}/endpointslices`;
+  const late = `${target.name}: the Service ${target.service} has no ready endpoint after ${target.timeoutSeconds} s`;
   for (const started = Date.now(); ; await sleep(250)) {
     const slices = (await client.get(`${path}?labelSelector=${selector}`))?.items ?? [];
     if (slices.some((s: any) => (s.endpoints ?? []).some((e: any) => e.conditions?.ready !== false))) break;
-    if (Date.now() - started > target.timeoutSeconds * 1000)
-      throw new Error(
-        `${target.name}: the Service ${target.service} has no ready endpoint after ${target.timeoutSeconds} s, ` +
-          "though its pod is ready",
-      );
+    if (Date.now() - started > target.timeoutSeconds * 1000) throw new Error(`${late}, though its pod is ready`);
   }
   await sleep(PROXY_SYNC_MS);
 }
@@ -69,16 +66,14 @@ type Listener = (change: FeedChange) => void;
 function namespaceFeeds(kube: KubeClient) {
   const open = new Map<string, { feed: PodFeed; listeners: Set<Listener> }>();
   return (namespace: string, listener: Listener) => {
-    let shared = open.get(namespace);
-    if (!shared) {
+    if (!open.has(namespace)) {
       const listeners = new Set<Listener>();
       const onChange = (change: FeedChange) => {
-        for (const listener of listeners) listener(change);
+        for (const told of listeners) told(change);
       };
-      const feed = podFeed(kube, { namespace, onChange });
-      open.set(namespace, (shared = { feed, listeners }));
+      open.set(namespace, { feed: podFeed(kube, { namespace, onChange }), listeners });
     }
-    const { feed, listeners } = shared;
+    const { feed, listeners } = open.get(namespace)!;
     listeners.add(listener);
     const close = () => {
       if (!listeners.delete(listener) || listeners.size > 0) return;
@@ -92,10 +87,8 @@ function namespaceFeeds(kube: KubeClient) {
 /** Whether `pod` is one the target names: by its label selector (`key=value,...`), else by its name. */
 function isTargeted(pod: RawPod, target: WaitTarget): boolean {
   if (!target.selector) return pod.metadata.name === target.name;
-  return target.selector.split(",").every((pair) => {
-    const [key, value] = pair.split("=");
-    return pod.metadata.labels?.[key!] === value;
-  });
+  const pairs = target.selector.split(",").map((pair) => pair.split("="));
+  return pairs.every(([key, value]) => pod.metadata.labels?.[key!] === value);
 }
 
 /** Follows the target's pods and their events until a verdict, telling `progress` what it still waits for. */
@@ -112,10 +105,8 @@ function watchPods(
   let lastProgress = 0;
   let readBack: Promise<unknown> | undefined;
   return new Promise<string>((resolve, reject) => {
-    let finished = false;
+    // Once settled, later calls change nothing: the promise keeps its outcome, close and clearInterval are idempotent.
     const finish = (outcome: { state: string } | { failure: string }) => {
-      if (finished) return;
-      finished = true;
       close();
       clearInterval(timer);
       if ("state" in outcome) resolve(outcome.state);
@@ -144,13 +135,11 @@ function watchPods(
       const newest = [...live].sort((a, b) => date(b) - date(a))[0];
       const still = describeProgress(newest, feed.events(newest?.metadata.uid ?? ""), now);
       const error = feed.error;
+      const watchError = error ? `; watch: ${error.message}` : "";
       if (now - started >= target.timeoutSeconds * 1000) {
         const seen = live.map((p) => describePodState(p.status)).join("; ") || "no pod seen";
-        return finish({
-          failure:
-            `not ${UNTIL[target.until].verdict} within its bound of ${bound}${note}; ` +
-            `still waiting for: ${still}; last seen: ${seen}${error ? `; watch: ${error.message}` : ""}`,
-        });
+        const failure = `not ${UNTIL[target.until].verdict} within its bound of ${bound}${note}; `;
+        return finish({ failure: `${failure}still waiting for: ${still}; last seen: ${seen}${watchError}` });
       }
       if (now - lastProgress >= PROGRESS_MS) {
         lastProgress = now;

@@ -30,23 +30,19 @@ export function watchStuckPods(kube: KubeClient, options: StuckPodOptions): { st
       const last = reported.get(uid);
       if (!why || last === "freed" || (last !== undefined && now - last < REPEAT_MS)) continue;
       const free = `Free it: ${forceDeleteCommand(pod)}`;
+      reported.set(uid, options.force ? "freed" : now);
       if (!options.force) {
-        reported.set(uid, now);
         say(`${why} ${free}; or ${options.settingHint}`);
         continue;
       }
-      reported.set(uid, "freed");
       const failed = (e: string) => say(`${why} Deleting it with grace period 0 failed: ${e}. ${free}`);
+      const deleted =
+        `${why} ${options.forced}: deleted it with grace period 0 ` +
+        "(the container runs on the node until its hook returns; the kubelet then removes it)";
       // The uid as precondition: a new pod of the same name is never the one deleted.
       const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod.metadata.name)}`;
       kube.request("DELETE", path, { gracePeriodSeconds: 0, preconditions: { uid } }).then(
-        (answer) =>
-          answer.status < 300 || answer.status === 404
-            ? say(
-                `${why} ${options.forced}: deleted it with grace period 0 ` +
-                  "(the container runs on the node until its hook returns; the kubelet then removes it)",
-              )
-            : failed(statusMessage(answer)),
+        (answer) => (answer.status < 300 || answer.status === 404 ? say(deleted) : failed(statusMessage(answer))),
         (e: Error) => failed(e.message),
       );
     }

@@ -1,5 +1,4 @@
-// The plugin's entry point (package.json "main"): the TypeScript through tsx, as stacks/main.js
-// loads the program, so that no type-checking happens when a consumer deploys.
+// The plugin's entry point (package.json "main"): the TypeScript through tsx as in stacks/main.js, unchecked on deploy.
 require("@pulumi/pulumi");
 require("@pulumi/kubernetes");
 require("tsx/cjs");

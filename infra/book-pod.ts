@@ -45,10 +45,7 @@ const PROVIDER_WAIT_FOR: Partial<Record<Until, string>> = {
   "hook-failed": "jsonpath={.status.containerStatuses[0].state.waiting.reason}=PostStartHookError",
   terminated: "jsonpath={.status.containerStatuses[0].state.terminated}",
 };
-/**
- * What the provider waits for: with failFast the object only (the watch stops at a final failure), else `readiness`.
- * Not `pulumi.com/skipAwait`: it skips a delete's wait too, so a pod of a fixed name would be created while it goes.
- */
+/** The provider's await: with failFast the uid only, else `readiness` (not skipAwait: it skips a delete's wait too). */
 export function providerAwait(readiness: Readiness, args: PodArgs): Record<string, string> | undefined {
   if (args.failFast) return { "pulumi.com/waitFor": "jsonpath={.metadata.uid}" };
   const waitFor = PROVIDER_WAIT_FOR[readiness.until];
@@ -88,10 +85,7 @@ interface HookPod {
   dependsOn?: pulumi.Input<pulumi.Resource[]>;
 }
 
-/**
- * The scenario's pod (one container `nginx` serving port 80, named `http`) and the outputs every scenario has. With
- * `watch`, `up` waits for the `state`, which rejects with the pod's failure; else it is what the provider last read.
- */
+/** The scenario's pod (`nginx`, port 80 `http`) and its outputs; with `watch`, `state` is waited for or rejects. */
 export function createHookPod(parent: pulumi.Resource, args: PodArgs, spec: HookPod, watch = watchOf(parent, args)) {
   const { image, imagePullPolicy, name, lifecycle } = checkArgs(parent, () => ({
     ...checkPodArgs(args),
@@ -101,12 +95,10 @@ export function createHookPod(parent: pulumi.Resource, args: PodArgs, spec: Hook
   const ports = [{ name: "http", containerPort: 80 }];
   const container = { name: "nginx", image, imagePullPolicy, command: spec.command, ports, lifecycle };
   const { readiness } = spec;
+  const metadata = { name, namespace: args.namespace, annotations: providerAwait(readiness, args) };
   const pod = new k8s.core.v1.Pod(
     name,
-    {
-      metadata: { name, namespace: args.namespace, annotations: providerAwait(readiness, args) },
-      spec: { restartPolicy: spec.restartPolicy, containers: [container] },
-    },
+    { metadata, spec: { restartPolicy: spec.restartPolicy, containers: [container] } },
     // A pod's hook cannot change in place, and a fixed name cannot exist twice: delete, then create.
     { parent, dependsOn: spec.dependsOn, deleteBeforeReplace: true },
   );
@@ -127,14 +119,12 @@ export function createHookPod(parent: pulumi.Resource, args: PodArgs, spec: Hook
 }
 
 /** Where the pod is; the API server fills in `default` for a pod created without a namespace. */
-export function namespaceOf(pod: k8s.core.v1.Pod): pulumi.Output<string> {
-  return pod.metadata.namespace.apply((namespace) => namespace ?? "default");
-}
+export const namespaceOf = (pod: k8s.core.v1.Pod) =>
+  pod.metadata.namespace.apply((namespace) => namespace ?? "default");
 
 /** The watch `pulumi up` waits with, where it waits at all: with failFast, in an update. */
-export function watchOf(component: pulumi.Resource, args: { failFast?: boolean }): PodWatch | undefined {
-  return args.failFast && !pulumi.runtime.isDryRun() ? podWatchFor(component) : undefined;
-}
+export const watchOf = (component: pulumi.Resource, args: { failFast?: boolean }): PodWatch | undefined =>
+  args.failFast && !pulumi.runtime.isDryRun() ? podWatchFor(component) : undefined;
 
 /** `watch.wait`, its progress in the status column of Pulumi's display, its failure a ResourceError of `component`. */
 export function waitOrFail(watch: PodWatch, target: WaitTarget, component: pulumi.Resource) {

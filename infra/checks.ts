@@ -15,14 +15,11 @@ const URL_USERINFO = /(:\/\/)([^/?#@\s":]*:)?[^/?#@\s"]*@/g;
 const UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const escaped = (json: string) => json.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 /** `text` cut after SHOWN_MAX characters, saying how long it was. */
-function cut(text: string, shown: (t: string) => string): string {
-  return text.length > SHOWN_MAX ? `${shown(text.slice(0, SHOWN_MAX))}... (${text.length} characters)` : shown(text);
-}
+const cut = (text: string, shown: (t: string) => string) =>
+  text.length > SHOWN_MAX ? `${shown(text.slice(0, SHOWN_MAX))}... (${text.length} characters)` : shown(text);
 
 /** `text` with a URL's password (or a user that is a token) as ***: a message never repeats one. */
-export function hidePasswords(text: string): string {
-  return text.replace(URL_USERINFO, "$1$2***@");
-}
+export const hidePasswords = (text: string) => text.replace(URL_USERINFO, "$1$2***@");
 
 /** A value as a message shows it: as JSON (NaN and Infinity as such, not null), escaped, password hidden, cut. */
 export function showValue(value: unknown): string {
@@ -33,9 +30,7 @@ export function showValue(value: unknown): string {
 }
 
 /** A name (a setting, a key) as a message shows it: without quotes, control characters escaped, cut. */
-export function showText(text: string): string {
-  return cut(hidePasswords(text), (t) => escaped(JSON.stringify(t).slice(1, -1)));
-}
+export const showText = (text: string) => cut(hidePasswords(text), (t) => escaped(JSON.stringify(t).slice(1, -1)));
 
 // The docker reference grammar (distribution/reference), as the kubelet and containerd parse an image.
 const LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";

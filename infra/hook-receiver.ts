@@ -62,10 +62,8 @@ const RECEIVER_USER = 101;
 const LOCKED_DOWN = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
 const CERT_MANAGER = { installCRDs: true, helmOptions: { namespace: "cert-manager", createNamespace: true } };
 
-/**
- * nginx's whole config: 200 to `expectedPath`, 404 to others, each request logged to stdout (`combined`). Ours, not the
- * image's, so that nginx runs as any non-root user on a read-only root: no `user` directive, pid and temp in /tmp.
- */
+// nginx's whole config: 200 to `expectedPath`, 404 to others, each request logged to stdout (`combined`). Ours, not the
+// image's, so that nginx runs as any non-root user on a read-only root: no `user` directive, pid and temp in /tmp.
 export function nginxConfig(scheme: string, expectedPath: string): string {
   const ssl = ` ssl;\n    ssl_certificate ${TLS_DIR}/tls.crt;\n    ssl_certificate_key ${TLS_DIR}/tls.key`;
   const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path /tmp/${t};\n`);
@@ -113,27 +111,26 @@ export class HookReceiver extends pulumi.ComponentResource {
     );
     const tlsSecret = scheme === "HTTPS" ? `${serviceName}-tls` : undefined;
     const certificate = tlsSecret && this.certificate(tlsSecret, serviceName, clusterIP, args);
+    const container = {
+      name: "nginx",
+      image,
+      imagePullPolicy,
+      // -e: the error log before the config is read, else the compiled-in file that a non-root user cannot open.
+      command: ["nginx", "-c", `${CONFIG_DIR}/nginx.conf`, "-e", "stderr", "-g", "daemon off;"],
+      ports: [{ name: "http", containerPort: LISTEN_PORT }],
+      securityContext: LOCKED_DOWN,
+      resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+      volumeMounts: [
+        { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+        { name: "tmp", mountPath: "/tmp" },
+        ...(tlsSecret ? [{ name: "tls", mountPath: TLS_DIR, readOnly: true }] : []),
+      ],
+    };
     const podSpec = {
       // Ours, not the book's: least privilege. It needs no API access, root, or more than a little CPU and memory.
       automountServiceAccountToken: false,
       securityContext: { runAsNonRoot: true, runAsUser: RECEIVER_USER, runAsGroup: RECEIVER_USER },
-      containers: [
-        {
-          name: "nginx",
-          image,
-          imagePullPolicy,
-          // -e: the error log before the config is read, else the compiled-in file that a non-root user cannot open.
-          command: ["nginx", "-c", `${CONFIG_DIR}/nginx.conf`, "-e", "stderr", "-g", "daemon off;"],
-          ports: [{ name: "http", containerPort: LISTEN_PORT }],
-          securityContext: LOCKED_DOWN,
-          resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-          volumeMounts: [
-            { name: "config", mountPath: CONFIG_DIR, readOnly: true },
-            { name: "tmp", mountPath: "/tmp" },
-            ...(tlsSecret ? [{ name: "tls", mountPath: TLS_DIR, readOnly: true }] : []),
-          ],
-        },
-      ],
+      containers: [container],
       volumes: [
         { name: "config", configMap: { name: configName } },
         { name: "tmp", emptyDir: {} },

@@ -16,9 +16,7 @@ export type ScriptOptions = { outputFile?: string };
 /** Words made only of these characters mean the same to `sh` quoted or not, so they stay bare (as in the book). */
 const BARE_WORD = /^[A-Za-z0-9_@%+:,./-]+$/;
 /** Quotes one word for POSIX `sh`: bare when it is safe, else in single quotes (a `'` becomes `'\''`). */
-export function shellQuote(word: string): string {
-  return BARE_WORD.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
-}
+export const shellQuote = (word: string) => (BARE_WORD.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);
 
 /** One command line: each word quoted on its own, so no value can start another command. */
 function shellCommand(words: readonly string[]): string {

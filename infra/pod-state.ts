@@ -59,8 +59,7 @@ function unquoteGo(quoted: string): string {
   }
 }
 
-// The kubelet's messages about a failed post-start hook (lifecycle/handlers.go). Kubernetes >= 1.26 puts them only in
-// the container's `PostStartHookError` waiting state (its `FailedPostStartHook` event says `PostStartHook failed`).
+// The kubelet's messages on a failed hook (lifecycle/handlers.go): since 1.26 only in its `PostStartHookError` state.
 const EXEC_HOOK_FAILURE =
   /^Exec lifecycle hook \(.*\) for Container ".*" in Pod ".*" failed - error: (.*), message: ("(?:[^"\\]|\\.)*")\s*$/s;
 const HTTP_HOOK_FAILURE = /^HTTP lifecycle hook \((.*)\) for Container ".*" in Pod ".*" failed - error: (.*)$/s;
@@ -112,10 +111,7 @@ function describeWaiting({ reason, message }: WithReason, image?: string): strin
   return `the container cannot start (${reason})${detail}`;
 }
 
-/**
- * Judges one pod seen at `now` (ms), updating `history`. Final at once: a failed hook (unless waited for) and a later
- * CrashLoopBackOff, an image never pulled, an ended pod; what the kubelet retries once it lasts RETRY_GRACE_SECONDS.
- */
+/** Judges a pod seen at `now` (ms), updating `history`: a failure final at once, or retried past the grace period. */
 export function judgePod(pod: RawPod, until: Until, history: PodHistory, now: number): Judgement {
   const container = pod.status?.containerStatuses?.[0];
   const { waiting, running, terminated } = container?.state ?? {};
@@ -123,9 +119,8 @@ export function judgePod(pod: RawPod, until: Until, history: PodHistory, now: nu
   if (reason === "PostStartHookError") {
     const { message } = waiting!;
     const hook = parseHookFailure(message);
-    history.hookFailure = hook
-      ? describeHook(hook)
-      : `the post-start hook failed${message ? `: ${message.trim()}` : ""}`;
+    const unparsed = `the post-start hook failed${message ? `: ${message.trim()}` : ""}`;
+    history.hookFailure = hook ? describeHook(hook) : unparsed;
   }
   const retrying =
     !!reason && (RETRIED_REASONS.includes(reason) || (reason === "CrashLoopBackOff" && !history.hookFailure));
@@ -221,10 +216,7 @@ export function describeProgress(pod: RawPod | undefined, events: readonly RawEv
 
 /** How long a pod being deleted may take to go away before its starting container counts as what holds it. */
 export const TERMINATING_GRACE_MS = 5000;
-/**
- * Why a pod being deleted stays, if its post-start hook still runs (it has no time limit). Without the hook's `Started`
- * event (events last an hour), a container still being created after TERMINATING_GRACE_MS says as much.
- */
+/** Why a pod being deleted stays, if its hook (no time limit) runs: its `Started` event, else a container creating. */
 export function describeStuckPod(pod: RawPod, events: readonly RawEvent[], now: number): string | undefined {
   const { name, deletionTimestamp } = pod.metadata;
   if (!deletionTimestamp) return undefined;
@@ -243,6 +235,5 @@ export function describeStuckPod(pod: RawPod, events: readonly RawEvent[], now: 
 }
 
 /** What frees a pod that stays Terminating: its removal from the API at once; the kubelet cleans up later. */
-export function forceDeleteCommand(pod: RawPod): string {
-  return `kubectl delete pod ${pod.metadata.name} -n ${pod.metadata.namespace ?? "default"} --grace-period=0 --force`;
-}
+export const forceDeleteCommand = (pod: RawPod) =>
+  `kubectl delete pod ${pod.metadata.name} -n ${pod.metadata.namespace ?? "default"} --grace-period=0 --force`;

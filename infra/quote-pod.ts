@@ -4,9 +4,8 @@ import { checkInteger, checkOutputFile, quotesFileName } from "./checks";
 import { hooks, type ScriptStep } from "./hooks";
 
 export { quotesFileName };
-export function checkDelaySeconds(setting: string, seconds: unknown): number {
-  return checkInteger(setting, seconds, 0, 3600, "a whole number of seconds");
-}
+export const checkDelaySeconds = (setting: string, seconds: unknown) =>
+  checkInteger(setting, seconds, 0, 3600, "a whole number of seconds");
 
 export interface QuotePostStartPodArgs extends PodArgs {
   /** Installs `fortune`; `[]` skips the step, for an image that has it already. @default ["apk", "add", "fortune"] */

@@ -34,9 +34,7 @@ export async function inferredSchema(): Promise<string> {
   try {
     const cached = JSON.parse(readFileSync(CACHE_FILE, "utf8"));
     if (cached.digest === digest) return cached.schema;
-  } catch {
-    // no record yet, or an unreadable one: infer it
-  }
+  } catch {} // no record yet, or an unreadable one: infer it
   const host = { name: pluginName(), dirname: PACKAGE_DIR, components: getPulumiComponents(components) };
   const schema = `${JSON.stringify(JSON.parse(await new ComponentProvider(host).getSchema()), null, 2)}\n`;
   mkdirSync(path.dirname(CACHE_FILE), { recursive: true });

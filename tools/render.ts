@@ -1,5 +1,4 @@
-// `npm run render -- --scenario <name>` / `--stack <name>`: the manifests a scenario or stack would
-// apply, as multi-document YAML for `kubectl apply -f -`, with no cluster and no Pulumi CLI.
+// `npm run render -- --scenario <name> | --stack <name>`: the manifests as YAML for `kubectl apply -f -`, no cluster.
 import { parseArgs } from "node:util";
 import { render } from "./manifests";
 import { rawConfig } from "./stack-file";

@@ -62,9 +62,8 @@ async function main(argv) {
   }
 }
 
-// SIGINT or SIGTERM (Ctrl-C, a CI timeout): the CLI gets one SIGINT and cancels cleanly (finishes the steps under way,
-// saves the state, releases the lock) while this process serves the program; a second would leave its lock. This
-// process has a process group of its own (tools/pulumi.sh): a terminal's Ctrl-C reaches the CLI only through here.
+// SIGINT or SIGTERM (Ctrl-C, a CI timeout): the CLI gets one SIGINT, cancels cleanly and releases the lock (a second
+// would leave it); this process has its own process group (tools/pulumi.sh): a terminal's Ctrl-C reaches the CLI here.
 const cancel = new AbortController();
 const CANCELLING = "cancelling the update (pulumi finishes the steps under way, then releases the stack's lock)";
 const CANCELLED = "the update is being cancelled already; pulumi releases the stack's lock when it ends";

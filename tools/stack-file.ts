@@ -129,8 +129,7 @@ if (require.main === module) {
     else if (command === "set")
       writeFileSync(args[1]!, YAML.stringify(withSets(readStackFile(args[0]!), args.slice(2))));
     else if (command === "lab-sets") process.stdout.write(`${setArgs(labValues()).join("\n")}\n`);
-    // check: each a stack name with a stack file Pulumi reads fully; set: writes the stack file with these settings
-    // changed to <to>; lab-sets: the lab stack's lab values as `--set` arguments, one a line.
+    // check: stack files Pulumi reads fully; set: writes <to> with settings changed; lab-sets: the lab values as --set.
     else throw new Error("usage: stack-file.ts check <stack>... | set <stack> <to> <key>=<value>... | lab-sets");
   } catch (e) {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);

@@ -1,5 +1,4 @@
-// The stuck-pod watch (cluster/stuck-pods.ts) of one stack, for tools/run.js: the namespace, the cluster
-// and forceDeleteStuckPods from the stack's config file, the stack's pods by the mark of its instance.
+// cluster/stuck-pods.ts's watch of one stack's pods (by its instance's mark) for tools/run.js, set by its config file.
 import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import { KubeClient } from "../cluster/kube";

@@ -66,8 +66,7 @@ export function podFacts(previous: RawPod | undefined, pod: RawPod): Fact[] {
   return facts;
 }
 
-// The hook's hold: from the `Started` event (it runs right after), else `Initialized`, `PodScheduled` or when we saw
-// `ContainerCreating`; to `ContainersReady` (it returned), else when we saw it ready. Timestamps have whole seconds.
+// The hook's hold: from the first of these known (`Started`: it runs right after) to its return; whole seconds.
 function hookHold(pod: RawPod, r: PodRecord): Hold | undefined {
   const readyAt = trueSince(pod, "ContainersReady") ?? trueSince(pod, "Ready");
   const to = readyAt ? { to: readyAt, until: "ContainersReady" } : { to: r.readySeenAt, until: "seen ready" };

@@ -32,9 +32,10 @@ export type Bar = { lane: string; from: number; to: number; key: Key; label: str
 export type Mark = { lane: string; at: number; key: Key; label: string };
 export type Scene = ReturnType<typeof sceneOf>;
 type Of<K extends Fact["kind"]> = Entry & Extract<Fact, { kind: K }>;
-function is<K extends Fact["kind"]>(kind: K) {
-  return (e: Entry): e is Of<K> => e.kind === kind;
-}
+const is =
+  <K extends Fact["kind"]>(kind: K) =>
+  (e: Entry): e is Of<K> =>
+    e.kind === kind;
 
 type State = { key: Key; label: string };
 const WAITING: Record<string, Key> = { CrashLoopBackOff: "back-off", PostStartHookError: "hook failed" };
@@ -64,8 +65,7 @@ const isFailure = (e: Entry) =>
   (e.kind === "event" && e.reason === "FailedPostStartHook") ||
   (e.kind === "container" && e.reason === "PostStartHookError");
 const held = (hook: Of<"hook">) => `held ${hook.seconds} s`;
-// The hook's runs: each from the kubelet's `Started` event (the hook runs right after it) to a hold,
-// a failure or the next start; a hold with no `Started` seen (the observer came late) by the pod's timestamps.
+// The hook's runs: `Started` event to a hold, failure or next start; with no `Started` seen, a hold's own timestamps.
 function hookBars(timeline: Entry[], end: number): Bar[] {
   const toT = (ref: Entry, iso: string) => ref.t + (Date.parse(iso) - Date.parse(ref.time)) / 1000;
   return timeline.flatMap((e, i): Bar[] => {
@@ -231,6 +231,7 @@ const markLabel = (name: string, filter: string, dy: number, baseline: "top" | "
 const TITLE = { anchor: "start", frame: "group", dx: 10 - LANE_NAMES, fontSize: 14, subtitleFontSize: 11 };
 const LANES = { title: null, labelFontSize: 11, labelLimit: 140 };
 const TIME = { title: "seconds since the observer started", offset: LABEL_ROWS * LABEL_HEIGHT + 6 };
+const INK = { field: "ink", type: "nominal", scale: null }; // a bar label's colour, as is: white on the dark keys
 const KEYS = { title: null, orient: "bottom", columns: 4, symbolType: "square", labelFontSize: 10 };
 export function chartSpec(scene: Scene) {
   const time = { domain: [scene.start, scene.end], nice: false, zero: false };
@@ -257,11 +258,7 @@ export function chartSpec(scene: Scene) {
       }),
       layer("bar_labels", BARS, {
         mark: { type: "text", fontSize: 10 },
-        encoding: {
-          x: quantitative("mid"),
-          text: { field: "text" },
-          color: { field: "ink", type: "nominal", scale: null },
-        },
+        encoding: { x: quantitative("mid"), text: { field: "text" }, color: INK },
       }),
       layer("marks", "datum.layer === 'mark'", {
         mark: { type: "tick", thickness: 2, bandSize: LANE_HEIGHT * 0.8 },
