@@ -28,7 +28,8 @@ beforeAll(() => {
   rmSync(STATE, { recursive: true, force: true });
   rmSync(path.join(DIR, "Pulumi.many.yaml"), { force: true }); // a stack file of an earlier run's backend
   run("mkdir", ["-p", STATE]);
-  for (const namespace of NAMESPACES) kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=false");
+  // Namespaces an earlier run left (a cancelled bench row 7) are gone before up creates them again.
+  kubectl("delete", "namespace", ...NAMESPACES, "--ignore-not-found", "--wait", "--timeout=300s");
   const init = many("stack", "init");
   if (init.status !== 0) throw new Error(`pulumi stack init failed:\n${init.output}`);
 }, 10 * MINUTES);
