@@ -1,4 +1,4 @@
-// `npm run bench [-- --runs N] [-- --only 1,3]`: benchmarks 1 to 5 (6, 7 when asked), a table on stdout and in
+// `npm run bench [-- --runs N] [-- --only 1,3]`: benchmarks 1 to 5 and 8 (6, 7 when asked), a table on stdout and in
 // .lab/bench/latest.json, progress on stderr; N runs (default 5), A vs B in alternating pairs; never asserted. 3 to 6
 // use .lab/bin's toolchain, the lab (started if down), tools/pulumi.sh's env, stack files changed as --set does.
 import { spawn, spawnSync } from "node:child_process";
@@ -406,6 +406,77 @@ async function manyPods(runs: number): Promise<void> {
   row("7", "program peak RSS, 70 pods", "B", stats(rss[10]!));
 }
 
+/** 8's steps: a mark in the engine's log (-v=7) or the pod's watch, and what the step before it waits on. */
+const STEPS: [string, RegExp, string][] = [
+  ["language host started", /^langhost\[nodejs\]\.GetPluginInfo/, "the CLI: project, stack, state, backend"],
+  ["program run asked", /^langhost\[nodejs\]\.Run\(/, "the CLI asks the language host again (a second process)"],
+  ["stack registered", /RegisterResource received: t=pulumi:pulumi:Stack/, "node starts, run script loads the SDK"],
+  ["provider registered", /RegisterResource received: t=pulumi:providers:kubernetes/, "the program's modules load"],
+  ["provider ready", /RegisterResource operation finished: t=pulumi:providers/, "plugin start, CheckConfig, Configure"],
+  ["pod registered", /RegisterResource received: t=kubernetes:core\/v1:Pod/, "provider id, namespace read, checks"],
+  ["pod created", /^watch ADDED/, "provider Check and Create: the POST to the API server"],
+  ["pod Ready", /^watch Ready/, "scheduling, sandbox, container start, the post-start hook"],
+  ["component outputs", /RegisterResourceOutputs received: urn=[^ ]*QuotePostStartPod/, "the program's pod watch"],
+  ["up exited", /^exited/, "the engine ends the update, the CLI writes the state"],
+];
+
+/** 8. Where one `pulumi up` to the first quote spends its time: engine log marks and pod watch events, as medians. */
+async function upTimeline(runs: number): Promise<void> {
+  const blocked = await quoteBlocked();
+  if (blocked) return noteRow("8", "timeline of pulumi up", `skipped: ${blocked}`);
+  const config = devConfig("Pulumi.dev.lab.yaml", { cluster: "lab", ...labValues() });
+  const args = ["--yes", "--non-interactive", "--skip-preview", "--stack", "dev", ...config];
+  const { dev: env } = await ensureLab();
+  const runsOf: Record<string, number>[] = [];
+  for (let i = 0; i < runs; i++) {
+    log(`8. timeline of pulumi up, run ${i + 1}/${runs}`);
+    const events: [number, string][] = [];
+    const selector = ["-n", "default", "--field-selector", `metadata.name=${POD}`, "--output-watch-events"];
+    const watch = spawn(KUBECTL, ["--kubeconfig", KUBECONFIG, "get", "pods", ...selector, "-w", "-o", "json"]);
+    let rest = "";
+    watch.stdout.on("data", (d) => {
+      const lines = (rest + d).split("\n");
+      rest = lines.pop()!;
+      for (const { type, object } of lines.map((line) => JSON.parse(line))) {
+        events.push([Date.now(), `watch ${type}`]);
+        if (object.status?.conditions?.some(isReady)) events.push([Date.now(), "watch Ready"]);
+      }
+    });
+    try {
+      await sleep(1000); // the watch established before the update starts
+      const t0 = Date.now();
+      const up = check(PULUMI, ["up", ...args, "-v=7", "--logtostderr"], { env, timeoutMs: 240_000 });
+      const quote = await pollQuote(performance.now());
+      const { stderr, ms } = await up;
+      events.push([t0 + ms, "exited"]);
+      for (const line of stderr.split("\n").filter((l) => l.startsWith("{"))) {
+        const { time, msg } = JSON.parse(line);
+        events.push([Date.parse(time), msg]);
+      }
+      const at = (pattern: RegExp) => events.find(([t, what]) => t >= t0 && pattern.test(what))?.[0];
+      const marks = STEPS.map(([step, pattern]) => [step, (at(pattern) ?? Number.NaN) - t0] as const);
+      runsOf.push(Object.fromEntries([...marks, ["first quote", quote]]));
+    } finally {
+      watch.kill();
+      await check(PULUMI, ["destroy", ...args], { env, timeoutMs: 240_000 });
+      await kubectlOk("wait", "--for=delete", `pod/${POD}`, "-n", "default", "--timeout=180s");
+    }
+  }
+  const names = [...STEPS.map(([step]) => step), "first quote"];
+  names.forEach((step, i) => {
+    const since = stats(runsOf.map((r) => r[step]!));
+    const before = STEPS[i] ? (i ? names[i - 1]! : "") : "pod Ready"; // the quote is polled beside the update
+    const took = stats(runsOf.map((r) => r[step]! - (before ? r[before]! : 0)));
+    const waits = STEPS[i]?.[2] ?? "after pod Ready: nginx serving, the pod proxy polled every 200 ms";
+    row("8", `${step}, ms since CLI start`, "ms", since, `step ${fmt(took.median, "ms")}: ${waits}`);
+  });
+  noteRow(
+    "8",
+    "how",
+    "pulumi up -v=7 --logtostderr (the engine's log times) and a kubectl pod watch; row 4 uninstrumented",
+  );
+}
+
 const BENCHES: Record<string, [string, (runs: number) => Promise<void>]> = {
   "1": ["program evaluation (mocked)", programEval],
   "2": ["unit suite", unitSuite],
@@ -414,16 +485,17 @@ const BENCHES: Record<string, [string, (runs: number) => Promise<void>]> = {
   "5": ["program start", programStart],
   "6": ["the CLI beside the one before", cliBeside],
   "7": ["7 vs 70 pods", manyPods],
+  "8": ["timeline of pulumi up", upTimeline],
 };
 
 async function main() {
-  const options = { runs: { type: "string", default: "5" }, only: { type: "string", default: "1,2,3,4,5" } } as const;
+  const options = { runs: { type: "string", default: "5" }, only: { type: "string", default: "1,2,3,4,5,8" } } as const;
   const { values } = parseArgs({ options });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs: a whole number >= 1");
   const only = values.only.split(",").map((s) => s.trim());
   for (const id of only)
-    if (!BENCHES[id]) throw new Error(`--only: no benchmark ${JSON.stringify(id)}; they are 1 to 7`);
+    if (!BENCHES[id]) throw new Error(`--only: no benchmark ${JSON.stringify(id)}; they are 1 to 8`);
   mkdirSync(OUT, { recursive: true });
   const machine = {
     cpu: readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.*)$/m)?.[1] ?? "unknown",
