@@ -104,7 +104,10 @@ export class PodRecord {
   seenEvents: string[] = [];
   timeline: Entry[] = []; // every fact about the pod as the observer learned it, oldest first (the pictures' source)
 
-  constructor(readonly pod: string) {}
+  readonly pod: string;
+  constructor(pod: string) {
+    this.pod = pod;
+  }
 }
 
 /** Updates `record` with a pod object seen at `now`; returns the new facts (a hook hold once the pod gets ready). */
