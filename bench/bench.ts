@@ -8,8 +8,8 @@ import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import YAML from "yaml";
-import { render } from "../tools/manifests";
-import { labValues, readStackFile, withValues } from "../tools/stack-file";
+import { render } from "../tools/manifests.ts";
+import { labValues, readStackFile, withValues } from "../tools/stack-file.ts";
 
 const ROOT = path.resolve(__dirname, "..");
 const LAB = path.join(ROOT, ".lab");

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Duplex, Readable } from "node:stream";
 import YAML from "yaml";
-import { hidePasswords } from "../infra/checks";
+import { hidePasswords } from "../infra/checks.ts";
 
 export type ApiAnswer = { status: number; body: any };
 const MiB = 1024 * 1024;

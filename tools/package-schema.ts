@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental";
-import * as components from "../component-package/index";
+import * as components from "../component-package/index.ts";
 
 const ROOT = path.join(__dirname, "..");
 export const PACKAGE_DIR = path.join(ROOT, "component-package");

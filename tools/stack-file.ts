@@ -3,9 +3,9 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import YAML, { type CST } from "yaml";
-import { ArgumentError, showText, showValue } from "../infra/checks";
-import { nearest } from "../stacks/nearest";
-import { PROJECT } from "../stacks/settings";
+import { ArgumentError, showText, showValue } from "../infra/checks.ts";
+import { nearest } from "../stacks/nearest.ts";
+import { PROJECT } from "../stacks/settings.ts";
 
 export const ROOT = path.resolve(__dirname, "..");
 /** The top-level keys of a stack file (sdk/go/common/workspace/project.go, ProjectStack). */

@@ -3,7 +3,7 @@
 // tests/unit/render.test.ts, in-process).
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { run } from "./run";
+import { run } from "./run.ts";
 
 const renderCli = (...args: string[]) => run(process.execPath, ["--import", "tsx", "tools/render.ts", ...args]);
 

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { SCENARIO_NAMES, SCENARIOS } from "../../stacks/scenarios";
+import { SCENARIO_NAMES, SCENARIOS } from "../../stacks/scenarios.ts";
 
 const ROOT = path.join(__dirname, "..", "..");
 
