@@ -31,4 +31,4 @@ async function main() {
   for (const note of await notes) pulumi.log.info(note);
   return outputs;
 }
-export = main().catch(fail);
+export default main().catch(fail);

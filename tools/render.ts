@@ -15,7 +15,7 @@ export async function cli(args: string[], out: (text: string) => void, err: (tex
   }
 }
 
-if (require.main === module) {
+if (import.meta.main) {
   const write = (stream: NodeJS.WriteStream) => (text: string) => stream.write(text);
   const args = process.argv.slice(2);
   void cli(args, write(process.stdout), write(process.stderr)).then((code) => (process.exitCode = code));

@@ -31,18 +31,7 @@ function observe(timeoutSeconds: number): Promise<{ status: number; entries: Ent
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      [
-        "--import",
-        "tsx",
-        "tools/observe/cli.ts",
-        "--stack",
-        "lab",
-        "--json",
-        "--svg",
-        PICTURES,
-        "--timeout",
-        String(timeoutSeconds),
-      ],
+      ["tools/observe/cli.ts", "--stack", "lab", "--json", "--svg", PICTURES, "--timeout", String(timeoutSeconds)],
       {
         cwd: ROOT,
         env: { ...process.env, KUBECONFIG },

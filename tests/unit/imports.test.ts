@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { SOURCE_DIRS } from "../../tools/package-schema.ts";
 
-const root = path.join(__dirname, "..", "..");
+const root = path.join(import.meta.dirname, "..", "..");
 const DIRS = ["infra", "cluster", "component-package", "stacks", "tools", "bench"];
 
 function sources(dir: string): string[] {

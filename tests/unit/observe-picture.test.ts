@@ -230,7 +230,7 @@ describe("the SVG", () => {
 });
 
 describe("the pictures of a recorded run of the lab stack (npm run pictures, Kubernetes 1.34)", () => {
-  const entries = readFileSync(path.join(__dirname, "fixtures", "observe-lab-run.jsonl"), "utf8")
+  const entries = readFileSync(path.join(import.meta.dirname, "fixtures", "observe-lab-run.jsonl"), "utf8")
     .split("\n")
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Entry);

@@ -8,7 +8,7 @@ import { render } from "../../tools/manifests.ts";
 import { runOffline } from "../../tools/offline.ts";
 
 const book = (scenario: string) =>
-  YAML.parse(readFileSync(path.join(__dirname, "book", `pod.${scenario}.yaml`), "utf8"));
+  YAML.parse(readFileSync(path.join(import.meta.dirname, "book", `pod.${scenario}.yaml`), "utf8"));
 const docs = async (raw: Record<string, unknown>) => YAML.parseAllDocuments(await render(raw)).map((d) => d.toJS());
 const pods = (all: any[]) => all.filter((d) => d.kind === "Pod");
 

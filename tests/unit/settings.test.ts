@@ -7,7 +7,7 @@ import YAML from "yaml";
 import { PROJECT, parseSettings, SCENARIO_NAMES } from "../../stacks/settings.ts";
 import { runOffline } from "../../tools/offline.ts";
 
-const root = path.join(__dirname, "..", "..");
+const root = path.join(import.meta.dirname, "..", "..");
 const project = YAML.parse(readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
 
 describe("the config schema", () => {
