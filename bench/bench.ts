@@ -8,17 +8,17 @@ import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import YAML from "yaml";
-import { render } from "../tools/manifests";
-import { labValues, readStackFile, withValues } from "../tools/stack-file";
+import { render } from "../tools/manifests.ts";
+import { labValues, readStackFile, withValues } from "../tools/stack-file.ts";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(import.meta.dirname, "..");
 const LAB = path.join(ROOT, ".lab");
 const OUT = path.join(LAB, "bench");
 const PULUMI = path.join(LAB, "bin", "pulumi");
 const KUBECTL = path.join(LAB, "bin", "kubectl");
 const KUBECONFIG = path.join(LAB, "kubeconfig");
 const BASELINE_PULUMI = path.join(LAB, "build", "pulumi-3.274.1"); // the CLI the toolchain's upgrade kept (bench 6)
-const RAW_DIR = path.join(__dirname, "raw-pod");
+const RAW_DIR = path.join(import.meta.dirname, "raw-pod");
 const POD = "quote-poststart"; // the dev stack's one pod, in namespace default
 
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
@@ -136,12 +136,12 @@ async function ensureLab() {
 
 /** Previews of the dev stack (cluster=lab) with bench/start-probe.js in the program: time, marks, CLI start -> node. */
 async function probedPreviews() {
-  type Marks = { timeOrigin: number; probeLoaded: number; mainStart: number; tsxLoaded: number; indexDone: number };
-  type Loader = { tsNode: boolean; typescriptBy?: string; tsLoader: string };
+  type Marks = { timeOrigin: number; probeLoaded: number; mainStart: number; indexDone: number };
+  type Loader = { typescriptMode: string; loaders: string[]; tsNode: boolean; typescriptBy?: string };
   const { dev } = await ensureLab();
   const config = devConfig("Pulumi.dev.yaml", { cluster: "lab" });
   const out = path.join(OUT, "start-probe.json");
-  const NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --require ${path.join(__dirname, "start-probe.js")}`.trim();
+  const NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --import ${import.meta.dirname}/start-probe.js`.trim();
   return async (cli = PULUMI) => {
     rmSync(out, { force: true });
     const cliStart = performance.timeOrigin + performance.now();
@@ -155,7 +155,7 @@ async function probedPreviews() {
 async function programEval(runs: number): Promise<void> {
   type Sample = { ms: number; maxRssBytes: number; heapUsedBytes: number; rssBeforeBytes: number };
   const evaluate = async (...args: string[]): Promise<Sample> =>
-    JSON.parse((await check(process.execPath, ["--import", "tsx", "bench/program-eval.ts", ...args])).stdout);
+    JSON.parse((await check(process.execPath, ["bench/program-eval.ts", ...args])).stdout);
   const sizes = [1, 10, 100, 1000];
   const samples = new Map(sizes.map((n) => [n, [] as Sample[]]));
   for (let i = 0; i < runs; i++)
@@ -330,21 +330,21 @@ async function programStart(runs: number): Promise<void> {
   time("  CLI start -> node process start", (s) => s.cliToNode, "CLI, language host, provider plugin start");
   const node = `@pulumi/pulumi's run script; node itself ${fmt(of((s) => s.m.probeLoaded).median, "ms")}`;
   time("  node start -> stacks/main.js", (s) => s.m.mainStart, node);
-  time("  main.js -> tsx/cjs loaded", (s) => s.m.tsxLoaded - s.m.mainStart);
-  const program = "loading + evaluating the program: all registrations issued";
-  time("  tsx loaded -> index.ts returned", (s) => s.m.indexDone - s.m.tsxLoaded, program);
+  const program = "loading (types stripped) + evaluating the SDKs and the program: all registrations issued";
+  time("  main.js -> index.ts returned", (s) => s.m.indexDone - s.m.mainStart, program);
+  const loaders = `${m.loaders.join(", ") || "no loader"} registered besides the probe's hook`;
   const tsNode = `ts-node ${m.tsNode ? "LOADED" : "not loaded"}`;
   const typescript = `typescript ${m.typescriptBy ? `loaded by ${m.typescriptBy}` : "not loaded"}`;
-  const how = `main.js requires tsx/cjs (${m.tsLoader}): types stripped, not checked; ${tsNode}; ${typescript}`;
+  const how = `Node's own type stripping (${m.typescriptMode}): not checked; ${loaders}; ${tsNode}; ${typescript}`;
   noteRow("5", "how the TypeScript runs", how);
-  // tsx's hook handles every module loaded after it, the SDKs included: what that costs them.
-  const code = 'require("@pulumi/pulumi"); require("@pulumi/kubernetes"); console.log(performance.now() - t0);';
-  const load = (hook: string) => async () =>
-    Number((await check(process.execPath, ["-e", `${hook}const t0 = performance.now(); ${code}`])).stdout);
-  const { a, b, ratio } = await alternate(runs, load('require("tsx/cjs"); '), load(""));
-  row("5", "require SDKs after tsx/cjs", "ms", a, "@pulumi/pulumi + @pulumi/kubernetes, in a plain node");
-  row("5", "require SDKs, no hook", "ms", b);
-  row("5", "ratio tsx / plain (per pair)", "x", ratio, "the part of the preview gap (3) due to tsx's hook");
+  // What stripping costs: node start -> the package's modules (SDKs too) imported, as TypeScript and as JavaScript.
+  const load = (file: string) => async () =>
+    Number((await check(process.execPath, ["--import", `./${file}`, "-p", "performance.now()"])).stdout);
+  const index = "component-package/index";
+  const { a, b, ratio } = await alternate(runs, load(`${index}.ts`), load(`dist/${index}.js`));
+  row("5", "import the package's TypeScript", "ms", a, "component-package/index.ts, types stripped by Node");
+  row("5", "import its JavaScript (dist/)", "ms", b, "the same modules compiled by npm run build:package");
+  row("5", "ratio TS / JS (per pair)", "x", ratio, "the part of the preview gap (3) due to stripping types");
 }
 
 /** 6. Preview (and program start, by the probe of 5) and time to quote, the toolchain's CLI and the one before it. */

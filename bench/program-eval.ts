@@ -1,9 +1,9 @@
-// `node --import tsx bench/program-eval.ts <N> [raw]`: N QuotePostStartPods (`raw`: N Pods of the same spec) evaluated
+// `node bench/program-eval.ts <N> [raw]`: N QuotePostStartPods (`raw`: N Pods of the same spec) evaluated
 // with Pulumi's mocks (tools/offline.ts), loading not timed; one JSON line. One size per process: its memory alone.
 import * as k8s from "@pulumi/kubernetes";
-import { hooks, QuotePostStartPod } from "../infra";
-import { quoteScriptSteps } from "../infra/quote-pod";
-import { record } from "../tools/offline";
+import { hooks, QuotePostStartPod } from "../infra/index.ts";
+import { quoteScriptSteps } from "../infra/quote-pod.ts";
+import { record } from "../tools/offline.ts";
 
 async function main() {
   const [n, kind] = [Number(process.argv[2]), process.argv[3]];

@@ -1,24 +1,30 @@
-// NODE_OPTIONS=--require <this file>: ms since process start when stacks/main.js starts, loads tsx/cjs and has
-// `./index.ts` returned, whether ts-node was loaded, who loaded typescript: JSON to $BENCH_START_PROBE_OUT.
-const fs = require("node:fs");
-const Module = require("node:module");
+// NODE_OPTIONS=--import <this file>: stacks/main.js's start and its import's end (a load hook appends that mark) in ms
+// since process start; Node's TypeScript mode, other loaders, ts-node, who loaded typescript: $BENCH_START_PROBE_OUT.
+import { writeFileSync } from "node:fs";
+import Module, { registerHooks } from "node:module";
 
 const out = process.env.BENCH_START_PROBE_OUT;
 const marks = { timeOrigin: performance.timeOrigin, probeLoaded: performance.now() };
-const original = Module.prototype.require;
-
-Module.prototype.require = function (id, ...rest) {
-  if (out && id === "typescript" && !marks.typescriptBy && this.filename)
-    marks.typescriptBy = this.filename.replace(/^.*\/node_modules\//, "");
-  if (!out || !this.filename?.endsWith("/stacks/main.js")) return original.call(this, id, ...rest);
-  marks.mainStart ??= performance.now();
-  const result = original.call(this, id, ...rest);
-  if (id === "tsx/cjs") marks.tsxLoaded = performance.now();
-  if (id === "./index.ts") {
-    marks.indexDone = performance.now();
-    marks.tsNode = Object.keys(require.cache).some((f) => f.includes("/node_modules/ts-node/"));
-    marks.tsLoader = require.extensions[".ts"] ? "require.extensions['.ts'] registered" : "none";
-    fs.writeFileSync(out, JSON.stringify(marks));
-  }
-  return result;
+const nodeTs = Module._extensions[".ts"]; // Node's own loading of a required .ts file
+const preload = /(--import|--require|-r|--(experimental-)?loader)[= ](\S+)/g;
+const isIn = (name) => (m) => m.filename.includes(`/node_modules/${name}/`);
+globalThis[Symbol.for("start-probe")] = () => {
+  marks.indexDone = performance.now();
+  const loaded = Object.values(Module._cache);
+  marks.tsNode = loaded.some(isIn("ts-node"));
+  const by = loaded.find((m) => m.children.some(isIn("typescript"))); // the first module to require it
+  marks.typescriptBy = by?.filename.replace(/^.*node_modules\//, "");
+  marks.typescriptMode = process.features.typescript;
+  const flags = [...`${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS}`.matchAll(preload)];
+  marks.loaders = flags.filter((f) => f[3] !== import.meta.filename).map((f) => f[0]);
+  if (Module._extensions[".ts"] !== nodeTs) marks.loaders.push("require.extensions['.ts']");
+  writeFileSync(out, JSON.stringify(marks));
 };
+registerHooks({
+  load(url, context, nextLoad) {
+    const loaded = nextLoad(url, context);
+    if (!out || !url.endsWith("/stacks/main.js")) return loaded;
+    marks.mainStart = performance.now();
+    return { ...loaded, source: `${loaded.source}\nglobalThis[Symbol.for("start-probe")]();\n` };
+  },
+});

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Duplex, Readable } from "node:stream";
 import YAML from "yaml";
-import { hidePasswords } from "../infra/checks";
+import { hidePasswords } from "../infra/checks.ts";
 
 export type ApiAnswer = { status: number; body: any };
 const MiB = 1024 * 1024;
@@ -341,14 +341,15 @@ const refusal = (what: string, answer: ApiAnswer) =>
   Object.assign(new Error(`${what}: ${statusMessage(answer)}`), { status: answer.status });
 
 export class KubeClient {
-  private constructor(
-    readonly context: string,
-    readonly defaultNamespace: string,
-    readonly server: string,
-    private readonly tls: { ca?: Buffer; rejectUnauthorized: boolean; servername?: string },
-    private readonly credentials: ReturnType<typeof userCredentials>,
-    readonly limits: Limits,
-  ) {}
+  readonly context: string;
+  readonly defaultNamespace: string;
+  readonly server: string;
+  private readonly tls: { ca?: Buffer; rejectUnauthorized: boolean; servername?: string };
+  private readonly credentials: ReturnType<typeof userCredentials>;
+  readonly limits: Limits;
+  private constructor(...fields: [string, string, string, KubeClient["tls"], KubeClient["credentials"], Limits]) {
+    [this.context, this.defaultNamespace, this.server, this.tls, this.credentials, this.limits] = fields;
+  }
 
   /** The kubeconfig's `context` (undefined: the current one); throws naming what kubectl refuses or this cannot use. */
   static connect(context: string | undefined, limits: Partial<Limits> = {}): KubeClient {

@@ -1,6 +1,6 @@
 // A namespace's pods and events by uid, as client-go's reflector keeps them (listed, watched from the last version)
-import type { RawEvent, RawPod } from "../infra/pod-state";
-import { type KubeClient, statusMessage } from "./kube";
+import type { RawEvent, RawPod } from "../infra/pod-state.ts";
+import { type KubeClient, statusMessage } from "./kube.ts";
 
 type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
 type Told = { pod: RawPod } | { event: RawEvent };

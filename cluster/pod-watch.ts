@@ -7,11 +7,11 @@ import {
   type PodHistory,
   type RawPod,
   type Until,
-} from "../infra/pod-state";
-import type { PodWatch, WaitTarget } from "../infra/pod-watch";
-import type { KubeClient } from "./kube";
-import { type FeedChange, type PodFeed, podFeed } from "./pod-feed";
-import { findLoggedRequest } from "./receiver-log";
+} from "../infra/pod-state.ts";
+import type { PodWatch, WaitTarget } from "../infra/pod-watch.ts";
+import type { KubeClient } from "./kube.ts";
+import { type FeedChange, type PodFeed, podFeed } from "./pod-feed.ts";
+import { findLoggedRequest } from "./receiver-log.ts";
 
 const LOG_WAIT_MS = 10_000; // for a receiver's log line to reach the API server after the hook's pod is ready
 const PROGRESS_MS = 5000; // how often the progress display hears of a wait (at least every 10 s, the issue asks)

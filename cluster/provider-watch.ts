@@ -1,8 +1,8 @@
 // The pod watch of a component's own Kubernetes provider's cluster (a consumer in any language says `failFast: true`).
 import * as pulumi from "@pulumi/pulumi";
-import type { PodWatch } from "../infra/pod-watch";
-import { KubeClient } from "./kube";
-import { clusterPodWatch } from "./pod-watch";
+import type { PodWatch } from "../infra/pod-watch.ts";
+import { KubeClient } from "./kube.ts";
+import { clusterPodWatch } from "./pod-watch.ts";
 
 /** The kubeconfig context of `component`'s provider: an explicit one's `context`, else `kubernetes:context`. */
 export async function providerContext(component: pulumi.Resource): Promise<string | undefined> {

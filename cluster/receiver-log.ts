@@ -1,6 +1,6 @@
 // A receiver's log (nginx `combined`): the kubelet counts any answer as success, so only here shows a hook's 404.
-import type { LoggedRequest } from "../infra/pod-watch";
-import { type KubeClient, statusMessage } from "./kube";
+import type { LoggedRequest } from "../infra/pod-watch.ts";
+import { type KubeClient, statusMessage } from "./kube.ts";
 
 /** The requests for `path` in a receiver's log, oldest first; with `notBefore`, only those logged at or after it. */
 export function parseReceiverLog(log: string, path: string, notBefore?: string): LoggedRequest[] {

@@ -1,7 +1,7 @@
 // A pod whose hook still runs stays Terminating, the CLI waiting without a word: this says why and how to free it.
-import { describeStuckPod, forceDeleteCommand, type RawPod } from "../infra/pod-state";
-import { type KubeClient, statusMessage } from "./kube";
-import { podFeed } from "./pod-feed";
+import { describeStuckPod, forceDeleteCommand, type RawPod } from "../infra/pod-state.ts";
+import { type KubeClient, statusMessage } from "./kube.ts";
+import { podFeed } from "./pod-feed.ts";
 
 const REPEAT_MS = 30_000; // a pod that still stays is said again
 const TICK_MS = 2000; // a hook's `Started` event may come after the pod's last change

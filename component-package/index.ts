@@ -1,7 +1,7 @@
 // The package's entry: infra's components, with their argument types, and their pod watch on a real cluster; served
 // by the SDK's component provider host (PulumiPlugin.yaml), importable from the npm package `poststart-lab`.
-import { providerPodWatch } from "../cluster/provider-watch";
-import { connectPodWatches } from "../infra/pod-watch";
+import { providerPodWatch } from "../cluster/provider-watch.ts";
+import { connectPodWatches } from "../infra/pod-watch.ts";
 
 connectPodWatches(providerPodWatch);
 
@@ -20,4 +20,4 @@ export {
   type ReceiverSettings,
   SlowHookPod,
   type SlowHookPodArgs,
-} from "../infra";
+} from "../infra/index.ts";

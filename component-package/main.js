@@ -1,5 +1,3 @@
-// The plugin's entry point (package.json "main"): the TypeScript through tsx as in stacks/main.js, unchecked on deploy.
-require("@pulumi/pulumi");
-require("@pulumi/kubernetes");
-require("tsx/cjs");
-module.exports = require("./index.ts");
+// The plugin's entry point (package.json "main"): the TypeScript as Node runs it, types stripped, unchecked on deploy.
+// An ES module, so that Node's own loader strips what it imports: run-plugin registers ts-node for required .ts files.
+export * from "./index.ts";

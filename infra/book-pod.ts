@@ -1,10 +1,10 @@
 // What every scenario pod shares: the book's nginx container, checked arguments, and what `pulumi up` waits for.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { checkDnsLabel, checkImage, checkInteger, checkOneOf, PULL_POLICIES } from "./checks";
-import { checkHook, type Hook } from "./hooks";
-import { describePodState, formatDuration, type Until } from "./pod-state";
-import { type PodWatch, podWatchFor, type WaitTarget } from "./pod-watch";
+import { checkDnsLabel, checkImage, checkInteger, checkOneOf, PULL_POLICIES } from "./checks.ts";
+import { checkHook, type Hook } from "./hooks.ts";
+import { describePodState, formatDuration, type Until } from "./pod-state.ts";
+import { type PodWatch, podWatchFor, type WaitTarget } from "./pod-watch.ts";
 
 export interface PodArgs {
   /** The pod's name. @default the book's name of the scenario's pod */

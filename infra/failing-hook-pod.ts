@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkArgs, componentOptions, createHookPod, type PodArgs, type Readiness } from "./book-pod";
-import { checkOneOf } from "./checks";
-import { hooks } from "./hooks";
+import { checkArgs, componentOptions, createHookPod, type PodArgs, type Readiness } from "./book-pod.ts";
+import { checkOneOf } from "./checks.ts";
+import { hooks } from "./hooks.ts";
 
 export interface FailingHookPodArgs extends PodArgs {
   /** What the hook prints before it fails. @default "Emulating a post-start hook failure" */

@@ -4,8 +4,8 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as certmanager from "@pulumi/kubernetes-cert-manager";
 import * as pulumi from "@pulumi/pulumi";
-import { checkArgs, checkPodArgs, componentOptions, providerAwait, waitBound, waitOrFail, watchOf } from "./book-pod";
-import { checkClusterIP, checkDnsLabel, checkInteger, checkOneOf, checkPlainPath, HOOK_SCHEMES } from "./checks";
+import * as bookPod from "./book-pod.ts";
+import { checkClusterIP, checkDnsLabel, checkInteger, checkOneOf, checkPlainPath, HOOK_SCHEMES } from "./checks.ts";
 
 /** The receiver deployed with an httpGet hook's pod: the book's `myservice`, notified at its ClusterIP. */
 export interface ReceiverSettings {
@@ -41,7 +41,7 @@ export interface HookReceiverArgs extends ReceiverSettings {
 /** A receiver's arguments, checked, with their defaults; `prefix` names them in messages (`receiver.`). */
 export function receiverSettings(args: HookReceiverArgs, prefix: string) {
   return {
-    ...checkPodArgs(args, prefix),
+    ...bookPod.checkPodArgs(args, prefix),
     serviceName: checkDnsLabel(`${prefix}name`, args.name ?? "myservice"),
     clusterIP: checkClusterIP(`${prefix}clusterIP`, args.clusterIP ?? "10.96.100.100"),
     port: checkInteger(`${prefix}port`, args.port ?? 80, 1, 65535, "a port number"),
@@ -98,8 +98,8 @@ export class HookReceiver extends pulumi.ComponentResource {
 
   /** The outputs resolve once the receiver answers (with failFast; at once otherwise): what a hook's pod waits for. */
   constructor(name: string, args: HookReceiverArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    super("poststart:index:HookReceiver", name, {}, componentOptions("HookReceiver", opts));
-    const checked = checkArgs(this, () => receiverSettings(args, ""));
+    super("poststart:index:HookReceiver", name, {}, bookPod.componentOptions("HookReceiver", opts));
+    const checked = bookPod.checkArgs(this, () => receiverSettings(args, ""));
     const { serviceName, clusterIP, port, scheme, expectedPath, image, imagePullPolicy } = checked;
     const namespace = args.namespace;
     const labels = { app: serviceName };
@@ -142,7 +142,7 @@ export class HookReceiver extends pulumi.ComponentResource {
     const version = createHash("sha256").update(JSON.stringify(podSpec)).digest("hex").slice(0, 12);
     const template = { metadata: { labels: { ...labels, [TEMPLATE_LABEL]: version } }, spec: podSpec };
     // With failFast the receiver's pod is waited for here; the provider would wait up to 10 minutes for endpoints.
-    const metadata = { name: serviceName, namespace, annotations: providerAwait(RECEIVER_READINESS, args) };
+    const metadata = { name: serviceName, namespace, annotations: bookPod.providerAwait(RECEIVER_READINESS, args) };
     const deployment = new k8s.apps.v1.Deployment(
       serviceName,
       { metadata, spec: { selector: { matchLabels: labels }, template } },
@@ -154,14 +154,14 @@ export class HookReceiver extends pulumi.ComponentResource {
       { metadata, spec: { clusterIP, selector: labels, ports } },
       { parent: this, dependsOn: [deployment] },
     );
-    const watch = watchOf(this, args);
-    const timeoutSeconds = waitBound(RECEIVER_READINESS, args).seconds;
+    const watch = bookPod.watchOf(this, args);
+    const timeoutSeconds = bookPod.waitBound(RECEIVER_READINESS, args).seconds;
     const selector = `app=${serviceName},${TEMPLATE_LABEL}=${version}`;
     const target = { selector, service: serviceName, until: "ready" as const, timeoutSeconds };
     const ready = watch
       ? pulumi
           .all([deployment.metadata.namespace.apply((ns) => ns ?? "default"), deployment.metadata.name])
-          .apply(([namespace, name]) => waitOrFail(watch, { namespace, name, ...target }, this))
+          .apply(([namespace, name]) => bookPod.waitOrFail(watch, { namespace, name, ...target }, this))
       : deployment.metadata.name;
     const settings = { serviceName, clusterIP, port, scheme, expectedPath };
     const o = Object.fromEntries(Object.entries(settings).map(([key, value]) => [key, ready.apply(() => value)]));

@@ -1,6 +1,6 @@
 // Typed lifecycle handlers (exec from shell steps, httpGet, sleep) and the shell quoting of a hook's `sh -c` script.
 import type * as k8s from "@pulumi/kubernetes";
-import { checkInteger } from "./checks";
+import { checkInteger } from "./checks.ts";
 
 /** One command of a hook script (`["curl", "-O", url]`), its stdout to a file or not; every word is shell-quoted. */
 export type ScriptStep = { run: readonly string[]; stdoutTo?: string };

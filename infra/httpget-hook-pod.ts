@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkArgs, componentOptions, createHookPod, type PodArgs, type Readiness, watchOf } from "./book-pod";
-import { ArgumentError, checkHttpPath, checkInteger, checkOneOf, HOOK_SCHEMES, showValue } from "./checks";
-import { BOOK_HOOK_PATH, HookReceiver, type ReceiverSettings, receiverSettings } from "./hook-receiver";
-import { hooks } from "./hooks";
-import type { PodWatch } from "./pod-watch";
+import { checkArgs, componentOptions, createHookPod, type PodArgs, type Readiness, watchOf } from "./book-pod.ts";
+import { ArgumentError, checkHttpPath, checkInteger, checkOneOf, HOOK_SCHEMES, showValue } from "./checks.ts";
+import { BOOK_HOOK_PATH, HookReceiver, type ReceiverSettings, receiverSettings } from "./hook-receiver.ts";
+import { hooks } from "./hooks.ts";
+import type { PodWatch } from "./pod-watch.ts";
 
 /** An HTTP header the httpGet hook sends. */
 export interface HttpHeader {

@@ -1,6 +1,6 @@
 // How `pulumi up` waits for a pod or a Deployment's pods; cluster/ implements it, connected by `connectPodWatches`.
 import type * as pulumi from "@pulumi/pulumi";
-import type { Until } from "./pod-state";
+import type { Until } from "./pod-state.ts";
 
 /** A receiver's request as nginx logs it (`combined`): `status` is its answer; `at`, the kubelet's RFC 3339 prefix. */
 export type LoggedRequest = { at?: string; client: string; request: string; status: number; line: string };

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkArgs, componentOptions, createHookPod, type PodArgs } from "./book-pod";
-import { checkInteger, checkOutputFile, quotesFileName } from "./checks";
-import { hooks, type ScriptStep } from "./hooks";
+import { checkArgs, componentOptions, createHookPod, type PodArgs } from "./book-pod.ts";
+import { checkInteger, checkOutputFile, quotesFileName } from "./checks.ts";
+import { hooks, type ScriptStep } from "./hooks.ts";
 
 export { quotesFileName };
 export const checkDelaySeconds = (setting: string, seconds: unknown) =>

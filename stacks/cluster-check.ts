@@ -1,8 +1,8 @@
 // What the stack may touch, checked with the user's rights first (docs/stacks.md): apply silently takes over objects.
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type ApiAnswer, type KubeClient, statusMessage } from "../cluster/kube";
-import { PROJECT } from "./settings";
+import { type ApiAnswer, type KubeClient, statusMessage } from "../cluster/kube.ts";
+import { PROJECT } from "./settings.ts";
 
 /** What a stack instance created carries its mark `<project>/<stack>@<id>`: its provider's id alone decides. */
 export const OWNER_ANNOTATION = `${PROJECT}/stack`;

@@ -1,11 +1,11 @@
 // The Pulumi program's entry; a pod that fails rejects its `state` output, which fails the update under its component.
 import * as pulumi from "@pulumi/pulumi";
-import { KubeClient } from "../cluster/kube";
-import { clusterPodWatch } from "../cluster/pod-watch";
-import { connectPodWatches } from "../infra/pod-watch";
-import { checkPlanned, namespaceOwner, ownAndRecord, type PlannedObject, stackInstanceMark } from "./cluster-check";
-import { clusterProvider, deploy } from "./program";
-import { CLUSTER_CONTEXTS, parseSettings } from "./settings";
+import { KubeClient } from "../cluster/kube.ts";
+import { clusterPodWatch } from "../cluster/pod-watch.ts";
+import { connectPodWatches } from "../infra/pod-watch.ts";
+import { checkPlanned, namespaceOwner, ownAndRecord, type PlannedObject, stackInstanceMark } from "./cluster-check.ts";
+import { clusterProvider, deploy } from "./program.ts";
+import { CLUSTER_CONTEXTS, parseSettings } from "./settings.ts";
 
 /** A bad setting or what the cluster holds is the user's to fix: rethrown as its message, without a stack trace. */
 function fail(e: unknown): never {
@@ -31,4 +31,4 @@ async function main() {
   for (const note of await notes) pulumi.log.info(note);
   return outputs;
 }
-export = main().catch(fail);
+export default main().catch(fail);

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { podNamespace, type ScenarioComponent, scenarioDeployer } from "./scenarios";
-import { CLUSTER_CONTEXTS, type Settings } from "./settings";
+import { podNamespace, type ScenarioComponent, scenarioDeployer } from "./scenarios.ts";
+import { CLUSTER_CONTEXTS, type Settings } from "./settings.ts";
 
 /** What the program learned of the cluster before deploying; offline, without it, all is created as on an empty one. */
 export interface ClusterFacts {

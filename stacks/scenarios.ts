@@ -1,7 +1,7 @@
 // The scenario registry, one row per pod of the book; the program, render, `npm start`, observer and README use it.
 import type * as pulumi from "@pulumi/pulumi";
-import { FailingHookPod, HookReceiver, HttpGetHookPod, QuotePostStartPod, SlowHookPod } from "../infra";
-import type { QuotePostStartPodArgs } from "../infra/quote-pod";
+import { FailingHookPod, HookReceiver, HttpGetHookPod, QuotePostStartPod, SlowHookPod } from "../infra/index.ts";
+import type { QuotePostStartPodArgs } from "../infra/quote-pod.ts";
 
 export const CLUSTER_CONTEXTS = { current: undefined, kind: "kind-kind", minikube: "minikube", lab: "lab" } as const;
 /** The namespace for which the pods name none, as in the book, and the stack creates none. */

@@ -1,9 +1,9 @@
 // Stack config -> validated settings before anything is created, each checked as its component checks it.
-import { checkPodArgs, type PodArgs } from "../infra/book-pod";
-import { ArgumentError, checkClusterIP, checkOneOf, checkOutputFile, HOOK_SCHEMES, showText } from "../infra/checks";
-import { checkDelaySeconds, quotesFileName } from "../infra/quote-pod";
-import { nearest } from "./nearest";
-import { CLUSTER_CONTEXTS, DEFAULT_NAMESPACE, SCENARIO_NAMES, type Scenario, type Settings } from "./scenarios";
+import { checkPodArgs, type PodArgs } from "../infra/book-pod.ts";
+import { ArgumentError, checkClusterIP, checkOneOf, checkOutputFile, HOOK_SCHEMES, showText } from "../infra/checks.ts";
+import { checkDelaySeconds, quotesFileName } from "../infra/quote-pod.ts";
+import { nearest } from "./nearest.ts";
+import { CLUSTER_CONTEXTS, DEFAULT_NAMESPACE, SCENARIO_NAMES, type Scenario, type Settings } from "./scenarios.ts";
 
 export { CLUSTER_CONTEXTS, DEFAULT_NAMESPACE, SCENARIO_NAMES, type Scenario, type Settings };
 export const PROJECT = "poststart-lab";

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 
-const TLS = path.join(__dirname, "unit", "fixtures", "tls");
+const TLS = path.join(import.meta.dirname, "unit", "fixtures", "tls");
 /** A fixture's path: ca.crt, other-ca.crt, server.crt/.key, client.crt/.key. */
 export const tlsFile = (name: string) => path.join(TLS, name);
 export const pem = (name: string) => readFileSync(tlsFile(name));

@@ -62,7 +62,7 @@
 # its vendored 7.0.1) with the project's `typescript` (else vendored 3.8.3) and
 # type-checks, unless PULUMI_NODEJS_TRANSPILE_ONLY=true or tsconfig's noCheck;
 # with `typescript: false` node runs the entry point as it is (plain or compiled
-# JS, or TypeScript through `nodeargs: --import tsx`).
+# JS, or TypeScript, whose types Node 22.18+ strips itself: this project's).
 # Limits: its resource-monitor proxy forwards only the calls of v3.68.0, so stack
 # transforms (registerStackTransform), resource hooks and parameterized packages
 # fail; resources, invokes, components, outputs and config work. So tools/pulumi.sh

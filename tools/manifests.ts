@@ -1,7 +1,7 @@
 // The manifests a stack's settings would apply: the program run offline, its Kubernetes objects as multi-document YAML.
 import YAML from "yaml";
-import { parseSettings } from "../stacks/settings";
-import { runOffline } from "./offline";
+import { parseSettings } from "../stacks/settings.ts";
+import { runOffline } from "./offline.ts";
 
 /** Keys in the order the book writes them; the rest follow alphabetically. */
 const KEY_ORDER = [

@@ -1,7 +1,7 @@
 // Runs the program, or part of it, with Pulumi's mocks (no CLI, no cluster): for render, observer, bench and tests.
 import * as pulumi from "@pulumi/pulumi";
-import { deploy } from "../stacks/program";
-import type { Settings } from "../stacks/settings";
+import { deploy } from "../stacks/program.ts";
+import type { Settings } from "../stacks/settings.ts";
 
 /** Runs `create` against mocks; returns every resource registered, in order, and what `create` returned, resolved. */
 export async function record<T>(create: () => T) {

@@ -3,10 +3,10 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental";
-import * as components from "../component-package/index";
+import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental/index.js";
+import * as components from "../component-package/index.ts";
 
-const ROOT = path.join(__dirname, "..");
+const ROOT = path.join(import.meta.dirname, "..");
 export const PACKAGE_DIR = path.join(ROOT, "component-package");
 export const SCHEMA_FILE = path.join(PACKAGE_DIR, "schema.json");
 /** The folders the package's code comes from (a unit test holds component-package/ to imports from these). */
@@ -42,7 +42,7 @@ export async function inferredSchema(): Promise<string> {
   return schema;
 }
 
-if (require.main === module) {
+if (import.meta.main) {
   inferredSchema()
     .then((schema) => writeFileSync(SCHEMA_FILE, schema))
     .then(() => console.log(`wrote ${path.relative(process.cwd(), SCHEMA_FILE)}`))

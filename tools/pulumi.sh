@@ -56,7 +56,7 @@ while [[ $# -gt 0 ]]; do
 done
 [[ ${#stacks[@]} -gt 0 ]] || { echo "usage: npm run $command -- --stack <name> | --all" >&2; exit 2; }
 # Each a stack name (not a path) with a stack file whose top-level keys Pulumi reads (it would ignore others).
-node --import tsx tools/stack-file.ts check "${stacks[@]}" || exit 2
+bash toolchain/node.sh --exec node tools/stack-file.ts check "${stacks[@]}" || exit 2
 
 mkdir -p .lab/state
 eval "$(cli_env)"
@@ -122,7 +122,7 @@ cp Pulumi.yaml .lab/config/Pulumi.yaml
 for s in "${stacks[@]}"; do
   if stale_lock "$s"; then exit 1; fi
   config=(--config-file ".lab/config/Pulumi.$s.yaml")
-  node --import tsx tools/stack-file.ts set "$s" "${config[1]}" "${sets[@]}" || exit 2
+  node tools/stack-file.ts set "$s" "${config[1]}" "${sets[@]}" || exit 2
   [[ -e .lab/state/.pulumi/stacks/poststart-lab/$s.json ]] || pulumi --cwd .lab/config stack select --create --non-interactive "$s" >/dev/null
   if [[ $route == automation ]]; then
     cancellable node tools/run.js "$command" --stack "$s" "${config[@]}" "${extra[@]}"

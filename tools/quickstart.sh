@@ -17,7 +17,7 @@ case ${1-} in
   --down) mode=down ;;
   -*) echo "$usage" >&2; exit 2 ;;
   # An unknown name fails here, before any cluster is created or started.
-  *) mode=scenario; node --import tsx tools/start.ts check "$1" || exit 2 ;;
+  *) mode=scenario; bash toolchain/node.sh --exec node tools/start.ts check "$1" || exit 2 ;;
 esac
 
 kubectl_bin=$(command -v kubectl || true)
@@ -50,13 +50,13 @@ else
   kubectl_bin=$ROOT/.lab/bin/kubectl
   # The lab has no registry and no internet: its local image and quote mirror, as in the lab stack.
   sets=(--set cluster=lab)
-  lab_sets=$(node --import tsx tools/stack-file.ts lab-sets)
+  lab_sets=$(bash toolchain/node.sh --exec node tools/stack-file.ts lab-sets)
   mapfile -t -O 2 sets <<<"$lab_sets"
 fi
 
 case $mode in
   down) exec bash tools/pulumi.sh destroy --stack dev "${sets[@]}" ;;
-  scenario) exec node --import tsx tools/start.ts up "$1" "${sets[@]}" ;;
+  scenario) exec bash toolchain/node.sh --exec node tools/start.ts up "$1" "${sets[@]}" ;;
 esac
 
 bash tools/pulumi.sh up --stack dev "${sets[@]}"

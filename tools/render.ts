@@ -1,7 +1,7 @@
 // `npm run render -- --scenario <name> | --stack <name>`: the manifests as YAML for `kubectl apply -f -`, no cluster.
 import { parseArgs } from "node:util";
-import { render } from "./manifests";
-import { rawConfig } from "./stack-file";
+import { render } from "./manifests.ts";
+import { rawConfig } from "./stack-file.ts";
 
 /** The command line: the YAML, or the error and exit code 1; nothing is written to `out` on error. */
 export async function cli(args: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
@@ -15,7 +15,7 @@ export async function cli(args: string[], out: (text: string) => void, err: (tex
   }
 }
 
-if (require.main === module) {
+if (import.meta.main) {
   const write = (stream: NodeJS.WriteStream) => (text: string) => stream.write(text);
   const args = process.argv.slice(2);
   void cli(args, write(process.stdout), write(process.stderr)).then((code) => (process.exitCode = code));

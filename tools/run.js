@@ -1,15 +1,17 @@
 // `node tools/run.js` (USAGE), for tools/pulumi.sh: one stack's update, the program inline (Automation API): the only
 // Node.js host here (v3.68.0) cannot run stack transforms. Beside it, a watch of the stack's pods being deleted.
-require("node:module").enableCompileCache?.(); // the SDK's compiled code kept from run to run
-const path = require("node:path");
-const { parseArgs } = require("node:util");
-const { CommandError, LocalWorkspace, Stack } = require("@pulumi/pulumi/automation");
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+
+(await import("node:module")).enableCompileCache(); // before the SDK's import: its compiled code kept from run to run
+const { CommandError, LocalWorkspace, Stack } = await import("@pulumi/pulumi/automation/index.js");
 
 const USAGE =
   "usage: node tools/run.js <preview|up|destroy> --stack <name> [--config-file <file>] [--dir <project>] [--refresh]";
 const STRING = { type: "string" };
 const OPTIONS = { stack: STRING, "config-file": STRING, dir: STRING, refresh: { type: "boolean" } };
-const ROOT = path.join(__dirname, "..");
+const ROOT = path.join(import.meta.dirname, "..");
 let stuckPods = { stop: () => {}, sayAgain: () => {} };
 const fail = (text) => (process.stderr.write(`${text}\n`), 2);
 async function main(argv) {
@@ -23,9 +25,9 @@ async function main(argv) {
   const stackName = flags.stack;
   if (!["preview", "up", "destroy"].includes(command) || !stackName) return fail(USAGE);
   const dir = path.resolve(flags.dir ?? ROOT);
-  let entry; // the program, loaded when the CLI asks this process to run it
-  const ws = await LocalWorkspace.create({ workDir: dir, program: async () => require(entry) });
-  entry = path.resolve(dir, (await ws.projectSettings()).main ?? ".");
+  let entry; // the program, imported when the CLI asks this process to run it; its default export is the outputs
+  const ws = await LocalWorkspace.create({ workDir: dir, program: async () => (await import(entry)).default });
+  entry = pathToFileURL(path.resolve(dir, (await ws.projectSettings()).main ?? "index.js")).href;
   const stack = await Stack.createOrSelect(stackName, ws);
   const configFile = flags["config-file"];
   if (command !== "preview" && dir === ROOT) {
@@ -33,11 +35,9 @@ async function main(argv) {
     const resources = (await stack.exportStack()).deployment?.resources ?? [];
     const isCluster = (r) => r.type === "pulumi:providers:kubernetes" && r.urn.endsWith("::cluster");
     const providerId = resources.find(isCluster)?.id;
-    // As stacks/main.js: the SDKs before tsx, whose hook would otherwise transform them.
-    for (const name of ["@pulumi/pulumi", "@pulumi/kubernetes", "tsx/cjs"]) require(name);
     try {
       const file = configFile ?? path.join(dir, `Pulumi.${stackName}.yaml`);
-      stuckPods = require("./stuck-watch.ts").startStuckPodWatch(stackName, file, providerId);
+      stuckPods = (await import("./stuck-watch.ts")).startStuckPodWatch(stackName, file, providerId);
     } catch (e) {
       // Without a readable config or kubeconfig there is no watch (the CLI then says why).
       process.stderr.write(`run.js: pods that stay Terminating are not watched: ${e.message}\n`);

@@ -3,11 +3,11 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import YAML, { type CST } from "yaml";
-import { ArgumentError, showText, showValue } from "../infra/checks";
-import { nearest } from "../stacks/nearest";
-import { PROJECT } from "../stacks/settings";
+import { ArgumentError, showText, showValue } from "../infra/checks.ts";
+import { nearest } from "../stacks/nearest.ts";
+import { PROJECT } from "../stacks/settings.ts";
 
-export const ROOT = path.resolve(__dirname, "..");
+export const ROOT = path.resolve(import.meta.dirname, "..");
 /** The top-level keys of a stack file (sdk/go/common/workspace/project.go, ProjectStack). */
 const STACK_FILE_KEYS = ["config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt"];
 export function checkStackName(name: string): string {
@@ -122,7 +122,7 @@ export function labValues(dir = ROOT): Record<string, unknown> {
 export const setArgs = (values: Record<string, unknown>): string[] =>
   Object.entries(values).flatMap(([key, value]) => ["--set", `${key}=${JSON.stringify(value)}`]);
 
-if (require.main === module) {
+if (import.meta.main) {
   try {
     const [command, ...args] = process.argv.slice(2);
     if (command === "check") for (const name of args) readStackFile(name);

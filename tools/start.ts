@@ -4,10 +4,10 @@ import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { maskCredentials } from "../cluster/kube";
-import { SCENARIO_NAMES, SCENARIOS, type Scenario } from "../stacks/scenarios";
-import { connect, observe, plan } from "./observe/observer";
-import { ROOT, readStackFile, withSets } from "./stack-file";
+import { maskCredentials } from "../cluster/kube.ts";
+import { SCENARIO_NAMES, SCENARIOS, type Scenario } from "../stacks/scenarios.ts";
+import { connect, observe, plan } from "./observe/observer.ts";
+import { ROOT, readStackFile, withSets } from "./stack-file.ts";
 
 const STACK = "dev";
 /** pulumi up's output (the observer has the terminal), and beside it a picture per run; not committed */
@@ -44,7 +44,7 @@ async function up(scenario: Scenario, sets: string[]): Promise<number> {
   const { code, seen } = await observer.done;
   const outputs = /^Outputs:\n([\s\S]*?)\n(?=Resources:|Duration:|$)/m.exec(readFileSync(UP_LOG, "utf8"))?.[1];
   if (outputs?.trimEnd()) console.log(`\npulumi up's outputs:\n${outputs.trimEnd()}`);
-  const { writePictures } = await import("./observe/picture.js"); // vega, loaded only to draw
+  const { writePictures } = await import("./observe/picture.ts"); // vega, loaded only to draw
   for (const file of await writePictures(OUT, seen))
     console.log(`\nThe picture of what the observer saw: ${path.relative(process.cwd(), file)}`);
   console.log(`\nExplore it in context ${kube.context}; the pods stay until \`npm start -- --down\`:`);

@@ -1,10 +1,10 @@
 // cluster/stuck-pods.ts's watch of one stack's pods (by its instance's mark) for tools/run.js, set by its config file.
 import { readFileSync } from "node:fs";
 import YAML from "yaml";
-import { KubeClient } from "../cluster/kube";
-import { watchStuckPods } from "../cluster/stuck-pods";
-import { OWNER_ANNOTATION, stackMark } from "../stacks/cluster-check";
-import { CLUSTER_CONTEXTS, DEFAULT_NAMESPACE, PROJECT, parseSettings } from "../stacks/settings";
+import { KubeClient } from "../cluster/kube.ts";
+import { watchStuckPods } from "../cluster/stuck-pods.ts";
+import { OWNER_ANNOTATION, stackMark } from "../stacks/cluster-check.ts";
+import { CLUSTER_CONTEXTS, DEFAULT_NAMESPACE, PROJECT, parseSettings } from "../stacks/settings.ts";
 
 /** Starts the watch, which says what it sees on stdout; throws when the config or the kubeconfig cannot be read. */
 export function startStuckPodWatch(stack: string, configFile: string, providerId: string | undefined) {

@@ -2,8 +2,8 @@
 // kubelet restarted while a hook runs, and two stacks updated at once. Each fault is undone whatever happens
 // (`finally`), and `up` must end as the cluster really is.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { labValues } from "../../tools/stack-file";
-import { ensureLab, kubectl, pulumi, ROOT, run, runAsync, type Started, startPulumi } from "./lab";
+import { labValues } from "../../tools/stack-file.ts";
+import { ensureLab, kubectl, pulumi, ROOT, run, runAsync, type Started, startPulumi } from "./lab.ts";
 
 const MINUTES = 60_000;
 const NAMESPACE = "kia-cluster-faults";

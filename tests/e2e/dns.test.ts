@@ -3,7 +3,7 @@
 // and its answer codes, asked directly from the node.
 import { createSocket } from "node:dgram";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ensureLab, kubectl, type Run } from "./lab";
+import { ensureLab, kubectl, type Run } from "./lab.ts";
 
 const SERVICE = "quote-mirror.lab-system.svc.cluster.local";
 const SERVICE_IP = "10.96.100.101"; // lab/manifests/quote-mirror.yaml

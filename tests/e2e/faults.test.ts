@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureLab, kubectl, kubectlWithInput, pulumi, ROOT, type Run, run } from "./lab";
+import { ensureLab, kubectl, kubectlWithInput, pulumi, ROOT, type Run, run } from "./lab.ts";
 
 const MINUTES = 60_000;
 const NAMESPACE = "kia-faults";

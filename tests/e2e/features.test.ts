@@ -4,7 +4,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect, it } from "vitest";
-import { ROOT, run } from "./lab";
+import { ROOT, run } from "./lab.ts";
 
 const WORK = path.join(ROOT, ".lab", "e2e", "features");
 const OUT = path.join(WORK, "out");

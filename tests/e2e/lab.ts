@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 
-export const ROOT = path.join(__dirname, "..", "..");
+export const ROOT = path.join(import.meta.dirname, "..", "..");
 
 export interface Run {
   status: number;

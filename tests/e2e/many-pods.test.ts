@@ -4,8 +4,8 @@
 import { readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { SCENARIO_NAMES } from "../../stacks/scenarios";
-import { ensureLab, kubectl, ROOT, type Run, run } from "./lab";
+import { SCENARIO_NAMES } from "../../stacks/scenarios.ts";
+import { ensureLab, kubectl, ROOT, type Run, run } from "./lab.ts";
 
 const MINUTES = 60_000;
 const DIR = path.join(ROOT, "tests", "e2e", "fixtures", "many-pods");

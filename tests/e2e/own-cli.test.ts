@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { ensureLab, kubectl, ROOT, run } from "./lab";
+import { ensureLab, kubectl, ROOT, run } from "./lab.ts";
 
 const MINUTES = 60_000;
 const STACK = "own-cli-e2e"; // the README's `mine`, under a name no user's stack file has

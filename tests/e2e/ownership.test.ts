@@ -6,8 +6,8 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "no
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import YAML from "yaml";
-import { labValues } from "../../tools/stack-file";
-import { ensureLab, kubectl, pulumi, ROOT, run } from "./lab";
+import { labValues } from "../../tools/stack-file.ts";
+import { ensureLab, kubectl, pulumi, ROOT, run } from "./lab.ts";
 
 const MINUTES = 60_000;
 const NAMESPACE = "twob";

@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureLab, kubectl, ROOT, type Run, run } from "./lab";
+import { ensureLab, kubectl, ROOT, type Run, run } from "./lab.ts";
 
 const MINUTES = 60_000;
 const KUBECONFIG = path.join(ROOT, ".lab", "kubeconfig");

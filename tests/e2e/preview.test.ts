@@ -1,8 +1,8 @@
 // The real `pulumi preview` of every shipped stack against the lab's real API server, with the
 // provider's server-side dry run: the server validates every object.
 import { beforeAll, describe, expect, it } from "vitest";
-import { SCENARIO_NAMES } from "../../stacks/settings";
-import { ensureLab, pulumi } from "./lab";
+import { SCENARIO_NAMES } from "../../stacks/settings.ts";
+import { ensureLab, pulumi } from "./lab.ts";
 
 const MINUTES = 60_000;
 

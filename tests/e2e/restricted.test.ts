@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SCENARIO_NAMES } from "../../stacks/settings";
-import { ensureLab, kubectl, namespaceUser, pulumiAs, ROOT, type Run, run } from "./lab";
+import { SCENARIO_NAMES } from "../../stacks/settings.ts";
+import { ensureLab, kubectl, namespaceUser, pulumiAs, ROOT, type Run, run } from "./lab.ts";
 
 const MINUTES = 60_000;
 const HOME = "team-a";

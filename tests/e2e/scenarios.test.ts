@@ -5,9 +5,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SCENARIO_NAMES } from "../../stacks/settings";
-import { findAll, parseXml } from "../svg-xml";
-import { ensureLab, kubectl, pulumi, pulumiAsync, ROOT, type Run } from "./lab";
+import { SCENARIO_NAMES } from "../../stacks/settings.ts";
+import { findAll, parseXml } from "../svg-xml.ts";
+import { ensureLab, kubectl, pulumi, pulumiAsync, ROOT, type Run } from "./lab.ts";
 
 const MINUTES = 60_000;
 const NAMESPACE = "kia-ch06";
@@ -31,18 +31,7 @@ function observe(timeoutSeconds: number): Promise<{ status: number; entries: Ent
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      [
-        "--import",
-        "tsx",
-        "tools/observe/cli.ts",
-        "--stack",
-        "lab",
-        "--json",
-        "--svg",
-        PICTURES,
-        "--timeout",
-        String(timeoutSeconds),
-      ],
+      ["tools/observe/cli.ts", "--stack", "lab", "--json", "--svg", PICTURES, "--timeout", String(timeoutSeconds)],
       {
         cwd: ROOT,
         env: { ...process.env, KUBECONFIG },

@@ -4,8 +4,8 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SCENARIO_NAMES } from "../../stacks/settings";
-import { ensureLab, kubectl, ROOT, type Run, run } from "./lab";
+import { SCENARIO_NAMES } from "../../stacks/settings.ts";
+import { ensureLab, kubectl, ROOT, type Run, run } from "./lab.ts";
 
 const MINUTES = 60_000;
 const start = (...args: string[]): Run => run("bash", ["tools/quickstart.sh", ...args]);

@@ -6,7 +6,7 @@
 import { readdirSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureLab, kubectl, pulumi, ROOT, run, type Started, startPulumi } from "./lab";
+import { ensureLab, kubectl, pulumi, ROOT, run, type Started, startPulumi } from "./lab.ts";
 
 const MINUTES = 60_000;
 const NAMESPACE = "kia-stuck";

@@ -1,7 +1,7 @@
 // The pull-request workflow, checked by actionlint (built by the toolchain from its Go module).
 import * as path from "node:path";
 import { expect, it } from "vitest";
-import { ROOT, run } from "./lab";
+import { ROOT, run } from "./lab.ts";
 
 it(
   "actionlint accepts the preview workflow",

@@ -3,7 +3,7 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS, KubeClient, type Limits } from "../../cluster/kube";
+import { DEFAULT_LIMITS, KubeClient, type Limits } from "../../cluster/kube.ts";
 import {
   kubeconfig,
   type Loopback,
@@ -14,7 +14,7 @@ import {
   tempDir,
   tlsFile,
   useKubeconfig,
-} from "../kube-server";
+} from "../kube-server.ts";
 
 const V1 = "client.authentication.k8s.io/v1";
 const V1BETA1 = "client.authentication.k8s.io/v1beta1";

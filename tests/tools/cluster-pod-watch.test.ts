@@ -6,11 +6,11 @@
 import { rmSync } from "node:fs";
 import type * as http from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { KubeClient } from "../../cluster/kube";
-import { clusterPodWatch } from "../../cluster/pod-watch";
-import { findLoggedRequest, parseReceiverLog } from "../../cluster/receiver-log";
-import type { RawPod } from "../../infra/pod-state";
-import type { WaitTarget } from "../../infra/pod-watch";
+import { KubeClient } from "../../cluster/kube.ts";
+import { clusterPodWatch } from "../../cluster/pod-watch.ts";
+import { findLoggedRequest, parseReceiverLog } from "../../cluster/receiver-log.ts";
+import type { RawPod } from "../../infra/pod-state.ts";
+import type { WaitTarget } from "../../infra/pod-watch.ts";
 import {
   kubeconfig,
   type Loopback,
@@ -20,7 +20,7 @@ import {
   tempDir,
   tlsFile,
   useKubeconfig,
-} from "../kube-server";
+} from "../kube-server.ts";
 
 const dir = tempDir("pod-watch-test-");
 let api: Loopback;

@@ -9,10 +9,10 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hooks } from "../../infra";
-import { shellScript } from "../../infra/hooks";
-import { quoteScriptSteps } from "../../infra/quote-pod";
-import { segment } from "../url-segment";
+import { shellScript } from "../../infra/hooks.ts";
+import { hooks } from "../../infra/index.ts";
+import { quoteScriptSteps } from "../../infra/quote-pod.ts";
+import { segment } from "../url-segment.ts";
 
 const execFileAsync = promisify(execFile);
 

@@ -3,7 +3,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT, run } from "./run";
+import { ROOT, run } from "./run.ts";
 
 const pulumiSh = (...args: string[]) => run("bash", ["tools/pulumi.sh", "preview", ...args]);
 

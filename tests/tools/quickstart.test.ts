@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SCENARIO_NAMES } from "../../stacks/settings";
-import { ROOT, run } from "./run";
+import { SCENARIO_NAMES } from "../../stacks/settings.ts";
+import { ROOT, run } from "./run.ts";
 
 const start = (...args: string[]) => run("bash", ["tools/quickstart.sh", ...args]);
 

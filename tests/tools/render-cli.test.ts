@@ -3,9 +3,9 @@
 // tests/unit/render.test.ts, in-process).
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { run } from "./run";
+import { run } from "./run.ts";
 
-const renderCli = (...args: string[]) => run(process.execPath, ["--import", "tsx", "tools/render.ts", ...args]);
+const renderCli = (...args: string[]) => run(process.execPath, ["tools/render.ts", ...args]);
 
 describe.concurrent("render CLI as a process", () => {
   it("prints the dev stack's manifests, ready for kubectl apply -f -", async () => {

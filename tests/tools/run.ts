@@ -3,7 +3,7 @@
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 
-export const ROOT = path.join(__dirname, "..", "..");
+export const ROOT = path.join(import.meta.dirname, "..", "..");
 
 export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   return new Promise<{ status: number; stdout: string; stderr: string }>((resolve, reject) =>

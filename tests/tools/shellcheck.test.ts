@@ -4,7 +4,7 @@ import { execFile, execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 
-const root = path.join(__dirname, "..", "..");
+const root = path.join(import.meta.dirname, "..", "..");
 
 const scripts = [
   ...execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.sh"], {

@@ -10,7 +10,7 @@ import {
   checkOutputFile,
   quotesFileName,
   showValue,
-} from "../../infra/checks";
+} from "../../infra/checks.ts";
 
 /** The error `check` throws, or a failure when it throws none. */
 function refusal(check: () => unknown): ArgumentError {

@@ -1,8 +1,8 @@
 // What the stack may touch, against a cluster that answers from a table: nothing adopted, nothing
 // lost; and the program deploying into an existing namespace without owning it.
 import { describe, expect, it } from "vitest";
-import type { ApiAnswer } from "../../cluster/kube";
-import { connectPodWatches, type WaitTarget } from "../../infra/pod-watch";
+import type { ApiAnswer } from "../../cluster/kube.ts";
+import { connectPodWatches, type WaitTarget } from "../../infra/pod-watch.ts";
 import {
   type ClusterReader,
   checkPlanned,
@@ -12,10 +12,10 @@ import {
   ownAndRecord,
   type PlannedObject,
   stackMark,
-} from "../../stacks/cluster-check";
-import { clusterProvider, deploy } from "../../stacks/program";
-import { parseSettings, SCENARIO_NAMES } from "../../stacks/settings";
-import { record } from "../../tools/offline";
+} from "../../stacks/cluster-check.ts";
+import { clusterProvider, deploy } from "../../stacks/program.ts";
+import { parseSettings, SCENARIO_NAMES } from "../../stacks/settings.ts";
+import { record } from "../../tools/offline.ts";
 
 const OWNER = stackMark("poststart-lab/dev", "5d2c9f0e-1111-4a4a-8b8b-000000000001");
 /** The `dev` stack of another backend or clone: the same name, another instance. */

@@ -1,6 +1,7 @@
 // The components used directly, as a platform engineer would: defaults, arguments, guards.
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
+import { componentOptions, namespaceOf } from "../../infra/book-pod.ts";
 import {
   FailingHookPod,
   HookReceiver,
@@ -8,10 +9,9 @@ import {
   HttpGetHookPod,
   QuotePostStartPod,
   SlowHookPod,
-} from "../../infra";
-import { componentOptions, namespaceOf } from "../../infra/book-pod";
-import { describePodState } from "../../infra/pod-state";
-import { record } from "../../tools/offline";
+} from "../../infra/index.ts";
+import { describePodState } from "../../infra/pod-state.ts";
+import { record } from "../../tools/offline.ts";
 
 const podOf = (resources: { type: string; inputs: any }[]) =>
   resources.find((r) => r.type === "kubernetes:core/v1:Pod")!.inputs;

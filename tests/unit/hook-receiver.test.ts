@@ -1,8 +1,8 @@
 // The hook receiver, ours and not the book's: least privilege, its nginx config, its shapes.
 import { describe, expect, it } from "vitest";
-import { HookReceiver, type HookReceiverArgs } from "../../infra";
-import { nginxConfig } from "../../infra/hook-receiver";
-import { record } from "../../tools/offline";
+import { nginxConfig } from "../../infra/hook-receiver.ts";
+import { HookReceiver, type HookReceiverArgs } from "../../infra/index.ts";
+import { record } from "../../tools/offline.ts";
 
 describe("HookReceiver: ours, so least privilege", () => {
   const deploymentOf = (resources: { type: string; inputs: any }[]) =>

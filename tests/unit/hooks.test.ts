@@ -2,11 +2,11 @@
 // scripts run by the real /bin/sh and curl: tests/tools/hooks-sh.test.ts).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Hook, hooks } from "../../infra";
-import { ArgumentError, quotesFileName } from "../../infra/checks";
-import { checkHook, shellQuote, shellScript } from "../../infra/hooks";
-import { quoteScriptSteps } from "../../infra/quote-pod";
-import { wellFormedSegment } from "../url-segment";
+import { ArgumentError, quotesFileName } from "../../infra/checks.ts";
+import { checkHook, shellQuote, shellScript } from "../../infra/hooks.ts";
+import { type Hook, hooks } from "../../infra/index.ts";
+import { quoteScriptSteps } from "../../infra/quote-pod.ts";
+import { wellFormedSegment } from "../url-segment.ts";
 
 describe("shellScript", () => {
   it("lays the book's four commands out one a line, joined by ` && \\`", () => {

@@ -4,9 +4,9 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { SOURCE_DIRS } from "../../tools/package-schema";
+import { SOURCE_DIRS } from "../../tools/package-schema.ts";
 
-const root = path.join(__dirname, "..", "..");
+const root = path.join(import.meta.dirname, "..", "..");
 const DIRS = ["infra", "cluster", "component-package", "stacks", "tools", "bench"];
 
 function sources(dir: string): string[] {
@@ -22,12 +22,9 @@ function importsOf(file: string): string[] {
     (m) => m[1],
   );
   return specifiers.map((s) => {
-    const base = path.join(path.dirname(file), s);
-    // `./x.js` names `./x.ts` in an ES-module import under TypeScript's nodenext resolution.
-    const found = [base, `${base}.ts`, `${base}.js`, base.replace(/\.js$/, ".ts"), path.join(base, "index.ts")].find(
-      (f) => existsSync(path.join(root, f)) && /\.(ts|js)$/.test(f),
-    );
-    if (!found) throw new Error(`${file}: cannot resolve ${s}`);
+    // Node loads the file an import names, as it is named: no extension added, no directory's index.
+    const found = path.join(path.dirname(file), s);
+    if (!existsSync(path.join(root, found)) || !/\.(ts|js)$/.test(found)) throw new Error(`${file}: cannot load ${s}`);
     return found;
   });
 }

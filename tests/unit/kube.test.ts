@@ -16,7 +16,7 @@ import {
   type Limits,
   maskCredentials,
   statusMessage,
-} from "../../cluster/kube";
+} from "../../cluster/kube.ts";
 import {
   kubeconfig,
   type Loopback,
@@ -27,7 +27,7 @@ import {
   tempDir,
   tlsFile,
   useKubeconfig,
-} from "../kube-server";
+} from "../kube-server.ts";
 
 const dir = tempDir();
 let plain: Loopback;

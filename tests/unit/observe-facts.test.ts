@@ -1,9 +1,9 @@
 // The observer without a cluster: the kubelet's hook messages parsed, pod objects -> timeline
 // facts, and the entries as printed.
 import { describe, expect, it } from "vitest";
-import { parseHookFailure } from "../../infra/pod-state";
-import { waitingFor } from "../../tools/observe/book";
-import { formatEntry, PodRecord, podFacts, stamp } from "../../tools/observe/facts";
+import { parseHookFailure } from "../../infra/pod-state.ts";
+import { waitingFor } from "../../tools/observe/book.ts";
+import { formatEntry, PodRecord, podFacts, stamp } from "../../tools/observe/facts.ts";
 import {
   at,
   check,
@@ -17,7 +17,7 @@ import {
   scheduled,
   up,
   X,
-} from "./observe-fixtures";
+} from "./observe-fixtures.ts";
 
 describe("parseHookFailure", () => {
   it("reads the exit code and the output of the book's failing exec hook", () => {

@@ -1,10 +1,10 @@
 // Recorded-looking pod and event objects (JSON as the API server sends them) and the kubelet's hook
 // messages, for the observer's tests; `replay` feeds them to a record as the watches would.
 
-import type { RawContainerStatus, RawEvent, RawPod } from "../../infra/pod-state";
-import type { Scenario } from "../../stacks/settings";
-import { type Expectation, verdict } from "../../tools/observe/book";
-import { type Fact, observeEvent, observePod, PodRecord, stamp } from "../../tools/observe/facts";
+import type { RawContainerStatus, RawEvent, RawPod } from "../../infra/pod-state.ts";
+import type { Scenario } from "../../stacks/settings.ts";
+import { type Expectation, verdict } from "../../tools/observe/book.ts";
+import { type Fact, observeEvent, observePod, PodRecord, stamp } from "../../tools/observe/facts.ts";
 
 export const NS = "kia-ch06";
 export const at = (s: number) => new Date(Date.UTC(2025, 10, 25, 16, 4, s)).toISOString().replace(".000", "");

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Entry } from "../../tools/observe/facts";
+import type { Entry } from "../../tools/observe/facts.ts";
 import {
   closeTogether,
   EVENT_LANE,
@@ -16,8 +16,8 @@ import {
   renderSvg,
   sceneOf,
   UNLABELLED,
-} from "../../tools/observe/picture";
-import { findAll, parseXml, type XmlElement } from "../svg-xml";
+} from "../../tools/observe/picture.ts";
+import { findAll, parseXml, type XmlElement } from "../svg-xml.ts";
 import {
   at,
   creating,
@@ -30,7 +30,7 @@ import {
   running,
   scheduled,
   up,
-} from "./observe-fixtures";
+} from "./observe-fixtures.ts";
 
 const FAIL = "quote-poststart-fail";
 const hookError = { state: { waiting: { reason: "PostStartHookError", message: EXEC_FAILURE } } };
@@ -230,7 +230,7 @@ describe("the SVG", () => {
 });
 
 describe("the pictures of a recorded run of the lab stack (npm run pictures, Kubernetes 1.34)", () => {
-  const entries = readFileSync(path.join(__dirname, "fixtures", "observe-lab-run.jsonl"), "utf8")
+  const entries = readFileSync(path.join(import.meta.dirname, "fixtures", "observe-lab-run.jsonl"), "utf8")
     .split("\n")
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Entry);

@@ -1,9 +1,9 @@
 // Which pods the observer watches and what it expects of them, read from the program: the
 // scenario registry and what its components expose, built offline.
 import { describe, expect, it } from "vitest";
-import { parseSettings, SCENARIO_NAMES } from "../../stacks/settings";
-import { plan } from "../../tools/observe/observer";
-import { rawConfig } from "../../tools/stack-file";
+import { parseSettings, SCENARIO_NAMES } from "../../stacks/settings.ts";
+import { plan } from "../../tools/observe/observer.ts";
+import { rawConfig } from "../../tools/stack-file.ts";
 
 const NS = "kia-ch06";
 

@@ -1,9 +1,9 @@
 // The observer without a cluster: each scenario's verdict against the book, from the objects its
 // watches would deliver.
 import { describe, expect, it } from "vitest";
-import { parseReceiverLog } from "../../cluster/receiver-log";
-import type { RawPod } from "../../infra/pod-state";
-import { observeEvent, observePod, PodRecord } from "../../tools/observe/facts";
+import { parseReceiverLog } from "../../cluster/receiver-log.ts";
+import type { RawPod } from "../../infra/pod-state.ts";
+import { observeEvent, observePod, PodRecord } from "../../tools/observe/facts.ts";
 import {
   at,
   check,
@@ -20,7 +20,7 @@ import {
   scheduled,
   up,
   X,
-} from "./observe-fixtures";
+} from "./observe-fixtures.ts";
 
 describe("quote-poststart", () => {
   const objects = [

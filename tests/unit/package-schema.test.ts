@@ -4,10 +4,10 @@ import { readFileSync } from "node:fs";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { providerContext } from "../../cluster/provider-watch";
-import { FailingHookPod, HookReceiver, HttpGetHookPod, QuotePostStartPod } from "../../component-package/index";
-import { inferredSchema, pluginName, SCHEMA_FILE } from "../../tools/package-schema";
-import { outputValue } from "../output-value";
+import { providerContext } from "../../cluster/provider-watch.ts";
+import { FailingHookPod, HookReceiver, HttpGetHookPod, QuotePostStartPod } from "../../component-package/index.ts";
+import { inferredSchema, pluginName, SCHEMA_FILE } from "../../tools/package-schema.ts";
+import { outputValue } from "../output-value.ts";
 
 const COMPONENTS = ["FailingHookPod", "HookReceiver", "HttpGetHookPod", "QuotePostStartPod", "SlowHookPod"];
 

@@ -4,8 +4,8 @@
 import { rmSync } from "node:fs";
 import type * as http from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { KubeClient, type Limits } from "../../cluster/kube";
-import { type FeedChange, type PodFeed, podFeed } from "../../cluster/pod-feed";
+import { KubeClient, type Limits } from "../../cluster/kube.ts";
+import { type FeedChange, type PodFeed, podFeed } from "../../cluster/pod-feed.ts";
 import {
   kubeconfig,
   type Loopback,
@@ -14,7 +14,7 @@ import {
   restoreKubeconfig,
   tempDir,
   useKubeconfig,
-} from "../kube-server";
+} from "../kube-server.ts";
 
 const dir = tempDir("pod-feed-test-");
 let api: Loopback;

@@ -1,10 +1,10 @@
 // What `pulumi up` says while it waits, without a cluster: what a pod is on its way through and for
 // how long, why a pod being deleted stays, each wait's bound; and the cluster watch that says it.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { DEFAULT_LIMITS, type KubeClient } from "../../cluster/kube";
-import { clusterPodWatch } from "../../cluster/pod-watch";
-import { watchStuckPods } from "../../cluster/stuck-pods";
-import { waitBound } from "../../infra/book-pod";
+import { DEFAULT_LIMITS, type KubeClient } from "../../cluster/kube.ts";
+import { clusterPodWatch } from "../../cluster/pod-watch.ts";
+import { watchStuckPods } from "../../cluster/stuck-pods.ts";
+import { waitBound } from "../../infra/book-pod.ts";
 import {
   describeProgress,
   describeStuckPod,
@@ -15,7 +15,7 @@ import {
   type RawEvent,
   type RawPod,
   TERMINATING_GRACE_MS,
-} from "../../infra/pod-state";
+} from "../../infra/pod-state.ts";
 
 const T0 = Date.parse("2026-12-01T12:00:00Z");
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();

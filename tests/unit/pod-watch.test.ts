@@ -10,7 +10,7 @@ import {
   type PodWatch,
   QuotePostStartPod,
   type WaitTarget,
-} from "../../infra";
+} from "../../infra/index.ts";
 import {
   judgePod,
   type PodHistory,
@@ -18,10 +18,10 @@ import {
   type RawPod,
   RETRY_GRACE_SECONDS,
   type Until,
-} from "../../infra/pod-state";
-import { type LoggedRequest, podWatchFor } from "../../infra/pod-watch";
-import { record } from "../../tools/offline";
-import { outputValue, withUnhandled } from "../output-value";
+} from "../../infra/pod-state.ts";
+import { type LoggedRequest, podWatchFor } from "../../infra/pod-watch.ts";
+import { record } from "../../tools/offline.ts";
+import { outputValue, withUnhandled } from "../output-value.ts";
 
 const CURL_FAILURE =
   `Exec lifecycle hook ([sh -c curl -O http://127.0.0.1:9/book-quotes.txt]) for Container "nginx" in Pod "quote-poststart_default(u1)" failed - ` +

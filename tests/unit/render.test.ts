@@ -3,7 +3,7 @@
 // One render at a time: the offline run sets Pulumi's mocks for the whole process.
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { cli } from "../../tools/render";
+import { cli } from "../../tools/render.ts";
 
 async function renderInProcess(...args: string[]) {
   let stdout = "";

@@ -3,12 +3,12 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { parseSettings, SCENARIO_NAMES } from "../../stacks/settings";
-import { render } from "../../tools/manifests";
-import { runOffline } from "../../tools/offline";
+import { parseSettings, SCENARIO_NAMES } from "../../stacks/settings.ts";
+import { render } from "../../tools/manifests.ts";
+import { runOffline } from "../../tools/offline.ts";
 
 const book = (scenario: string) =>
-  YAML.parse(readFileSync(path.join(__dirname, "book", `pod.${scenario}.yaml`), "utf8"));
+  YAML.parse(readFileSync(path.join(import.meta.dirname, "book", `pod.${scenario}.yaml`), "utf8"));
 const docs = async (raw: Record<string, unknown>) => YAML.parseAllDocuments(await render(raw)).map((d) => d.toJS());
 const pods = (all: any[]) => all.filter((d) => d.kind === "Pod");
 

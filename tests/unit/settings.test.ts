@@ -4,10 +4,10 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { PROJECT, parseSettings, SCENARIO_NAMES } from "../../stacks/settings";
-import { runOffline } from "../../tools/offline";
+import { PROJECT, parseSettings, SCENARIO_NAMES } from "../../stacks/settings.ts";
+import { runOffline } from "../../tools/offline.ts";
 
-const root = path.join(__dirname, "..", "..");
+const root = path.join(import.meta.dirname, "..", "..");
 const project = YAML.parse(readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
 
 describe("the config schema", () => {

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { editDistance, nearest } from "../../stacks/nearest";
-import { checkStackName, labValues, STACK_FILE_DEPTH, setArgs, stackConfig, withSets } from "../../tools/stack-file";
+import { editDistance, nearest } from "../../stacks/nearest.ts";
+import { checkStackName, labValues, STACK_FILE_DEPTH, setArgs, stackConfig, withSets } from "../../tools/stack-file.ts";
 
 describe("stack files", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "stack-file-"));

@@ -1,9 +1,9 @@
 // The stack instance's mark, from its provider's id as the engine answers (Pulumi's mocks here).
 import * as pulumi from "@pulumi/pulumi";
 import { expect, it } from "vitest";
-import { stackInstanceMark } from "../../stacks/cluster-check";
-import { clusterProvider } from "../../stacks/program";
-import { parseSettings } from "../../stacks/settings";
+import { stackInstanceMark } from "../../stacks/cluster-check.ts";
+import { clusterProvider } from "../../stacks/program.ts";
+import { parseSettings } from "../../stacks/settings.ts";
 
 /** The mark of the stack `dev` when the engine gives its provider `id` (empty: no id in a preview). */
 async function markFor(id: string, dryRun: boolean): Promise<string> {

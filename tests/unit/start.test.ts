@@ -3,9 +3,9 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { SCENARIO_NAMES, SCENARIOS } from "../../stacks/scenarios";
+import { SCENARIO_NAMES, SCENARIOS } from "../../stacks/scenarios.ts";
 
-const ROOT = path.join(__dirname, "..", "..");
+const ROOT = path.join(import.meta.dirname, "..", "..");
 
 /** The README's scenario table: scenario -> its cells (pod, component, what the book says, see it with, watch it). */
 function readmeTable(): Record<string, string[]> {

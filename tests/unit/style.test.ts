@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 
-const root = path.join(__dirname, "..", "..");
+const root = path.join(import.meta.dirname, "..", "..");
 const DIRS = ["infra", "cluster", "stacks", "component-package", "tools", "bench"];
 const MAX_LINE = 120;
 

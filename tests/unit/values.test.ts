@@ -15,11 +15,11 @@ import {
   SHOWN_MAX,
   showText,
   showValue,
-} from "../../infra/checks";
-import { shellScript } from "../../infra/hooks";
-import { quoteScriptSteps } from "../../infra/quote-pod";
-import { parseSettings } from "../../stacks/settings";
-import { readStackFile, withSets } from "../../tools/stack-file";
+} from "../../infra/checks.ts";
+import { shellScript } from "../../infra/hooks.ts";
+import { quoteScriptSteps } from "../../infra/quote-pod.ts";
+import { parseSettings } from "../../stacks/settings.ts";
+import { readStackFile, withSets } from "../../tools/stack-file.ts";
 
 function refusal(f: () => unknown): string {
   try {

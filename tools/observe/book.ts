@@ -1,6 +1,6 @@
 // The book's expected end state of each scenario, as checks on what was seen of its pod, and their verdict.
-import type { Scenario } from "../../stacks/settings";
-import { describePhase, describeState, type Fact, oneLine, type PodRecord, truncate } from "./facts";
+import type { Scenario } from "../../stacks/settings.ts";
+import { describePhase, describeState, type Fact, oneLine, type PodRecord, truncate } from "./facts.ts";
 
 /** What the program says of a scenario: the slow hook's `sleep`, the httpGet hook's path, the exec hook's output. */
 export type Expectation = { slowHookDelaySeconds?: number; hookPath?: string; hookOutputFile?: string };

@@ -2,9 +2,9 @@
 // exit 1 if one did not behave so, 2 on bad arguments or no cluster. `--json`: an `Entry` a line; `--svg`: pictures.
 import { mkdir } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { maskCredentials } from "../../cluster/kube";
-import { rawConfig } from "../stack-file";
-import { connect, message, observe, plan } from "./observer";
+import { maskCredentials } from "../../cluster/kube.ts";
+import { rawConfig } from "../stack-file.ts";
+import { connect, message, observe, plan } from "./observer.ts";
 
 const USAGE =
   "usage: npm run observe -- --stack <name> | --scenario <name> " +
@@ -37,7 +37,7 @@ async function main(): Promise<number> {
   process.once("SIGINT", observer.stop);
   const { code, seen } = await observer.done;
   if (svg === undefined) return code;
-  const written = import("./picture.js").then(({ writePictures }) => writePictures(svg, seen));
+  const written = import("./picture.ts").then(({ writePictures }) => writePictures(svg, seen));
   const files = await written.catch((e) => Promise.reject(new Error(`--svg: ${message(e)}`)));
   for (const file of files) process.stderr.write(`observe: wrote ${file}\n`);
   return code;

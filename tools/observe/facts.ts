@@ -1,8 +1,8 @@
 // Pod and event objects (the API server's JSON) -> timeline facts, and the record of each pod, which the verdicts
 // read; then each fact as a line for people. No I/O and no clock: the caller says when it learned each object.
-import type { HookFailure, RawContainerState, RawEvent, RawPod } from "../../infra/pod-state";
-import { describeHook, parseHookFailure } from "../../infra/pod-state";
-import type { LoggedRequest } from "../../infra/pod-watch";
+import type { HookFailure, RawContainerState, RawEvent, RawPod } from "../../infra/pod-state.ts";
+import { describeHook, parseHookFailure } from "../../infra/pod-state.ts";
+import type { LoggedRequest } from "../../infra/pod-watch.ts";
 
 /** How long the hook held the container: from `from` (what that is: `since`) to `to` (`until`). */
 type Hold = { seconds: number; from: string; since: string; to: string; until: string };
@@ -104,7 +104,10 @@ export class PodRecord {
   seenEvents: string[] = [];
   timeline: Entry[] = []; // every fact about the pod as the observer learned it, oldest first (the pictures' source)
 
-  constructor(readonly pod: string) {}
+  readonly pod: string;
+  constructor(pod: string) {
+    this.pod = pod;
+  }
 }
 
 /** Updates `record` with a pod object seen at `now`; returns the new facts (a hook hold once the pod gets ready). */

@@ -1,15 +1,15 @@
 // The observer: the plan from the program built offline; the pod feed into each pod's record, what a ready pod serves
 // or logged, the verdicts once all settled (or at the limit, or `stop`); the timeline to stdout, notes to stderr.
-import { KubeClient, statusMessage } from "../../cluster/kube";
-import { podFeed } from "../../cluster/pod-feed";
-import { findLoggedRequest } from "../../cluster/receiver-log";
-import type { RawPod } from "../../infra/pod-state";
-import { QUOTE_SERVED } from "../../infra/quote-pod";
-import { scenarioDeployer } from "../../stacks/scenarios";
-import { CLUSTER_CONTEXTS, parseSettings } from "../../stacks/settings";
-import { record } from "../offline";
-import { verdict, waitingFor } from "./book";
-import { type Fact, formatEntry, observeEvent, observePod, PodRecord, stamp } from "./facts";
+import { KubeClient, statusMessage } from "../../cluster/kube.ts";
+import { podFeed } from "../../cluster/pod-feed.ts";
+import { findLoggedRequest } from "../../cluster/receiver-log.ts";
+import type { RawPod } from "../../infra/pod-state.ts";
+import { QUOTE_SERVED } from "../../infra/quote-pod.ts";
+import { scenarioDeployer } from "../../stacks/scenarios.ts";
+import { CLUSTER_CONTEXTS, parseSettings } from "../../stacks/settings.ts";
+import { record } from "../offline.ts";
+import { verdict, waitingFor } from "./book.ts";
+import { type Fact, formatEntry, observeEvent, observePod, PodRecord, stamp } from "./facts.ts";
 
 /** The pods of a stack or scenario, and what the program says about each; `context`: the kubeconfig context. */
 export async function plan(raw: Record<string, unknown>, namespaceOverride?: string) {

@@ -2,9 +2,9 @@
 // wide, labels cut or moved to fit. Vega is loaded only to draw (the observer without `--svg` never pays for it).
 import { writeFile } from "node:fs/promises";
 import * as path from "node:path";
-import { describeHook } from "../../infra/pod-state";
-import { type Entry, type Fact, oneLine, truncate } from "./facts";
-import type { Seen } from "./observer";
+import { describeHook } from "../../infra/pod-state.ts";
+import { type Entry, type Fact, oneLine, truncate } from "./facts.ts";
+import type { Seen } from "./observer.ts";
 
 /** What each colour of the picture means, in the legend's order. */
 export const LEGEND = {
