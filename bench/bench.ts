@@ -138,6 +138,7 @@ async function ensureLab() {
 async function probedPreviews() {
   type Marks = { timeOrigin: number; probeLoaded: number; mainStart: number; indexDone: number };
   type Loader = { typescriptMode: string; loaders: string[]; tsNode: boolean; typescriptBy?: string };
+  type Cache = { compileCacheFromStart: boolean };
   const { dev } = await ensureLab();
   const config = devConfig("Pulumi.dev.yaml", { cluster: "lab" });
   const out = path.join(OUT, "start-probe.json");
@@ -146,7 +147,7 @@ async function probedPreviews() {
     rmSync(out, { force: true });
     const cliStart = performance.timeOrigin + performance.now();
     const { ms } = await preview({ ...dev, NODE_OPTIONS, BENCH_START_PROBE_OUT: out }, ROOT, config, cli);
-    const m = JSON.parse(readFileSync(out, "utf8")) as Marks & Loader;
+    const m = JSON.parse(readFileSync(out, "utf8")) as Marks & Loader & Cache;
     return { m, ms, cliToNode: m.timeOrigin - cliStart, total: m.timeOrigin + m.indexDone - cliStart };
   };
 }
@@ -329,13 +330,14 @@ async function programStart(runs: number): Promise<void> {
   time("CLI start -> program evaluated", (s) => s.total, `the whole preview: ${fmt(of((s) => s.ms).median, "ms")}`);
   time("  CLI start -> node process start", (s) => s.cliToNode, "CLI, language host, provider plugin start");
   const node = `@pulumi/pulumi's run script; node itself ${fmt(of((s) => s.m.probeLoaded).median, "ms")}`;
-  time("  node start -> stacks/main.js", (s) => s.m.mainStart, node);
+  time("  node start -> stacks/index.ts", (s) => s.m.mainStart, node);
   const program = "loading (types stripped) + evaluating the SDKs and the program: all registrations issued";
-  time("  main.js -> index.ts returned", (s) => s.m.indexDone - s.m.mainStart, program);
+  time("  index.ts loaded -> returned", (s) => s.m.indexDone - s.m.mainStart, program);
   const loaders = `${m.loaders.join(", ") || "no loader"} registered besides the probe's hook`;
   const tsNode = `ts-node ${m.tsNode ? "LOADED" : "not loaded"}`;
   const typescript = `typescript ${m.typescriptBy ? `loaded by ${m.typescriptBy}` : "not loaded"}`;
-  const how = `Node's own type stripping (${m.typescriptMode}): not checked; ${loaders}; ${tsNode}; ${typescript}`;
+  const cache = `compile cache ${m.compileCacheFromStart ? "on" : "NOT on"} from the start`;
+  const how = `Node's type stripping (${m.typescriptMode}), unchecked; ${loaders}; ${tsNode}; ${typescript}; ${cache}`;
   noteRow("5", "how the TypeScript runs", how);
   // What stripping costs: node start -> the package's modules (SDKs too) imported, as TypeScript and as JavaScript.
   const load = (file: string) => async () =>

@@ -1,5 +1,6 @@
-// NODE_OPTIONS=--import <this file>: stacks/main.js's start and its import's end (a load hook appends that mark) in ms
-// since process start; Node's TypeScript mode, other loaders, ts-node, who loaded typescript: $BENCH_START_PROBE_OUT.
+// NODE_OPTIONS=--import <this file>: stacks/index.ts's start and its evaluation's end (a load hook appends that
+// mark) in ms since process start; Node's TypeScript mode, other loaders, ts-node, who loaded typescript:
+// $BENCH_START_PROBE_OUT.
 import { writeFileSync } from "node:fs";
 import Module, { registerHooks } from "node:module";
 
@@ -16,14 +17,16 @@ globalThis[Symbol.for("start-probe")] = () => {
   marks.typescriptBy = by?.filename.replace(/^.*node_modules\//, "");
   marks.typescriptMode = process.features.typescript;
   const flags = [...`${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS}`.matchAll(preload)];
-  marks.loaders = flags.filter((f) => f[3] !== import.meta.filename).map((f) => f[0]);
+  const isCache = (f) => f[3].includes("enableCompileCache"); // Pulumi.yaml's nodeargs: a switch, no loader
+  marks.compileCacheFromStart = flags.some(isCache);
+  marks.loaders = flags.filter((f) => f[3] !== import.meta.filename && !isCache(f)).map((f) => f[0]);
   if (Module._extensions[".ts"] !== nodeTs) marks.loaders.push("require.extensions['.ts']");
   writeFileSync(out, JSON.stringify(marks));
 };
 registerHooks({
   load(url, context, nextLoad) {
     const loaded = nextLoad(url, context);
-    if (!out || !url.endsWith("/stacks/main.js")) return loaded;
+    if (!out || !url.endsWith("/stacks/index.ts")) return loaded;
     marks.mainStart = performance.now();
     return { ...loaded, source: `${loaded.source}\nglobalThis[Symbol.for("start-probe")]();\n` };
   },
