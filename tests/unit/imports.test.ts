@@ -94,7 +94,7 @@ describe("imports", () => {
     expect(offenders).toEqual([]);
   });
 
-  it("keep the component package within the folders its schema's record digests (tools/package-schema.ts)", () => {
+  it('keep the component package within the folders it ships (package.json "files", tools/package-schema.ts)', () => {
     const reached = new Set<string>();
     const visit = (file: string) => {
       if (reached.has(file)) return;

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { providerContext } from "../../cluster/provider-watch.ts";
 import { FailingHookPod, HookReceiver, HttpGetHookPod, QuotePostStartPod } from "../../component-package/index.ts";
-import { inferredSchema, pluginName, SCHEMA_FILE } from "../../tools/package-schema.ts";
+import { pluginName, SCHEMA_FILE } from "../../tools/package-schema.ts";
 import { outputValue } from "../output-value.ts";
 
 const COMPONENTS = ["FailingHookPod", "HookReceiver", "HttpGetHookPod", "QuotePostStartPod", "SlowHookPod"];
@@ -55,10 +55,6 @@ async function mocked<T>(
 const podOf = (resources: Registered[]) => resources.find((r) => r.type === "kubernetes:core/v1:Pod")!.inputs;
 
 describe("the component package's schema", () => {
-  it("is the committed component-package/schema.json (after a change to the components: npm run package:schema)", async () => {
-    expect(await inferredSchema()).toBe(readFileSync(SCHEMA_FILE, "utf8"));
-  }, 120_000); // the SDK type-checks the package to infer it
-
   const schema = JSON.parse(readFileSync(SCHEMA_FILE, "utf8"));
 
   it("serves the five components under the package's name", () => {
