@@ -226,7 +226,7 @@ async function previewOverhead(runs: number): Promise<void> {
   const dry = stats(await measure(runs, async () => (await kubectlOk("apply", "--dry-run=server", "-f", manifest)).ms));
   row("3", "pulumi preview, dev stack", "ms", a, "cluster=lab; pulumi.sh's env, .lab/state");
   row("3", "pulumi preview, one raw Pod", "ms", b, "bench/raw-pod, same spec, .lab/bench/state");
-  row("3", "ratio dev / raw (per pair)", "x", ratio, `aim <= 1.1: ${met(ratio.median <= 1.1)}`);
+  row("3", "ratio dev / raw (per pair)", "x", ratio, `aim <= 0.85: ${met(ratio.median <= 0.85)}`);
   const fixed = `the CLI's fixed cost: raw preview - kubectl = ${fmt(b.median - dry.median, "ms")}`;
   row("3", "kubectl apply --dry-run=server", "ms", dry, fixed);
 }
@@ -294,7 +294,11 @@ function upSample(name: string, hooks: number[] = [], flags: string[] = [], upDo
     (command: string, more: string[] = []) =>
     async () =>
       check(PULUMI, [command, ...args, ...more], { env: (await ensureLab()).dev, timeoutMs: 240_000 });
-  return quoteSample(name, async () => upDone?.(await pulumi("up", flags)()), pulumi("destroy"), hooks);
+  const up = async () => {
+    const result = await pulumi("up", flags)(); // before the call: `upDone?.(await ...)` would skip the up
+    upDone?.(result);
+  };
+  return quoteSample(name, up, pulumi("destroy"), hooks);
 }
 type UpResult = Awaited<ReturnType<typeof check>>;
 
@@ -311,7 +315,7 @@ async function timeToQuote(runs: number): Promise<void> {
   const { a, b, ratio } = await alternate(runs, upSample("4. time to quote: pulumi up", hooks), apply);
   row("4", "pulumi up -> first GET /quote", "ms", a, "lab values from Pulumi.lab.yaml; pod proxy polled every 200 ms");
   row("4", "kubectl apply -> first GET /quote", "ms", b, "same manifest (the program's render)");
-  row("4", "ratio up / apply (per pair)", "x", ratio, `aim <= 1.2: ${met(ratio.median <= 1.2)}`);
+  row("4", "ratio up / apply (per pair)", "x", ratio, `aim <= 2.0: ${met(ratio.median <= 2)}`);
   const floor = "the floor; pod status timestamps, whole seconds";
   if (hooks.length) row("4", "hook: container start -> Ready", "s", stats(hooks), floor);
 }
@@ -323,7 +327,12 @@ async function programStart(runs: number): Promise<void> {
   const of = (f: (s: (typeof samples)[number]) => number) => stats(samples.map(f));
   const time = (what: string, f: Parameters<typeof of>[0], note?: string) => row("5", what, "ms", of(f), note);
   const m = samples[0]!.m;
-  time("CLI start -> program evaluated", (s) => s.total, `the whole preview: ${fmt(of((s) => s.ms).median, "ms")}`);
+  const aim = `aim <= 900 ms: ${met(of((s) => s.total).median <= 900)}`;
+  time(
+    "CLI start -> program evaluated",
+    (s) => s.total,
+    `the whole preview: ${fmt(of((s) => s.ms).median, "ms")}; ${aim}`,
+  );
   time("  CLI start -> node process start", (s) => s.cliToNode, "CLI, language host, provider plugin start");
   const node = `@pulumi/pulumi's run script; node itself ${fmt(of((s) => s.m.probeLoaded).median, "ms")}`;
   time("  node start -> stacks/index.ts", (s) => s.m.mainStart, node);
