@@ -294,11 +294,7 @@ function upSample(name: string, hooks: number[] = [], flags: string[] = [], upDo
     (command: string, more: string[] = []) =>
     async () =>
       check(PULUMI, [command, ...args, ...more], { env: (await ensureLab()).dev, timeoutMs: 240_000 });
-  const up = async () => {
-    const result = await pulumi("up", flags)(); // before the call: `upDone?.(await ...)` would skip the up
-    upDone?.(result);
-  };
-  return quoteSample(name, up, pulumi("destroy"), hooks);
+  return quoteSample(name, () => pulumi("up", flags)().then((r) => upDone?.(r)), pulumi("destroy"), hooks);
 }
 type UpResult = Awaited<ReturnType<typeof check>>;
 
