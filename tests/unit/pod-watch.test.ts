@@ -245,6 +245,9 @@ describe("judgePod: the kubelet's causes in words", () => {
     expect(judgePod(conditions(true, "True"), "ready", {}, 0)).toEqual({ state: "Running; nginx running; restarts: 0" });
     expect(judgePod(conditions(true, "False"), "ready", {}, 0)).toBeUndefined();
     expect(judgePod(conditions(false, "True"), "ready", {}, 0)).toBeUndefined();
+    const none = conditions(true, "True");
+    delete none.status!.conditions;
+    expect(judgePod(none, "ready", {}, 0)).toBeUndefined();
   });
 
   it("a pod without status or containers yet: nothing; one that ended without them (evicted): a failure", () => {
