@@ -178,10 +178,14 @@ describe("judgePod: the kubelet's causes in words", () => {
       `Get "http://10.96.0.50:80/container-started": dial tcp 10.96.0.50:80: connect: connection refused\n`;
     expect(judgeAll("ready", [[waiting("PostStartHookError", http), 0]])).toEqual({
       failure:
-        'the post-start hook failed: Get "http://10.96.0.50:80/container-started": dial tcp 10.96.0.50:80: connect: connection refused',
+        'the post-start hook failed: Get "http://10.96.0.50:80/container-started": ' +
+        "dial tcp 10.96.0.50:80: connect: connection refused",
       at: 0,
     });
-    const notRun = CURL_FAILURE.replace(/error: .*, message: .*$/, 'error: exec failed: no sh , message: "  one  \\n\\ttwo\\n"');
+    const notRun = CURL_FAILURE.replace(
+      /error: .*, message: .*$/,
+      'error: exec failed: no sh , message: "  one  \\n\\ttwo\\n"',
+    );
     expect(judgeAll("ready", [[waiting("PostStartHookError", notRun), 0]])).toMatchObject({
       failure: "the post-start hook failed (exec failed: no sh): one two",
     });
@@ -242,7 +246,9 @@ describe("judgePod: the kubelet's causes in words", () => {
       ];
       return p;
     };
-    expect(judgePod(conditions(true, "True"), "ready", {}, 0)).toEqual({ state: "Running; nginx running; restarts: 0" });
+    expect(judgePod(conditions(true, "True"), "ready", {}, 0)).toEqual({
+      state: "Running; nginx running; restarts: 0",
+    });
     expect(judgePod(conditions(true, "False"), "ready", {}, 0)).toBeUndefined();
     expect(judgePod(conditions(false, "True"), "ready", {}, 0)).toBeUndefined();
     const none = conditions(true, "True");
@@ -388,7 +394,8 @@ describe("components with failFast", () => {
       status,
       line: "",
     });
-    const watch = fakeWatch({}, [logged("/container-started", 200), logged("/container-start", 404)]);
+    const log = [logged("/container-started", 200), logged("/container-start", 404), logged("/bad", 400)];
+    const watch = fakeWatch({}, log);
     const { outputs } = await record(() => {
       const receiver = new HookReceiver("myservice", { failFast: true });
       const existing = { existing: true };
@@ -398,6 +405,7 @@ describe("components with failFast", () => {
         hook("right").receiverAnswer,
         hook("wrong", "/container-start").receiverAnswer,
         hook("none", "/other").receiverAnswer,
+        hook("bad", "/bad").receiverAnswer,
         new HttpGetHookPod("no-watch", { name: "no-watch", receiver: existing }).receiverAnswer,
       ];
     });
@@ -405,6 +413,7 @@ describe("components with failFast", () => {
       "myservice answered 200 to GET /container-started",
       "myservice answered 404 to GET /container-start: the hook missed its mark, though Kubernetes counted it as successful",
       "myservice logged no GET /other",
+      "myservice answered 400 to GET /bad: the hook missed its mark, though Kubernetes counted it as successful",
       undefined,
     ]);
     expect(watch.logsRead[1]).toEqual({
@@ -413,6 +422,17 @@ describe("components with failFast", () => {
       path: "/container-start",
       since: undefined,
     });
+  });
+
+  it("report a receiver's log that could not be read, and go on", async () => {
+    const watch = fakeWatch({});
+    watch.loggedRequest = async () => {
+      throw new Error("pods is forbidden");
+    };
+    const { outputs } = await record(
+      () => new HttpGetHookPod("h", { receiver: { existing: true }, failFast: true }).receiverAnswer,
+    );
+    expect(outputs).toBe("myservice's log not read: pods is forbidden");
   });
 
   it("ask for the book's end state of the failing pods", async () => {
