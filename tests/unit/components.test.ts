@@ -161,6 +161,40 @@ describe("HttpGetHookPod guards the book's warnings", () => {
     expect(outputs.hookUrl).toBe("http://<pod IP>:80/");
   });
 
+  it("HttpGetHookPod: the receiver its child, the pod depending on it; aliased, its outputs registered", async () => {
+    const requests: any[] = [];
+    let monitor: any;
+    await record(() => {
+      // The mock monitor's requests: what Pulumi's mocks do not pass on (parent, dependencies, aliases).
+      monitor = pulumi.runtime.getMonitor();
+      const register = monitor.registerResource.bind(monitor);
+      monitor.registerResource = (req: any, done: unknown) => (requests.push(req), register(req, done));
+      return new HttpGetHookPod("h", { receiver: {} }).hookUrl;
+    });
+    const request = (type: string) => requests.find((r) => r.getType() === type);
+    const urn = "urn:pulumi:offline::poststart-lab::poststart:index:HttpGetHookPod::h";
+    const aliases = request("poststart:index:HttpGetHookPod").getAliasesList();
+    expect(aliases.map((a: any) => a.getSpec().getType())).toEqual(["poststart-lab:index:HttpGetHookPod"]);
+    expect(request("poststart:index:HookReceiver").getParent()).toBe(urn);
+    expect(request("kubernetes:core/v1:Pod").getDependenciesList()).toContainEqual(
+      expect.stringMatching(/kubernetes:apps\/v1:Deployment::myservice$/),
+    );
+    expect(monitor.getRegisteredResources().get(urn).state.toJavaScript()).toMatchObject({
+      hookUrl: "http://10.96.100.100:80/container-started",
+      receiverService: "myservice",
+    });
+  });
+
+  it("HttpGetHookPod waits for readiness, bounded by nginx's delay", async () => {
+    const { outputs } = await record(
+      () => new HttpGetHookPod("h", { hook: { host: "10.0.0.1" }, serverStartDelaySeconds: 5 }).readiness,
+    );
+    expect(outputs).toBe(
+      "pulumi up waits until the pod is ready, at most 5m05s: nginx starts 5 s late, " +
+        "plus a margin of 5m00s (waitMarginSeconds)",
+    );
+  });
+
   it("refuses targetOwnPod with a host, and a host with a receiver", async () => {
     await expect(
       record(() => new HttpGetHookPod("h", { hook: { host: "10.0.0.1" }, targetOwnPod: true })),
@@ -174,7 +208,7 @@ describe("HttpGetHookPod guards the book's warnings", () => {
     const warn = vi.spyOn(pulumi.log, "warn").mockResolvedValue();
     await record(() => new HttpGetHookPod("h", { hook: { host: "localhost" } }).state);
     expect(warn).toHaveBeenCalledWith(
-      expect.stringContaining("hook.host: localhost is the node that runs the pod"),
+      "hook.host: localhost is the node that runs the pod, not the pod: the kubelet sends the hook from the node",
       expect.anything(),
     );
     warn.mockRestore();
@@ -277,6 +311,9 @@ describe("describePodState", () => {
     ).toBe("Failed; nginx terminated: Error, exit code 137; restarts: 0");
     expect(describePodState(undefined)).toBe("unknown");
     expect(describePodState({ phase: "Pending" } as never)).toBe("Pending");
+    expect(
+      describePodState({ phase: "Pending", containerStatuses: [{ name: "nginx", restartCount: 0 }] } as never),
+    ).toBe("Pending; nginx unknown; restarts: 0");
   });
 });
 

@@ -35,6 +35,26 @@ describe("parseHookFailure", () => {
     expect(parseHookFailure(msg)?.output).toBe(`say "hi"\tthen\\n\x1b[0m\n`);
   });
 
+  it("unquotes Go's \\a and \\v too; output that is not JSON (Go's \\U) stays as quoted", () => {
+    const output = (quoted: string) => parseHookFailure(EXEC_FAILURE.replace(/message: ".*"$/, `message: ${quoted}`));
+    expect(output(String.raw`"bell\a tab\v"`)?.output).toBe("bell\x07 tab\x0b");
+    expect(output(String.raw`"smile \U0001f600"`)?.output).toBe(String.raw`smile \U0001f600`);
+  });
+
+  it("reads an exit code of several digits; the whole message only, trailing whitespace aside", () => {
+    expect(parseHookFailure(EXEC_FAILURE.replace(/exit 1' exited with 1/, "exit 127' exited with 127"))).toMatchObject({
+      command: "sh -c echo 'Emulating a post-start hook failure'; exit 127",
+      exitCode: 127,
+    });
+    expect(parseHookFailure(`${EXEC_FAILURE}\n`)).toEqual(parseHookFailure(EXEC_FAILURE));
+    expect(parseHookFailure(`${EXEC_FAILURE} and more`)).toBeUndefined();
+    expect(parseHookFailure(`Warning: ${EXEC_FAILURE}`)).toBeUndefined();
+    expect(parseHookFailure(`Warning: ${HTTP_FAILURE}`)).toBeUndefined();
+    expect(parseHookFailure(HTTP_FAILURE.replace("hook (/)", "hook (/container-started)"))?.path).toBe(
+      "/container-started",
+    );
+  });
+
   it("an exec hook that could not run has an error and no exit code", () => {
     const msg = EXEC_FAILURE.replace(
       /error: .*, message/,

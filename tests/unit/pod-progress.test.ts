@@ -102,6 +102,67 @@ describe("describeProgress: what the pod is on its way through, and for how long
   });
 });
 
+describe("a pod the kubelet has not reported on yet: without status, containers or state", () => {
+  const metadata = { name: "p", namespace: "kia", uid: "u1", creationTimestamp: at(0) };
+  const unreported: RawPod[] = [
+    { metadata },
+    { metadata, status: { phase: "Pending" } },
+    { metadata, status: { phase: "Pending", containerStatuses: [] } },
+    { metadata, status: { phase: "Pending", containerStatuses: [{ name: "nginx", ready: false, restartCount: 0 }] } },
+    pod({}),
+  ];
+
+  it("its hook runs from the Started event; it is being created, or pulling its image", () => {
+    for (const p of unreported) {
+      expect(hookRunningSince(p, [event("Started", 3)])).toBe(T0 + 3000);
+      expect(describeProgress(p, [], T0 + 5000)).toBe("container creating for 5 s");
+      expect(describeProgress(p, [event("Pulling", 1)], T0 + 5000)).toBe("image pulling for 4 s");
+    }
+  });
+
+  it("being deleted, it is not said to stay for its container", () => {
+    for (const p of unreported) {
+      const deleted = { ...p, metadata: { ...p.metadata, deletionTimestamp: at(0) } };
+      expect(describeStuckPod(deleted, [], T0 + 600_000)).toBeUndefined();
+    }
+  });
+});
+
+describe("describeProgress and describeStuckPod: the image pull's events", () => {
+  it("a pull ends with its Pulled event, even in the same second; a running container is no longer pulling", () => {
+    expect(describeProgress(creating, [event("Pulling", 1), event("Pulled", 1)], T0 + 21_000)).toBe(
+      "container creating for 21 s",
+    );
+    expect(describeProgress(pod({ running: { startedAt: at(10) } }), [event("Pulling", 1)], T0 + 15_000)).toBe(
+      "container running for 5 s, not ready yet",
+    );
+  });
+
+  it("a container that ended; a pod not scheduled, without the scheduler's message", () => {
+    const ended = pod({ terminated: { exitCode: 1, reason: "Error" } });
+    ended.status!.phase = "Failed";
+    expect(describeProgress(ended, [], T0 + 5000)).toBe(
+      "container terminated: Failed; nginx terminated: Error, exit code 1; restarts: 0",
+    );
+    const unscheduled = pod(undefined);
+    unscheduled.status!.conditions = [{ type: "PodScheduled", status: "False" }];
+    expect(describeProgress(unscheduled, [], T0 + 5000)).toBe("not scheduled for 5 s");
+  });
+
+  it("a pod being deleted while it pulls its image is not stuck in its hook; other events do not tell a pull", () => {
+    const deleting = pod({ waiting: { reason: "ContainerCreating" } }, { deletedAt: 600 });
+    const now = T0 + 600_000 + TERMINATING_GRACE_MS;
+    expect(describeStuckPod(deleting, [event("Pulling", 590)], now)).toBeUndefined();
+    expect(describeStuckPod(deleting, [event("Scheduled", 590)], now)).toMatch(/its container is still being created/);
+  });
+
+  it("the command to free it names the default namespace when the pod's is not set", () => {
+    const p = pod(undefined);
+    delete p.metadata.namespace;
+    expect(forceDeleteCommand(p)).toBe("kubectl delete pod quote-poststart-slow -n default --grace-period=0 --force");
+  });
+});
+
 describe("describeStuckPod: why a pod being deleted stays, and how to free it", () => {
   it("its hook still runs: for how long, why, and the command", () => {
     const deleting = pod({ waiting: { reason: "ContainerCreating" } }, { deletedAt: 600 });

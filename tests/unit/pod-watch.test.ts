@@ -12,6 +12,7 @@ import {
   type WaitTarget,
 } from "../../infra/index.ts";
 import {
+  describeHook,
   judgePod,
   type PodHistory,
   type RawContainerState,
@@ -157,8 +158,8 @@ describe("judgePod: when a failure is final", () => {
       [waiting("ContainerCreating"), 8],
       [waiting("ErrImagePull"), RETRY_GRACE_SECONDS],
     ];
-    expect(judgeAll("ready", alternating)).toMatchObject({
-      failure: expect.stringContaining("(ErrImagePull)"),
+    expect(judgeAll("ready", alternating)).toEqual({
+      failure: `the image "lab.local/none:1" cannot be pulled (ErrImagePull) (still after ${RETRY_GRACE_SECONDS} s)`,
       at: RETRY_GRACE_SECONDS,
     });
     const ran: [RawPod, number][] = [
@@ -167,6 +168,104 @@ describe("judgePod: when a failure is final", () => {
       [waiting("CreateContainerError"), RETRY_GRACE_SECONDS + 1],
     ];
     expect(judgeAll("ready", ran)).toBeUndefined();
+  });
+});
+
+describe("judgePod: the kubelet's causes in words", () => {
+  it("an httpGet hook's error; an exec hook that did not run: its error, and its output line by line, trimmed", () => {
+    const http =
+      `HTTP lifecycle hook (/container-started) for Container "nginx" in Pod "p_default(u1)" failed - error: ` +
+      `Get "http://10.96.0.50:80/container-started": dial tcp 10.96.0.50:80: connect: connection refused\n`;
+    expect(judgeAll("ready", [[waiting("PostStartHookError", http), 0]])).toEqual({
+      failure:
+        'the post-start hook failed: Get "http://10.96.0.50:80/container-started": ' +
+        "dial tcp 10.96.0.50:80: connect: connection refused",
+      at: 0,
+    });
+    const notRun = CURL_FAILURE.replace(
+      /error: .*, message: .*$/,
+      'error: exec failed: no sh , message: "  one  \\n\\ttwo\\n"',
+    );
+    expect(judgeAll("ready", [[waiting("PostStartHookError", notRun), 0]])).toMatchObject({
+      failure: "the post-start hook failed (exec failed: no sh): one two",
+    });
+    expect(describeHook({ handler: "exec", error: " no output \n" })).toBe("the post-start hook failed (no output)");
+  });
+
+  it("a hook's message the kubelet words otherwise, or none: said as it is", () => {
+    expect(judgeAll("ready", [[waiting("PostStartHookError", " hook timed out \n"), 0]])).toMatchObject({
+      failure: "the post-start hook failed: hook timed out",
+    });
+    expect(judgeAll("ready", [[waiting("PostStartHookError"), 0]])).toMatchObject({
+      failure: "the post-start hook failed",
+    });
+  });
+
+  it("an invalid image name, at once; the kubelet's message trimmed, left out when blank", () => {
+    expect(judgeAll("ready", [[waiting("InvalidImageName", ' couldn\'t parse image name "x:" \n'), 1]])).toEqual({
+      failure: 'the image "lab.local/none:1" cannot be pulled (InvalidImageName): couldn\'t parse image name "x:"',
+      at: 1,
+    });
+    expect(judgeAll("ready", [[waiting("ErrImageNeverPull", " \n"), 1]])).toMatchObject({
+      failure: 'the image "lab.local/none:1" is not on the node and imagePullPolicy is Never (ErrImageNeverPull)',
+    });
+  });
+
+  it("a container that cannot start past the grace period, with its last run's exit code (no reason given)", () => {
+    const config = pod(
+      { waiting: { reason: "CreateContainerConfigError", message: 'configmap "quotes" not found' } },
+      { lastState: { terminated: { exitCode: 1 } } },
+    );
+    expect(
+      judgeAll("ready", [
+        [config, 0],
+        [config, RETRY_GRACE_SECONDS],
+      ]),
+    ).toEqual({
+      failure:
+        `the container cannot start (CreateContainerConfigError): configmap "quotes" not found ` +
+        `(still after ${RETRY_GRACE_SECONDS} s); its last run ended with exit code 1`,
+      at: RETRY_GRACE_SECONDS,
+    });
+  });
+
+  it("CrashLoopBackOff after a hook's failure seen earlier: that failure, at once; other reasons wait", () => {
+    const seen = () => ({ hookFailure: "the post-start hook failed (exit 7)" });
+    expect(judgePod(waiting("CrashLoopBackOff"), "ready", seen(), 0)).toEqual({
+      failure: "the post-start hook failed (exit 7)",
+    });
+    expect(judgePod(waiting("ContainerCreating"), "ready", seen(), 0)).toBeUndefined();
+  });
+
+  it("ready: the container ready and the pod's Ready condition True, both", () => {
+    const conditions = (ready: boolean, status: string) => {
+      const p = pod({ running: {} }, { phase: "Running", ready });
+      p.status!.conditions = [
+        { type: "PodScheduled", status: "True" },
+        { type: "Ready", status },
+      ];
+      return p;
+    };
+    expect(judgePod(conditions(true, "True"), "ready", {}, 0)).toEqual({
+      state: "Running; nginx running; restarts: 0",
+    });
+    expect(judgePod(conditions(true, "False"), "ready", {}, 0)).toBeUndefined();
+    expect(judgePod(conditions(false, "True"), "ready", {}, 0)).toBeUndefined();
+    const none = conditions(true, "True");
+    delete none.status!.conditions;
+    expect(judgePod(none, "ready", {}, 0)).toBeUndefined();
+  });
+
+  it("a pod without status or containers yet: nothing; one that ended without them (evicted): a failure", () => {
+    const bare = { metadata: { name: "p", uid: "u1" } };
+    expect(judgePod(bare, "ready", {}, 0)).toBeUndefined();
+    expect(judgePod({ ...bare, status: { phase: "Pending" } }, "ready", {}, 0)).toBeUndefined();
+    expect(judgePod({ ...bare, status: { phase: "Failed", reason: "Evicted" } }, "ready", {}, 0)).toEqual({
+      failure: "the pod ended: Failed",
+    });
+    expect(judgePod({ ...bare, status: { phase: "Succeeded" } }, "hook-failed", {}, 0)).toEqual({
+      failure: "the pod ended: Succeeded",
+    });
   });
 });
 
@@ -295,7 +394,8 @@ describe("components with failFast", () => {
       status,
       line: "",
     });
-    const watch = fakeWatch({}, [logged("/container-started", 200), logged("/container-start", 404)]);
+    const log = [logged("/container-started", 200), logged("/container-start", 404), logged("/bad", 400)];
+    const watch = fakeWatch({}, log);
     const { outputs } = await record(() => {
       const receiver = new HookReceiver("myservice", { failFast: true });
       const existing = { existing: true };
@@ -305,6 +405,7 @@ describe("components with failFast", () => {
         hook("right").receiverAnswer,
         hook("wrong", "/container-start").receiverAnswer,
         hook("none", "/other").receiverAnswer,
+        hook("bad", "/bad").receiverAnswer,
         new HttpGetHookPod("no-watch", { name: "no-watch", receiver: existing }).receiverAnswer,
       ];
     });
@@ -312,6 +413,7 @@ describe("components with failFast", () => {
       "myservice answered 200 to GET /container-started",
       "myservice answered 404 to GET /container-start: the hook missed its mark, though Kubernetes counted it as successful",
       "myservice logged no GET /other",
+      "myservice answered 400 to GET /bad: the hook missed its mark, though Kubernetes counted it as successful",
       undefined,
     ]);
     expect(watch.logsRead[1]).toEqual({
@@ -320,6 +422,17 @@ describe("components with failFast", () => {
       path: "/container-start",
       since: undefined,
     });
+  });
+
+  it("report a receiver's log that could not be read, and go on", async () => {
+    const watch = fakeWatch({});
+    watch.loggedRequest = async () => {
+      throw new Error("pods is forbidden");
+    };
+    const { outputs } = await record(
+      () => new HttpGetHookPod("h", { receiver: { existing: true }, failFast: true }).receiverAnswer,
+    );
+    expect(outputs).toBe("myservice's log not read: pods is forbidden");
   });
 
   it("ask for the book's end state of the failing pods", async () => {
