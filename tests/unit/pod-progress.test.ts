@@ -1,7 +1,7 @@
 // What `pulumi up` says while it waits, without a cluster: what a pod is on its way through and for
 // how long, why a pod being deleted stays, each wait's bound; and the cluster watch that says it.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { DEFAULT_LIMITS, type KubeClient } from "../../cluster/kube.ts";
+import { type ApiAnswer, DEFAULT_LIMITS, type KubeClient } from "../../cluster/kube.ts";
 import { clusterPodWatch } from "../../cluster/pod-watch.ts";
 import { watchStuckPods } from "../../cluster/stuck-pods.ts";
 import { waitBound } from "../../infra/book-pod.ts";
@@ -218,22 +218,25 @@ describe("clusterPodWatch: the progress while it waits, and the bound", () => {
 describe("watchStuckPods: a pod of the stack that stays Terminating", () => {
   afterEach(() => vi.useRealTimers());
 
-  function fakeKube() {
+  /** A KubeClient with empty lists, watches the test sends to, and deletes `answer` answers (by the pod's name). */
+  function fakeKube(answer: (name: string) => Promise<ApiAnswer> = async () => ({ status: 200, body: {} })) {
     const watches = new Map<string, (e: unknown) => void>();
     const deleted: { path: string; body: unknown }[] = [];
+    const stopped: string[] = [];
     const kube = {
       limits: DEFAULT_LIMITS,
       get: async () => ({ items: [] }),
       watch: (path: string, _q: unknown, on: { event(e: unknown): void }) => (
-        watches.set(path.split("/").pop()!, on.event), () => {}
+        watches.set(path.split("/").pop()!, on.event), () => stopped.push(path)
       ),
       request: async (method: string, path: string, body: unknown) => (
-        deleted.push({ path: `${method} ${path}`, body }), { status: 200, body: {} }
+        deleted.push({ path: `${method} ${path}`, body }), answer(path.split("/").pop()!)
       ),
     };
     return {
       kube: kube as unknown as KubeClient,
       deleted,
+      stopped,
       send: (kind: "pods" | "events", object: any) => watches.get(kind)!({ type: "MODIFIED", object }),
     };
   }
@@ -307,9 +310,47 @@ describe("watchStuckPods: a pod of the stack that stays Terminating", () => {
       ...owned(pod({ waiting: { reason: "ContainerCreating" } })),
       metadata: { ...owned(creating).metadata, uid: "u2" },
     });
+    send("pods", pod({ waiting: { reason: "ContainerCreating" } }, { deletedAt: 599 })); // no annotations
     await vi.advanceTimersByTimeAsync(10_000);
     expect([said, deleted]).toEqual([[], []]);
     stop();
+  });
+
+  it("with force, says a delete that failed and why (404: deleted); deletes once even if asked again", async () => {
+    vi.useFakeTimers({ now: T0 + 600_000 });
+    const answers: Record<string, () => Promise<ApiAnswer>> = {
+      gone: async () => ({ status: 404, body: {} }),
+      conflict: async () => ({ status: 409, body: { message: "the uid precondition failed" } }),
+      moved: async () => ({ status: 300, body: "elsewhere" }),
+      unanswered: async () => Promise.reject(new Error("no answer")),
+    };
+    const { kube, send, deleted, stopped } = fakeKube((name) => answers[name]!());
+    const said: string[] = [];
+    const setInterval = vi.spyOn(globalThis, "setInterval");
+    const { stop, sayAgain } = watchStuckPods(kube, { ...options, force: true, say: (l) => said.push(l) });
+    expect((setInterval.mock.results[0]!.value as NodeJS.Timeout).hasRef()).toBe(false); // keeps no process alive
+    await vi.advanceTimersByTimeAsync(0);
+    for (const [uid, name] of Object.keys(answers).entries()) {
+      const stuck = owned(pod({ waiting: { reason: "ContainerCreating" } }, { deletedAt: 590 }));
+      send("pods", { ...stuck, metadata: { ...stuck.metadata, name, uid: `u${uid}` } });
+    }
+    await vi.advanceTimersByTimeAsync(0);
+    sayAgain();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(deleted).toHaveLength(4);
+    const failed = (name: string, why: string) =>
+      `${name}: Deleting it with grace period 0 failed: ${why}. ` +
+      `Free it: kubectl delete pod ${name} -n kia --grace-period=0 --force`;
+    expect(said.map((l) => l.replace(/^pod (\S+) .*? (deleted it|Deleting it)/, "$1: $2"))).toEqual([
+      "gone: deleted it with grace period 0 (the container runs on the node until its hook returns; " +
+        "the kubelet then removes it)",
+      failed("conflict", "the uid precondition failed"),
+      failed("moved", "HTTP 300: elsewhere"),
+      failed("unanswered", "no answer"),
+    ]);
+    stop();
+    expect(stopped).toEqual(["/api/v1/namespaces/kia/pods", "/api/v1/namespaces/kia/events"]);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
 
