@@ -3,8 +3,8 @@
 // dropped at the idle bound; malformed events skipped.
 import { rmSync } from "node:fs";
 import type * as http from "node:http";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { KubeClient, type Limits } from "../../cluster/kube.ts";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { DEFAULT_LIMITS, KubeClient, type Limits } from "../../cluster/kube.ts";
 import { type FeedChange, type PodFeed, podFeed } from "../../cluster/pod-feed.ts";
 import {
   kubeconfig,
@@ -179,5 +179,149 @@ describe("podFeed", () => {
       "/api/v1/namespaces/ns/events?fieldSelector=involvedObject.kind%3DPod",
     );
     expect(api.seen.map((r) => r.url)).toContain("/api/v1/namespaces/ns/pods");
+  });
+});
+
+describe("podFeed on a fake client: pauses, versions, closing", () => {
+  afterEach(() => vi.useRealTimers());
+  type On = { open(): void; event(e: unknown): void; end(e?: Error & { status?: number }): void };
+
+  /** A KubeClient whose lists `answer` gives by name (pods, events) and whose watches the test drives. */
+  function fakeKube(answer: (list: string) => unknown) {
+    const asked: string[] = []; // "list pods at 0", "watch pods from 5"
+    const watches: { list: string; on: On; stopped: boolean }[] = [];
+    const name = (path: string) => path.split("?")[0]!.split("/").pop()!;
+    const kube = {
+      limits: DEFAULT_LIMITS,
+      get: async (path: string) => (asked.push(`list ${name(path)} at ${Date.now()}`), answer(name(path))),
+      watch: (path: string, query: Record<string, string>, on: On) => {
+        const watch = { list: name(path), on, stopped: false };
+        watches.push(watch);
+        asked.push(`watch ${watch.list} from ${query.resourceVersion}`);
+        return () => (watch.stopped = true);
+      },
+    };
+    const podWatch = () => watches.filter((w) => w.list === "pods").at(-1)!.on;
+    return { kube: kube as unknown as KubeClient, asked, watches, podWatch };
+  }
+  const told = (c: FeedChange) =>
+    `${c.type} ${"pod" in c ? `pod ${c.pod.metadata.uid}` : `event ${c.event.metadata.uid}`}`;
+
+  it("lists again after pauses that double; a list's failure is the feed's error until a list answers", async () => {
+    vi.useFakeTimers({ now: 0 });
+    let fails = 3;
+    const { kube, asked } = fakeKube((list) => {
+      if (list === "pods" && fails-- > 0) throw new Error("pods is forbidden");
+      return { items: [], metadata: { resourceVersion: "1" } };
+    });
+    const errors: string[] = [];
+    feed = podFeed(kube, { namespace: "ns", onError: (e) => errors.push(e.message) });
+    await vi.advanceTimersByTimeAsync(6999);
+    expect([feed.listed, feed.error?.message]).toEqual([false, "pods is forbidden"]); // the events listed
+    await vi.advanceTimersByTimeAsync(1);
+    expect(asked.filter((a) => a.startsWith("list pods"))).toEqual([
+      "list pods at 0",
+      "list pods at 1000",
+      "list pods at 3000",
+      "list pods at 7000",
+    ]);
+    expect([feed.listed, feed.error, errors]).toEqual([true, undefined, Array(3).fill("pods is forbidden")]);
+  });
+
+  it("watches from the last version a change or bookmark told; an ERROR is said, 410 Gone lists again", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const { kube, asked, podWatch } = fakeKube((list) => ({
+      items: list === "events" ? [{ metadata: { uid: "e1" }, involvedObject: { uid: "a" } }] : [],
+      metadata: { resourceVersion: "5" },
+    }));
+    const changes: string[] = [];
+    const errors: string[] = [];
+    feed = podFeed(kube, {
+      namespace: "ns",
+      onChange: (c) => changes.push(told(c)),
+      onError: (e) => errors.push(e.message),
+    });
+    const next = async () => (await vi.advanceTimersByTimeAsync(1000), podWatch().open(), podWatch()); // after a pause
+    await vi.advanceTimersByTimeAsync(0);
+    podWatch().event({ type: "MODIFIED", object: pod("a", "6") });
+    podWatch().end(new Error("dropped"));
+    let watch = await next();
+    watch.event({ type: "MODIFIED", object: { metadata: { name: "x", resourceVersion: "9" } } }); // no uid
+    watch.event({ type: "BOOKMARK", object: { metadata: {} } });
+    watch.event({ type: "ADDED", object: { metadata: { name: "p-b", uid: "b" } } }); // no version
+    watch.end(new Error("dropped"));
+    watch = await next();
+    watch.event({ type: "ERROR", object: { kind: "Status", code: 500, message: "etcd is down" } });
+    watch = await next();
+    watch.event({ type: "ERROR" });
+    watch = await next();
+    watch.event({ type: "ERROR", object: { kind: "Status", code: 410, message: "too old" } });
+    await next();
+    expect(asked.filter((a) => a.includes("pods"))).toEqual([
+      "list pods at 0",
+      "watch pods from 5",
+      "watch pods from 6",
+      "watch pods from 6",
+      "watch pods from 6",
+      "watch pods from 6",
+      "list pods at 5000",
+      "watch pods from 5",
+    ]);
+    expect(errors).toEqual([
+      "dropped",
+      "dropped",
+      "watch /api/v1/namespaces/ns/pods: etcd is down",
+      "watch /api/v1/namespaces/ns/pods: HTTP undefined: undefined",
+    ]);
+    expect(changes).toEqual(["ADDED event e1", "MODIFIED pod a", "ADDED pod b", "DELETED pod a", "DELETED pod b"]);
+  });
+
+  it("keeps only pods with a name and events of a pod; tells no one without onChange", async () => {
+    const { kube } = fakeKube((list) => ({
+      items:
+        list === "pods"
+          ? [pod("a", "1"), { metadata: { uid: "x" } }]
+          : [{ metadata: { uid: "e0" } }, { metadata: { uid: "e1" }, involvedObject: { uid: "a" } }],
+    }));
+    feed = podFeed(kube, { namespace: "ns" });
+    await until(() => feed!.listed);
+    expect([[...feed.pods.keys()], feed.events("a").map((e) => e.metadata.uid), feed.error]).toEqual([
+      ["a"],
+      ["e1"],
+      undefined,
+    ]);
+  });
+
+  it("once closed, stops its watches, lists and watches no more, and tells nothing", async () => {
+    vi.useFakeTimers({ now: 0 });
+    let answer!: (items: unknown) => void;
+    let refuse!: (e: Error) => void;
+    const { kube, asked, watches } = fakeKube((list) =>
+      list === "pods"
+        ? new Promise((resolve) => (answer = (items) => resolve({ items, metadata: { resourceVersion: "1" } })))
+        : new Promise((_, reject) => (refuse = reject)),
+    );
+    const changes: string[] = [];
+    const errors: string[] = [];
+    feed = podFeed(kube, {
+      namespace: "ns",
+      onChange: (c) => changes.push(told(c)),
+      onError: (e) => errors.push(e.message),
+    });
+    feed.close();
+    answer([pod("a", "1")]);
+    refuse(new Error("events are forbidden"));
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect([asked, changes, errors, feed.listed]).toEqual([["list pods at 0", "list events at 0"], [], [], false]);
+
+    // The pods list answers 404 (none), the events list fails.
+    const open = fakeKube((list) => (list === "pods" ? undefined : Promise.reject(new Error("no events"))));
+    feed = podFeed(open.kube, { namespace: "ns" });
+    await vi.advanceTimersByTimeAsync(0); // the pods watched, the events to be listed again after a pause
+    feed.close();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(open.asked).toEqual(["list pods at 60000", "list events at 60000", "watch pods from undefined"]);
+    expect(open.watches.map((w) => w.stopped)).toEqual([true]);
+    expect(watches).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // What `pulumi up` says while it waits, without a cluster: what a pod is on its way through and for
 // how long, why a pod being deleted stays, each wait's bound; and the cluster watch that says it.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { DEFAULT_LIMITS, type KubeClient } from "../../cluster/kube.ts";
+import { type ApiAnswer, DEFAULT_LIMITS, type KubeClient } from "../../cluster/kube.ts";
 import { clusterPodWatch } from "../../cluster/pod-watch.ts";
 import { watchStuckPods } from "../../cluster/stuck-pods.ts";
 import { waitBound } from "../../infra/book-pod.ts";
@@ -14,8 +14,10 @@ import {
   type RawContainerState,
   type RawEvent,
   type RawPod,
+  RETRY_GRACE_SECONDS,
   TERMINATING_GRACE_MS,
 } from "../../infra/pod-state.ts";
+import type { WaitTarget } from "../../infra/pod-watch.ts";
 
 const T0 = Date.parse("2026-12-01T12:00:00Z");
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
@@ -277,22 +279,25 @@ describe("clusterPodWatch: the progress while it waits, and the bound", () => {
 describe("watchStuckPods: a pod of the stack that stays Terminating", () => {
   afterEach(() => vi.useRealTimers());
 
-  function fakeKube() {
+  /** A KubeClient with empty lists, watches the test sends to, and deletes `answer` answers (by the pod's name). */
+  function fakeKube(answer: (name: string) => Promise<ApiAnswer> = async () => ({ status: 200, body: {} })) {
     const watches = new Map<string, (e: unknown) => void>();
     const deleted: { path: string; body: unknown }[] = [];
+    const stopped: string[] = [];
     const kube = {
       limits: DEFAULT_LIMITS,
       get: async () => ({ items: [] }),
       watch: (path: string, _q: unknown, on: { event(e: unknown): void }) => (
-        watches.set(path.split("/").pop()!, on.event), () => {}
+        watches.set(path.split("/").pop()!, on.event), () => stopped.push(path)
       ),
       request: async (method: string, path: string, body: unknown) => (
-        deleted.push({ path: `${method} ${path}`, body }), { status: 200, body: {} }
+        deleted.push({ path: `${method} ${path}`, body }), answer(path.split("/").pop()!)
       ),
     };
     return {
       kube: kube as unknown as KubeClient,
       deleted,
+      stopped,
       send: (kind: "pods" | "events", object: any) => watches.get(kind)!({ type: "MODIFIED", object }),
     };
   }
@@ -366,8 +371,231 @@ describe("watchStuckPods: a pod of the stack that stays Terminating", () => {
       ...owned(pod({ waiting: { reason: "ContainerCreating" } })),
       metadata: { ...owned(creating).metadata, uid: "u2" },
     });
+    send("pods", pod({ waiting: { reason: "ContainerCreating" } }, { deletedAt: 599 })); // no annotations
     await vi.advanceTimersByTimeAsync(10_000);
     expect([said, deleted]).toEqual([[], []]);
     stop();
+  });
+
+  it("with force, says a delete that failed and why (404: deleted); deletes once even if asked again", async () => {
+    vi.useFakeTimers({ now: T0 + 600_000 });
+    const answers: Record<string, () => Promise<ApiAnswer>> = {
+      gone: async () => ({ status: 404, body: {} }),
+      conflict: async () => ({ status: 409, body: { message: "the uid precondition failed" } }),
+      moved: async () => ({ status: 300, body: "elsewhere" }),
+      unanswered: async () => Promise.reject(new Error("no answer")),
+    };
+    const { kube, send, deleted, stopped } = fakeKube((name) => answers[name]!());
+    const said: string[] = [];
+    const setInterval = vi.spyOn(globalThis, "setInterval");
+    const { stop, sayAgain } = watchStuckPods(kube, { ...options, force: true, say: (l) => said.push(l) });
+    expect((setInterval.mock.results[0]!.value as NodeJS.Timeout).hasRef()).toBe(false); // keeps no process alive
+    await vi.advanceTimersByTimeAsync(0);
+    for (const [uid, name] of Object.keys(answers).entries()) {
+      const stuck = owned(pod({ waiting: { reason: "ContainerCreating" } }, { deletedAt: 590 }));
+      send("pods", { ...stuck, metadata: { ...stuck.metadata, name, uid: `u${uid}` } });
+    }
+    await vi.advanceTimersByTimeAsync(0);
+    sayAgain();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(deleted).toHaveLength(4);
+    const failed = (name: string, why: string) =>
+      `${name}: Deleting it with grace period 0 failed: ${why}. ` +
+      `Free it: kubectl delete pod ${name} -n kia --grace-period=0 --force`;
+    expect(said.map((l) => l.replace(/^pod (\S+) .*? (deleted it|Deleting it)/, "$1: $2"))).toEqual([
+      "gone: deleted it with grace period 0 (the container runs on the node until its hook returns; " +
+        "the kubelet then removes it)",
+      failed("conflict", "the uid precondition failed"),
+      failed("moved", "HTTP 300: elsewhere"),
+      failed("unanswered", "no answer"),
+    ]);
+    stop();
+    expect(stopped).toEqual(["/api/v1/namespaces/kia/pods", "/api/v1/namespaces/kia/events"]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe("clusterPodWatch on a fake client: the shared feed, the pods it follows, its reads", () => {
+  afterEach(() => vi.useRealTimers());
+  const POD = "/api/v1/namespaces/kia/pods/pod-u1";
+
+  /** A KubeClient answering GETs (and log requests) with `answer` by path, recording them; its watches open at once. */
+  function fakeKube(answer: (path: string) => unknown = () => ({ items: [] })) {
+    const asked: string[] = [];
+    const watches: { path: string; stopped: boolean; event(e: unknown): void }[] = [];
+    const ask = (path: string) => {
+      if (asked.push(path) > 100) throw new Error("asked too often"); // a loop without its pause ends
+      return answer(path);
+    };
+    const kube = {
+      limits: DEFAULT_LIMITS,
+      get: async (path: string) => ask(path),
+      request: async (_method: string, path: string) => ask(path),
+      watch: (path: string, _q: unknown, on: { open(): void; event(e: unknown): void }) => {
+        const watch = { path, stopped: false, event: on.event };
+        watches.push(watch);
+        on.open();
+        return () => (watch.stopped = true);
+      },
+    };
+    const send = (type: string, object: RawPod) => {
+      for (const w of watches) if (!w.stopped && w.path.endsWith("/pods")) w.event({ type, object });
+    };
+    return { kube: kube as unknown as KubeClient, asked, watches, send };
+  }
+  const kiaPod = (uid: string, state: RawContainerState, extra: { labels?: object; created?: number } = {}) => {
+    const ready = !!state.running;
+    const metadata = { name: `pod-${uid}`, uid, labels: extra.labels, creationTimestamp: at(extra.created ?? 0) };
+    const conditions = [{ type: "Ready", status: ready ? "True" : "False" }];
+    const containerStatuses = [{ name: "nginx", ready, restartCount: 0, state }];
+    return { metadata, status: { phase: ready ? "Running" : "Pending", conditions, containerStatuses } } as RawPod;
+  };
+  const target = (t: Partial<WaitTarget> = {}): WaitTarget => ({
+    namespace: "kia",
+    name: "quote-poststart-slow",
+    until: "ready",
+    timeoutSeconds: 60,
+    ...t,
+  });
+  const settled = (p: Promise<unknown>) => {
+    const seen = { done: false, value: undefined as unknown };
+    p.then(
+      (v) => Object.assign(seen, { done: true, value: v }),
+      (e: Error) => Object.assign(seen, { done: true, value: e.message }),
+    );
+    return seen;
+  };
+
+  it("shares one feed among a namespace's waits, closes it with the last, and a later wait lists again", async () => {
+    vi.useFakeTimers({ now: T0 });
+    const { kube, asked, watches, send } = fakeKube();
+    const watch = clusterPodWatch(kube);
+    const a = settled(watch.wait(target({ name: "pod-a" })));
+    const b = settled(watch.wait(target({ name: "pod-b" })));
+    await vi.advanceTimersByTimeAsync(0);
+    send("ADDED", kiaPod("a", { running: {} }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect([a, b.done, watches.map((w) => w.stopped)]).toEqual([
+      { done: true, value: "Running; nginx running; restarts: 0" },
+      false,
+      [false, false],
+    ]);
+    send("ADDED", kiaPod("b", { running: {} }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect([b.done, watches.map((w) => w.stopped), vi.getTimerCount()]).toEqual([true, [true, true], 0]);
+    const c = settled(watch.wait(target({ name: "pod-c" })));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(asked.filter((p) => p === "/api/v1/namespaces/kia/pods")).toHaveLength(2);
+    send("ADDED", kiaPod("c", { running: {} }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(c.done).toBe(true);
+  });
+
+  it("follows pods with all its selector's labels; says what the newest waits for, and the watch's error", async () => {
+    vi.useFakeTimers({ now: T0 });
+    const { kube, send } = fakeKube((path) => {
+      if (path.includes("/events")) throw new Error("events are forbidden");
+      return { items: [] };
+    });
+    const said: string[] = [];
+    const web = { app: "web", template: "new" };
+    const wait = settled(
+      clusterPodWatch(kube).wait(target({ selector: "app=web,template=new", until: "hook-failed" }), (m) =>
+        said.push(m),
+      ),
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    send("ADDED", kiaPod("old", { waiting: { reason: "PostStartHookError" } }, { labels: { app: "web" } }));
+    send("ADDED", kiaPod("n1", { waiting: { reason: "A" } }, { labels: web, created: 1 }));
+    send("ADDED", kiaPod("n2", { waiting: { reason: "B" } }, { labels: web, created: 2 }));
+    send("ADDED", kiaPod("n0", { waiting: { reason: "C" } }, { labels: web }));
+    await vi.advanceTimersByTimeAsync(5000);
+    expect([wait.done, said.at(-1)]).toEqual([
+      false,
+      "waiting for its post-start hook to fail: container waiting: B; the watch: events are forbidden; " +
+        "5 s of at most 1m00s",
+    ]);
+    const terminated = clusterPodWatch(kube).wait(target({ until: "terminated" }), (m) => said.push(m));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(said.at(-1)).toBe(
+      "waiting until terminated: no pod yet; the watch: events are forbidden; 1 s of at most 1m00s",
+    );
+    void terminated.catch(() => {});
+  });
+
+  it("reads back a pod of its uid missing from the list: again if the read fails; gone only if not there", async () => {
+    vi.useFakeTimers({ now: T0 });
+    let reads = 0;
+    const { kube, asked, send } = fakeKube((path) => {
+      if (path !== POD) return { items: [] };
+      if (++reads === 1) throw new Error("no answer");
+      return kiaPod("u1", { waiting: { reason: "ContainerCreating" } }); // made after the list
+    });
+    const wait = settled(clusterPodWatch(kube).wait(target({ name: "pod-u1", uid: "u1" })));
+    await vi.advanceTimersByTimeAsync(3000);
+    send("DELETED", kiaPod("u9", {})); // not the one waited for
+    send("ADDED", kiaPod("u1", { running: {} }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect([wait, asked.filter((p) => p === POD)]).toEqual([
+      { done: true, value: "Running; nginx running; restarts: 0" },
+      [POD, POD],
+    ]);
+
+    const missing = fakeKube((path) => (path === POD ? undefined : { items: [] })); // 404: not there
+    const gone = settled(clusterPodWatch(missing.kube).wait(target({ name: "pod-u1", uid: "u1" })));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(gone.value).toBe(
+      "pod-u1: the pod is not on the cluster: it was deleted outside this update (a cancelled destroy, " +
+        "kubectl delete), while the stack's state still records it, so this update does not create it again. " +
+        "Run the update with --refresh (npm run up -- --stack <name> --refresh, or pulumi up --refresh): " +
+        "it reads the cluster first, then creates the pod again",
+    );
+  });
+
+  it("fails a pull that keeps failing past the grace period, counted across its ticks", async () => {
+    vi.useFakeTimers({ now: T0 });
+    const { kube, send } = fakeKube();
+    const wait = settled(clusterPodWatch(kube).wait(target({ name: "pod-p" })));
+    await vi.advanceTimersByTimeAsync(0);
+    send("ADDED", kiaPod("p", { waiting: { reason: "ImagePullBackOff", message: "Back-off" } }));
+    await vi.advanceTimersByTimeAsync(RETRY_GRACE_SECONDS * 1000);
+    expect(wait.value).toMatch(
+      /^pod-p: the image .* cannot be pulled \(ImagePullBackOff\): Back-off \(still after 20 s\)/,
+    );
+  });
+
+  it("asks the receiver's log every 500 ms until the line is there, giving up after 10 s", async () => {
+    vi.useFakeTimers({ now: T0 });
+    const LOG = '10.0.0.9 - - [01/Dec/2026:12:00:00 +0000] "GET /started HTTP/1.1" 200 1 "-" "kube-lifecycle"\n';
+    let logs = 0;
+    const { kube } = fakeKube((path) => {
+      if (!path.endsWith("/log?timestamps=true&tailLines=1000")) return { items: [{ metadata: { name: "r" } }] };
+      return { status: 200, body: ++logs < 2 ? "" : LOG };
+    });
+    const query = { namespace: "kia", selector: "app=r", path: "/started", since: at(0) };
+    const found = settled(clusterPodWatch(kube).loggedRequest(query));
+    await vi.advanceTimersByTimeAsync(0);
+    expect([found.done, logs]).toEqual([false, 1]);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(found.value).toMatchObject({ status: 200, request: "GET /started HTTP/1.1" });
+
+    const none = settled(clusterPodWatch(fakeKube(() => ({ items: [] })).kube).loggedRequest(query));
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(none.done).toBe(false);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(none).toEqual({ done: true, value: undefined });
+  });
+
+  it("waits for the Service's ready endpoint every 250 ms until past the bound", async () => {
+    vi.useFakeTimers({ now: T0 });
+    const { kube, asked, send } = fakeKube();
+    const wait = settled(clusterPodWatch(kube).wait(target({ name: "pod-s", service: "svc", timeoutSeconds: 1 })));
+    await vi.advanceTimersByTimeAsync(0);
+    send("ADDED", kiaPod("s", { running: {} }));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(wait.done).toBe(false);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(wait.value).toBe("pod-s: the Service svc has no ready endpoint after 1 s, though its pod is ready");
+    expect(asked.filter((p) => p.includes("/endpointslices"))).toHaveLength(6); // at 0, 250, ... 1250 ms
   });
 });
