@@ -73,7 +73,7 @@ export function podFeed(
           event: (e) => {
             if (e?.type === "ERROR") {
               stopWatch?.();
-              // 410 Gone: the version is older than the server keeps; a fresh list at once.
+              // 410 Gone: the version is older than the server keeps; a fresh list after the usual pause.
               const gone = e.object?.code === 410;
               if (gone) version = undefined;
               const message = statusMessage({ status: e.object?.code, body: e.object });
