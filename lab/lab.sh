@@ -111,6 +111,10 @@ cmd_up() {
     return 0
   fi
   local owner
+  if owner=$(other_node_owner) && abandoned "$owner"; then
+    say "the lab of ${owner%/.lab} left its node on this machine and none of its programs runs: taking it down with its own lab.sh"
+    bash "${owner%/.lab}/lab/lab.sh" down || die "\`bash ${owner%/.lab}/lab/lab.sh down\` failed: see its output above"
+  fi
   if owner=$(other_node_owner); then
     die "the lab of ${owner%/.lab} runs a node on this machine (bridge $BRIDGE, port $KUBELET_PORT, iptables): run \`bash ${owner%/.lab}/lab/lab.sh down\` first"
   fi

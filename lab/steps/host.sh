@@ -36,6 +36,17 @@ other_node_owner() {
   return 1
 }
 
+# abandoned OWNER: none of that lab's programs runs and no lab.sh works on it (its
+# session or machine stopped without `down`), so its own `down` may undo its node
+abandoned() {
+  local name pid
+  for name in "${PROCS[@]}"; do
+    pid=$(cat "$1/run/$name.pid" 2>/dev/null) || continue
+    pid_runs "$pid" && [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == */"$name"* ]] && return 1
+  done
+  [[ -f ${1%/.lab}/lab/lab.sh ]] && flock -n "$1/bin/.lab-sh.flock" true
+}
+
 # save_host: the host settings the node changes, before it changes them
 save_host() {
   printf '%s\n' "$LAB" >"$NODE_OWNER"
