@@ -1,7 +1,7 @@
 // What the stack may touch, checked with the user's rights first (docs/stacks.md): apply silently takes over objects.
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type ApiAnswer, type KubeClient, statusMessage } from "../cluster/kube.ts";
+import { type ApiAnswer, cutEscaped, type KubeClient, statusMessage } from "../cluster/kube.ts";
 import { PROJECT } from "./settings.ts";
 
 /** What a stack instance created carries its mark `<project>/<stack>@<id>`: its provider's id alone decides. */
@@ -167,11 +167,11 @@ async function checkClusterIP(cluster: ClusterReader, service: PlannedObject, ne
       `${service.name}, and reports there if it is not`,
   ];
 }
-/** Why the server refused an object: its field errors (the probe's own generated name left out), else its message. */
+/** Why the server refused an object: its field errors (not the probe's name), else its message; 1 KiB, escaped. */
 function refusal(answer: ApiAnswer): string {
   const causes = (answer.body?.details?.causes ?? []) as { field?: string; message?: string }[];
   if (causes.length === 0) return statusMessage(answer);
-  return causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join("; ");
+  return cutEscaped(causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join("; "), 1024);
 }
 /** A stack transformation: records each Kubernetes object of the program in `planned` and marks it as the stack's. */
 export function ownAndRecord(owner: string, planned: PlannedObject[]): pulumi.ResourceTransformation {

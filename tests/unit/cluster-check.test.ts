@@ -359,6 +359,19 @@ describe("checkPlanned: the receiver's fixed ClusterIP", () => {
     );
   });
 
+  it("cuts the server's field errors to 1 KiB and escapes their control characters", async () => {
+    const huge = `\x1b[31m${"x".repeat(200_000)}`;
+    const body = {
+      kind: "Status",
+      message: "invalid",
+      details: { causes: [{ field: "spec.clusterIPs", message: huge }] },
+    };
+    const c = cluster({}, [], { [SERVICE_DRY_RUN]: { status: 422, body } });
+    const error = await checkPlanned(c, [service], OWNER, false).catch((e: Error) => e.message);
+    expect(error).toMatch(/answered: spec\.clusterIPs: \\x1b\[31mx+\.\.\. \(\d+ more characters cut\)$/);
+    expect(String(error).length).toBeLessThan(1300);
+  });
+
   it("a user who may neither list nor try: both left to the API server at create time, said in one note", async () => {
     const c = cluster({}, [], { ...mayNotList, [SERVICE_DRY_RUN]: forbidden("services is forbidden") });
     expect(await checkPlanned(c, [service], OWNER, false)).toEqual([
