@@ -36,8 +36,8 @@ async function main(argv) {
     const isCluster = (r) => r.type === "pulumi:providers:kubernetes" && r.urn.endsWith("::cluster");
     const providerId = resources.find(isCluster)?.id;
     try {
-      const file = configFile ?? path.join(dir, `Pulumi.${stackName}.yaml`);
-      stuckPods = (await import("./stuck-watch.ts")).startStuckPodWatch(stackName, file, providerId);
+      const fileDir = configFile ? path.dirname(path.resolve(configFile)) : dir; // the file is Pulumi.<stack>.yaml
+      stuckPods = (await import("./stuck-watch.ts")).startStuckPodWatch(stackName, fileDir, providerId);
     } catch (e) {
       // Without a readable config or kubeconfig there is no watch (the CLI then says why).
       process.stderr.write(`run.js: pods that stay Terminating are not watched: ${e.message}\n`);

@@ -1,14 +1,14 @@
 // cluster/stuck-pods.ts's watch of one stack's pods (by its instance's mark) for tools/run.js, set by its config file.
-import { readFileSync } from "node:fs";
-import YAML from "yaml";
 import { KubeClient } from "../cluster/kube.ts";
 import { watchStuckPods } from "../cluster/stuck-pods.ts";
 import { OWNER_ANNOTATION, stackMark } from "../stacks/cluster-check.ts";
 import { CLUSTER_CONTEXTS, DEFAULT_NAMESPACE, PROJECT, parseSettings } from "../stacks/settings.ts";
+import { stackConfig } from "./stack-file.ts";
 
-/** Starts the watch, which says what it sees on stdout; throws when the config or the kubeconfig cannot be read. */
-export function startStuckPodWatch(stack: string, configFile: string, providerId: string | undefined) {
-  const settings = parseSettings(YAML.parse(readFileSync(configFile, "utf8"))?.config ?? {});
+/** Starts the watch, which says what it sees on stdout; throws when the stack file in `dir` or the kubeconfig cannot
+ * be read, or a setting is refused. */
+export function startStuckPodWatch(stack: string, dir: string, providerId: string | undefined) {
+  const settings = parseSettings(stackConfig(stack, dir));
   const kube = KubeClient.connect(CLUSTER_CONTEXTS[settings.cluster]);
   // Pods that name no namespace land in the context's (the program leaves `default` out, as the book does).
   const namespace = settings.namespace === DEFAULT_NAMESPACE ? kube.defaultNamespace : settings.namespace;
