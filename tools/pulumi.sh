@@ -116,9 +116,9 @@ fi
 
 # The CLI runs on copies of the stack files (with the settings of --set changed), so that what it
 # writes there (a new stack's encryptionsalt) never lands in the committed files. The stack is
-# created beside a copy of the project file for the same reason.
+# created, and run.js runs the CLI, beside a copy of the project file for the same reason.
 mkdir -p .lab/config
-cp Pulumi.yaml .lab/config/Pulumi.yaml
+sed 's|^main: |main: ../../|' Pulumi.yaml >.lab/config/Pulumi.yaml # its program where it is
 for s in "${stacks[@]}"; do
   if stale_lock "$s"; then exit 1; fi
   config=(--config-file ".lab/config/Pulumi.$s.yaml")

@@ -25,19 +25,20 @@ async function main(argv) {
   const stackName = flags.stack;
   if (!["preview", "up", "destroy"].includes(command) || !stackName) return fail(USAGE);
   const dir = path.resolve(flags.dir ?? ROOT);
+  const configFile = flags["config-file"] && path.resolve(flags["config-file"]);
+  // Beside the stack file (pulumi.sh's copy): the CLI adds a salt to its working directory's, whatever it is given.
+  const workDir = configFile ? path.dirname(configFile) : dir;
   let entry; // the program, imported when the CLI asks this process to run it; its default export is the outputs
-  const ws = await LocalWorkspace.create({ workDir: dir, program: async () => (await import(entry)).default });
-  entry = pathToFileURL(path.resolve(dir, (await ws.projectSettings()).main ?? "index.js")).href;
+  const ws = await LocalWorkspace.create({ workDir, program: async () => (await import(entry)).default });
+  entry = pathToFileURL(path.resolve(workDir, (await ws.projectSettings()).main ?? "index.js")).href;
   const stack = await Stack.createOrSelect(stackName, ws);
-  const configFile = flags["config-file"];
   if (command !== "preview" && dir === ROOT) {
     // The id of the stack's Kubernetes provider, which its objects' mark carries; undefined before the first deploy.
     const resources = (await stack.exportStack()).deployment?.resources ?? [];
     const isCluster = (r) => r.type === "pulumi:providers:kubernetes" && r.urn.endsWith("::cluster");
     const providerId = resources.find(isCluster)?.id;
     try {
-      const fileDir = configFile ? path.dirname(path.resolve(configFile)) : dir; // the file is Pulumi.<stack>.yaml
-      stuckPods = (await import("./stuck-watch.ts")).startStuckPodWatch(stackName, fileDir, providerId);
+      stuckPods = (await import("./stuck-watch.ts")).startStuckPodWatch(stackName, workDir, providerId);
     } catch (e) {
       // Without a readable config or kubeconfig there is no watch (the CLI then says why).
       process.stderr.write(`run.js: pods that stay Terminating are not watched: ${e.message}\n`);
@@ -47,7 +48,7 @@ async function main(argv) {
     await stack[command]({
       signal: cancel.signal,
       ...(flags.refresh ? { refresh: true } : {}),
-      ...(configFile ? { configFile: path.resolve(configFile) } : {}),
+      ...(configFile ? { configFile } : {}),
       onOutput: (s) => process.stdout.write(s),
       onError: (s) => process.stderr.write(s),
       color: process.stdout.isTTY ? "always" : "never",

@@ -11,6 +11,8 @@ import { ensureLab, kubectl, pulumi, pulumiAsync, ROOT, type Run } from "./lab.t
 
 const MINUTES = 60_000;
 const NAMESPACE = "kia-ch06";
+const STACK_FILE = path.join(ROOT, "Pulumi.lab.yaml");
+const stackFileBefore = readFileSync(STACK_FILE, "utf8");
 const KUBECONFIG = path.join(ROOT, ".lab", "kubeconfig");
 /** where the observer draws its pictures (--svg) */
 const PICTURES = mkdtempSync(path.join(os.tmpdir(), "observe-svg-"));
@@ -266,4 +268,9 @@ describe("updates and clean-up", () => {
     },
     20 * MINUTES,
   );
+
+  it("up and destroy leave the committed stack file as it was: the CLI writes the stack's salt into its copy", () => {
+    expect(readFileSync(STACK_FILE, "utf8")).toBe(stackFileBefore);
+    expect(readFileSync(path.join(ROOT, ".lab", "config", "Pulumi.lab.yaml"), "utf8")).toMatch(/^encryptionsalt: /m);
+  });
 });
