@@ -7,6 +7,8 @@ import { checkPlanned, namespaceOwner, ownAndRecord, type PlannedObject, stackIn
 import { clusterProvider, deploy } from "./program.ts";
 import { CLUSTER_CONTEXTS, parseSettings } from "./settings.ts";
 
+// The SDK's run script maps each trace (one per promise it tracks) through source maps; we have none: V8's own.
+Reflect.deleteProperty(Error, "prepareStackTrace");
 /** A bad setting or what the cluster holds is the user's to fix: rethrown as its message, without a stack trace. */
 function fail(e: unknown): never {
   if (pulumi.RunError.isInstance(e) || pulumi.ResourceError.isInstance(e)) throw e;

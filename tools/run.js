@@ -26,8 +26,7 @@ async function main(argv) {
   if (!["preview", "up", "destroy"].includes(command) || !stackName) return fail(USAGE);
   const dir = path.resolve(flags.dir ?? ROOT);
   const configFile = flags["config-file"] && path.resolve(flags["config-file"]);
-  // Beside the stack file (pulumi.sh's copy): the CLI adds a salt to its working directory's, whatever it is given.
-  const workDir = configFile ? path.dirname(configFile) : dir;
+  const workDir = configFile ? path.dirname(configFile) : dir; // the CLI salts its cwd's stack file, not configFile
   let entry; // the program, imported when the CLI asks this process to run it; its default export is the outputs
   const ws = await LocalWorkspace.create({ workDir, program: async () => (await import(entry)).default });
   entry = pathToFileURL(path.resolve(workDir, (await ws.projectSettings()).main ?? "index.js")).href;

@@ -5,8 +5,7 @@ import { OWNER_ANNOTATION, stackMark } from "../stacks/cluster-check.ts";
 import { CLUSTER_CONTEXTS, DEFAULT_NAMESPACE, PROJECT, parseSettings } from "../stacks/settings.ts";
 import { stackConfig } from "./stack-file.ts";
 
-/** Starts the watch, which says what it sees on stdout; throws when the stack file in `dir` or the kubeconfig cannot
- * be read, or a setting is refused. */
+/** Starts the watch (it says what it sees on stdout); throws on a stack file, kubeconfig or setting it cannot use. */
 export function startStuckPodWatch(stack: string, dir: string, providerId: string | undefined) {
   const settings = parseSettings(stackConfig(stack, dir));
   const kube = KubeClient.connect(CLUSTER_CONTEXTS[settings.cluster]);
