@@ -17,9 +17,10 @@ export default defineConfig({
     // (the suite ran in 6.7 s instead of 20 s on a loaded 2-core machine). The files leave no state
     // behind: each offline run sets Pulumi's mocks afresh, spies are restored after each test.
     isolate: false,
-    // Every core: vitest's default leaves one free, so on 2 cores the files ran one after another
-    // (5.9 s; 4.4 s with both, measured here).
-    maxWorkers: os.availableParallelism(),
+    // One more worker than cores: vitest's default leaves one free, so on 2 cores the files ran one
+    // after another (5.9 s; 4.4 s with both); kube.test's real-time waits leave its worker mostly
+    // idle (3.27 s with 2 workers, 2.92 s with 3, 3.09 s with 4; farm-bench, 8 pairs, idle).
+    maxWorkers: os.availableParallelism() + 1,
     restoreMocks: true,
   },
 });
