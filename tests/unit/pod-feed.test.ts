@@ -206,6 +206,19 @@ describe("podFeed on a fake client: pauses, versions, closing", () => {
   }
   const told = (c: FeedChange) =>
     `${c.type} ${"pod" in c ? `pod ${c.pod.metadata.uid}` : `event ${c.event.metadata.uid}`}`;
+  /** Starts a feed of namespace ns on `kube` (also `feed`, closed after the test); what it tells: its changes (as
+   * `told` says them), its errors' messages. */
+  function feedOf(kube: KubeClient) {
+    const changes: string[] = [];
+    const errors: string[] = [];
+    const started = podFeed(kube, {
+      namespace: "ns",
+      onChange: (c) => changes.push(told(c)),
+      onError: (e) => errors.push(e.message),
+    });
+    feed = started;
+    return { started, changes, errors };
+  }
 
   it("lists again after pauses that double; a list's failure is the feed's error until a list answers", async () => {
     vi.useFakeTimers({ now: 0 });
@@ -234,13 +247,7 @@ describe("podFeed on a fake client: pauses, versions, closing", () => {
       items: list === "events" ? [{ metadata: { uid: "e1" }, involvedObject: { uid: "a" } }] : [],
       metadata: { resourceVersion: "5" },
     }));
-    const changes: string[] = [];
-    const errors: string[] = [];
-    feed = podFeed(kube, {
-      namespace: "ns",
-      onChange: (c) => changes.push(told(c)),
-      onError: (e) => errors.push(e.message),
-    });
+    const { changes, errors } = feedOf(kube);
     const next = async () => (await vi.advanceTimersByTimeAsync(1000), podWatch().open(), podWatch()); // after a pause
     await vi.advanceTimersByTimeAsync(0);
     podWatch().event({ type: "MODIFIED", object: pod("a", "6") });
@@ -301,18 +308,12 @@ describe("podFeed on a fake client: pauses, versions, closing", () => {
         ? new Promise((resolve) => (answer = (items) => resolve({ items, metadata: { resourceVersion: "1" } })))
         : new Promise((_, reject) => (refuse = reject)),
     );
-    const changes: string[] = [];
-    const errors: string[] = [];
-    feed = podFeed(kube, {
-      namespace: "ns",
-      onChange: (c) => changes.push(told(c)),
-      onError: (e) => errors.push(e.message),
-    });
-    feed.close();
+    const { started, changes, errors } = feedOf(kube);
+    started.close();
     answer([pod("a", "1")]);
     refuse(new Error("events are forbidden"));
     await vi.advanceTimersByTimeAsync(60_000);
-    expect([asked, changes, errors, feed.listed]).toEqual([["list pods at 0", "list events at 0"], [], [], false]);
+    expect([asked, changes, errors, started.listed]).toEqual([["list pods at 0", "list events at 0"], [], [], false]);
 
     // The pods list answers 404 (none), the events list fails.
     const open = fakeKube((list) => (list === "pods" ? undefined : Promise.reject(new Error("no events"))));
