@@ -34,11 +34,15 @@ async function get(cluster: ClusterReader, path: string) {
 }
 const dryRun = (cluster: ClusterReader, path: string, body: object) =>
   cluster.request("POST", `${path}?dryRun=All`, body);
-/** Whether the namespace exists and `owner` made it (`default` never); one the user may not read is used, not owned. */
-export async function namespaceOwner(cluster: ClusterReader, namespace: string, owner: string) {
-  const { status, body } = await get(cluster, `/api/v1/namespaces/${encodeURIComponent(namespace)}`);
+/**
+ * Whether the namespace exists and `owner` made it (`default` never); one the user may not read is used, not owned.
+ * The read does not wait for `owner` (the provider's start): it goes while the provider starts.
+ */
+export async function namespaceOwner(cluster: ClusterReader, namespace: string, owner: string | Promise<string>) {
+  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}`;
+  const [{ status, body }, mark] = await Promise.all([get(cluster, path), owner]);
   if (status === 404) return "absent";
-  return status < 300 && namespace !== "default" && ownedBy(body, owner) ? "ours" : "theirs";
+  return status < 300 && namespace !== "default" && ownedBy(body, mark) ? "ours" : "theirs";
 }
 /** The REST path of an object: core `v1` under /api, groups under /apis; each kind we create pluralizes with an `s`. */
 export function objectPath(o: PlannedObject, defaultNamespace: string): string {

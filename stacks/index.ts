@@ -20,8 +20,9 @@ async function main() {
   const cluster = KubeClient.connect(CLUSTER_CONTEXTS[settings.cluster]);
   const watch = clusterPodWatch(cluster);
   connectPodWatches(() => watch);
-  const owner = await stackInstanceMark(provider);
-  const namespaceExists = (await namespaceOwner(cluster, settings.namespace, owner)) === "theirs";
+  const mark = stackInstanceMark(provider);
+  const namespaceExists = (await namespaceOwner(cluster, settings.namespace, mark)) === "theirs";
+  const owner = await mark;
   const planned: PlannedObject[] = [];
   const transformations = [ownAndRecord(owner, planned)];
   let release!: (checks: Promise<pulumi.Resource[]>) => void;
