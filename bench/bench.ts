@@ -45,8 +45,7 @@ async function measure<T>(runs: number, fn: (i: number) => Promise<T>): Promise<
 
 /** A and B in pairs, A first in even pairs, B in odd ones (ABBA: drift hits both); each side's times, A/B per pair. */
 async function alternate(runs: number, a: () => Promise<number>, b: () => Promise<number>) {
-  const as: number[] = [];
-  const bs: number[] = [];
+  const [as, bs]: number[][] = [[], []];
   for (let i = 0; i < runs; i++) {
     if (i % 2) bs.push(await b());
     as.push(await a());

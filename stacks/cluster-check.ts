@@ -34,13 +34,10 @@ async function get(cluster: ClusterReader, path: string) {
 }
 const dryRun = (cluster: ClusterReader, path: string, body: object) =>
   cluster.request("POST", `${path}?dryRun=All`, body);
-/**
- * Whether the namespace exists and `owner` made it (`default` never); one the user may not read is used, not owned.
- * The read does not wait for `owner` (the provider's start): it goes while the provider starts.
- */
+/** Whether the namespace exists and `owner` made it (`default` never); one the user may not read is used, not owned. */
 export async function namespaceOwner(cluster: ClusterReader, namespace: string, owner: string | Promise<string>) {
-  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}`;
-  const [{ status, body }, mark] = await Promise.all([get(cluster, path), owner]);
+  const read = get(cluster, `/api/v1/namespaces/${encodeURIComponent(namespace)}`); // while the provider starts
+  const [{ status, body }, mark] = await Promise.all([read, owner]);
   if (status === 404) return "absent";
   return status < 300 && namespace !== "default" && ownedBy(body, mark) ? "ours" : "theirs";
 }

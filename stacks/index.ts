@@ -20,14 +20,13 @@ async function main() {
   const cluster = KubeClient.connect(CLUSTER_CONTEXTS[settings.cluster]);
   const watch = clusterPodWatch(cluster);
   connectPodWatches(() => watch);
-  const mark = stackInstanceMark(provider);
-  const namespaceExists = (await namespaceOwner(cluster, settings.namespace, mark)) === "theirs";
-  const owner = await mark;
+  const mark = stackInstanceMark(provider); // the namespace is read while the provider starts
+  const [owner, namespace] = await Promise.all([mark, namespaceOwner(cluster, settings.namespace, mark)]);
   const planned: PlannedObject[] = [];
   const transformations = [ownAndRecord(owner, planned)];
   let release!: (checks: Promise<pulumi.Resource[]>) => void;
   const checked = new Promise<pulumi.Resource[]>((resolve) => (release = resolve));
-  const outputs = deploy(settings, { provider, namespaceExists, checked, transformations });
+  const outputs = deploy(settings, { provider, namespaceExists: namespace === "theirs", checked, transformations });
   // The registrations waiting for the checks end with the program's own error object, which the runtime reports once.
   const notes = checkPlanned(cluster, planned, owner, settings.adoptExisting).catch(fail);
   release(notes.then(() => []));

@@ -99,6 +99,16 @@ describe("namespaceOwner", () => {
     expect(await namespaceOwner(c, "new", OWNER)).toBe("absent");
   });
 
+  it("reads the namespace before the stack's mark is known (while the provider starts), then judges by the mark", async () => {
+    const c = cluster({ "/api/v1/namespaces/kia-ch06": ours("kia-ch06") });
+    let known!: (mark: string) => void;
+    const judged = namespaceOwner(c, "kia-ch06", new Promise<string>((resolve) => (known = resolve)));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(c.requests).toEqual(["GET /api/v1/namespaces/kia-ch06"]);
+    known(OWNER);
+    expect(await judged).toBe("ours");
+  });
+
   it("takes a namespace the user may not read as theirs: used, never created or deleted", async () => {
     const c = cluster({}, [], {
       "GET /api/v1/namespaces/team-a": forbidden(
