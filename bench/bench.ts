@@ -60,8 +60,7 @@ function exec(command: string, args: string[], { cwd = ROOT, env = process.env, 
   return new Promise<{ status: number; stdout: string; stderr: string; ms: number }>((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
+    let [stdout, stderr] = ["", ""];
     const interrupt = () => {
       stderr += `\n(timed out after ${timeoutMs! / 1000} s: interrupted)`;
       child.kill("SIGINT");
@@ -207,9 +206,8 @@ async function previewOverhead(runs: number): Promise<void> {
   const docs = YAML.parseAllDocuments(rendered).map((d) => d.toJS());
   const pod = docs.find((d) => d?.kind === "Pod");
   if (!pod) throw new Error(`the dev stack's render has no Pod:\n${rendered}`);
-  const manifest = path.join(OUT, "dev.yaml");
+  const [manifest, podFile] = [path.join(OUT, "dev.yaml"), path.join(OUT, "raw-pod.json")];
   writeFileSync(manifest, rendered);
-  const podFile = path.join(OUT, "raw-pod.json");
   writeFileSync(podFile, JSON.stringify(pod));
   const config = devConfig("Pulumi.dev.yaml", { cluster: "lab" });
   const devPreview = async () => (await preview(dev, ROOT, config)).ms;

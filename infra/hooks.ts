@@ -11,7 +11,7 @@ export type HttpGetHook = { httpGet: k8s.types.input.core.v1.HTTPGetAction; exec
 export type SleepHook = { sleep: { seconds: number }; exec?: never; httpGet?: never };
 /** Exactly one action: the types forbid a second one, `checkHook` does so at run time. */
 export type Hook = ExecHook | HttpGetHook | SleepHook;
-/** `outputFile`: keep the hook's output (stdout, stderr) in this file; a successful hook's is logged nowhere else. */
+/** `outputFile`: keep the hook's output (stdout, stderr) in this file; a failed hook prints it too, for its message. */
 export type ScriptOptions = { outputFile?: string };
 /** Words made only of these characters mean the same to `sh` quoted or not, so they stay bare (as in the book). */
 const BARE_WORD = /^[A-Za-z0-9_@%+:,./-]+$/;
@@ -30,8 +30,10 @@ export function shellScript(steps: readonly ScriptStep[], options: ScriptOptions
   const lines = steps.map(({ run, stdoutTo }) =>
     stdoutTo === undefined ? shellCommand(run) : `${shellCommand(run)} > ${shellQuote(stdoutTo)}`,
   );
-  if (options.outputFile !== undefined) lines.unshift(`exec > ${shellQuote(options.outputFile)} 2>&1`);
-  return `${lines.join(" && \\\n")}\n`;
+  const script = `${lines.join(" && \\\n")}\n`;
+  if (options.outputFile === undefined) return script;
+  const redirect = `> "$out" 2>&1 || { status=$?; cat "$out"; exit $status; }`; // the file named once: MAX_ARG_STRLEN
+  return `out=${shellQuote(options.outputFile)}\n{\n${script}} ${redirect}\n`;
 }
 
 export const hooks = {

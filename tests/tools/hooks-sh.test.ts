@@ -124,6 +124,27 @@ describe("the quote hook under the real /bin/sh and the real curl", () => {
     expect(accepted).toBeGreaterThan(10); // the property is not vacuous
   });
 
+  it("with hookOutputFile the output goes to the file; a failed step prints it too (the kubelet's message) with its code", async () => {
+    const sh = (script: string, cwd: string) =>
+      execFileAsync("/bin/sh", ["-c", script], {
+        cwd,
+        env: { PATH: `${bin}${path.delimiter}${process.env.PATH}` },
+      }).then(
+        ({ stdout }) => ({ code: 0, stdout }),
+        (e) => ({ code: e.code as number, stdout: `${e.stdout}${e.stderr}` }),
+      );
+    const cwd = mkdtempSync(path.join(dir, "out-"));
+    const file = path.join(cwd, "hook's log");
+    const ok = [{ run: ["echo", "installed"] }, { run: ["echo", "fetched"] }];
+    expect(await sh(shellScript(ok, { outputFile: file }), cwd)).toEqual({ code: 0, stdout: "" });
+    expect(readFileSync(file, "utf8")).toBe("installed\nfetched\n");
+    const refused = [...ok, { run: ["curl", "-fsS", "-O", "http://127.0.0.1:1/book-quotes.txt"] }, { run: ["true"] }];
+    const failed = await sh(shellScript(refused, { outputFile: file }), cwd);
+    expect(failed.code).toBe(7); // curl's "failed to connect"
+    expect(failed.stdout).toMatch(/^installed\nfetched\ncurl: \(7\) .*127\.0\.0\.1.*\n$/s);
+    expect(readFileSync(file, "utf8")).toBe(failed.stdout);
+  });
+
   it("the failing hook prints its message verbatim and exits with its code", async () => {
     const messages = fc.oneof(
       word,

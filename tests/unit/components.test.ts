@@ -42,7 +42,7 @@ describe("components", () => {
   it("QuotePostStartPod keeps its hook's output in a file when asked", async () => {
     const { resources } = await record(() => new QuotePostStartPod("quote", { hookOutputFile: "/tmp/hook.log" }).state);
     expect(podOf(resources).spec.containers[0].lifecycle.postStart.exec.command[2]).toMatch(
-      /^exec > \/tmp\/hook\.log 2>&1 && \\\napk add fortune/,
+      /^out=\/tmp\/hook\.log\n\{\napk add fortune && \\\n[^{}]*\n\} > "\$out" 2>&1 \|\| \{ status=\$\?; cat "\$out"; exit \$status; \}\n$/,
     );
   });
 
@@ -426,7 +426,7 @@ describe("guards and shapes the mutation run found unpinned", () => {
       () => new SlowHookPod("slow", { hookOutputFile: "/tmp/hook.log", delaySeconds: 1 }).state,
     );
     expect(podOf(resources).spec.containers[0].lifecycle.postStart.exec.command[2]).toMatch(
-      /^exec > \/tmp\/hook\.log 2>&1 && \\\napk add fortune && \\\nsleep 1/,
+      /^out=\/tmp\/hook\.log\n\{\napk add fortune && \\\nsleep 1/,
     );
   });
 });

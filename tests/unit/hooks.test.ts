@@ -27,7 +27,7 @@ describe("shellScript", () => {
 
   it("keeps the hook's output in a file when asked, before the first step", () => {
     expect(shellScript([{ run: ["true"] }], { outputFile: "/var/log/post start.log" })).toBe(
-      "exec > '/var/log/post start.log' 2>&1 && \\\ntrue\n",
+      `out='/var/log/post start.log'\n{\ntrue\n} > "$out" 2>&1 || { status=$?; cat "$out"; exit $status; }\n`,
     );
   });
 
