@@ -377,11 +377,11 @@ async function manyPods(runs: number): Promise<void> {
 /** 8's steps: a mark in the engine's log (-v=7) or the pod's watch, and what the step before it waits on. */
 const STEPS: [string, RegExp, string][] = [
   ["language host started", /^langhost\[nodejs\]\.GetPluginInfo/, "the CLI: project, stack, state, backend"],
-  ["program run asked", /^langhost\[nodejs\]\.Run\(/, "the CLI asks the language host again (a second process)"],
+  ["program run asked", /^langhost\[nodejs\]\.Run\(/, "the stack's passphrase key (PBKDF2), git, a second host"],
   ["stack registered", /RegisterResource received: t=pulumi:pulumi:Stack/, "node starts, run script loads the SDK"],
   ["provider registered", /RegisterResource received: t=pulumi:providers:kubernetes/, "the program's modules load"],
   ["provider ready", /RegisterResource operation finished: t=pulumi:providers/, "plugin start, CheckConfig, Configure"],
-  ["pod registered", /RegisterResource received: t=kubernetes:core\/v1:Pod/, "provider id, namespace read, checks"],
+  ["pod registered", /RegisterResource received: t=kubernetes:core\/v1:Pod/, "provider id, then the checks"],
   ["pod created", /^watch ADDED/, "provider Check and Create: the POST to the API server"],
   ["pod Ready", /^watch Ready/, "scheduling, sandbox, container start, the post-start hook"],
   ["component outputs", /RegisterResourceOutputs received: urn=[^ ]*QuotePostStartPod/, "the program's pod watch"],
