@@ -17,7 +17,7 @@ export interface QuotePostStartPodArgs extends PodArgs {
   quotesUrl?: string;
   /** Where nginx finds the quote. @default "/usr/share/nginx/html/quote" */
   quotePath?: string;
-  /** Keep the hook's output in this file in the container (`kubectl exec <pod> -- cat <file>`). @default none */
+  /** A file for the hook's output (`kubectl exec <pod> -- cat <file>`); a failed hook prints it. @default none */
   hookOutputFile?: string;
 }
 export interface SlowHookPodArgs extends QuotePostStartPodArgs {
