@@ -287,11 +287,10 @@ function quoteSample(name: string, create: () => Promise<unknown>, remove: () =>
 function upSample(name: string, hooks: number[] = [], flags: string[] = [], upDone?: (r: UpResult) => void) {
   const config = devConfig("Pulumi.dev.lab.yaml", { cluster: "lab", ...labValues() });
   const args = ["--yes", "--non-interactive", "--skip-preview", "--stack", "dev", ...config];
-  const pulumi =
-    (command: string, more: string[] = []) =>
-    async () =>
-      check(PULUMI, [command, ...args, ...more], { env: (await ensureLab()).dev, timeoutMs: 240_000 });
-  return quoteSample(name, () => pulumi("up", flags)().then((r) => upDone?.(r)), pulumi("destroy"), hooks);
+  const run = async (command: string, more: string[] = []) =>
+    check(PULUMI, [command, ...args, ...more], { env: (await ensureLab()).dev, timeoutMs: 240_000 });
+  const up = () => run("up", flags).then((r) => upDone?.(r));
+  return quoteSample(name, up, () => run("destroy"), hooks);
 }
 type UpResult = Awaited<ReturnType<typeof check>>;
 

@@ -242,10 +242,10 @@ else
   # generate.go (VERSION=<release>, as its Makefile does) into .lab/build, and build
   # the wrapper's toolchain/kubernetes/cmd/pulumi-resource-kubernetes (upstream's main, the
   # same three lines) with the two files added to it by -overlay.
-  src=$(cd "$TC_K8S" && go list -e -f '{{.Dir}}' $mod/cmd/pulumi-resource-kubernetes)
-  [[ -f $src/generate.go && -f $src/schema.json ]] || die "no generate.go/schema.json in $src"
   gen=$WORK/kubernetes-$rel
   if $FORCE || [[ ! -s $gen/schema-embed.json || ! -s $gen/terraform-mapping-embed.json ]]; then
+    src=$(cd "$TC_K8S" && go list -e -f '{{.Dir}}' $mod/cmd/pulumi-resource-kubernetes)
+    [[ -f $src/generate.go && -f $src/schema.json ]] || die "no generate.go/schema.json in $src"
     say "generating the embedded schema of pulumi-resource-kubernetes $rel..."
     rm -rf "$gen"; mkdir -p "$gen"
     cp "$src/schema.json" "$src/terraform-mapping.json" "$gen/"

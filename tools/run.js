@@ -33,9 +33,9 @@ async function main(argv) {
   const stack = await Stack.createOrSelect(stackName, ws);
   if (command !== "preview" && dir === ROOT) {
     // The id of the stack's Kubernetes provider, which its objects' mark carries; undefined before the first deploy.
-    const resources = (await stack.exportStack()).deployment?.resources ?? [];
+    const { stdout } = await ws.pulumiCommand.run(["stack", "export", "--stack", stackName], workDir, {}); // no secrets
     const isCluster = (r) => r.type === "pulumi:providers:kubernetes" && r.urn.endsWith("::cluster");
-    const providerId = resources.find(isCluster)?.id;
+    const providerId = JSON.parse(stdout).deployment?.resources?.find(isCluster)?.id;
     try {
       stuckPods = (await import("./stuck-watch.ts")).startStuckPodWatch(stackName, workDir, providerId);
     } catch (e) {
