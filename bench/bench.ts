@@ -240,8 +240,7 @@ async function quoteBlocked(): Promise<string | undefined> {
   if (r.status !== 0) return `kubectl get nodes failed: ${tail(r.stderr, 1)}`;
   type Node = { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } };
   const nodes: Node[] = JSON.parse(r.stdout).items;
-  if (nodes.length === 0)
-    return "no node in the lab cluster (kubectl get nodes: none registered; no kubelet has joined yet)";
+  if (nodes.length === 0) return "no node in the lab cluster (kubectl get nodes: no kubelet has joined it yet)";
   if (!nodes.some((n) => n.status?.conditions?.some(isReady)))
     return `no node in the lab cluster is Ready (${nodes.map((n) => n.metadata.name).join(", ")})`;
   if (await podJson()) return `pod ${POD} already exists in default (not removed: it may be someone's)`;
