@@ -21,12 +21,12 @@ async function main() {
   const watch = clusterPodWatch(cluster);
   connectPodWatches(() => watch);
   const mark = stackInstanceMark(provider); // the namespace is read while the provider starts
-  const [owner, namespace] = await Promise.all([mark, namespaceOwner(cluster, settings.namespace, mark)]);
+  const [owner, whose] = await Promise.all([mark, namespaceOwner(cluster, settings.namespace, mark)]);
   const planned: PlannedObject[] = [];
   const transformations = [ownAndRecord(owner, planned)];
   let release!: (checks: Promise<pulumi.Resource[]>) => void;
   const checked = new Promise<pulumi.Resource[]>((resolve) => (release = resolve));
-  const outputs = deploy(settings, { provider, namespaceExists: namespace === "theirs", checked, transformations });
+  const outputs = deploy(settings, { provider, namespaceExists: whose === "theirs", checked, transformations });
   // The registrations waiting for the checks end with the program's own error object, which the runtime reports once.
   const notes = checkPlanned(cluster, planned, owner, settings.adoptExisting).catch(fail);
   release(notes.then(() => []));

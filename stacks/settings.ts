@@ -3,10 +3,9 @@ import { checkPodArgs, type PodArgs } from "../infra/book-pod.ts";
 import { ArgumentError, checkClusterIP, checkOneOf, checkOutputFile, HOOK_SCHEMES, showText } from "../infra/checks.ts";
 import { checkDelaySeconds, quotesFileName } from "../infra/quote-pod.ts";
 import { nearest } from "./nearest.ts";
+import { PROJECT } from "./project.ts";
 import { CLUSTER_CONTEXTS, DEFAULT_NAMESPACE, SCENARIO_NAMES, type Scenario, type Settings } from "./scenarios.ts";
 
-export { CLUSTER_CONTEXTS, DEFAULT_NAMESPACE, SCENARIO_NAMES, type Scenario, type Settings };
-export const PROJECT = "poststart-lab";
 const key = (name: string) => `${PROJECT}:${name}`;
 const podArg = (args: PodArgs) => checkPodArgs(args, key(""));
 /** Config values arrive as strings from the Pulumi CLI and as YAML values from a stack file: accept both. */
@@ -74,3 +73,4 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
   const keys = KEYS.filter((k) => values[k] !== undefined || OWN.includes(k)); // the program's own always have a value
   return Object.fromEntries(keys.map((k) => [k, SETTINGS[k](key(k), values[k])])) as unknown as Settings;
 }
+export { CLUSTER_CONTEXTS, DEFAULT_NAMESPACE, PROJECT, SCENARIO_NAMES, type Scenario, type Settings };

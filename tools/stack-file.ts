@@ -5,10 +5,9 @@ import * as path from "node:path";
 import YAML, { type CST } from "yaml";
 import { ArgumentError, showText, showValue } from "../infra/checks.ts";
 import { nearest } from "../stacks/nearest.ts";
+import { PROJECT } from "../stacks/project.ts"; // not settings.ts: it loads both SDKs
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
-/** The project's name, its config keys' prefix: read here, not from stacks/settings.ts (which loads the SDKs). */
-const PROJECT: string = YAML.parse(readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")).name;
 /** The top-level keys of a stack file (sdk/go/common/workspace/project.go, ProjectStack). */
 const STACK_FILE_KEYS = ["config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt"];
 export function checkStackName(name: string): string {
